@@ -1,0 +1,43 @@
+"""The four environments and the branches that deploy them: the single source of truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from carcierge_pipeline.errors import UserError
+
+ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+BRANCH_ENVIRONMENTS = {"main": "staging", "qa": "qa", "uat": "uat", "prod": "prod"}
+# Any other branch (feature branches, merge requests) previews against staging, never applies.
+DEFAULT_ENVIRONMENT = "staging"
+
+
+def require_environment(name: str) -> str:
+    if name not in ENVIRONMENTS:
+        raise UserError(
+            f"unknown environment {name!r}: expected one of {', '.join(ENVIRONMENTS)}")
+    return name
+
+
+@dataclass(frozen=True)
+class BranchResolution:
+    environment: str
+    deployable: bool
+    reason: str
+
+
+def resolve_branch(branch: str | None) -> BranchResolution:
+    if branch in BRANCH_ENVIRONMENTS:
+        environment = BRANCH_ENVIRONMENTS[branch]
+        return BranchResolution(environment, True,
+                                f"branch {branch!r} deploys the {environment} environment")
+    label = repr(branch) if branch else "no branch"
+    return BranchResolution(
+        DEFAULT_ENVIRONMENT, False,
+        f"{label} is not an environment branch; it plans against {DEFAULT_ENVIRONMENT} "
+        "and never applies")
+
+
+def var_file(root: Path, environment: str) -> Path:
+    return root / "environments" / f"{require_environment(environment)}.tfvars"

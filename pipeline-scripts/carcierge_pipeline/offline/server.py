@@ -1,0 +1,269 @@
+"""The offline hashicorp/aws provider: a go-plugin compatible gRPC server (protocol 6).
+
+Terraform starts it from the generated filesystem mirror. It serves the real provider schema,
+validates nothing beyond what Terraform's core already checks against that schema, plans
+creations as in a fresh account, answers data sources with deterministic mocks and refuses to
+apply. Stdout carries only the go-plugin handshake line; diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from carcierge_pipeline.offline import datasources, protocol, values
+from carcierge_pipeline.offline.cache import OfflineCache
+
+MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
+MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+PROTOCOL_VERSION = "6"
+APPLY_REFUSED = (
+    "The offline provider only previews plans against a fresh account. "
+    "Configure AWS credentials (or set OFFLINE=0) to apply with the real provider."
+)
+
+
+def _server_certificate() -> tuple[bytes, bytes, bytes]:
+    """A short-lived self-signed certificate for ``localhost``: (key PEM, cert PEM, cert DER).
+
+    Terraform's AutoMTLS client certificate uses a P-521 key that Python gRPC cannot verify,
+    so the server authenticates itself and does not request a client certificate; the socket
+    lives in a 0700 directory instead.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, key_encipherment=False, content_commitment=False,
+                data_encipherment=False, key_agreement=True, key_cert_sign=True,
+                crl_sign=False, encipher_only=False, decipher_only=False),
+            critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(
+        serialization.Encoding.DER)
+
+
+class OfflineProvider:
+    """The RPC implementations; one instance per plugin process."""
+
+    def __init__(self, cache: OfflineCache) -> None:
+        self.cache = cache
+        self.pb = protocol.load(cache.descriptor_path.read_bytes())
+        self.region = "us-west-1"
+        self.default_tags: dict[str, str] = {}
+        self._schema: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _provider_schema(self) -> dict[str, Any]:
+        with self._lock:
+            if self._schema is None:
+                self._schema = self.cache.provider_schema()
+            return self._schema
+
+    def _block(self, kind: str, type_name: str) -> values.Block:
+        return self._provider_schema()[kind][type_name]["block"]
+
+    def GetProviderSchema(self, request: Any, context: Any) -> bytes:
+        # Pre-serialized at set-up: the full AWS schema is large and identical every launch.
+        return self.cache.schema_response_path.read_bytes()
+
+    def GetMetadata(self, request: Any, context: Any) -> Any:
+        response = self.pb.GetMetadata.Response()
+        response.server_capabilities.plan_destroy = True
+        schema = self._provider_schema()
+        response.resources.extend(
+            response.ResourceMetadata(type_name=n) for n in schema["resource_schemas"])
+        response.data_sources.extend(
+            response.DataSourceMetadata(type_name=n) for n in schema["data_source_schemas"])
+        response.ephemeral_resources.extend(
+            response.EphemeralMetadata(type_name=n)
+            for n in schema.get("ephemeral_resource_schemas", {}))
+        return response
+
+    def GetResourceIdentitySchemas(self, request: Any, context: Any) -> Any:
+        return self.pb.GetResourceIdentitySchemas.Response()
+
+    def GetFunctions(self, request: Any, context: Any) -> Any:
+        return self.pb.GetFunctions.Response()
+
+    # -- validation and configuration -----------------------------------------------------
+    def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
+        return self.pb.ValidateProviderConfig.Response()
+
+    def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
+        return self.pb.ValidateResourceConfig.Response()
+
+    def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
+        return self.pb.ValidateDataResourceConfig.Response()
+
+    def ValidateEphemeralResourceConfig(self, request: Any, context: Any) -> Any:
+        return self.pb.ValidateEphemeralResourceConfig.Response()
+
+    def ConfigureProvider(self, request: Any, context: Any) -> Any:
+        config = values.decode(request.config.msgpack) or {}
+        region = config.get("region")
+        if isinstance(region, str):
+            self.region = region
+        for default_tags in config.get("default_tags") or []:
+            tags = default_tags.get("tags") if isinstance(default_tags, dict) else None
+            if isinstance(tags, dict) and values.is_wholly_known(tags):
+                self.default_tags.update(tags)
+        return self.pb.ConfigureProvider.Response()
+
+    def StopProvider(self, request: Any, context: Any) -> Any:
+        return self.pb.StopProvider.Response()
+
+    # -- resources ------------------------------------------------------------------------
+    def PlanResourceChange(self, request: Any, context: Any) -> Any:
+        response = self.pb.PlanResourceChange.Response()
+        proposed = values.decode(request.proposed_new_state.msgpack)
+        prior = values.decode(request.prior_state.msgpack)
+        if proposed is None:  # destroy
+            response.planned_state.msgpack = values.encode(None)
+            return response
+        block = self._block("resource_schemas", request.type_name)
+        planned = (values.plan_create(block, proposed) if prior is None
+                   else values.plan_update(block, proposed))
+        attributes = block.get("attributes", {})
+        if attributes.get("tags_all", {}).get("computed"):
+            planned["tags_all"] = values.merged_tags(self.default_tags, planned.get("tags"))
+        region = attributes.get("region", {})
+        if region.get("optional") and region.get("computed") and values.is_unknown(
+                planned.get("region")):
+            planned["region"] = self.region  # the real provider plans its own region here
+        response.planned_state.msgpack = values.encode(planned)
+        return response
+
+    def ReadResource(self, request: Any, context: Any) -> Any:
+        response = self.pb.ReadResource.Response()
+        response.new_state.msgpack = request.current_state.msgpack
+        response.private = request.private
+        return response
+
+    def UpgradeResourceState(self, request: Any, context: Any) -> Any:
+        response = self.pb.UpgradeResourceState.Response()
+        response.upgraded_state.json = request.raw_state.json
+        return response
+
+    def ApplyResourceChange(self, request: Any, context: Any) -> Any:
+        return self._error(self.pb.ApplyResourceChange.Response(), APPLY_REFUSED)
+
+    def ReadDataSource(self, request: Any, context: Any) -> Any:
+        response = self.pb.ReadDataSource.Response()
+        config = values.decode(request.config.msgpack) or {}
+        block = self._block("data_source_schemas", request.type_name)
+        overrides = datasources.overrides_for(request.type_name, config, self.region)
+        state = values.fill_computed(block, config, overrides)
+        response.state.msgpack = values.encode(state)
+        return response
+
+    def _error(self, response: Any, summary: str) -> Any:
+        diagnostic = response.diagnostics.add()
+        diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")
+        diagnostic.summary = summary
+        return response
+
+
+def _handlers(provider: OfflineProvider, shutdown: threading.Event) -> list[Any]:
+    pb = provider.pb
+    methods: dict[str, grpc.RpcMethodHandler] = {}
+    for method in pb.service.methods:
+        implementation: Callable[..., Any] | None = getattr(provider, method.name, None)
+        if implementation is None or method.server_streaming or method.client_streaming:
+            continue  # grpc answers UNIMPLEMENTED, which Terraform tolerates for these
+        request_cls = getattr(pb, method.input_type.full_name.split(".")[1])
+        request_type = getattr(request_cls, method.input_type.name, request_cls)
+        response_cls = getattr(pb, method.output_type.full_name.split(".")[1])
+        response_type = getattr(response_cls, method.output_type.name, response_cls)
+        serializer = (bytes if method.name == "GetProviderSchema"
+                      else response_type.SerializeToString)
+        methods[method.name] = grpc.unary_unary_rpc_method_handler(
+            implementation, request_deserializer=request_type.FromString,
+            response_serializer=serializer)
+
+    def controller_shutdown(request: bytes, context: Any) -> bytes:
+        shutdown.set()
+        return b""
+
+    controller = {"Shutdown": grpc.unary_unary_rpc_method_handler(
+        controller_shutdown, request_deserializer=bytes, response_serializer=bytes)}
+    return [
+        grpc.method_handlers_generic_handler(pb.service.full_name, methods),
+        # go-plugin asks its controller to shut the plugin down; answering promptly spares
+        # Terraform a two-second grace wait per provider instance.
+        grpc.method_handlers_generic_handler("plugin.GRPCController", controller),
+    ]
+
+
+def serve() -> int:
+    if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+        print("This is the Carcierge offline AWS provider, a Terraform plugin: Terraform starts "
+              "it, people do not.", file=sys.stderr)
+        return 1
+    offered = os.environ.get("PLUGIN_PROTOCOL_VERSIONS", PROTOCOL_VERSION).split(",")
+    if PROTOCOL_VERSION not in offered:
+        print(f"Terraform offers plugin protocols {offered}; this provider speaks only "
+              f"{PROTOCOL_VERSION}.", file=sys.stderr)
+        return 1
+
+    provider = OfflineProvider(OfflineCache.default())
+    shutdown = threading.Event()
+    socket_dir = tempfile.mkdtemp(prefix="carcierge-offline-aws-")  # mode 0700
+    socket_path = Path(socket_dir) / "plugin.sock"
+    key_pem, cert_pem, cert_der = _server_certificate()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+    server.add_generic_rpc_handlers(_handlers(provider, shutdown))
+    server.add_secure_port(f"unix:{socket_path}",
+                           grpc.ssl_server_credentials([(key_pem, cert_pem)]))
+    server.start()
+    certificate = base64.b64encode(cert_der).decode().rstrip("=")  # go-plugin: no padding
+    print(f"1|{PROTOCOL_VERSION}|unix|{socket_path}|grpc|{certificate}", flush=True)
+    try:
+        shutdown.wait()
+    finally:
+        server.stop(grace=0.5).wait()
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    return 0
+
+
+def main() -> None:
+    sys.exit(serve())
+
+
+if __name__ == "__main__":
+    main()
