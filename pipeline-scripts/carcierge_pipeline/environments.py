@@ -15,8 +15,7 @@ DEFAULT_ENVIRONMENT = "staging"
 
 def require_environment(name: str) -> str:
     if name not in ENVIRONMENTS:
-        raise UserError(
-            f"unknown environment {name!r}: expected one of {', '.join(ENVIRONMENTS)}")
+        raise UserError(f"unknown environment {name!r}: expected one of {', '.join(ENVIRONMENTS)}")
     return name
 
 
@@ -30,13 +29,16 @@ class BranchResolution:
 def resolve_branch(branch: str | None) -> BranchResolution:
     if branch in BRANCH_ENVIRONMENTS:
         environment = BRANCH_ENVIRONMENTS[branch]
-        return BranchResolution(environment, True,
-                                f"branch {branch!r} deploys the {environment} environment")
+        return BranchResolution(
+            environment, True, f"branch {branch!r} deploys the {environment} environment"
+        )
     label = repr(branch) if branch else "no branch"
     return BranchResolution(
-        DEFAULT_ENVIRONMENT, False,
+        DEFAULT_ENVIRONMENT,
+        False,
         f"{label} is not an environment branch; it plans against {DEFAULT_ENVIRONMENT} "
-        "and never applies")
+        "and never applies",
+    )
 
 
 def var_file(root: Path, environment: str) -> Path:

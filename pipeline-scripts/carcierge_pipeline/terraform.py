@@ -21,9 +21,13 @@ from carcierge_pipeline.errors import StageFailed, UserError
 
 MINIMUM_VERSION = (1, 10, 0)  # version.tf: S3 native lockfile
 CONFIG_GLOBS = ("*.tf", "*.tfvars", "modules", "environments", "tests")
-_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-                         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+_CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
 
 
 def pinned_terraform() -> Path:
@@ -33,8 +37,9 @@ def pinned_terraform() -> Path:
 
 def _version_of(executable: str) -> tuple[int, ...] | None:
     try:
-        result = subprocess.run([executable, "version", "-json"], capture_output=True,
-                                text=True, timeout=30, check=True)
+        result = subprocess.run(
+            [executable, "version", "-json"], capture_output=True, text=True, timeout=30, check=True
+        )
         version = json.loads(result.stdout)["terraform_version"]
         return tuple(int(part) for part in version.split("-")[0].split("."))
     except (OSError, subprocess.SubprocessError, ValueError, KeyError):
@@ -86,6 +91,12 @@ class Terraform:
     executable: Path = field(default_factory=pinned_terraform)
     extra_env: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def for_mode(cls, workdir: Path, mode: Mode) -> Terraform:
+        """Offline always uses the pinned engine; real mode prefers an installed Terraform."""
+        executable = pinned_terraform() if mode.offline else real_terraform()
+        return cls(workdir, offline=mode.offline, executable=executable)
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("TF_IN_AUTOMATION", "1")
@@ -97,15 +108,24 @@ class Terraform:
         env.update(self.extra_env)
         return env
 
-    def run(self, args: Sequence[str], *, capture: bool = False,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, args: Sequence[str], *, capture: bool = False, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         command = [str(self.executable), *args]
-        result = subprocess.run(command, cwd=self.workdir, env=self.env(), text=True,
-                                capture_output=capture, check=False)
+        result = subprocess.run(
+            command,
+            cwd=self.workdir,
+            env=self.env(),
+            text=True,
+            capture_output=capture,
+            check=False,
+        )
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout or "").strip() if capture else ""
-            raise StageFailed(f"terraform {' '.join(args[:1])} failed in {self.workdir}"
-                              + (f":\n{detail}" if detail else ""))
+            raise StageFailed(
+                f"terraform {' '.join(args[:1])} failed in {self.workdir}"
+                + (f":\n{detail}" if detail else "")
+            )
         return result
 
 
@@ -126,12 +146,18 @@ def scratch_copy(root: Path, target: Path) -> Path:
         for source in root.glob(pattern):
             destination = target / source.name
             if source.is_dir():
-                shutil.copytree(source, destination, ignore=shutil.ignore_patterns(
-                    ".terraform", ".terraform.lock.hcl", "*.tfstate*"))
+                shutil.copytree(
+                    source,
+                    destination,
+                    ignore=shutil.ignore_patterns(
+                        ".terraform", ".terraform.lock.hcl", "*.tfstate*"
+                    ),
+                )
             else:
                 shutil.copy2(source, destination)
     # Offline previews never read or write remote state.
     (target / "backend_override.tf").write_text(
-        '# Generated for the offline preview: state stays local and throw-away.\n'
-        'terraform {\n  backend "local" {}\n}\n')
+        "# Generated for the offline preview: state stays local and throw-away.\n"
+        'terraform {\n  backend "local" {}\n}\n'
+    )
     return target

@@ -53,13 +53,22 @@ def _caller_identity(config: dict[str, Any], region: str) -> dict[str, Any]:
 
 def _region(config: dict[str, Any], region: str) -> dict[str, Any]:
     name = config.get("region") or config.get("name") or region
-    return {"id": name, "name": name, "region": name, "endpoint": f"ec2.{name}.amazonaws.com",
-            "description": name}
+    return {
+        "id": name,
+        "name": name,
+        "region": name,
+        "endpoint": f"ec2.{name}.amazonaws.com",
+        "description": name,
+    }
 
 
 def _partition(config: dict[str, Any], region: str) -> dict[str, Any]:
-    return {"id": "aws", "partition": "aws", "dns_suffix": "amazonaws.com",
-            "reverse_dns_prefix": "com.amazonaws"}
+    return {
+        "id": "aws",
+        "partition": "aws",
+        "dns_suffix": "amazonaws.com",
+        "reverse_dns_prefix": "com.amazonaws",
+    }
 
 
 def _elb_service_account(config: dict[str, Any], region: str) -> dict[str, Any]:

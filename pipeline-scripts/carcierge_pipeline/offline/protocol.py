@@ -55,8 +55,7 @@ def load(descriptor: bytes) -> SimpleNamespace:
     """Build message classes for the protocol; attribute access by message name."""
     file_proto = descriptor_pb2.FileDescriptorProto.FromString(descriptor)
     pool = descriptor_pool.DescriptorPool()
-    pool.Add(descriptor_pb2.FileDescriptorProto.FromString(
-        timestamp_pb2.DESCRIPTOR.serialized_pb))
+    pool.Add(descriptor_pb2.FileDescriptorProto.FromString(timestamp_pb2.DESCRIPTOR.serialized_pb))
     pool.Add(file_proto)
     classes: dict[str, Any] = message_factory.GetMessageClassesForFiles([file_proto.name], pool)
     namespace = SimpleNamespace(service=pool.FindServiceByName("tfplugin6.Provider"))

@@ -61,20 +61,34 @@ def _server_certificate() -> tuple[bytes, bytes, bytes]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_encipherment=False, content_commitment=False,
-                data_encipherment=False, key_agreement=True, key_cert_sign=True,
-                crl_sign=False, encipher_only=False, decipher_only=False),
-            critical=True)
+                digital_signature=True,
+                key_encipherment=False,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False)
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(
-        serialization.Encoding.DER)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return (
+        key_pem,
+        cert.public_bytes(serialization.Encoding.PEM),
+        cert.public_bytes(serialization.Encoding.DER),
+    )
 
 
 class OfflineProvider:
@@ -107,12 +121,15 @@ class OfflineProvider:
         response.server_capabilities.plan_destroy = True
         schema = self._provider_schema()
         response.resources.extend(
-            response.ResourceMetadata(type_name=n) for n in schema["resource_schemas"])
+            response.ResourceMetadata(type_name=n) for n in schema["resource_schemas"]
+        )
         response.data_sources.extend(
-            response.DataSourceMetadata(type_name=n) for n in schema["data_source_schemas"])
+            response.DataSourceMetadata(type_name=n) for n in schema["data_source_schemas"]
+        )
         response.ephemeral_resources.extend(
             response.EphemeralMetadata(type_name=n)
-            for n in schema.get("ephemeral_resource_schemas", {}))
+            for n in schema.get("ephemeral_resource_schemas", {})
+        )
         return response
 
     def GetResourceIdentitySchemas(self, request: Any, context: Any) -> Any:
@@ -157,14 +174,20 @@ class OfflineProvider:
             response.planned_state.msgpack = values.encode(None)
             return response
         block = self._block("resource_schemas", request.type_name)
-        planned = (values.plan_create(block, proposed) if prior is None
-                   else values.plan_update(block, proposed))
+        planned = (
+            values.plan_create(block, proposed)
+            if prior is None
+            else values.plan_update(block, proposed)
+        )
         attributes = block.get("attributes", {})
         if attributes.get("tags_all", {}).get("computed"):
             planned["tags_all"] = values.merged_tags(self.default_tags, planned.get("tags"))
         region = attributes.get("region", {})
-        if region.get("optional") and region.get("computed") and values.is_unknown(
-                planned.get("region")):
+        if (
+            region.get("optional")
+            and region.get("computed")
+            and values.is_unknown(planned.get("region"))
+        ):
             planned["region"] = self.region  # the real provider plans its own region here
         response.planned_state.msgpack = values.encode(planned)
         return response
@@ -210,18 +233,24 @@ def _handlers(provider: OfflineProvider, shutdown: threading.Event) -> list[Any]
         request_type = getattr(request_cls, method.input_type.name, request_cls)
         response_cls = getattr(pb, method.output_type.full_name.split(".")[1])
         response_type = getattr(response_cls, method.output_type.name, response_cls)
-        serializer = (bytes if method.name == "GetProviderSchema"
-                      else response_type.SerializeToString)
+        serializer = (
+            bytes if method.name == "GetProviderSchema" else response_type.SerializeToString
+        )
         methods[method.name] = grpc.unary_unary_rpc_method_handler(
-            implementation, request_deserializer=request_type.FromString,
-            response_serializer=serializer)
+            implementation,
+            request_deserializer=request_type.FromString,
+            response_serializer=serializer,
+        )
 
     def controller_shutdown(request: bytes, context: Any) -> bytes:
         shutdown.set()
         return b""
 
-    controller = {"Shutdown": grpc.unary_unary_rpc_method_handler(
-        controller_shutdown, request_deserializer=bytes, response_serializer=bytes)}
+    controller = {
+        "Shutdown": grpc.unary_unary_rpc_method_handler(
+            controller_shutdown, request_deserializer=bytes, response_serializer=bytes
+        )
+    }
     return [
         grpc.method_handlers_generic_handler(pb.service.full_name, methods),
         # go-plugin asks its controller to shut the plugin down; answering promptly spares
@@ -232,13 +261,19 @@ def _handlers(provider: OfflineProvider, shutdown: threading.Event) -> list[Any]
 
 def serve() -> int:
     if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
-        print("This is the Carcierge offline AWS provider, a Terraform plugin: Terraform starts "
-              "it, people do not.", file=sys.stderr)
+        print(
+            "This is the Carcierge offline AWS provider, a Terraform plugin: Terraform starts "
+            "it, people do not.",
+            file=sys.stderr,
+        )
         return 1
     offered = os.environ.get("PLUGIN_PROTOCOL_VERSIONS", PROTOCOL_VERSION).split(",")
     if PROTOCOL_VERSION not in offered:
-        print(f"Terraform offers plugin protocols {offered}; this provider speaks only "
-              f"{PROTOCOL_VERSION}.", file=sys.stderr)
+        print(
+            f"Terraform offers plugin protocols {offered}; this provider speaks only "
+            f"{PROTOCOL_VERSION}.",
+            file=sys.stderr,
+        )
         return 1
 
     provider = OfflineProvider(OfflineCache.default())
@@ -248,8 +283,9 @@ def serve() -> int:
     key_pem, cert_pem, cert_der = _server_certificate()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     server.add_generic_rpc_handlers(_handlers(provider, shutdown))
-    server.add_secure_port(f"unix:{socket_path}",
-                           grpc.ssl_server_credentials([(key_pem, cert_pem)]))
+    server.add_secure_port(
+        f"unix:{socket_path}", grpc.ssl_server_credentials([(key_pem, cert_pem)])
+    )
     server.start()
     certificate = base64.b64encode(cert_der).decode().rstrip("=")  # go-plugin: no padding
     print(f"1|{PROTOCOL_VERSION}|unix|{socket_path}|grpc|{certificate}", flush=True)

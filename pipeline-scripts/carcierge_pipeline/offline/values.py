@@ -106,7 +106,9 @@ def placeholder(type_: Any, name: str) -> Any:
     raise ValueError(f"unsupported cty type {type_!r}")
 
 
-def fill_computed(block: Block, config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+def fill_computed(
+    block: Block, config: dict[str, Any], overrides: dict[str, Any]
+) -> dict[str, Any]:
     """A data source result: config kept, every unset computed attribute given a known value."""
     state = dict(config)
     for name, attribute in block.get("attributes", {}).items():

@@ -1,0 +1,38 @@
+"""Per-environment settings of the partial S3 backend in backend.tf."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from carcierge_pipeline.environments import require_environment
+from carcierge_pipeline.errors import UserError
+
+DEFAULT_REGION = "us-west-1"
+DEFAULT_LOCK_TABLE = "carcierge-terraform-locks"
+
+
+def state_key(environment: str) -> str:
+    return f"carcierge/{require_environment(environment)}/terraform.tfstate"
+
+
+def backend_settings(environment: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``-backend-config`` values: one state per environment, encrypted and locked.
+
+    Both lock mechanisms are on during the migration: S3's native lockfile (Terraform >= 1.10)
+    and the DynamoDB table, which Terraform deprecates but older runners still honour.
+    """
+    bucket = environ.get("TF_STATE_BUCKET", "")
+    if not bucket:
+        raise UserError(
+            "TF_STATE_BUCKET is not set: name the S3 state bucket "
+            "(create it with `carcierge state bootstrap`)"
+        )
+    return {
+        "bucket": bucket,
+        "key": state_key(environment),
+        "region": environ.get("BACKEND_REGION") or DEFAULT_REGION,
+        "encrypt": "true",
+        "dynamodb_table": environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
+        "use_lockfile": "true",
+    }

@@ -1,0 +1,37 @@
+"""Locating the Terraform project and its generated directories."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from carcierge_pipeline.errors import UserError
+
+_MARKER = "version.tf"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project containing ``start`` (default: $CARCIERGE_ROOT or the working dir)."""
+        origin = (start or Path(os.environ.get("CARCIERGE_ROOT", Path.cwd()))).resolve()
+        for candidate in (origin, *origin.parents):
+            if (candidate / _MARKER).is_file() and (candidate / "modules").is_dir():
+                return cls(candidate)
+        raise UserError(f"no Terraform project (version.tf and modules/) at or above {origin}")
+
+    @property
+    def modules(self) -> list[Path]:
+        return sorted(p for p in (self.root / "modules").iterdir() if (p / "main.tf").is_file())
+
+    def build_dir(self, environment: str) -> Path:
+        """Published results of one environment's stages (plan, reports)."""
+        return self.root / "build" / environment
+
+    def work_dir(self, name: str) -> Path:
+        """Scratch Terraform working directories; hidden so scanners skip the copies."""
+        return self.root / ".cache" / "work" / name

@@ -1,0 +1,84 @@
+"""Shared fixtures: the project, and throw-away Terraform working directories that use the
+pinned engine with the offline provider."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from carcierge_pipeline.offline import install
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.terraform import Mode, Terraform
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+def _copy_project(project: Project, root: Path) -> Project:
+    """A private copy of the Terraform project, so stages can write build/ freely."""
+    root.mkdir(parents=True)
+    for entry in project.root.iterdir():
+        if entry.suffix in (".tf", ".tfvars"):
+            shutil.copy2(entry, root / entry.name)
+        elif entry.name in ("modules", "environments", "tests"):
+            shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns(".terraform*"))
+    return Project(root)
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project.find(Path(__file__).parent)
+
+
+@pytest.fixture(scope="session")
+def offline_cache() -> install.OfflineCache:
+    return install.ensure(quiet=True)
+
+
+@pytest.fixture
+def fixture_workdir(tmp_path: Path, offline_cache: install.OfflineCache):
+    """Copy a fixture configuration to a temp dir; return an initialised offline Terraform."""
+
+    def make(name: str, edit=None) -> Terraform:
+        workdir = tmp_path / name
+        shutil.copytree(FIXTURES / name, workdir)
+        if edit:
+            main = workdir / "main.tf"
+            original = main.read_text()
+            edited = edit(original)
+            assert edited != original, "the seeded mistake did not change the fixture"
+            main.write_text(edited)
+        terraform = Terraform.for_mode(workdir, OFFLINE)
+        terraform.run(["init", "-input=false", "-no-color", "-backend=false"], capture=True)
+        return terraform
+
+    return make
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, project: Project, offline_cache) -> Project:
+    """A private copy of the Terraform project, so stages can write build/ freely."""
+    return _copy_project(project, tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def environment_plans(project: Project, offline_cache, tmp_path_factory):
+    """Offline plan JSON of each environment, planned once per session on demand.
+
+    Per-environment assertions read planned values from these, never the tfvars text.
+    """
+    from carcierge_pipeline.plan import run_plan
+
+    copy = _copy_project(project, tmp_path_factory.mktemp("plans") / "project")
+    plans: dict[str, dict] = {}
+
+    def plan_of(environment: str) -> dict:
+        if environment not in plans:
+            files = run_plan(copy, environment, OFFLINE, echo=lambda _: None)
+            plans[environment] = json.loads(files.json.read_text())
+        return plans[environment]
+
+    return plan_of

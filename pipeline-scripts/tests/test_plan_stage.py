@@ -1,0 +1,45 @@
+"""The plan stage end to end, offline: every environment plans; bad input leaves nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import OFFLINE
+
+from carcierge_pipeline import environments
+from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.plan import run_plan
+
+
+@pytest.mark.parametrize("environment", environments.ENVIRONMENTS)
+def test_every_environment_plans_offline(project_copy, environment):
+    files = run_plan(project_copy, environment, OFFLINE, echo=lambda _: None)
+    plan = json.loads(files.json.read_text())
+    variables = {name: v["value"] for name, v in plan["variables"].items()}
+    assert variables["environment"] == environment
+    created = {
+        c["address"]: c["change"]["after"]
+        for c in plan["resource_changes"]
+        if c["change"]["actions"] == ["create"]
+    }
+    assert created["aws_kms_alias.main"]["name"] == f"alias/{environment}-carcierge-main"
+    assert created["aws_kms_key.main"]["enable_key_rotation"] is True
+    assert files.binary.stat().st_size > 0
+    assert "Plan:" in files.text.read_text()
+
+
+def test_bad_input_fails_and_leaves_no_plan(project_copy):
+    var_file = environments.var_file(project_copy.root, "qa")
+    var_file.write_text(
+        var_file.read_text().replace('aws_region   = "us-west-1"', 'aws_region   = "mars-1"')
+    )
+    with pytest.raises(StageFailed):
+        run_plan(project_copy, "qa", OFFLINE, echo=lambda _: None)
+    directory = project_copy.build_dir("qa")
+    assert not any(directory.glob("plan.*")), "a failed plan must not leave plan files"
+
+
+def test_unknown_environment_is_a_user_error(project_copy):
+    with pytest.raises(UserError, match="unknown environment 'dev'"):
+        run_plan(project_copy, "dev", OFFLINE, echo=lambda _: None)
