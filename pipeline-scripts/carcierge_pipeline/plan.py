@@ -72,28 +72,31 @@ def run_plan(
     var_file = environments.var_file(project.root, environment)
     if not var_file.is_file():
         raise UserError(f"missing variables file {var_file.relative_to(project.root)}")
-    files = PlanFiles(project.build_dir(environment))
-    files.directory.mkdir(parents=True, exist_ok=True)
-    files.clear()  # a failed plan must leave nothing behind that could be applied
-    if mode.offline:
-        echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
-    terraform = prepare(project, environment, mode)
-    color = [] if sys.stdout.isatty() else ["-no-color"]
-    plan_args = [
-        "plan",
-        "-input=false",
-        *color,
-        f"-var-file={var_file.relative_to(project.root)}",
-        f"-out={files.binary}",
-    ]
-    if mode.offline:
-        plan_args.append("-lock=false")
-    if terraform.run(plan_args, check=False).returncode != 0:
-        files.clear()
-        raise StageFailed(f"terraform plan failed for {environment}; see the messages above")
-    files.json.write_text(terraform.run(["show", "-json", str(files.binary)], capture=True).stdout)
-    files.text.write_text(
-        terraform.run(["show", "-no-color", str(files.binary)], capture=True).stdout
-    )
-    echo(f"plan written: {files.binary}, {files.json.name}, {files.text.name}")
-    return files
+    with project.exclusive(f"plan-{environment}"):
+        files = PlanFiles(project.build_dir(environment))
+        files.directory.mkdir(parents=True, exist_ok=True)
+        files.clear()  # a failed plan must leave nothing behind that could be applied
+        if mode.offline:
+            echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
+        terraform = prepare(project, environment, mode)
+        color = [] if sys.stdout.isatty() else ["-no-color"]
+        plan_args = [
+            "plan",
+            "-input=false",
+            *color,
+            f"-var-file={var_file.relative_to(project.root)}",
+            f"-out={files.binary}",
+        ]
+        if mode.offline:
+            plan_args.append("-lock=false")
+        if terraform.run(plan_args, check=False).returncode != 0:
+            files.clear()
+            raise StageFailed(f"terraform plan failed for {environment}; see the messages above")
+        files.json.write_text(
+            terraform.run(["show", "-json", str(files.binary)], capture=True).stdout
+        )
+        files.text.write_text(
+            terraform.run(["show", "-no-color", str(files.binary)], capture=True).stdout
+        )
+        echo(f"plan written: {files.binary}, {files.json.name}, {files.text.name}")
+        return files

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,3 +38,12 @@ class Project:
     def work_dir(self, name: str) -> Path:
         """Scratch Terraform working directories; hidden so scanners skip the copies."""
         return self.root / ".cache" / "work" / name
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Serialise runs that share a scratch directory (parallel jobs, editors, tests)."""
+        lock = self.root / ".cache" / "work" / f"{name}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield

@@ -40,20 +40,21 @@ def run_validate(
         echo,
     )
 
-    workdir = scratch_copy(project.root, project.work_dir("validate"))
-    directories: list[Path] = [
-        workdir,
-        *sorted(p for p in (workdir / "modules").iterdir() if (p / "main.tf").is_file()),
-    ]
-    for directory in directories:
-        label = directory.relative_to(workdir).as_posix() if directory != workdir else "root"
-        terraform = Terraform.for_mode(directory, mode)
-        _step(
-            f"init {label}",
-            terraform,
-            ["init", "-backend=false", "-input=false", "-no-color"],
-            echo,
-        )
-        _step(f"validate {label}", terraform, ["validate", "-no-color"], echo)
-        if tests and any((directory / "tests").glob("*.tftest.hcl")):
-            _step(f"test {label}", terraform, ["test", "-no-color"], echo)
+    with project.exclusive("validate"):
+        workdir = scratch_copy(project.root, project.work_dir("validate"))
+        directories: list[Path] = [
+            workdir,
+            *sorted(p for p in (workdir / "modules").iterdir() if (p / "main.tf").is_file()),
+        ]
+        for directory in directories:
+            label = directory.relative_to(workdir).as_posix() if directory != workdir else "root"
+            terraform = Terraform.for_mode(directory, mode)
+            _step(
+                f"init {label}",
+                terraform,
+                ["init", "-backend=false", "-input=false", "-no-color"],
+                echo,
+            )
+            _step(f"validate {label}", terraform, ["validate", "-no-color"], echo)
+            if tests and any((directory / "tests").glob("*.tftest.hcl")):
+                _step(f"test {label}", terraform, ["test", "-no-color"], echo)

