@@ -46,3 +46,50 @@ variable "kms_deletion_window_in_days" {
     error_message = "kms_deletion_window_in_days must be between 7 and 30."
   }
 }
+
+# --- shared across modules ------------------------------------------------------------
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention for every log group of the environment, in days (a value CloudWatch accepts)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect stateful resources (RDS, ALB, OpenSearch, Redis final snapshot) from deletion; on in uat and prod."
+  type        = bool
+  default     = true
+}
+
+# --- compute (ecs) --------------------------------------------------------------------
+
+variable "services" {
+  description = "The containerised services, keyed by a short service name. The product spec's fields (container_image, container_port, desired_count, cpu, memory) are required; the rest are optional with defaults."
+  type = map(object({
+    container_image   = string
+    container_port    = number
+    desired_count     = number
+    cpu               = number
+    memory            = number
+    health_check_path = optional(string, "/health")
+    path_patterns     = optional(list(string), [])
+    host_headers      = optional(list(string), [])
+    default_route     = optional(bool, false)
+    public            = optional(bool, true)
+    environment       = optional(map(string), {})
+    secrets           = optional(map(string), {})
+    min_capacity      = optional(number)
+    max_capacity      = optional(number)
+    cpu_target        = optional(number, 70)
+    memory_target     = optional(number, 75)
+    spot              = optional(number, 0)
+    command           = optional(list(string))
+    cpu_architecture  = optional(string, "X86_64")
+    read_only_root_fs = optional(bool, true)
+  }))
+}

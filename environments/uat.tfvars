@@ -4,3 +4,7 @@ project_name = "carcierge"
 aws_region   = "us-west-1"
 
 kms_deletion_window_in_days = 30
+
+# Shared
+log_retention_days  = 30
+deletion_protection = true
