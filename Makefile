@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/tools/checkov/bin/checkov
 
-.PHONY: setup plan validate pytest lint test fmt clean
+.PHONY: setup plan validate pytest lint test fmt docs clean
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -33,13 +33,16 @@ validate: setup
 	OFFLINE=1 $(BIN)/carcierge validate
 
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: setup
 	$(BIN)/ruff check pipeline-scripts
 	$(BIN)/ruff format --check pipeline-scripts
 
 test: lint validate pytest
+
+docs: setup
+	$(BIN)/carcierge docs
 
 fmt: setup
 	$(BIN)/terraform fmt -recursive modules environments tests *.tf *.tfvars

@@ -64,6 +64,14 @@ locals {
           }
         }
       },
+      {
+        # CloudWatch alarms publish to the KMS-encrypted alert topic.
+        Sid       = "CloudWatchAlarmsToEncryptedTopic"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+      },
     ]
   }
 }

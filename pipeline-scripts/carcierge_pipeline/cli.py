@@ -41,6 +41,17 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     run_plan(Project.find(), _environment_from_context(args.environment), resolve_mode())
 
 
+def _cmd_docs(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.docs import sync
+
+    project = Project.find()
+    stale = sync(project.modules, check=args.check)
+    names = ", ".join(str(path.relative_to(project.root)) for path in stale)
+    if stale and args.check:
+        raise StageFailed(f"module READMEs out of date (run `make docs`): {names}")
+    print(f"updated {names}" if stale else "module READMEs are up to date")
+
+
 def _cmd_offline_setup(args: argparse.Namespace) -> None:
     from carcierge_pipeline.offline import install
 
@@ -64,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
     )
     plan.set_defaults(handler=_cmd_plan)
+
+    docs = commands.add_parser("docs", help="regenerate module README input/output tables")
+    docs.add_argument("--check", action="store_true", help="fail instead of writing")
+    docs.set_defaults(handler=_cmd_docs)
 
     offline = commands.add_parser("offline-setup", help="build the offline provider cache")
     offline.set_defaults(handler=_cmd_offline_setup)

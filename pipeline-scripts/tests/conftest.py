@@ -3,6 +3,7 @@ pinned engine with the offline provider."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 from pathlib import Path
@@ -66,19 +67,30 @@ def project_copy(tmp_path: Path, project: Project, offline_cache) -> Project:
 
 @pytest.fixture(scope="session")
 def environment_plans(project: Project, offline_cache, tmp_path_factory):
-    """Offline plan JSON of each environment, planned once per session on demand.
+    """Offline plan JSON of each environment, planned once per test run on demand.
 
-    Per-environment assertions read planned values from these, never the tfvars text.
+    Per-environment assertions read planned values from these, never the tfvars text. Under
+    pytest-xdist the workers share one copy through a lock, so each environment plans once.
     """
     from carcierge_pipeline.plan import run_plan
 
-    copy = _copy_project(project, tmp_path_factory.mktemp("plans") / "project")
+    shared = tmp_path_factory.getbasetemp().parent / "environment-plans"
+    shared.mkdir(exist_ok=True)
     plans: dict[str, dict] = {}
 
     def plan_of(environment: str) -> dict:
         if environment not in plans:
-            files = run_plan(copy, environment, OFFLINE, echo=lambda _: None)
-            plans[environment] = json.loads(files.json.read_text())
+            copy = Project(shared / "project")
+            with (shared / "copy.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not copy.root.exists():
+                    _copy_project(project, copy.root)
+            with (shared / f"{environment}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                plan_json = copy.build_dir(environment) / "plan.json"
+                if not plan_json.exists():
+                    run_plan(copy, environment, OFFLINE, echo=lambda _: None)
+                plans[environment] = json.loads(plan_json.read_text())
         return plans[environment]
 
     return plan_of

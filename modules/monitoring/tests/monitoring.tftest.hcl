@@ -1,0 +1,133 @@
+mock_provider "aws" {
+  override_during = plan
+
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:us-west-1:123456789012:prod-carcierge-alerts"
+    }
+  }
+}
+
+variables {
+  name_prefix = "prod-carcierge"
+  aws_region  = "us-west-1"
+  account_id  = "123456789012"
+  kms_key_arn = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  ecs = {
+    cluster_name = "prod-carcierge-ecs-cluster"
+    services     = { service1 = "prod-carcierge-service1", service2 = "prod-carcierge-service2" }
+  }
+  alb = {
+    arn_suffix                = "app/prod-carcierge-alb-main/0123456789abcdef"
+    target_group_arn_suffixes = { service1 = "targetgroup/prod-carcierge-service1/aaa", service2 = "targetgroup/prod-carcierge-service2/bbb" }
+  }
+  rds        = { identifier = "prod-carcierge-rds-postgres" }
+  redis      = { replication_group_id = "prod-carcierge-redis", node_count = 2 }
+  opensearch = { domain_name = "prod-carcierge-search", instance_count = 2 }
+}
+
+run "full_environment_alarms" {
+  command = plan
+
+  assert {
+    # 2 services x (cpu, memory) + p99 + 2 target groups x (5xx, unhealthy) + 4 RDS
+    # + Redis (3 on the primary, 4 on the replica) + OpenSearch (red, yellow, storage, JVM, snapshot)
+    condition     = length(aws_cloudwatch_metric_alarm.metric) == 4 + 1 + 4 + 4 + 7 + 5
+    error_message = "unexpected number of single-metric alarms: ${length(aws_cloudwatch_metric_alarm.metric)}"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.ratio) == 3
+    error_message = "expected running-below-desired per service and the ALB 5xx rate"
+  }
+
+  assert {
+    condition = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.ratio)) :
+      alarm.alarm_actions == toset([aws_sns_topic.alerts.arn]) && alarm.ok_actions == toset([aws_sns_topic.alerts.arn])
+    ])
+    error_message = "every alarm must notify the alert topic on ALARM and OK"
+  }
+
+  assert {
+    condition = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.ratio)) :
+      startswith(alarm.alarm_name, "prod-carcierge-")
+    ])
+    error_message = "alarm names must follow <env>-carcierge-<resource>"
+  }
+
+  assert {
+    condition     = aws_sns_topic.alerts.name == "prod-carcierge-alerts" && aws_sns_topic.alerts.kms_master_key_id == var.kms_key_arn
+    error_message = "the alert topic is <env>-carcierge-alerts, encrypted with the environment key"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.metric["alb-p99-latency-high"].extended_statistic == "p99" && aws_cloudwatch_metric_alarm.metric["alb-p99-latency-high"].statistic == null
+    error_message = "latency alarm must use the p99 extended statistic"
+  }
+
+  assert {
+    condition     = contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-prod-carcierge-redis-002-replication-lag") && !contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-prod-carcierge-redis-001-replication-lag")
+    error_message = "replication lag is alarmed on replicas only"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.metric["rds-free-storage-low"].threshold == 5 * 1073741824
+    error_message = "RDS free storage threshold must be converted from GiB to bytes"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_dashboard.overview.dashboard_name == "prod-carcierge-overview" && length(jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets) == 8
+    error_message = "the overview dashboard has a widget per concern"
+  }
+}
+
+run "alarms_scale_with_services_and_skip_absent_stores" {
+  command = plan
+
+  variables {
+    ecs = {
+      cluster_name = "qa-carcierge-ecs-cluster"
+      services     = { for i in range(5) : "service${i + 1}" => "qa-carcierge-service${i + 1}" }
+    }
+    alb        = null
+    rds        = null
+    redis      = { replication_group_id = "qa-carcierge-redis", node_count = 1 }
+    opensearch = { domain_name = "qa-carcierge-search", instance_count = 1 }
+  }
+
+  assert {
+    # 5 services x 2 + Redis primary 3 + OpenSearch without yellow 4
+    condition     = length(aws_cloudwatch_metric_alarm.metric) == 10 + 3 + 4
+    error_message = "alarm count must follow the services map and the stores present"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.ratio) == 5
+    error_message = "one running-below-desired alarm per service and no ALB alarm without an ALB"
+  }
+
+  assert {
+    condition     = !contains(keys(aws_cloudwatch_metric_alarm.metric), "opensearch-cluster-yellow")
+    error_message = "a single-node domain must not alarm on yellow"
+  }
+}
+
+run "threshold_outside_percent_is_rejected" {
+  command = plan
+
+  variables {
+    thresholds = { ecs_cpu_percent = 150 }
+  }
+
+  expect_failures = [var.thresholds]
+}
+
+run "bad_email_is_rejected" {
+  command = plan
+
+  variables {
+    alert_emails = ["not-an-email"]
+  }
+
+  expect_failures = [var.alert_emails]
+}
