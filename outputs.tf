@@ -17,3 +17,173 @@ output "kms_key_alias" {
   description = "Alias of the environment's KMS key."
   value       = aws_kms_alias.main.name
 }
+
+# --- network ---
+
+output "vpc_id" {
+  description = "ID of the environment's VPC."
+  value       = module.vpc.vpc_id
+}
+
+output "availability_zones" {
+  description = "Availability zones the environment uses."
+  value       = module.vpc.availability_zones
+}
+
+output "public_subnet_ids" {
+  description = "Public subnet ids by AZ (ALB, NAT gateways)."
+  value       = module.vpc.public_subnet_ids
+}
+
+output "private_subnet_ids" {
+  description = "Private subnet ids by AZ (ECS tasks)."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "data_subnet_ids" {
+  description = "Data subnet ids by AZ (RDS, Redis, OpenSearch)."
+  value       = module.vpc.data_subnet_ids
+}
+
+output "nat_gateway_ids" {
+  description = "NAT gateway ids by AZ (one in single mode)."
+  value       = module.vpc.nat_gateway_ids
+}
+
+output "private_route_nat_azs" {
+  description = "For each private subnet's AZ, the AZ of the NAT gateway its default route uses."
+  value       = module.vpc.private_route_nat_azs
+}
+
+output "security_group_ids" {
+  description = "Security group ids by role."
+  value = {
+    alb        = module.security_groups.alb_security_group_id
+    ecs        = module.security_groups.ecs_security_group_id
+    redis      = module.security_groups.redis_security_group_id
+    opensearch = module.security_groups.opensearch_security_group_id
+    rds        = module.security_groups.rds_security_group_id
+  }
+}
+
+# --- compute ---
+
+output "alb_dns_name" {
+  description = "DNS name of the Application Load Balancer."
+  value       = module.ecs.alb_dns_name
+}
+
+output "alb_zone_id" {
+  description = "Canonical hosted zone of the ALB (for alias records)."
+  value       = module.ecs.alb_zone_id
+}
+
+output "application_fqdn" {
+  description = "domain_name's alias record to the ALB, or null without one."
+  value       = module.ecs.application_fqdn
+}
+
+output "ecs_cluster_name" {
+  description = "Name of the ECS cluster."
+  value       = module.ecs.cluster_name
+}
+
+output "ecs_cluster_arn" {
+  description = "ARN of the ECS cluster."
+  value       = module.ecs.cluster_arn
+}
+
+output "ecs_service_names" {
+  description = "ECS service name per service key."
+  value       = module.ecs.service_names
+}
+
+output "ecs_log_group_names" {
+  description = "CloudWatch log group per service key."
+  value       = module.ecs.log_group_names
+}
+
+output "target_group_arns" {
+  description = "Target group ARN per public service key."
+  value       = module.ecs.target_group_arns
+}
+
+output "task_role_arns" {
+  description = "Task role ARN per service key."
+  value       = module.ecs.task_role_arns
+}
+
+output "service_endpoints" {
+  description = "In-namespace URL of every service (Service Connect), e.g. http://service2:3002."
+  value       = module.ecs.service_endpoints
+}
+
+# --- data stores (endpoints and secret ARNs; never secret values) ---
+
+output "redis_primary_endpoint" {
+  description = "Primary endpoint of the Redis replication group (TLS and AUTH required)."
+  value       = module.elasticache.primary_endpoint_address
+}
+
+output "redis_reader_endpoint" {
+  description = "Reader endpoint of the Redis replication group."
+  value       = module.elasticache.reader_endpoint_address
+}
+
+output "redis_port" {
+  description = "Port of the Redis replication group."
+  value       = module.elasticache.port
+}
+
+output "redis_auth_token_secret_arn" {
+  description = "ARN of the secret holding the Redis AUTH token (the value stays in Secrets Manager)."
+  value       = module.elasticache.auth_token_secret_arn
+}
+
+output "opensearch_endpoint" {
+  description = "HTTPS URL of the OpenSearch domain (inside the VPC; SigV4 with an allowed role)."
+  value       = module.opensearch.connection_environment.OPENSEARCH_ENDPOINT
+}
+
+output "opensearch_domain_arn" {
+  description = "ARN of the OpenSearch domain."
+  value       = module.opensearch.domain_arn
+}
+
+output "opensearch_master_user_arn" {
+  description = "IAM principal that administers fine-grained access control (maps the services' task roles)."
+  value       = module.opensearch.master_user_arn
+}
+
+output "rds_address" {
+  description = "Host name of the PostgreSQL instance (TLS required)."
+  value       = module.rds.address
+}
+
+output "rds_port" {
+  description = "Port of the PostgreSQL instance."
+  value       = module.rds.port
+}
+
+output "rds_database_name" {
+  description = "Database created with the instance."
+  value       = module.rds.database_name
+}
+
+output "rds_master_user_secret_arn" {
+  description = "ARN of the RDS-managed secret with the master credentials (JSON keys username, password)."
+  value       = module.rds.master_user_secret_arn
+}
+
+output "data_store_secret_arns" {
+  description = "Every data-store secret the services' execution role reads."
+  value       = concat(module.elasticache.secret_arns, module.rds.secret_arns, module.opensearch.secret_arns)
+}
+
+output "service_connection_settings" {
+  description = "What every service receives from the data stores: environment (non-secret settings) and secrets (env var => Secrets Manager ARN reference that ECS resolves at task start; Terraform never sees the values)."
+  value = {
+    environment = local.service_connection_environment
+    secrets     = local.service_connection_secrets
+  }
+}

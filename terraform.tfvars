@@ -40,3 +40,27 @@ services = {
     memory          = 1024
   }
 }
+
+# SSL certificate of the ALB (AWS Certificate Manager, same region).
+ssl_certificate_arn = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+
+# Database Configuration (the product spec's example as written; the module adds TLS, KMS,
+# 7-day backups, managed master password). A pinned minor such as "14.9" is a valid input but
+# stops being creatable once AWS retires that minor: the environment files use a major ("16").
+rds_config = {
+  engine            = "postgres"
+  engine_version    = "14.9"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  database_name     = "carcierge"
+  username          = "carcierge_user"
+}
+
+# OpenSearch Configuration (the product spec's example as written; t3.small.search supports
+# encryption at rest, node-to-node encryption and fine-grained access control).
+opensearch_config = {
+  engine_version = "OpenSearch_2.3"
+  instance_type  = "t3.small.search"
+  instance_count = 1
+  volume_size    = 20
+}

@@ -66,10 +66,78 @@ variable "deletion_protection" {
   default     = true
 }
 
+# --- network --------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the environment's VPC, /16 to /20; distinct per environment (staging 10.10/16, qa 10.20/16, uat 10.30/16, prod 10.40/16)."
+  type        = string
+  default     = "10.10.0.0/16"
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
+    error_message = "vpc_cidr must be an IPv4 network address in CIDR notation without host bits, such as 10.10.0.0/16; got \"${var.vpc_cidr}\"."
+  }
+
+  validation {
+    condition     = try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must have a prefix length from /16 to /20; got \"${var.vpc_cidr}\"."
+  }
+}
+
+variable "az_count" {
+  description = "Availability zones to use: 2 or 3 (us-west-1 offers 2 in most accounts)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
+    error_message = "az_count must be 2 or 3 (us-west-1 offers only 2 in most accounts); got ${var.az_count}."
+  }
+}
+
+variable "nat_gateway_mode" {
+  description = "NAT gateways: \"single\" (one shared; staging, qa) or \"per_az\" (one per AZ; uat, prod)."
+  type        = string
+  default     = "single"
+
+  validation {
+    condition     = contains(["single", "per_az"], var.nat_gateway_mode)
+    error_message = "nat_gateway_mode must be one of \"single\", \"per_az\"; got \"${var.nat_gateway_mode}\"."
+  }
+}
+
+variable "enable_interface_endpoints" {
+  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager); they cost money, so off in staging and qa, on in uat and prod."
+  type        = bool
+  default     = false
+}
+
+variable "alb_ingress_cidrs" {
+  description = "IPv4 CIDR blocks allowed to reach the ALB on 443 and 80; [\"0.0.0.0/0\"] for a public ALB."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.alb_ingress_cidrs) > 0 && alltrue([for cidr in var.alb_ingress_cidrs : can(cidrnetmask(cidr)) && try(cidrsubnet(cidr, 0, 0) == cidr, false)])
+    error_message = "alb_ingress_cidrs must be a non-empty list of IPv4 network addresses in CIDR notation, such as [\"0.0.0.0/0\"] or [\"203.0.113.0/24\"]; got [${join(", ", var.alb_ingress_cidrs)}]."
+  }
+}
+
 # --- compute (ecs) --------------------------------------------------------------------
 
 variable "services" {
-  description = "The containerised services, keyed by a short service name. The product spec's fields (container_image, container_port, desired_count, cpu, memory) are required; the rest are optional with defaults."
+  description = <<-EOT
+    The containerised services, keyed by a short service name (lowercase letters, digits, hyphens).
+    Required: container_image, container_port, desired_count, cpu, memory (the product spec's fields).
+    Optional: health_check_path ("/health"); routing on the ALB: path_patterns and/or host_headers
+    (default when both are empty: /<key> and /<key>/*), default_route (at most one service: catches
+    every request no other rule matches), priority (listener rule priority 1-49999, default from
+    the sorted service keys); public (false: no ALB route, reachable only through Service Connect);
+    environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
+    (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
+    (target tracking, %); spot (share of tasks on FARGATE_SPOT, %); command; cpu_architecture
+    (X86_64 | ARM64); read_only_root_fs (default true).
+  EOT
   type = map(object({
     container_image   = string
     container_port    = number
@@ -80,6 +148,7 @@ variable "services" {
     path_patterns     = optional(list(string), [])
     host_headers      = optional(list(string), [])
     default_route     = optional(bool, false)
+    priority          = optional(number)
     public            = optional(bool, true)
     environment       = optional(map(string), {})
     secrets           = optional(map(string), {})
@@ -92,4 +161,261 @@ variable "services" {
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
   }))
+
+  validation {
+    condition     = length(var.services) > 0
+    error_message = "services must contain at least one service; got an empty map."
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.services) : can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])
+    error_message = "services keys must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen; got: ${join(", ", [for key in keys(var.services) : key if !can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])}."
+  }
+
+  validation {
+    # Target groups are named <env>-<project>-<key>; AWS caps them at 32 characters, and the
+    # same services map must fit every environment, so check against the longest: staging.
+    condition     = alltrue([for key in keys(var.services) : length("staging-${var.project_name}-${key}") <= 32])
+    error_message = "services keys must be at most ${32 - length("staging-${var.project_name}-")} characters so that target group names staging-${var.project_name}-<key> fit AWS's 32-character limit in every environment; too long: ${join(", ", [for key in keys(var.services) : "${key} (${length(key)})" if length("staging-${var.project_name}-${key}") > 32])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : length(service.container_image) <= 255 && can(regex("^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]{1,5})?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", service.container_image))])
+    error_message = "services.*.container_image must be an image reference [registry/]repository[:tag][@sha256:digest] with a lowercase repository, e.g. 123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.container_image}\"" if !(length(service.container_image) <= 255 && can(regex("^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]{1,5})?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", service.container_image)))])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
+    error_message = "services.*.container_port must be a whole number from 1 to 65535; got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
+  }
+
+  validation {
+    condition = alltrue([for service in values(var.services) : (
+      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
+      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
+      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
+      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
+      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
+      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
+      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
+      false
+    )])
+    error_message = "services.*.cpu/memory must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; 4096 with 8192-30720 (steps of 1024); 8192 with 16384-61440 (steps of 4096); 16384 with 32768-122880 (steps of 8192); got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu}/${service.memory}" if !(
+      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
+      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
+      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
+      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
+      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
+      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
+      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
+      false
+    )])}."
+  }
+
+  validation {
+    condition = alltrue([for service in values(var.services) : alltrue([
+      for count in [service.desired_count, coalesce(service.min_capacity, service.desired_count), coalesce(service.max_capacity, max(service.desired_count * 2, 1))] :
+      count >= 0 && floor(count) == count
+      ]) && coalesce(service.min_capacity, service.desired_count) <= service.desired_count
+      && service.desired_count <= coalesce(service.max_capacity, max(service.desired_count * 2, 1))
+      && coalesce(service.max_capacity, max(service.desired_count * 2, 1)) >= 1
+    ])
+    error_message = "services.*: task counts must be whole numbers with min_capacity <= desired_count <= max_capacity and max_capacity >= 1 (min defaults to desired, max to 2 x desired); got: ${join(", ", [for key, service in var.services : "${key} = ${coalesce(service.min_capacity, service.desired_count)}/${service.desired_count}/${coalesce(service.max_capacity, max(service.desired_count * 2, 1))} (min/desired/max)" if !(alltrue([for count in [service.desired_count, coalesce(service.min_capacity, service.desired_count), coalesce(service.max_capacity, max(service.desired_count * 2, 1))] : count >= 0 && floor(count) == count]) && coalesce(service.min_capacity, service.desired_count) <= service.desired_count && service.desired_count <= coalesce(service.max_capacity, max(service.desired_count * 2, 1)) && coalesce(service.max_capacity, max(service.desired_count * 2, 1)) >= 1)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : contains(["X86_64", "ARM64"], service.cpu_architecture)])
+    error_message = "services.*.cpu_architecture must be X86_64 or ARM64; got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu_architecture}" if !contains(["X86_64", "ARM64"], service.cpu_architecture)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.spot >= 0 && service.spot <= 100 && floor(service.spot) == service.spot])
+    error_message = "services.*.spot (share of tasks on FARGATE_SPOT) must be a whole percentage from 0 to 100; got: ${join(", ", [for key, service in var.services : "${key} = ${service.spot}" if !(service.spot >= 0 && service.spot <= 100 && floor(service.spot) == service.spot)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100])
+    error_message = "services.*.cpu_target and memory_target (target tracking, %) must be from 1 to 100; got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu_target}/${service.memory_target}" if !(service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : (length(service.health_check_path) <= 1024 && can(regex("^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$", service.health_check_path)))])
+    error_message = "services.*.health_check_path must be a URL path starting with / (at most 1024 characters); got: ${join(", ", [for key, service in var.services : "${key} = \"${service.health_check_path}\"" if !(length(service.health_check_path) <= 1024 && can(regex("^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$", service.health_check_path)))])}."
+  }
+
+  validation {
+    condition     = length([for service in values(var.services) : service if service.default_route]) <= 1 && alltrue([for service in values(var.services) : !service.default_route || (service.public && length(service.path_patterns) == 0)])
+    error_message = "services: at most one service may be the default_route; it must be public and have no path_patterns (it matches /*, optionally narrowed by host_headers); default routes: ${join(", ", [for key, service in var.services : key if service.default_route])}."
+  }
+
+  validation {
+    # An ALB rule allows five condition values; the default route spends one on "/*".
+    condition = alltrue([for service in values(var.services) :
+      length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5
+      && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128])
+      && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))])
+    ])
+    error_message = "services.*: routing needs path_patterns starting with / and host_headers of letters, digits, . - * ? (each at most 128 characters), at most 5 values per service (4 for the default_route); check: ${join(", ", [for key, service in var.services : key if !(length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5 && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128]) && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))]))])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.priority == null || try(service.priority >= 1 && service.priority <= 49999 && floor(service.priority) == service.priority, false)])
+    error_message = "services.*.priority must be a whole number from 1 to 49999 (50000 is the default route's); got: ${join(", ", [for key, service in var.services : "${key} = ${service.priority}" if !(service.priority == null || try(service.priority >= 1 && service.priority <= 49999 && floor(service.priority) == service.priority, false))])}."
+  }
+
+  validation {
+    # Effective priorities (explicit, else 10 x position among the sorted routed keys) must be unique.
+    condition = length([for key, service in var.services : key if service.public && !service.default_route]) == length(distinct([
+      for key, service in var.services : coalesce(service.priority, 10 * (index(sort([for k, s in var.services : k if s.public && !s.default_route]), key) + 1))
+      if service.public && !service.default_route
+    ]))
+    error_message = "services.*.priority: listener rule priorities must be unique (unset priorities are 10, 20, 30, ... in key order); effective priorities: ${join(", ", [for key, service in var.services : "${key} = ${coalesce(service.priority, 10 * (index(sort([for k, s in var.services : k if s.public && !s.default_route]), key) + 1))}" if service.public && !service.default_route])}."
+  }
+
+  validation {
+    condition = alltrue(flatten([for service in values(var.services) : [
+      for name in concat(keys(service.environment), keys(service.secrets)) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))
+    ]]))
+    error_message = "services.*.environment and secrets keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for service in values(var.services) : [
+      for ref in values(service.secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))
+    ]]))
+    error_message = "services.*.secrets values must be full Secrets Manager secret ARNs (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>), optionally followed by :<json-key>:<version-stage>:<version-id>; got: ${join(", ", flatten([for key, service in var.services : [for name, ref in service.secrets : "${key}.${name} = \"${ref}\"" if !can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))]]))}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.command == null || try(length(service.command) > 0, false)])
+    error_message = "services.*.command must be null (use the image's default) or a non-empty list of strings."
+  }
+}
+
+variable "ssl_certificate_arn" {
+  description = "ACM certificate of the ALB's HTTPS listener; it must be in aws_region and cover domain_name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.ssl_certificate_arn))
+    error_message = "ssl_certificate_arn must be an ACM certificate ARN such as arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012; got \"${var.ssl_certificate_arn}\"."
+  }
+
+  validation {
+    condition     = !can(regex("^arn:aws[a-z-]*:acm:", var.ssl_certificate_arn)) || try(split(":", var.ssl_certificate_arn)[3], "") == var.aws_region
+    error_message = "ssl_certificate_arn must be a certificate in aws_region (${var.aws_region}), where the ALB is; got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
+  }
+}
+
+variable "domain_name" {
+  description = "Optional DNS name of the application (an alias A record to the ALB in route53_zone_id); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase DNS name such as carcierge.example.com; got \"${coalesce(var.domain_name, "null")}\"."
+  }
+
+  validation {
+    condition     = (var.domain_name == null) == (var.route53_zone_id == null)
+    error_message = "domain_name and route53_zone_id must be set together (both or neither)."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
+    error_message = "route53_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ; got \"${coalesce(var.route53_zone_id, "null")}\"."
+  }
+}
+
+variable "create_ecr_repositories" {
+  description = "Create one ECR repository per service (<env>-carcierge-<service>). Off: the product spec assumes the images are already in ECR."
+  type        = bool
+  default     = false
+}
+
+variable "waf_web_acl_arn" {
+  description = "Optional regional WAFv2 web ACL to associate with the ALB; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+  }
+}
+
+# --- data stores ----------------------------------------------------------------------
+# Types only here; defaults and validations live in the modules (modules/<store>/variables.tf),
+# so an omitted optional field takes the module's default.
+
+variable "rds_config" {
+  description = "PostgreSQL (modules/rds): the product spec's engine, engine_version (prefer a major such as \"16\"; a pinned minor like \"14.9\" stops being creatable once AWS retires it), instance_class, allocated_storage, database_name, username; optional max_allocated_storage, multi_az, backup_retention_period (default 7), backup_window, maintenance_window, skip_final_snapshot, performance_insights, monitoring_interval, apply_immediately, port, parameters."
+  type = object({
+    engine                  = string
+    engine_version          = string
+    instance_class          = string
+    allocated_storage       = number
+    database_name           = string
+    username                = string
+    max_allocated_storage   = optional(number)
+    multi_az                = optional(bool)
+    backup_retention_period = optional(number)
+    backup_window           = optional(string)
+    maintenance_window      = optional(string)
+    skip_final_snapshot     = optional(bool)
+    performance_insights    = optional(bool)
+    monitoring_interval     = optional(number)
+    apply_immediately       = optional(bool)
+    port                    = optional(number)
+    parameters              = optional(map(string))
+  })
+}
+
+variable "opensearch_config" {
+  description = "OpenSearch (modules/opensearch): the product spec's engine_version (OpenSearch_X.Y), instance_type (.search), instance_count (2+ = zone-aware), volume_size (GiB); optional availability_zone_count, dedicated_master_count/type, volume_iops/throughput, snapshot_start_hour, off_peak_start_hour, master_user_arn, domain_name."
+  type = object({
+    engine_version          = string
+    instance_type           = string
+    instance_count          = number
+    volume_size             = number
+    availability_zone_count = optional(number)
+    dedicated_master_count  = optional(number)
+    dedicated_master_type   = optional(string)
+    volume_iops             = optional(number)
+    volume_throughput       = optional(number)
+    snapshot_start_hour     = optional(number)
+    off_peak_start_hour     = optional(number)
+    master_user_arn         = optional(string)
+    domain_name             = optional(string)
+  })
+}
+
+variable "redis_config" {
+  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token). Default: one cache.t4g.micro node."
+  type = object({
+    node_type                = string
+    num_cache_nodes          = number
+    engine_version           = string
+    engine                   = optional(string)
+    port                     = optional(number)
+    parameters               = optional(map(string))
+    snapshot_retention_limit = optional(number)
+    snapshot_window          = optional(string)
+    maintenance_window       = optional(string)
+    apply_immediately        = optional(bool)
+    skip_final_snapshot      = optional(bool)
+    auth_token_version       = optional(number)
+  })
+  default = {
+    node_type       = "cache.t4g.micro"
+    num_cache_nodes = 1
+    engine_version  = "7.1"
+  }
 }

@@ -9,7 +9,23 @@ kms_deletion_window_in_days = 7
 log_retention_days  = 14
 deletion_protection = false
 
+# Network
+vpc_cidr                   = "10.20.0.0/16"
+az_count                   = 2
+nat_gateway_mode           = "single"
+enable_interface_endpoints = false
+alb_ingress_cidrs          = ["0.0.0.0/0"]
+
+# Compute: the ALB's certificate (ACM, in aws_region; a placeholder until the real one exists),
+# optional DNS alias, WAF and ECR repositories.
+ssl_certificate_arn     = "arn:aws:acm:us-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000002"
+create_ecr_repositories = false
+# domain_name     = "qa.carcierge.example.com"
+# route53_zone_id = "Z0123456789ABCDEFGHIJ"
+# waf_web_acl_arn = "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/<name>/<id>"
+
 # Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
+# spot = share of tasks on FARGATE_SPOT (%): high here, interruptions are acceptable.
 services = {
   service1 = {
     container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0"
@@ -19,6 +35,7 @@ services = {
     memory          = 1024
     min_capacity    = 1
     max_capacity    = 2
+    spot            = 100
     default_route   = true
   }
   service2 = {
@@ -29,6 +46,7 @@ services = {
     memory          = 1024
     min_capacity    = 1
     max_capacity    = 2
+    spot            = 100
     path_patterns   = ["/service2", "/service2/*"]
   }
   service3 = {
@@ -39,6 +57,7 @@ services = {
     memory          = 1024
     min_capacity    = 1
     max_capacity    = 2
+    spot            = 100
     path_patterns   = ["/service3", "/service3/*"]
   }
   service4 = {
@@ -49,6 +68,7 @@ services = {
     memory          = 1024
     min_capacity    = 1
     max_capacity    = 2
+    spot            = 100
     path_patterns   = ["/service4", "/service4/*"]
   }
   service5 = {
@@ -59,6 +79,39 @@ services = {
     memory          = 1024
     min_capacity    = 1
     max_capacity    = 2
+    spot            = 100
     path_patterns   = ["/service5", "/service5/*"]
   }
+}
+
+# Data stores: one small Redis node, one small OpenSearch data node, single-AZ RDS (cost).
+# Deletion protection and final snapshots follow deletion_protection / skip_final_snapshot;
+# no secret values here: RDS and Terraform generate them into Secrets Manager.
+redis_config = {
+  node_type                = "cache.t4g.micro"
+  num_cache_nodes          = 1
+  engine_version           = "7.1"
+  snapshot_retention_limit = 1
+  apply_immediately        = true
+  skip_final_snapshot      = true # explicit: qa's cache may be lost on destroy
+}
+
+opensearch_config = {
+  engine_version = "OpenSearch_2.19"
+  instance_type  = "t3.small.search"
+  instance_count = 1
+  volume_size    = 20
+}
+
+rds_config = {
+  engine                = "postgres"
+  engine_version        = "16"
+  instance_class        = "db.t4g.micro"
+  allocated_storage     = 20
+  max_allocated_storage = 50
+  database_name         = "carcierge"
+  username              = "carcierge_user"
+  multi_az              = false
+  apply_immediately     = true
+  skip_final_snapshot   = true # explicit: qa's data may be lost on destroy
 }

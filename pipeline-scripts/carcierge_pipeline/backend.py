@@ -10,6 +10,9 @@ from carcierge_pipeline.errors import UserError
 
 DEFAULT_REGION = "us-west-1"
 DEFAULT_LOCK_TABLE = "carcierge-terraform-locks"
+# The key `carcierge state bootstrap` creates; without kms_key_id Terraform would upload the
+# state object with SSE-S3 instead of the bucket's KMS default.
+DEFAULT_STATE_KMS_KEY = "alias/carcierge-terraform-state"
 
 
 def state_key(environment: str) -> str:
@@ -33,6 +36,7 @@ def backend_settings(environment: str, environ: Mapping[str, str] = os.environ) 
         "key": state_key(environment),
         "region": environ.get("BACKEND_REGION") or DEFAULT_REGION,
         "encrypt": "true",
+        "kms_key_id": environ.get("TF_STATE_KMS_KEY") or DEFAULT_STATE_KMS_KEY,
         "dynamodb_table": environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
         "use_lockfile": "true",
     }

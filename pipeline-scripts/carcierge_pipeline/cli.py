@@ -4,11 +4,12 @@ parses its flags and calls one stage function."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 
-from carcierge_pipeline import environments
+from carcierge_pipeline import ci_variables, environments
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import resolve_mode
@@ -24,21 +25,83 @@ def _environment_from_context(explicit: str | None) -> str:
 
 
 def _cmd_env(args: argparse.Namespace) -> None:
-    branch = args.branch or os.environ.get("CI_COMMIT_BRANCH")
-    resolution = environments.resolve_branch(branch)
-    print(f"{resolution.environment}  ({resolution.reason})")
+    if args.branch:
+        resolution = environments.resolve_branch(args.branch)
+        print(f"{resolution.environment}  ({resolution.reason})")
+        return
+    selection = ci_variables.select_environments(None)
+    print(f"{' '.join(selection.environments)}  ({selection.reason})")
+
+
+# --- pipeline stages: each checks the pipeline's variables first (one line on a bad value) ---
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
     from carcierge_pipeline.validate import run_validate
 
-    run_validate(Project.find(), resolve_mode(), tests=not args.skip_tests)
+    variables = ci_variables.load()
+    mode = resolve_mode()
+    ci_variables.ensure_plugin_cache(mode)
+    run_validate(Project.find(), mode, tests=variables.terraform_test and not args.skip_tests)
 
 
 def _cmd_plan(args: argparse.Namespace) -> None:
     from carcierge_pipeline.plan import run_plan
 
-    run_plan(Project.find(), _environment_from_context(args.environment), resolve_mode())
+    variables = ci_variables.load()
+    selection = ci_variables.select_environments(args.environment, variables=variables)
+    mode = resolve_mode()
+    ci_variables.ensure_plugin_cache(mode)
+    project = Project.find()
+    if not args.environment:
+        print(f"planning {', '.join(selection.environments)}: {selection.reason}")
+    for environment in selection.environments:
+        run_plan(
+            project,
+            environment,
+            mode,
+            allow_destroy=args.allow_destroy or variables.allow_destroy,
+            app_name=variables.app_name,
+        )
+
+
+def _cmd_analyse(args: argparse.Namespace) -> None:
+    variables = ci_variables.load()
+    selection = ci_variables.select_environments(args.environment, variables=variables)
+    project = Project.find()
+    failures: list[str] = []
+    for environment in selection.environments:
+        try:
+            if args.analysis == "security":
+                from carcierge_pipeline.analyse.security import run_security
+
+                run_security(project, environment)
+            else:
+                from carcierge_pipeline.analyse.cost import run_cost
+
+                run_cost(project.build_dir(environment), environment)
+        except StageFailed as error:
+            if len(selection.environments) == 1:
+                raise
+            print(f"failed: {error}", file=sys.stderr)  # report every environment, then fail
+            failures.append(environment)
+    if failures:
+        raise StageFailed(f"{args.analysis} analysis failed for {', '.join(failures)}")
+
+
+def _cmd_apply(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.apply import run_apply
+
+    variables = ci_variables.load()
+    environment = ci_variables.deploy_environment(args.environment)
+    mode = resolve_mode()
+    ci_variables.ensure_plugin_cache(mode)
+    run_apply(
+        Project.find(),
+        environment,
+        mode,
+        allow_destroy=args.allow_destroy or variables.allow_destroy,
+    )
 
 
 def _cmd_docs(args: argparse.Namespace) -> None:
@@ -52,6 +115,38 @@ def _cmd_docs(args: argparse.Namespace) -> None:
     print(f"updated {names}" if stale else "module READMEs are up to date")
 
 
+def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION
+
+    bucket = args.bucket or os.environ.get("TF_STATE_BUCKET")
+    if not bucket:
+        raise UserError("no state bucket: pass --bucket or set TF_STATE_BUCKET")
+    result = state.bootstrap(
+        bucket,
+        args.table or os.environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
+        args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
+        args.kms_key_alias,
+        noncurrent_days=args.noncurrent_days,
+    )
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        print("\n".join(state.render_bootstrap(result)))
+
+
+def _cmd_state_lock(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import state
+
+    state.lock_status(_environment_from_context(args.environment))
+
+
+def _cmd_parity(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.parity import run_parity
+
+    run_parity(Project.find(), reuse_plans=args.reuse_plans)
+
+
 def _cmd_offline_setup(args: argparse.Namespace) -> None:
     from carcierge_pipeline.offline import install
 
@@ -62,19 +157,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carcierge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    env = commands.add_parser("env", help="print the environment a branch deploys")
-    env.add_argument("--branch", help="branch name (default: $CI_COMMIT_BRANCH)")
+    env = commands.add_parser("env", help="print the environment(s) a pipeline plans here, and why")
+    env.add_argument("--branch", help="the environment this branch deploys (default: CI context)")
     env.set_defaults(handler=_cmd_env)
 
     validate = commands.add_parser("validate", help="fmt, init, validate and terraform test")
     validate.add_argument("--skip-tests", action="store_true", help="skip terraform test")
     validate.set_defaults(handler=_cmd_validate)
 
-    plan = commands.add_parser("plan", help="plan one environment into build/<env>/")
+    plan = commands.add_parser("plan", help="plan the environment(s) into build/<env>/")
     plan.add_argument(
         "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
     )
+    plan.add_argument(
+        "--allow-destroy",
+        action="store_true",
+        help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
+    )
     plan.set_defaults(handler=_cmd_plan)
+
+    analyse = commands.add_parser("analyse", help="security scan or cost estimate of a plan")
+    kinds = analyse.add_subparsers(dest="analysis", required=True, metavar="KIND")
+    for kind, text in (
+        ("security", "checkov on the code (with the environment's variables) and on plan.json"),
+        ("cost", "monthly cost: infracost if configured, else the built-in price table"),
+    ):
+        sub = kinds.add_parser(kind, help=text)
+        sub.add_argument("--environment", "-e", help="staging, qa, uat or prod (default: as plan)")
+        sub.set_defaults(handler=_cmd_analyse)
+
+    apply = commands.add_parser("apply", help="apply the saved plan of one environment")
+    apply.add_argument(
+        "--environment", "-e", help="staging, qa, uat or prod (in CI: from the branch)"
+    )
+    apply.add_argument(
+        "--allow-destroy",
+        action="store_true",
+        help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
+    )
+    apply.set_defaults(handler=_cmd_apply)
 
     docs = commands.add_parser("docs", help="regenerate module README input/output tables")
     docs.add_argument("--check", action="store_true", help="fail instead of writing")
@@ -82,6 +203,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     offline = commands.add_parser("offline-setup", help="build the offline provider cache")
     offline.set_defaults(handler=_cmd_offline_setup)
+
+    state_cmd = commands.add_parser("state", help="remote state: bootstrap, lock inspection")
+    state_commands = state_cmd.add_subparsers(dest="state_command", required=True, metavar="ACTION")
+    bootstrap = state_commands.add_parser(
+        "bootstrap", help="create the S3 state bucket, KMS key and lock table (idempotent)"
+    )
+    bootstrap.add_argument("--bucket", help="default: $TF_STATE_BUCKET")
+    bootstrap.add_argument("--table", help="default: $TF_LOCK_TABLE or carcierge-terraform-locks")
+    bootstrap.add_argument("--region", help="default: $BACKEND_REGION or us-west-1")
+    bootstrap.add_argument(
+        "--kms-key-alias",
+        default=None,
+        help="customer-managed key alias, created if missing (default: "
+        "alias/carcierge-terraform-state)",
+    )
+    bootstrap.add_argument(
+        "--noncurrent-days",
+        type=int,
+        default=90,
+        help="days old state versions are kept (default: 90)",
+    )
+    bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
+    bootstrap.set_defaults(handler=_cmd_state_bootstrap)
+    lock = state_commands.add_parser(
+        "lock", help="show who holds an environment's state lock and how to release it"
+    )
+    lock.add_argument(
+        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
+    )
+    lock.set_defaults(handler=_cmd_state_lock)
+
+    parity = commands.add_parser(
+        "parity", help="compare the environments' planned settings; fail if prod < uat"
+    )
+    parity.add_argument(
+        "--reuse-plans",
+        action="store_true",
+        help="read build/<env>/plan.json instead of planning each environment offline",
+    )
+    parity.set_defaults(handler=_cmd_parity)
     return parser
 
 

@@ -8,11 +8,13 @@ comments, so each README keeps its hand-written description above it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import hcl2
 
+_HEREDOC = re.compile(r'^"<<-?(\w+)\n(.*)\n\s*\1"$', re.S)
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
 
@@ -20,6 +22,9 @@ END = "<!-- END_TF_DOCS -->"
 def _text(value: Any) -> str:
     """python-hcl2 keeps string literals quoted and expressions as ${...}; unwrap both."""
     if isinstance(value, str):
+        heredoc = _HEREDOC.match(value)
+        if heredoc:  # python-hcl2 keeps heredocs verbatim, markers included
+            return heredoc.group(2)
         if len(value) >= 2 and value[0] == value[-1] == '"':
             return str(json.loads(value))
         if value.startswith("${") and value.endswith("}"):

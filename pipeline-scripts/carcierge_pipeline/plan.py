@@ -1,16 +1,20 @@
 """Plan stage: init with the environment's backend (or offline), plan, and publish the plan as
-binary, JSON and text under build/<environment>/."""
+binary, JSON and text under build/<environment>/, with the GitLab report, a Markdown summary
+and the plan's metadata (environment, commit) that apply checks; then the destroy guard."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from carcierge_pipeline import environments
+from carcierge_pipeline import ci_variables, environments, report
 from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
 
@@ -36,9 +40,33 @@ class PlanFiles:
     def text(self) -> Path:
         return self.directory / "plan.txt"
 
+    @property
+    def meta(self) -> Path:
+        return self.directory / "plan-meta.json"
+
+    @property
+    def gitlab_report(self) -> Path:
+        return self.directory / "gitlab-report.json"
+
+    @property
+    def summary(self) -> Path:
+        return self.directory / "summary.md"
+
+    # Results of the analyse stage: they describe a plan, so a new plan removes them.
+    ANALYSIS = ("cost.json", "cost.md", "checkov-junit.xml", "checkov.json")
+
     def clear(self) -> None:
-        for path in (self.binary, self.json, self.text):
+        for path in (
+            self.binary,
+            self.json,
+            self.text,
+            self.meta,
+            self.gitlab_report,
+            self.summary,
+        ):
             path.unlink(missing_ok=True)
+        for name in self.ANALYSIS:
+            (self.directory / name).unlink(missing_ok=True)
 
 
 def prepare(
@@ -66,9 +94,20 @@ def prepare(
 
 
 def run_plan(
-    project: Project, environment: str, mode: Mode, *, echo: Callable[[str], None] = print
+    project: Project,
+    environment: str,
+    mode: Mode,
+    *,
+    echo: Callable[[str], None] = print,
+    allow_destroy: bool | None = None,
+    app_name: str | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> PlanFiles:
+    """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, and ``app_name``
+    (APP_NAME) when given must match the environment's project_name."""
     environments.require_environment(environment)
+    if allow_destroy is None:
+        allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
     var_file = environments.var_file(project.root, environment)
     if not var_file.is_file():
         raise UserError(f"missing variables file {var_file.relative_to(project.root)}")
@@ -89,6 +128,8 @@ def run_plan(
         ]
         if mode.offline:
             plan_args.append("-lock=false")
+        else:  # wait for an apply of the same state (other pipelines) rather than fail
+            plan_args.append("-lock-timeout=10m")
         if terraform.run(plan_args, check=False).returncode != 0:
             files.clear()
             raise StageFailed(f"terraform plan failed for {environment}; see the messages above")
@@ -98,5 +139,50 @@ def run_plan(
         files.text.write_text(
             terraform.run(["show", "-no-color", str(files.binary)], capture=True).stdout
         )
+        _check_app_name(files, environment, app_name)
+        commit = current_commit(project.root, environ)
+        kind = f"offline preview ({mode.reason})" if mode.offline else f"real plan ({mode.reason})"
+        summary = report.publish(
+            files.json,
+            files.directory,
+            environment,
+            context=f"{kind}; commit {(commit.sha or 'unknown')[:12]}"
+            + (" with uncommitted changes" if commit.dirty else ""),
+        )
+        PlanMeta(
+            environment=environment,
+            commit=commit.sha,
+            commit_source=commit.source,
+            dirty=commit.dirty,
+            offline=mode.offline,
+            mode_reason=mode.reason,
+            pipeline_id=environ.get("CI_PIPELINE_ID") or None,
+            plan_sha256=sha256_of(files.binary),
+            terraform_version=summary.terraform_version,
+        ).write(files.meta)
         echo(f"plan written: {files.binary}, {files.json.name}, {files.text.name}")
+        echo(f"reports: {files.summary.name}, {files.gitlab_report.name}, {files.meta.name}")
+        echo(f"Plan {summary.headline}")
+        for change in summary.stateful_destroys:
+            echo(f"  DANGER {change.action.upper()} {change.address} ({change.stateful})")
+        try:
+            report.guard(summary, allow_destroy, echo)
+        except StageFailed:
+            # The reports stay for review; nothing that could be applied does.
+            files.binary.unlink(missing_ok=True)
+            files.meta.unlink(missing_ok=True)
+            raise
         return files
+
+
+def _check_app_name(files: PlanFiles, environment: str, app_name: str | None) -> None:
+    if app_name is None:
+        return
+    variables = json.loads(files.json.read_text()).get("variables", {})
+    project_name = variables.get("project_name", {}).get("value")
+    if project_name != app_name:
+        files.clear()
+        raise UserError(
+            f"APP_NAME is {app_name!r} but environments/{environment}.tfvars sets "
+            f"project_name = {project_name!r}; they must match"
+        )

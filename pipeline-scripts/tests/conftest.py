@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -74,7 +75,10 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
     """
     from carcierge_pipeline.plan import run_plan
 
-    shared = tmp_path_factory.getbasetemp().parent / "environment-plans"
+    # One directory per pytest run: the run's base temp, or with xdist its parent, which the
+    # workers of this run share (never /tmp/pytest-of-<user>, which outlives runs).
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "environment-plans"
     shared.mkdir(exist_ok=True)
     plans: dict[str, dict] = {}
 

@@ -31,3 +31,13 @@ def test_generated_section_replaces_only_itself():
     readme = f"# vpc\n\nHand-written.\n\n{docs.BEGIN}\nold\n{docs.END}\n\nFooter.\n"
     updated = docs.updated_readme(readme, "new")
     assert updated == f"# vpc\n\nHand-written.\n\n{docs.BEGIN}\nnew\n{docs.END}\n\nFooter.\n"
+
+
+def test_heredoc_descriptions_become_one_line(tmp_path: Path):
+    (tmp_path / "variables.tf").write_text(
+        'variable "services" {\n  description = <<-EOT\n    First line,\n    second line.\n'
+        "  EOT\n  type = map(string)\n}\n"
+    )
+    assert "| `services` | First line, second line. | `map(string)` | n/a | yes |" in (
+        docs.render_tables(tmp_path)
+    )

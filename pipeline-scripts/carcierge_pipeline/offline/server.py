@@ -215,6 +215,24 @@ class OfflineProvider:
         response.state.msgpack = values.encode(state)
         return response
 
+    # -- ephemeral resources ---------------------------------------------------------------
+    def OpenEphemeralResource(self, request: Any, context: Any) -> Any:
+        """An ephemeral result like a data source's: config kept, unset computed values given
+        deterministic placeholders (a generated password is "offline-random_password"). Terraform
+        never stores it; the write-only arguments that receive it are dropped from plans."""
+        response = self.pb.OpenEphemeralResource.Response()
+        config = values.decode(request.config.msgpack) or {}
+        block = self._block("ephemeral_resource_schemas", request.type_name)
+        overrides = datasources.overrides_for(request.type_name, config, self.region)
+        response.result.msgpack = values.encode(values.fill_computed(block, config, overrides))
+        return response
+
+    def RenewEphemeralResource(self, request: Any, context: Any) -> Any:
+        return self.pb.RenewEphemeralResource.Response()
+
+    def CloseEphemeralResource(self, request: Any, context: Any) -> Any:
+        return self.pb.CloseEphemeralResource.Response()
+
     def _error(self, response: Any, summary: str) -> Any:
         diagnostic = response.diagnostics.add()
         diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")

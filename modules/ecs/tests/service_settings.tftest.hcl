@@ -1,0 +1,255 @@
+# Per-service runtime settings: deployments roll back on failure, ECS Exec is on and audited,
+# logs go to the service's group, tasks stay private, spot share maps to capacity providers.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_elb_service_account" {
+    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
+  }
+}
+
+variables {
+  name_prefix           = "staging-carcierge"
+  environment           = "staging"
+  aws_region            = "us-west-1"
+  vpc_id                = "vpc-0123456789abcdef0"
+  public_subnet_ids     = ["subnet-0public0000000001", "subnet-0public0000000002"]
+  private_subnet_ids    = ["subnet-0private000000001", "subnet-0private000000002"]
+  alb_security_group_id = "sg-0alb00000000000001"
+  ecs_security_group_id = "sg-0ecs00000000000001"
+  kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  log_retention_days    = 14
+  ssl_certificate_arn   = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+
+  # The product spec's five services (its staging example).
+  services = {
+    for i in range(1, 6) : "service${i}" => {
+      container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service${i}:1.0.0"
+      container_port  = 3000 + i
+      desired_count   = 2
+      cpu             = 512
+      memory          = 1024
+      default_route   = i == 1
+    }
+  }
+}
+
+run "deployment_and_exec" {
+  command = plan
+
+  assert {
+    condition = alltrue([for service in aws_ecs_service.service :
+      service.deployment_circuit_breaker[0].enable && service.deployment_circuit_breaker[0].rollback
+    ])
+    error_message = "every service has the deployment circuit breaker with rollback on"
+  }
+
+  assert {
+    condition     = alltrue([for service in aws_ecs_service.service : service.enable_execute_command])
+    error_message = "ECS Exec is on for every service"
+  }
+
+  assert {
+    condition = alltrue([for service in aws_ecs_service.service :
+      service.propagate_tags == "SERVICE" && service.deployment_minimum_healthy_percent == 100 && service.deployment_maximum_percent == 200
+    ])
+    error_message = "services propagate tags and roll out with full healthy capacity"
+  }
+
+  assert {
+    condition = (
+      one(aws_ecs_cluster.main.configuration).execute_command_configuration[0].kms_key_id == var.kms_key_arn &&
+      one(aws_ecs_cluster.main.configuration).execute_command_configuration[0].logging == "OVERRIDE" &&
+      one(aws_ecs_cluster.main.configuration).execute_command_configuration[0].log_configuration[0].cloud_watch_log_group_name == "/ecs/staging-carcierge-ecs-cluster/exec" &&
+      one(aws_ecs_cluster.main.configuration).execute_command_configuration[0].log_configuration[0].cloud_watch_encryption_enabled
+    )
+    error_message = "ECS Exec sessions are encrypted with the environment key and logged to the exec log group"
+  }
+
+  assert {
+    condition     = aws_ecs_cluster.main.setting == toset([{ name = "containerInsights", value = "enabled" }])
+    error_message = "Container Insights is on"
+  }
+
+  assert {
+    condition     = aws_ecs_cluster_capacity_providers.main.capacity_providers == toset(["FARGATE", "FARGATE_SPOT"])
+    error_message = "the cluster offers FARGATE and FARGATE_SPOT"
+  }
+}
+
+run "logs_and_network" {
+  command = plan
+
+  assert {
+    condition = alltrue([for key, definition in aws_ecs_task_definition.service :
+      jsondecode(definition.container_definitions)[0].logConfiguration.logDriver == "awslogs" &&
+      jsondecode(definition.container_definitions)[0].logConfiguration.options["awslogs-group"] == "/ecs/staging-carcierge-${key}" &&
+      jsondecode(definition.container_definitions)[0].logConfiguration.options["awslogs-region"] == "us-west-1" &&
+      aws_cloudwatch_log_group.service[key].name == "/ecs/staging-carcierge-${key}"
+    ])
+    error_message = "awslogs points at the service's own log group /ecs/<env>-carcierge-<service>"
+  }
+
+  assert {
+    condition = alltrue([for group in values(aws_cloudwatch_log_group.service) :
+      group.retention_in_days == 14 && group.kms_key_id == var.kms_key_arn
+    ]) && aws_cloudwatch_log_group.exec.kms_key_id == var.kms_key_arn
+    error_message = "log groups keep the environment's retention and are encrypted with its key"
+  }
+
+  assert {
+    condition = alltrue([for service in aws_ecs_service.service :
+      service.network_configuration[0].assign_public_ip == false &&
+      service.network_configuration[0].subnets == toset(var.private_subnet_ids) &&
+      service.network_configuration[0].security_groups == toset([var.ecs_security_group_id])
+    ])
+    error_message = "tasks run in the private subnets with the ECS security group and no public IP"
+  }
+
+  assert {
+    condition = alltrue([for key, definition in aws_ecs_task_definition.service :
+      definition.network_mode == "awsvpc" && definition.requires_compatibilities == toset(["FARGATE"]) &&
+      definition.cpu == "512" && definition.memory == "1024" &&
+      definition.runtime_platform[0].operating_system_family == "LINUX" && definition.runtime_platform[0].cpu_architecture == "X86_64"
+    ])
+    error_message = "task definitions are Fargate/awsvpc with the service's size and runtime platform"
+  }
+
+  assert {
+    condition = alltrue([for key, service in aws_ecs_service.service :
+      one(service.service_connect_configuration).enabled &&
+      one(service.service_connect_configuration).service[0].port_name == key &&
+      one(service.service_connect_configuration).service[0].client_alias[0].port == var.services[key].container_port &&
+      jsondecode(aws_ecs_task_definition.service[key].container_definitions)[0].portMappings[0].name == key
+    ]) && aws_service_discovery_http_namespace.main.name == "staging.carcierge.local"
+    error_message = "every service joins the Service Connect namespace <env>.carcierge.local under its key"
+  }
+}
+
+run "container_settings" {
+  command = plan
+
+  variables {
+    shared_environment = { REDIS_HOST = "redis.internal", LOG_LEVEL = "info" }
+    shared_secrets     = { DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-rds-AbCdEf:password::" }
+    services = {
+      api = {
+        container_image   = "123456789012.dkr.ecr.us-west-1.amazonaws.com/api:1.0.0"
+        container_port    = 8080
+        desired_count     = 2
+        cpu               = 1024
+        memory            = 2048
+        environment       = { LOG_LEVEL = "debug" }
+        secrets           = { API_KEY = "arn:aws:secretsmanager:us-west-1:123456789012:secret:api-key-Zx12Yw" }
+        command           = ["node", "server.js"]
+        cpu_architecture  = "ARM64"
+        read_only_root_fs = true
+      }
+      legacy = {
+        container_image   = "nginx:1.27"
+        container_port    = 80
+        desired_count     = 1
+        cpu               = 256
+        memory            = 512
+        read_only_root_fs = false
+      }
+    }
+  }
+
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].environment == [
+      { name = "LOG_LEVEL", value = "debug" }, { name = "REDIS_HOST", value = "redis.internal" },
+    ]
+    error_message = "shared settings reach every service, and the service's own value wins"
+  }
+
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].secrets == [
+      { name = "API_KEY", valueFrom = "arn:aws:secretsmanager:us-west-1:123456789012:secret:api-key-Zx12Yw" },
+      { name = "DB_PASSWORD", valueFrom = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-rds-AbCdEf:password::" },
+    ]
+    error_message = "secrets (shared and the service's own) are injected from Secrets Manager, JSON key suffix kept"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.service["legacy"].container_definitions)[0].secrets == [{ name = "DB_PASSWORD", valueFrom = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-rds-AbCdEf:password::" }]
+    error_message = "shared secrets reach a service that lists none of its own"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].command == ["node", "server.js"] &&
+      !can(jsondecode(aws_ecs_task_definition.service["legacy"].container_definitions)[0].command) &&
+      aws_ecs_task_definition.service["api"].runtime_platform[0].cpu_architecture == "ARM64"
+    )
+    error_message = "command and cpu_architecture are passed through; no command means the image's default"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].readonlyRootFilesystem == true &&
+      toset([for mount in jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].mountPoints : mount.containerPath]) == toset(["/tmp", "/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"])
+    )
+    error_message = "a read-only root filesystem gets writable /tmp and the paths ECS Exec's agent writes to"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.service["legacy"].container_definitions)[0].readonlyRootFilesystem == false &&
+      length(jsondecode(aws_ecs_task_definition.service["legacy"].container_definitions)[0].mountPoints) == 0
+    )
+    error_message = "a writable root filesystem needs no extra volumes"
+  }
+}
+
+run "spot_share" {
+  command = plan
+
+  variables {
+    services = {
+      ondemand = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 0 }
+      mixed    = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 60 }
+      allspot  = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 100 }
+    }
+  }
+
+  assert {
+    condition     = aws_ecs_service.service["ondemand"].capacity_provider_strategy == toset([{ capacity_provider = "FARGATE", weight = 1, base = 0 }])
+    error_message = "spot = 0 runs every task on FARGATE"
+  }
+
+  assert {
+    condition     = aws_ecs_service.service["allspot"].capacity_provider_strategy == toset([{ capacity_provider = "FARGATE_SPOT", weight = 1, base = 0 }])
+    error_message = "spot = 100 runs every task on FARGATE_SPOT"
+  }
+
+  assert {
+    condition = aws_ecs_service.service["mixed"].capacity_provider_strategy == toset([
+      { capacity_provider = "FARGATE", weight = 40, base = 1 },
+      { capacity_provider = "FARGATE_SPOT", weight = 60, base = 0 },
+    ])
+    error_message = "a mixed share keeps one task on FARGATE and splits the rest by weight"
+  }
+}
+
+run "exec_off" {
+  command = plan
+
+  variables {
+    enable_execute_command = false
+  }
+
+  assert {
+    condition     = alltrue([for service in aws_ecs_service.service : !service.enable_execute_command]) && length(aws_iam_role_policy.task) == 0
+    error_message = "without ECS Exec the services have it off and the task roles get no permissions"
+  }
+
+  assert {
+    condition     = toset([for mount in jsondecode(aws_ecs_task_definition.service["service1"].container_definitions)[0].mountPoints : mount.containerPath]) == toset(["/tmp"])
+    error_message = "without ECS Exec only /tmp is writable"
+  }
+}

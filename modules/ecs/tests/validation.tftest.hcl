@@ -1,0 +1,503 @@
+# Bad inputs are rejected at plan time by the variable that carries them; good edge values pass.
+# Each case breaks exactly one rule. (The messages themselves are checked by
+# pipeline-scripts/tests/test_compute_plans.py, which reads Terraform's output.)
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_elb_service_account" {
+    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
+  }
+}
+
+variables {
+  name_prefix           = "staging-carcierge"
+  environment           = "staging"
+  aws_region            = "us-west-1"
+  vpc_id                = "vpc-0123456789abcdef0"
+  public_subnet_ids     = ["subnet-0public0000000001", "subnet-0public0000000002"]
+  private_subnet_ids    = ["subnet-0private000000001", "subnet-0private000000002"]
+  alb_security_group_id = "sg-0alb00000000000001"
+  ecs_security_group_id = "sg-0ecs00000000000001"
+  kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  log_retention_days    = 14
+  ssl_certificate_arn   = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+
+  # The product spec's five services (its staging example).
+  services = {
+    for i in range(1, 6) : "service${i}" => {
+      container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service${i}:1.0.0"
+      container_port  = 3000 + i
+      desired_count   = 2
+      cpu             = 512
+      memory          = 1024
+      default_route   = i == 1
+    }
+  }
+}
+
+run "invalid_cpu_memory_pair" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 512, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "memory_off_the_fargate_step" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 8192, memory = 18432 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "port_zero" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 0, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "port_above_65535" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 65536, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "min_above_max" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, min_capacity = 3, max_capacity = 2 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "desired_above_max" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 5, cpu = 256, memory = 512, max_capacity = 4 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "desired_below_min" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, min_capacity = 2, max_capacity = 4 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "overlong_service_key" {
+  command = plan
+
+  variables {
+    services = {
+      abcdefghijklmno = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "key_with_uppercase" {
+  command = plan
+
+  variables {
+    services = {
+      Service1 = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "key_ending_in_hyphen" {
+  command = plan
+
+  variables {
+    services = {
+      api- = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "image_with_spaces" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx latest", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "image_with_uppercase_repository" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/Carcierge:1.0", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "image_with_empty_tag" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "image_with_bad_digest" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx@sha256:abc", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "unknown_cpu_architecture" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "AMD64" }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "spot_above_100" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, spot = 101 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "cpu_target_zero" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_target = 0 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "memory_target_above_100" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, memory_target = 101 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "health_check_path_without_slash" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, health_check_path = "health" }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "two_default_routes" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true }
+      b = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "private_default_route" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true, public = false }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "duplicate_priority" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, priority = 20 }
+      b = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "priority_of_the_default_route" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, priority = 50000 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "too_many_routing_values" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3"], host_headers = ["a.example.com", "b.example.com", "c.example.com"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "path_pattern_without_slash" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["api/*"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "secret_that_is_not_a_secrets_manager_arn" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:ssm:us-west-1:123456789012:parameter/db" } }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "secret_arn_without_random_suffix" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:db" } }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "environment_name_with_dash" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, environment = { "LOG-LEVEL" = "info" } }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "empty_command" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, command = [] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "empty_services_map" {
+  command = plan
+
+  variables {
+    services = {}
+  }
+
+  expect_failures = [var.services]
+}
+
+run "certificate_that_is_not_acm" {
+  command = plan
+
+  variables {
+    ssl_certificate_arn = "arn:aws:iam::123456789012:server-certificate/carcierge"
+  }
+
+  expect_failures = [var.ssl_certificate_arn]
+}
+
+run "certificate_in_another_region" {
+  command = plan
+
+  variables {
+    ssl_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+  }
+
+  expect_failures = [var.ssl_certificate_arn]
+}
+
+run "tls_policy_allowing_tls_1_0" {
+  command = plan
+
+  variables {
+    ssl_policy = "ELBSecurityPolicy-2016-08"
+  }
+
+  expect_failures = [var.ssl_policy]
+}
+
+run "domain_without_zone" {
+  command = plan
+
+  variables {
+    domain_name = "api.carcierge.example.com"
+  }
+
+  expect_failures = [var.domain_name]
+}
+
+run "waf_arn_of_a_cloudfront_acl" {
+  command = plan
+
+  variables {
+    waf_web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/carcierge/a1b2c3d4-5678-90ab-cdef-0123456789ab"
+  }
+
+  expect_failures = [var.waf_web_acl_arn]
+}
+
+run "shared_secret_that_is_not_an_arn" {
+  command = plan
+
+  variables {
+    shared_secrets = { DB_PASSWORD = "hunter2" }
+  }
+
+  expect_failures = [var.shared_secrets]
+}
+
+run "log_retention_cloudwatch_does_not_offer" {
+  command = plan
+
+  variables {
+    log_retention_days = 10
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
+run "single_public_subnet" {
+  command = plan
+
+  variables {
+    public_subnet_ids = ["subnet-0public0000000001"]
+  }
+
+  expect_failures = [var.public_subnet_ids]
+}
+
+run "good_edge_values_are_accepted" {
+  command = plan
+
+  variables {
+    services = {
+      # The product spec's example image reference, without a registry host.
+      service1 = { container_image = "your-ecr-repo/service1:latest", container_port = 3001, desired_count = 2, cpu = 512, memory = 1024 }
+      big      = { container_image = "registry.example.com:5000/team/big@sha256:${sha256("big")}", container_port = 65535, desired_count = 0, min_capacity = 0, max_capacity = 1, cpu = 16384, memory = 122880, spot = 100 }
+      arm      = { container_image = "public.ecr.aws/docker/library/nginx:1.27-alpine", container_port = 1, desired_count = 3, min_capacity = 3, max_capacity = 3, cpu = 8192, memory = 16384, cpu_architecture = "ARM64", priority = 49999 }
+      web      = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 2048, default_route = true, host_headers = ["www.example.com"] }
+    }
+    shared_secrets  = { RDS = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbC123" }
+    domain_name     = "carcierge.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+    ssl_policy      = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.service) == 4 && aws_lb_listener_rule.service["arm"].priority == 49999 && aws_lb_listener_rule.service["web"].priority == 50000
+    error_message = "valid edge values must plan"
+  }
+}

@@ -1,0 +1,437 @@
+# --- naming and placement -------------------------------------------------------------
+
+variable "name_prefix" {
+  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-32 lowercase letters, digits or hyphens, starting with a letter (e.g. prod-carcierge); got \"${var.name_prefix}\"."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment: staging, qa, uat or prod. Names are checked against the longest (staging)."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "qa", "uat", "prod"], var.environment)
+    error_message = "environment must be one of staging, qa, uat, prod; got \"${var.environment}\"."
+  }
+}
+
+variable "aws_region" {
+  description = "Region of the deployment (awslogs driver, ARNs built from names)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be an AWS region code such as us-west-1; got \"${var.aws_region}\"."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the target groups."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets of the internet-facing ALB (at least two, in different AZs)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnet_ids) >= 2
+    error_message = "public_subnet_ids must list at least two subnets (an ALB needs two AZs); got ${length(var.public_subnet_ids)}."
+  }
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets the tasks run in (no public IPs)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 1
+    error_message = "private_subnet_ids must list at least one subnet; got none."
+  }
+}
+
+variable "alb_security_group_id" {
+  description = "Security group of the ALB (HTTP/HTTPS in from the internet, out to the ECS security group)."
+  type        = string
+}
+
+variable "ecs_security_group_id" {
+  description = "Security group of every task (in from the ALB and from itself for Service Connect)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Environment KMS key: encrypts the log groups, ECS Exec sessions and ECR repositories, and encrypts the secrets the services read."
+  type        = string
+}
+
+variable "tags" {
+  description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+# --- logging and protection -----------------------------------------------------------
+
+variable "log_retention_days" {
+  description = "Retention of the service and ECS Exec log groups, in days (a value CloudWatch accepts)."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
+  }
+}
+
+variable "alb_deletion_protection" {
+  description = "Deletion protection of the ALB (on in uat and prod). When off, the access-log bucket may also be destroyed with its logs."
+  type        = bool
+  default     = true
+}
+
+variable "alb_access_log_retention_days" {
+  description = "Days the ALB access logs are kept in the S3 bucket before they expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.alb_access_log_retention_days >= 1 && var.alb_access_log_retention_days <= 3650 && floor(var.alb_access_log_retention_days) == var.alb_access_log_retention_days
+    error_message = "alb_access_log_retention_days must be a whole number of days from 1 to 3650; got ${var.alb_access_log_retention_days}."
+  }
+}
+
+# --- load balancer, TLS, DNS, WAF -----------------------------------------------------
+
+variable "ssl_certificate_arn" {
+  description = "ACM certificate of the HTTPS listener, in the deployment region."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.ssl_certificate_arn))
+    error_message = "ssl_certificate_arn must be an ACM certificate ARN such as arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012; got \"${var.ssl_certificate_arn}\"."
+  }
+
+  validation {
+    condition     = !can(regex("^arn:aws[a-z-]*:acm:", var.ssl_certificate_arn)) || try(split(":", var.ssl_certificate_arn)[3], "") == var.aws_region
+    error_message = "ssl_certificate_arn must be a certificate in the ALB's region (${var.aws_region}); got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
+  }
+}
+
+variable "ssl_policy" {
+  description = "TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. The default is AWS's recommended policy (restricted ciphers, hybrid post-quantum key exchange)."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+  validation {
+    condition     = can(regex("^ELBSecurityPolicy-TLS13-1-[23]-", var.ssl_policy))
+    error_message = "ssl_policy must be an ELB TLS 1.3 policy that allows nothing older than TLS 1.2 (ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-TLS13-1-3-*); got \"${var.ssl_policy}\"."
+  }
+}
+
+variable "domain_name" {
+  description = "Optional DNS name for the ALB (an alias A record in route53_zone_id); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase DNS name such as api.example.com; got \"${coalesce(var.domain_name, "null")}\"."
+  }
+
+  validation {
+    condition     = (var.domain_name == null) == (var.route53_zone_id == null)
+    error_message = "domain_name and route53_zone_id must be set together (both or neither)."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone of domain_name; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
+    error_message = "route53_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ; got \"${coalesce(var.route53_zone_id, "null")}\"."
+  }
+}
+
+variable "waf_web_acl_arn" {
+  description = "Optional regional WAFv2 web ACL to associate with the ALB; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+  }
+}
+
+# --- cluster --------------------------------------------------------------------------
+
+variable "container_insights" {
+  description = "Container Insights level of the cluster: enabled, enhanced or disabled."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be one of enabled, enhanced, disabled; got \"${var.container_insights}\"."
+  }
+}
+
+variable "enable_execute_command" {
+  description = "ECS Exec on every service (sessions encrypted with kms_key_arn and logged to CloudWatch)."
+  type        = bool
+  default     = true
+}
+
+variable "health_check_grace_period_seconds" {
+  description = "Seconds a new task of a public service may fail ALB health checks before ECS replaces it."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.health_check_grace_period_seconds >= 0 && var.health_check_grace_period_seconds <= 3600
+    error_message = "health_check_grace_period_seconds must be between 0 and 3600; got ${var.health_check_grace_period_seconds}."
+  }
+}
+
+variable "create_ecr_repositories" {
+  description = "Create one ECR repository per service (<env>-carcierge-<service>: scan on push, immutable tags, lifecycle policy). Off by default: the images already exist in ECR."
+  type        = bool
+  default     = false
+}
+
+# --- services -------------------------------------------------------------------------
+
+variable "shared_environment" {
+  description = "Non-secret settings added to every service's container environment (a service's own environment wins on a clash)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.shared_environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))])
+    error_message = "shared_environment keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+}
+
+variable "shared_secrets" {
+  description = "Secrets injected into every service: env var name => Secrets Manager secret ARN, optionally with a JSON key suffix (arn:...:secret:name-AbCdEf:password::)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.shared_secrets) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))])
+    error_message = "shared_secrets keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+
+  validation {
+    condition     = alltrue([for ref in values(var.shared_secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))])
+    error_message = "shared_secrets values must be full Secrets Manager secret ARNs (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>), optionally followed by :<json-key>:<version-stage>:<version-id>."
+  }
+}
+
+variable "task_role_policy_statements" {
+  description = "Extra IAM statements for a service's task role, keyed by service name. Task roles get nothing but ECS Exec otherwise."
+  type = map(list(object({
+    sid       = optional(string)
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    condition = optional(map(map(list(string))))
+  })))
+  default = {}
+
+  validation {
+    condition     = alltrue([for service in keys(var.task_role_policy_statements) : contains(keys(var.services), service)])
+    error_message = "task_role_policy_statements keys must be service names from services; unknown: ${join(", ", [for service in keys(var.task_role_policy_statements) : service if !contains(keys(var.services), service)])}."
+  }
+
+  validation {
+    condition = alltrue(flatten([for statements in values(var.task_role_policy_statements) : [
+      for statement in statements : contains(["Allow", "Deny"], statement.effect) && length(statement.actions) > 0 && length(statement.resources) > 0
+    ]]))
+    error_message = "task_role_policy_statements: every statement needs effect Allow or Deny and at least one action and one resource."
+  }
+
+  validation {
+    condition = alltrue(flatten([for statements in values(var.task_role_policy_statements) : [
+      for statement in statements : [for action in statement.actions : !contains(["*", "*:*"], action)]
+    ]]))
+    error_message = "task_role_policy_statements must not grant the action \"*\"; name the actions the service needs (e.g. s3:GetObject)."
+  }
+}
+
+variable "services" {
+  description = <<-EOT
+    The containerised services, keyed by a short service name (lowercase letters, digits, hyphens).
+    Required: container_image, container_port, desired_count, cpu, memory (the product spec's fields).
+    Optional: health_check_path ("/health"); routing on the ALB: path_patterns and/or host_headers
+    (default when both are empty: /<key> and /<key>/*), default_route (at most one service: catches
+    every request no other rule matches), priority (listener rule priority 1-49999, default from
+    the sorted service keys); public (false: no ALB route, reachable only through Service Connect);
+    environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
+    (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
+    (target tracking, %); spot (share of tasks on FARGATE_SPOT, %); command; cpu_architecture
+    (X86_64 | ARM64); read_only_root_fs (default true).
+  EOT
+  type = map(object({
+    container_image   = string
+    container_port    = number
+    desired_count     = number
+    cpu               = number
+    memory            = number
+    health_check_path = optional(string, "/health")
+    path_patterns     = optional(list(string), [])
+    host_headers      = optional(list(string), [])
+    default_route     = optional(bool, false)
+    priority          = optional(number)
+    public            = optional(bool, true)
+    environment       = optional(map(string), {})
+    secrets           = optional(map(string), {})
+    min_capacity      = optional(number)
+    max_capacity      = optional(number)
+    cpu_target        = optional(number, 70)
+    memory_target     = optional(number, 75)
+    spot              = optional(number, 0)
+    command           = optional(list(string))
+    cpu_architecture  = optional(string, "X86_64")
+    read_only_root_fs = optional(bool, true)
+  }))
+
+  validation {
+    condition     = length(var.services) > 0
+    error_message = "services must contain at least one service; got an empty map."
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.services) : can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])
+    error_message = "services keys must be lowercase letters, digits and hyphens, start with a letter and not end with a hyphen; got: ${join(", ", [for key in keys(var.services) : key if !can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])}."
+  }
+
+  validation {
+    # Target groups are named <env>-<project>-<key>; AWS caps them at 32 characters, and the
+    # same services map must fit every environment, so check against the longest: staging.
+    condition = alltrue([for key in keys(var.services) :
+      length("staging-${trimprefix(var.name_prefix, "${var.environment}-")}-${key}") <= 32 && length("${var.name_prefix}-${key}") <= 32
+    ])
+    error_message = "services keys must be at most ${32 - length("staging-${trimprefix(var.name_prefix, "${var.environment}-")}-")} characters so that target group names staging-${trimprefix(var.name_prefix, "${var.environment}-")}-<key> fit AWS's 32-character limit in every environment; too long: ${join(", ", [for key in keys(var.services) : "${key} (${length(key)})" if length("staging-${trimprefix(var.name_prefix, "${var.environment}-")}-${key}") > 32 || length("${var.name_prefix}-${key}") > 32])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : length(service.container_image) <= 255 && can(regex("^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]{1,5})?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", service.container_image))])
+    error_message = "services.*.container_image must be an image reference [registry/]repository[:tag][@sha256:digest] with a lowercase repository, e.g. 123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.container_image}\"" if !(length(service.container_image) <= 255 && can(regex("^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]{1,5})?/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", service.container_image)))])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
+    error_message = "services.*.container_port must be a whole number from 1 to 65535; got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
+  }
+
+  validation {
+    condition = alltrue([for service in values(var.services) : (
+      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
+      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
+      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
+      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
+      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
+      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
+      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
+      false
+    )])
+    error_message = "services.*.cpu/memory must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; 4096 with 8192-30720 (steps of 1024); 8192 with 16384-61440 (steps of 4096); 16384 with 32768-122880 (steps of 8192); got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu}/${service.memory}" if !(
+      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
+      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
+      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
+      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
+      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
+      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
+      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
+      false
+    )])}."
+  }
+
+  validation {
+    condition = alltrue([for service in values(var.services) : alltrue([
+      for count in [service.desired_count, coalesce(service.min_capacity, service.desired_count), coalesce(service.max_capacity, max(service.desired_count * 2, 1))] :
+      count >= 0 && floor(count) == count
+      ]) && coalesce(service.min_capacity, service.desired_count) <= service.desired_count
+      && service.desired_count <= coalesce(service.max_capacity, max(service.desired_count * 2, 1))
+      && coalesce(service.max_capacity, max(service.desired_count * 2, 1)) >= 1
+    ])
+    error_message = "services.*: task counts must be whole numbers with min_capacity <= desired_count <= max_capacity and max_capacity >= 1 (min defaults to desired, max to 2 x desired); got: ${join(", ", [for key, service in var.services : "${key} = ${coalesce(service.min_capacity, service.desired_count)}/${service.desired_count}/${coalesce(service.max_capacity, max(service.desired_count * 2, 1))} (min/desired/max)" if !(alltrue([for count in [service.desired_count, coalesce(service.min_capacity, service.desired_count), coalesce(service.max_capacity, max(service.desired_count * 2, 1))] : count >= 0 && floor(count) == count]) && coalesce(service.min_capacity, service.desired_count) <= service.desired_count && service.desired_count <= coalesce(service.max_capacity, max(service.desired_count * 2, 1)) && coalesce(service.max_capacity, max(service.desired_count * 2, 1)) >= 1)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : contains(["X86_64", "ARM64"], service.cpu_architecture)])
+    error_message = "services.*.cpu_architecture must be X86_64 or ARM64; got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu_architecture}" if !contains(["X86_64", "ARM64"], service.cpu_architecture)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.spot >= 0 && service.spot <= 100 && floor(service.spot) == service.spot])
+    error_message = "services.*.spot (share of tasks on FARGATE_SPOT) must be a whole percentage from 0 to 100; got: ${join(", ", [for key, service in var.services : "${key} = ${service.spot}" if !(service.spot >= 0 && service.spot <= 100 && floor(service.spot) == service.spot)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100])
+    error_message = "services.*.cpu_target and memory_target (target tracking, %) must be from 1 to 100; got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu_target}/${service.memory_target}" if !(service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100)])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : (length(service.health_check_path) <= 1024 && can(regex("^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$", service.health_check_path)))])
+    error_message = "services.*.health_check_path must be a URL path starting with / (at most 1024 characters); got: ${join(", ", [for key, service in var.services : "${key} = \"${service.health_check_path}\"" if !(length(service.health_check_path) <= 1024 && can(regex("^/[A-Za-z0-9/._~%!$&'()*+,;=:@-]*$", service.health_check_path)))])}."
+  }
+
+  validation {
+    condition     = length([for service in values(var.services) : service if service.default_route]) <= 1 && alltrue([for service in values(var.services) : !service.default_route || (service.public && length(service.path_patterns) == 0)])
+    error_message = "services: at most one service may be the default_route; it must be public and have no path_patterns (it matches /*, optionally narrowed by host_headers); default routes: ${join(", ", [for key, service in var.services : key if service.default_route])}."
+  }
+
+  validation {
+    # An ALB rule allows five condition values; the default route spends one on "/*".
+    condition = alltrue([for service in values(var.services) :
+      length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5
+      && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128])
+      && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))])
+    ])
+    error_message = "services.*: routing needs path_patterns starting with / and host_headers of letters, digits, . - * ? (each at most 128 characters), at most 5 values per service (4 for the default_route); check: ${join(", ", [for key, service in var.services : key if !(length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5 && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128]) && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))]))])}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.priority == null || try(service.priority >= 1 && service.priority <= 49999 && floor(service.priority) == service.priority, false)])
+    error_message = "services.*.priority must be a whole number from 1 to 49999 (50000 is the default route's); got: ${join(", ", [for key, service in var.services : "${key} = ${service.priority}" if !(service.priority == null || try(service.priority >= 1 && service.priority <= 49999 && floor(service.priority) == service.priority, false))])}."
+  }
+
+  validation {
+    # Effective priorities (explicit, else 10 x position among the sorted routed keys) must be unique.
+    condition = length([for key, service in var.services : key if service.public && !service.default_route]) == length(distinct([
+      for key, service in var.services : coalesce(service.priority, 10 * (index(sort([for k, s in var.services : k if s.public && !s.default_route]), key) + 1))
+      if service.public && !service.default_route
+    ]))
+    error_message = "services.*.priority: listener rule priorities must be unique (unset priorities are 10, 20, 30, ... in key order); effective priorities: ${join(", ", [for key, service in var.services : "${key} = ${coalesce(service.priority, 10 * (index(sort([for k, s in var.services : k if s.public && !s.default_route]), key) + 1))}" if service.public && !service.default_route])}."
+  }
+
+  validation {
+    condition = alltrue(flatten([for service in values(var.services) : [
+      for name in concat(keys(service.environment), keys(service.secrets)) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))
+    ]]))
+    error_message = "services.*.environment and secrets keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for service in values(var.services) : [
+      for ref in values(service.secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))
+    ]]))
+    error_message = "services.*.secrets values must be full Secrets Manager secret ARNs (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>), optionally followed by :<json-key>:<version-stage>:<version-id>; got: ${join(", ", flatten([for key, service in var.services : [for name, ref in service.secrets : "${key}.${name} = \"${ref}\"" if !can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))]]))}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.command == null || try(length(service.command) > 0, false)])
+    error_message = "services.*.command must be null (use the image's default) or a non-empty list of strings."
+  }
+}

@@ -1,0 +1,258 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  domain_name = coalesce(var.opensearch_config.domain_name, "${var.name_prefix}-opensearch")
+  account_id  = data.aws_caller_identity.current.account_id
+  partition   = data.aws_partition.current.partition
+  region      = data.aws_region.current.region
+  # Built from its parts: the log resource policy must exist before the domain does.
+  domain_arn = "arn:${local.partition}:es:${local.region}:${local.account_id}:domain/${local.domain_name}"
+
+  zone_aware = var.opensearch_config.instance_count >= 2
+  az_count   = local.zone_aware ? var.opensearch_config.availability_zone_count : 1
+  # One subnet per AZ in use: a single-node domain takes exactly one subnet.
+  domain_subnet_ids = slice(var.subnet_ids, 0, min(local.az_count, length(var.subnet_ids)))
+
+  dedicated_masters = var.opensearch_config.dedicated_master_count > 0
+  # Burstable (T) instances support neither Auto-Tune nor Multi-AZ with standby.
+  burstable = startswith(var.opensearch_config.instance_type, "t")
+
+  create_master_role = var.opensearch_config.master_user_arn == null
+  master_user_arn    = local.create_master_role ? aws_iam_role.master[0].arn : var.opensearch_config.master_user_arn
+
+  http_actions = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpPatch", "es:ESHttpDelete"]
+
+  # Error logs are the application logs; audit logs need fine-grained access control (on).
+  log_types = {
+    INDEX_SLOW_LOGS     = "index-slow"
+    SEARCH_SLOW_LOGS    = "search-slow"
+    ES_APPLICATION_LOGS = "application"
+    AUDIT_LOGS          = "audit"
+  }
+}
+
+# --- fine-grained access control: an IAM master role, no password anywhere ---------------
+#
+# The master user is an IAM role (SigV4-signed requests), not an internal user: the provider's
+# master_user_password has no write-only variant, so an internal master password would sit in
+# state. Principals of the account that may assume this role administer the security plugin
+# (roles, role mappings for the services' task roles).
+
+resource "aws_iam_role" "master" {
+  count = local.create_master_role ? 1 : 0
+
+  name        = "${var.name_prefix}-opensearch-admin"
+  description = "Master user of the ${var.environment} OpenSearch domain (fine-grained access control all_access)"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountPrincipalsWithAssumeRolePermission"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  max_session_duration = 3600
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-admin" })
+}
+
+# --- logs -----------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.log_types
+  # checkov:skip=CKV_AWS_338:Retention is chosen per environment (var.log_retention_days: 14 days in staging/qa, 90 in prod).
+
+  name              = "/aws/opensearch/${local.domain_name}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = merge(var.tags, { Name = "${local.domain_name}-${each.value}" })
+}
+
+# OpenSearch writes to the log groups through this account-level resource policy, limited to
+# this domain's groups and to requests made on behalf of this domain.
+resource "aws_cloudwatch_log_resource_policy" "this" {
+  policy_name = "${var.name_prefix}-opensearch-logs"
+  policy_document = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "OpenSearchLogPublishing"
+      Effect    = "Allow"
+      Principal = { Service = "es.amazonaws.com" }
+      Action    = ["logs:PutLogEvents", "logs:CreateLogStream"]
+      Resource  = [for group in aws_cloudwatch_log_group.this : "${group.arn}:*"]
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = local.domain_arn }
+      }
+    }]
+  })
+}
+
+# --- the domain -----------------------------------------------------------------------
+
+resource "aws_opensearch_domain" "this" {
+  # checkov:skip=CKV_AWS_318:Dedicated master nodes are optional (opensearch_config.dedicated_master_count); the environments run 1-2 data nodes where three masters would cost more than the data tier.
+  # checkov:skip=CKV2_AWS_59:Same as CKV_AWS_318: dedicated masters are an option, off by default for small domains.
+  domain_name    = local.domain_name
+  engine_version = var.opensearch_config.engine_version
+
+  cluster_config {
+    instance_type          = var.opensearch_config.instance_type
+    instance_count         = var.opensearch_config.instance_count
+    zone_awareness_enabled = local.zone_aware
+
+    dynamic "zone_awareness_config" {
+      for_each = local.zone_aware ? [1] : []
+      content {
+        availability_zone_count = local.az_count
+      }
+    }
+
+    dedicated_master_enabled = local.dedicated_masters
+    dedicated_master_count   = local.dedicated_masters ? var.opensearch_config.dedicated_master_count : null
+    dedicated_master_type    = local.dedicated_masters ? var.opensearch_config.dedicated_master_type : null
+
+    multi_az_with_standby_enabled = false
+  }
+
+  ebs_options {
+    ebs_enabled = true
+    volume_type = "gp3"
+    volume_size = var.opensearch_config.volume_size
+    iops        = var.opensearch_config.volume_iops
+    throughput  = var.opensearch_config.volume_throughput
+  }
+
+  vpc_options {
+    subnet_ids         = local.domain_subnet_ids
+    security_group_ids = [var.security_group_id]
+  }
+
+  encrypt_at_rest {
+    enabled    = true
+    kms_key_id = var.kms_key_arn
+  }
+
+  node_to_node_encryption {
+    enabled = true
+  }
+
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = "Policy-Min-TLS-1-2-PFS-2023-10"
+  }
+
+  advanced_security_options {
+    enabled                        = true
+    anonymous_auth_enabled         = false
+    internal_user_database_enabled = false
+
+    master_user_options {
+      master_user_arn = local.master_user_arn
+    }
+  }
+
+  snapshot_options {
+    automated_snapshot_start_hour = var.opensearch_config.snapshot_start_hour
+  }
+
+  auto_tune_options {
+    desired_state       = local.burstable ? "DISABLED" : "ENABLED"
+    rollback_on_disable = "NO_ROLLBACK"
+    use_off_peak_window = !local.burstable
+  }
+
+  off_peak_window_options {
+    enabled = true
+
+    off_peak_window {
+      window_start_time {
+        hours   = var.opensearch_config.off_peak_start_hour
+        minutes = 0
+      }
+    }
+  }
+
+  software_update_options {
+    auto_software_update_enabled = true
+  }
+
+  log_publishing_options {
+    log_type                 = "INDEX_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["INDEX_SLOW_LOGS"].arn
+    enabled                  = true
+  }
+
+  log_publishing_options {
+    log_type                 = "SEARCH_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["SEARCH_SLOW_LOGS"].arn
+    enabled                  = true
+  }
+
+  log_publishing_options {
+    log_type                 = "ES_APPLICATION_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["ES_APPLICATION_LOGS"].arn
+    enabled                  = true
+  }
+
+  # Audit logs also need audit logging switched on in the security plugin (Dashboards > Security
+  # > Audit logs) by the master role; this only routes them.
+  log_publishing_options {
+    log_type                 = "AUDIT_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["AUDIT_LOGS"].arn
+    enabled                  = true
+  }
+
+  tags = merge(var.tags, { Name = local.domain_name })
+
+  depends_on = [aws_cloudwatch_log_resource_policy.this]
+
+  lifecycle {
+    precondition {
+      condition     = length(local.domain_name) >= 3 && length(local.domain_name) <= 28
+      error_message = "The OpenSearch domain name ${local.domain_name} has ${length(local.domain_name)} characters; AWS allows 3-28. Shorten the project name or set opensearch_config.domain_name."
+    }
+
+    precondition {
+      condition     = length(var.subnet_ids) >= local.az_count
+      error_message = "A zone-aware domain over ${local.az_count} AZs needs ${local.az_count} data subnets (one per AZ); subnet_ids has ${length(var.subnet_ids)}."
+    }
+  }
+}
+
+# Only the principals that need the domain may call it (VPC endpoint + SigV4); what each may do
+# inside is decided by fine-grained access control.
+resource "aws_opensearch_domain_policy" "this" {
+  domain_name = aws_opensearch_domain.this.domain_name
+  access_policies = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "VpcPrincipalsHttp"
+      Effect    = "Allow"
+      Principal = { AWS = concat([local.master_user_arn], [for key in sort(keys(var.access_roles)) : var.access_roles[key].arn]) }
+      Action    = local.http_actions
+      Resource  = "${aws_opensearch_domain.this.arn}/*"
+    }]
+  })
+}
+
+# The identity side: each calling role may send HTTP requests to this domain and nothing else.
+resource "aws_iam_role_policy" "access" {
+  for_each = var.access_roles
+
+  name = "${var.name_prefix}-opensearch-access"
+  role = each.value.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "OpenSearchHttp"
+      Effect   = "Allow"
+      Action   = local.http_actions
+      Resource = "${aws_opensearch_domain.this.arn}/*"
+    }]
+  })
+}

@@ -1,0 +1,284 @@
+# The opensearch module planned with a mocked AWS provider.
+mock_provider "aws" {
+  # Mocked computed values (ARNs) are known at plan time, so policies can be asserted.
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { region = "us-west-1" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock-opensearch-admin" }
+  }
+  mock_resource "aws_opensearch_domain" {
+    defaults = { arn = "arn:aws:es:us-west-1:123456789012:domain/mock", endpoint = "vpc-mock.us-west-1.es.amazonaws.com" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-west-1:123456789012:log-group:mock" }
+  }
+}
+
+variables {
+  name_prefix        = "staging-carcierge"
+  environment        = "staging"
+  subnet_ids         = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+  security_group_id  = "sg-0ccccccccccccccc3"
+  kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  log_retention_days = 14
+  # The product spec's example.
+  opensearch_config = {
+    engine_version = "OpenSearch_2.3"
+    instance_type  = "t3.small.search"
+    instance_count = 1
+    volume_size    = 20
+  }
+}
+
+run "spec_example_single_node" {
+  command = plan
+
+  assert {
+    condition     = aws_opensearch_domain.this.domain_name == "staging-carcierge-opensearch" && length(aws_opensearch_domain.this.domain_name) <= 28
+    error_message = "the domain is <env>-carcierge-opensearch and fits AWS's 28 characters in staging, the longest environment"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.cluster_config[0].instance_count == 1 && !aws_opensearch_domain.this.cluster_config[0].zone_awareness_enabled && length(aws_opensearch_domain.this.cluster_config[0].zone_awareness_config) == 0
+    error_message = "one data node: no zone awareness"
+  }
+
+  assert {
+    condition     = toset(aws_opensearch_domain.this.vpc_options[0].subnet_ids) == toset(["subnet-0aaaaaaaaaaaaaaa1"])
+    error_message = "a single-node domain sits in exactly one data subnet"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.auto_tune_options[0].desired_state == "DISABLED"
+    error_message = "Auto-Tune is off on burstable T3 instances (not supported there)"
+  }
+
+  assert {
+    condition     = output.connection_environment == { OPENSEARCH_ENDPOINT = "https://vpc-mock.us-west-1.es.amazonaws.com" } && output.connection_secrets == {}
+    error_message = "services get OPENSEARCH_ENDPOINT as an https URL and no secret (SigV4 with the task role)"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.ebs_options[0].volume_type == "gp3" && aws_opensearch_domain.this.ebs_options[0].volume_size == 20 && aws_opensearch_domain.this.ebs_options[0].throughput == 125
+    error_message = "gp3 storage of the configured size with baseline throughput"
+  }
+}
+
+run "zone_aware_production_domain" {
+  command = plan
+
+  variables {
+    name_prefix = "prod-carcierge"
+    environment = "prod"
+    opensearch_config = {
+      engine_version         = "OpenSearch_2.19"
+      instance_type          = "m7g.large.search"
+      instance_count         = 2
+      volume_size            = 50
+      dedicated_master_count = 3
+      dedicated_master_type  = "m7g.large.search"
+    }
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.cluster_config[0].zone_awareness_enabled && aws_opensearch_domain.this.cluster_config[0].zone_awareness_config[0].availability_zone_count == 2
+    error_message = "two data nodes: zone-aware over two AZs"
+  }
+
+  assert {
+    condition     = length(aws_opensearch_domain.this.vpc_options[0].subnet_ids) == 2
+    error_message = "a zone-aware domain gets one subnet per AZ"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.cluster_config[0].dedicated_master_enabled && aws_opensearch_domain.this.cluster_config[0].dedicated_master_count == 3
+    error_message = "dedicated masters when asked for"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.auto_tune_options[0].desired_state == "ENABLED" && aws_opensearch_domain.this.auto_tune_options[0].use_off_peak_window
+    error_message = "Auto-Tune runs on non-burstable instances, in the off-peak window"
+  }
+}
+
+run "encryption_tls_and_fine_grained_access" {
+  command = plan
+
+  assert {
+    condition     = aws_opensearch_domain.this.encrypt_at_rest[0].enabled && aws_opensearch_domain.this.encrypt_at_rest[0].kms_key_id == var.kms_key_arn
+    error_message = "encrypted at rest with the environment key"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.node_to_node_encryption[0].enabled
+    error_message = "node-to-node encryption is on"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.domain_endpoint_options[0].enforce_https && aws_opensearch_domain.this.domain_endpoint_options[0].tls_security_policy == "Policy-Min-TLS-1-2-PFS-2023-10"
+    error_message = "HTTPS only, TLS 1.2+ with forward secrecy"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.advanced_security_options[0].enabled && !aws_opensearch_domain.this.advanced_security_options[0].internal_user_database_enabled && !aws_opensearch_domain.this.advanced_security_options[0].anonymous_auth_enabled
+    error_message = "fine-grained access control is on, without internal users or anonymous access"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.advanced_security_options[0].master_user_options[0].master_user_arn == aws_iam_role.master[0].arn && aws_opensearch_domain.this.advanced_security_options[0].master_user_options[0].master_user_password == null
+    error_message = "the master user is the module's IAM role; no password exists"
+  }
+
+  assert {
+    condition     = aws_iam_role.master[0].name == "staging-carcierge-opensearch-admin" && jsondecode(aws_iam_role.master[0].assume_role_policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root"
+    error_message = "the master role is <env>-carcierge-opensearch-admin, assumable from this account only"
+  }
+
+  assert {
+    condition     = aws_opensearch_domain.this.snapshot_options[0].automated_snapshot_start_hour == 3
+    error_message = "the daily snapshot start hour is set (default 03:00 UTC)"
+  }
+
+  assert {
+    condition     = toset(aws_opensearch_domain.this.vpc_options[0].security_group_ids) == toset([var.security_group_id])
+    error_message = "the domain endpoints use only the OpenSearch security group"
+  }
+}
+
+run "logs_go_to_encrypted_groups_with_a_scoped_resource_policy" {
+  command = plan
+
+  assert {
+    condition     = toset([for o in aws_opensearch_domain.this.log_publishing_options : o.log_type]) == toset(["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"])
+    error_message = "index/search slow logs, error (application) logs and audit logs are published"
+  }
+
+  assert {
+    condition     = alltrue([for g in aws_cloudwatch_log_group.this : g.kms_key_id == var.kms_key_arn && g.retention_in_days == 14 && startswith(g.name, "/aws/opensearch/staging-carcierge-opensearch/")])
+    error_message = "log groups are encrypted with the environment key and keep the environment's retention"
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_log_resource_policy.this.policy_document).Statement[0].Principal.Service == "es.amazonaws.com" && jsondecode(aws_cloudwatch_log_resource_policy.this.policy_document).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:es:us-west-1:123456789012:domain/staging-carcierge-opensearch"
+    error_message = "only OpenSearch, on behalf of this domain, may write to the log groups"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_resource_policy.this.policy_name == "staging-carcierge-opensearch-logs"
+    error_message = "the resource policy is named after the environment"
+  }
+}
+
+run "access_policy_lists_only_the_needed_principals" {
+  command = plan
+
+  variables {
+    access_roles = {
+      service1 = { arn = "arn:aws:iam::123456789012:role/staging-carcierge-service1-task", name = "staging-carcierge-service1-task" }
+    }
+  }
+
+  assert {
+    condition = toset(jsondecode(aws_opensearch_domain_policy.this.access_policies).Statement[0].Principal.AWS) == toset([
+      "arn:aws:iam::123456789012:role/mock-opensearch-admin",
+      "arn:aws:iam::123456789012:role/staging-carcierge-service1-task",
+    ])
+    error_message = "the access policy names the master role and the given service roles, nobody else"
+  }
+
+  assert {
+    condition     = !strcontains(aws_opensearch_domain_policy.this.access_policies, "\"*\"")
+    error_message = "no wildcard principal"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.access["service1"].role == "staging-carcierge-service1-task" && jsondecode(aws_iam_role_policy.access["service1"].policy).Statement[0].Resource == "arn:aws:es:us-west-1:123456789012:domain/mock/*"
+    error_message = "each calling role may send HTTP requests to this domain only"
+  }
+}
+
+run "external_master_user" {
+  command = plan
+
+  variables {
+    opensearch_config = {
+      engine_version  = "OpenSearch_2.19"
+      instance_type   = "t3.small.search"
+      instance_count  = 1
+      volume_size     = 20
+      master_user_arn = "arn:aws:iam::123456789012:role/platform-admins"
+    }
+  }
+
+  assert {
+    condition     = length(aws_iam_role.master) == 0 && aws_opensearch_domain.this.advanced_security_options[0].master_user_options[0].master_user_arn == "arn:aws:iam::123456789012:role/platform-admins"
+    error_message = "a given master_user_arn replaces the module's role"
+  }
+}
+
+# --- inputs that users get wrong ---------------------------------------------------------
+
+run "rejects_instance_type_without_search_suffix" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_t2_without_encryption_support" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t2.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_count_zone_awareness_cannot_spread" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "m7g.large.search", instance_count = 3, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_elasticsearch_style_version" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "7.10", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_volume_beyond_t3_small_limit" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 200 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_bad_domain_name" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 20, domain_name = "Staging_Search" }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_generated_domain_name_over_28_characters" {
+  command = plan
+  variables {
+    name_prefix = "staging-carcierge-platform"
+  }
+  expect_failures = [aws_opensearch_domain.this]
+}

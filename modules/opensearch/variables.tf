@@ -1,0 +1,157 @@
+# --- naming and placement -------------------------------------------------------------
+
+variable "name_prefix" {
+  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The domain is <name_prefix>-opensearch unless opensearch_config.domain_name is set."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (e.g. prod-carcierge); got \"${var.name_prefix}\"."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment: staging, qa, uat or prod (used in descriptions)."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "qa", "uat", "prod"], var.environment)
+    error_message = "environment must be one of staging, qa, uat, prod; got \"${var.environment}\"."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Data subnets in AZ order. A single-node domain uses the first; a zone-aware domain uses the first availability_zone_count subnets (one per AZ)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 1
+    error_message = "subnet_ids must list at least one data subnet; got none."
+  }
+}
+
+variable "security_group_id" {
+  description = "Security group of the domain's VPC endpoints (HTTPS in from the services only)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Environment KMS key (ARN): encrypts the domain at rest and its log groups."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got \"${var.kms_key_arn}\"."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the slow-log, error-log and audit-log groups, in days (a value CloudWatch accepts)."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
+  }
+}
+
+variable "access_roles" {
+  description = "IAM roles that call the domain (the services' ECS task roles), keyed by a stable name: arn goes into the domain's access policy, and the role named name gets an inline policy allowing HTTP requests to this domain. The master role is always allowed; fine-grained access control then decides what each role may do (map the roles to OpenSearch roles in the security plugin)."
+  type = map(object({
+    arn  = string
+    name = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for role in values(var.access_roles) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", role.arn))])
+    error_message = "access_roles.*.arn must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+# --- the domain -----------------------------------------------------------------------
+
+variable "opensearch_config" {
+  description = "OpenSearch domain. The product spec's fields: engine_version (\"OpenSearch_X.Y\"), instance_type (<family>.<size>.search), instance_count (data nodes; 2 or more makes the domain zone-aware over availability_zone_count AZs, so the count must be a multiple of it), volume_size (GiB of gp3 per data node, 10-16384; t3.small.search allows at most 100). Optional: availability_zone_count (2 or 3), dedicated_master_count (0 = none, else 3 or 5) and dedicated_master_type, volume_iops / volume_throughput (gp3 baseline 3000 / 125 by default), snapshot_start_hour (UTC hour of the daily automated snapshot for engines that take daily snapshots; OpenSearch itself snapshots hourly), off_peak_start_hour (UTC start of the 10-hour window for service software updates and Auto-Tune), master_user_arn (IAM principal mapped to the all_access role; default: a <name_prefix>-opensearch-admin role this module creates), domain_name (override of <name_prefix>-opensearch; 3-28 characters). T2 types are refused: they support neither encryption at rest nor fine-grained access control."
+  type = object({
+    engine_version          = string
+    instance_type           = string
+    instance_count          = number
+    volume_size             = number
+    availability_zone_count = optional(number, 2)
+    dedicated_master_count  = optional(number, 0)
+    dedicated_master_type   = optional(string)
+    volume_iops             = optional(number, 3000)
+    volume_throughput       = optional(number, 125)
+    snapshot_start_hour     = optional(number, 3)
+    off_peak_start_hour     = optional(number, 6)
+    master_user_arn         = optional(string)
+    domain_name             = optional(string)
+  })
+
+  validation {
+    condition     = can(regex("^OpenSearch_[0-9]+\\.[0-9]+$", var.opensearch_config.engine_version))
+    error_message = "opensearch_config.engine_version must be OpenSearch_<major>.<minor>, e.g. \"OpenSearch_2.19\"; got \"${var.opensearch_config.engine_version}\"."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*\\.[0-9]*[a-z]+\\.search$", var.opensearch_config.instance_type))
+    error_message = "opensearch_config.instance_type must be an OpenSearch instance type ending in .search, e.g. \"t3.small.search\" or \"m7g.large.search\"; got \"${var.opensearch_config.instance_type}\"."
+  }
+
+  validation {
+    condition     = !can(regex("^(t2|m3|r3)\\.", var.opensearch_config.instance_type))
+    error_message = "opensearch_config.instance_type must not be a t2, m3 or r3 type: they support neither encryption at rest nor fine-grained access control (the smallest type that does is t3.small.search); got \"${var.opensearch_config.instance_type}\"."
+  }
+
+  validation {
+    condition     = var.opensearch_config.instance_count >= 1 && floor(var.opensearch_config.instance_count) == var.opensearch_config.instance_count && (!startswith(var.opensearch_config.instance_type, "t3.") || var.opensearch_config.instance_count <= 10)
+    error_message = "opensearch_config.instance_count must be a whole number of at least 1 (and at most 10 with t3 types); got ${var.opensearch_config.instance_count}."
+  }
+
+  validation {
+    condition     = contains([2, 3], var.opensearch_config.availability_zone_count)
+    error_message = "opensearch_config.availability_zone_count must be 2 or 3; got ${var.opensearch_config.availability_zone_count}."
+  }
+
+  validation {
+    condition     = var.opensearch_config.instance_count == 1 || var.opensearch_config.instance_count % var.opensearch_config.availability_zone_count == 0
+    error_message = "opensearch_config.instance_count must be 1 or a multiple of availability_zone_count (${var.opensearch_config.availability_zone_count}) so zone awareness can spread the data nodes evenly; got ${var.opensearch_config.instance_count}."
+  }
+
+  validation {
+    condition     = var.opensearch_config.volume_size >= 10 && var.opensearch_config.volume_size <= 16384 && floor(var.opensearch_config.volume_size) == var.opensearch_config.volume_size && (var.opensearch_config.instance_type != "t3.small.search" || var.opensearch_config.volume_size <= 100)
+    error_message = "opensearch_config.volume_size must be a whole number of GiB from 10 to 16384 (at most 100 on t3.small.search); got ${var.opensearch_config.volume_size}."
+  }
+
+  validation {
+    condition     = contains([0, 3, 5], var.opensearch_config.dedicated_master_count) && (var.opensearch_config.dedicated_master_count == 0 || can(regex("^[a-z][a-z0-9]*\\.[0-9]*[a-z]+\\.search$", var.opensearch_config.dedicated_master_type)))
+    error_message = "opensearch_config.dedicated_master_count must be 0 (none), 3 or 5, and dedicated_master_type must name a .search instance type when it is not 0."
+  }
+
+  validation {
+    condition     = var.opensearch_config.volume_iops >= 3000 && var.opensearch_config.volume_throughput >= 125
+    error_message = "opensearch_config.volume_iops must be at least 3000 and volume_throughput at least 125 MiB/s (the gp3 baseline)."
+  }
+
+  validation {
+    condition     = alltrue([for hour in [var.opensearch_config.snapshot_start_hour, var.opensearch_config.off_peak_start_hour] : hour >= 0 && hour <= 23 && floor(hour) == hour])
+    error_message = "opensearch_config.snapshot_start_hour and off_peak_start_hour must be whole UTC hours from 0 to 23."
+  }
+
+  validation {
+    condition     = var.opensearch_config.domain_name == null || can(regex("^[a-z][a-z0-9-]{2,27}$", coalesce(var.opensearch_config.domain_name, "x")))
+    error_message = "opensearch_config.domain_name must be 3-28 characters: lowercase letters, digits and hyphens, starting with a letter; got \"${var.opensearch_config.domain_name == null ? "" : var.opensearch_config.domain_name}\"."
+  }
+
+  validation {
+    condition     = var.opensearch_config.master_user_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", coalesce(var.opensearch_config.master_user_arn, "x")))
+    error_message = "opensearch_config.master_user_arn must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)."
+  }
+}

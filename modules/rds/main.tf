@@ -1,0 +1,168 @@
+data "aws_partition" "current" {}
+
+locals {
+  identifier   = "${var.name_prefix}-rds-postgres"
+  engine_major = split(".", var.rds_config.engine_version)[0]
+  # Parameter-group family of the engine version: postgres16 for "16" and "16.4".
+  family = "postgres${local.engine_major}"
+
+  max_allocated_storage = coalesce(var.rds_config.max_allocated_storage, min(var.rds_config.allocated_storage * 5, 65536))
+
+  # Logged by default: DDL statements and statements slower than one second. Either can be
+  # overridden through rds_config.parameters; everything else there is applied at the next
+  # reboot (static and dynamic parameters alike).
+  log_min_duration_statement = lookup(var.rds_config.parameters, "log_min_duration_statement", "1000")
+  log_statement              = lookup(var.rds_config.parameters, "log_statement", "ddl")
+  extra_parameters           = { for name, value in var.rds_config.parameters : name => value if !contains(["log_min_duration_statement", "log_statement"], name) }
+
+  log_exports = ["postgresql", "upgrade"]
+
+  monitoring = var.rds_config.monitoring_interval > 0
+}
+
+# --- network and parameters -----------------------------------------------------------
+
+resource "aws_db_subnet_group" "this" {
+  name        = "${var.name_prefix}-rds-subnet-group"
+  description = "Data subnets of the ${var.environment} PostgreSQL instance"
+  subnet_ids  = var.subnet_ids
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-rds-subnet-group" })
+}
+
+resource "aws_db_parameter_group" "this" {
+  # The family is part of the name so that a major upgrade creates the new group before the
+  # old one is released (create_before_destroy).
+  name        = "${var.name_prefix}-rds-${local.family}"
+  family      = local.family
+  description = "Parameters of the ${var.environment} PostgreSQL instance (${local.family}): TLS required"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = local.log_min_duration_statement
+  }
+
+  parameter {
+    name  = "log_statement"
+    value = local.log_statement
+  }
+
+  dynamic "parameter" {
+    for_each = local.extra_parameters
+    content {
+      name         = parameter.key
+      value        = parameter.value
+      apply_method = "pending-reboot"
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-rds-${local.family}" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# --- logs and monitoring ----------------------------------------------------------------
+
+# Created before the instance so that the exported logs land in encrypted groups with the
+# environment's retention, not in groups RDS would create unencrypted and kept forever.
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = toset(local.log_exports)
+  # checkov:skip=CKV_AWS_338:Retention is chosen per environment (var.log_retention_days: 14 days in staging/qa, 90 in prod).
+
+  name              = "/aws/rds/instance/${local.identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = merge(var.tags, { Name = "${local.identifier}-${each.key}" })
+}
+
+resource "aws_iam_role" "monitoring" {
+  count = local.monitoring ? 1 : 0
+
+  name        = "${var.name_prefix}-rds-monitoring"
+  description = "Enhanced monitoring of the ${var.environment} PostgreSQL instance"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "RdsEnhancedMonitoring"
+      Effect    = "Allow"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-rds-monitoring" })
+}
+
+resource "aws_iam_role_policy_attachment" "monitoring" {
+  count = local.monitoring ? 1 : 0
+
+  role       = aws_iam_role.monitoring[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+# --- the instance -----------------------------------------------------------------------
+
+resource "aws_db_instance" "this" {
+  # checkov:skip=CKV_AWS_157:Multi-AZ is per environment (rds_config.multi_az): on in uat and prod, off in staging and qa for cost.
+  identifier     = local.identifier
+  engine         = var.rds_config.engine
+  engine_version = var.rds_config.engine_version
+  instance_class = var.rds_config.instance_class
+  port           = var.rds_config.port
+  db_name        = var.rds_config.database_name
+  username       = var.rds_config.username
+
+  # RDS generates the master password and keeps (and rotates) it in Secrets Manager: it never
+  # passes through Terraform.
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = var.kms_key_arn
+
+  storage_type          = "gp3"
+  allocated_storage     = var.rds_config.allocated_storage
+  max_allocated_storage = local.max_allocated_storage
+  storage_encrypted     = true
+  kms_key_id            = var.kms_key_arn
+
+  db_subnet_group_name   = aws_db_subnet_group.this.name
+  vpc_security_group_ids = [var.security_group_id]
+  publicly_accessible    = false
+  multi_az               = var.rds_config.multi_az
+  parameter_group_name   = aws_db_parameter_group.this.name
+
+  iam_database_authentication_enabled = true
+
+  backup_retention_period   = var.rds_config.backup_retention_period
+  backup_window             = var.rds_config.backup_window
+  maintenance_window        = var.rds_config.maintenance_window
+  copy_tags_to_snapshot     = true
+  delete_automated_backups  = !var.deletion_protection
+  deletion_protection       = var.deletion_protection
+  skip_final_snapshot       = var.rds_config.skip_final_snapshot
+  final_snapshot_identifier = var.rds_config.skip_final_snapshot ? null : "${local.identifier}-final"
+
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = false
+  apply_immediately           = var.rds_config.apply_immediately
+
+  # Performance Insights (7 days are free) and enhanced monitoring: RDS for PostgreSQL supports
+  # both on every current instance class, including db.t3.micro and db.t4g.micro.
+  performance_insights_enabled          = var.rds_config.performance_insights
+  performance_insights_kms_key_id       = var.rds_config.performance_insights ? var.kms_key_arn : null
+  performance_insights_retention_period = var.rds_config.performance_insights ? 7 : null
+  monitoring_interval                   = var.rds_config.monitoring_interval
+  monitoring_role_arn                   = local.monitoring ? aws_iam_role.monitoring[0].arn : null
+
+  enabled_cloudwatch_logs_exports = local.log_exports
+
+  tags = merge(var.tags, { Name = local.identifier })
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.monitoring]
+}

@@ -1,0 +1,291 @@
+# The rds module planned with a mocked AWS provider.
+mock_provider "aws" {
+  # Mocked computed values are known at plan time, so outputs can be asserted.
+  override_during = plan
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock-rds-monitoring" }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      address = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com"
+      master_user_secret = [{
+        kms_key_id    = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+        secret_arn    = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf"
+        secret_status = "active"
+      }]
+    }
+  }
+}
+
+variables {
+  name_prefix        = "staging-carcierge"
+  environment        = "staging"
+  subnet_ids         = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+  security_group_id  = "sg-0ccccccccccccccc3"
+  kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  log_retention_days = 14
+  # The product spec's example (a pinned minor is a valid input, though AWS retires minors).
+  rds_config = {
+    engine            = "postgres"
+    engine_version    = "14.9"
+    instance_class    = "db.t3.micro"
+    allocated_storage = 20
+    database_name     = "carcierge"
+    username          = "carcierge_user"
+  }
+}
+
+run "spec_example_lower_environment" {
+  command = plan
+
+  variables {
+    deletion_protection = false
+    rds_config = {
+      engine              = "postgres"
+      engine_version      = "14.9"
+      instance_class      = "db.t3.micro"
+      allocated_storage   = 20
+      database_name       = "carcierge"
+      username            = "carcierge_user"
+      skip_final_snapshot = true
+    }
+  }
+
+  assert {
+    condition     = aws_db_instance.this.identifier == "staging-carcierge-rds-postgres" && length(aws_db_instance.this.identifier) <= 63
+    error_message = "the instance is <env>-carcierge-rds-postgres"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.instance_class == "db.t3.micro" && aws_db_instance.this.engine_version == "14.9" && aws_db_instance.this.multi_az == false
+    error_message = "the spec's example plans as given: db.t3.micro, single-AZ"
+  }
+
+  assert {
+    condition     = aws_db_parameter_group.this.family == "postgres14" && aws_db_parameter_group.this.name == "staging-carcierge-rds-postgres14"
+    error_message = "the parameter-group family follows the major version"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.deletion_protection == false && aws_db_instance.this.skip_final_snapshot == true && aws_db_instance.this.final_snapshot_identifier == null
+    error_message = "a lower environment skips deletion protection and the final snapshot explicitly"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.performance_insights_enabled && aws_db_instance.this.monitoring_interval == 60 && aws_db_instance.this.monitoring_role_arn == aws_iam_role.monitoring[0].arn
+    error_message = "Performance Insights and enhanced monitoring run on db.t3.micro (PostgreSQL supports both)"
+  }
+}
+
+run "protected_multi_az_production" {
+  command = plan
+
+  variables {
+    name_prefix = "prod-carcierge"
+    environment = "prod"
+    rds_config = {
+      engine            = "postgres"
+      engine_version    = "16"
+      instance_class    = "db.m7g.large"
+      allocated_storage = 100
+      database_name     = "carcierge"
+      username          = "carcierge_user"
+      multi_az          = true
+    }
+  }
+
+  assert {
+    condition     = aws_db_instance.this.multi_az && aws_db_instance.this.deletion_protection
+    error_message = "prod is multi-AZ with deletion protection"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.skip_final_snapshot == false && aws_db_instance.this.final_snapshot_identifier == "prod-carcierge-rds-postgres-final"
+    error_message = "prod takes a final snapshot"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.delete_automated_backups == false
+    error_message = "a protected environment keeps automated backups after deletion"
+  }
+
+  assert {
+    condition     = aws_db_parameter_group.this.family == "postgres16" && aws_db_instance.this.engine_version == "16"
+    error_message = "a major-only version is accepted and selects its family"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.max_allocated_storage == 500
+    error_message = "storage autoscaling defaults to five times the allocated storage"
+  }
+}
+
+run "security_and_backups" {
+  command = plan
+
+  assert {
+    condition     = aws_db_instance.this.publicly_accessible == false
+    error_message = "the database is never publicly accessible"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.storage_encrypted && aws_db_instance.this.kms_key_id == var.kms_key_arn && aws_db_instance.this.storage_type == "gp3"
+    error_message = "gp3 storage encrypted with the environment key"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.manage_master_user_password && aws_db_instance.this.master_user_secret_kms_key_id == var.kms_key_arn && aws_db_instance.this.password == null && aws_db_instance.this.password_wo == null
+    error_message = "RDS manages the master password in Secrets Manager (environment key); Terraform never holds one"
+  }
+
+  assert {
+    condition     = { for p in aws_db_parameter_group.this.parameter : p.name => p.value }["rds.force_ssl"] == "1" && aws_db_instance.this.parameter_group_name == aws_db_parameter_group.this.name
+    error_message = "TLS is required through rds.force_ssl = 1 in the instance's own parameter group"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.iam_database_authentication_enabled
+    error_message = "IAM database authentication is on"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.backup_retention_period == 7 && aws_db_instance.this.backup_window == "08:00-09:00" && aws_db_instance.this.copy_tags_to_snapshot
+    error_message = "backups are kept 7 days (the spec's default) in a window, snapshots carry the tags"
+  }
+
+  assert {
+    condition     = aws_db_instance.this.performance_insights_kms_key_id == var.kms_key_arn
+    error_message = "Performance Insights data is encrypted with the environment key"
+  }
+
+  assert {
+    condition     = toset(aws_db_instance.this.enabled_cloudwatch_logs_exports) == toset(["postgresql", "upgrade"]) && alltrue([for g in aws_cloudwatch_log_group.this : g.kms_key_id == var.kms_key_arn && g.retention_in_days == 14 && startswith(g.name, "/aws/rds/instance/staging-carcierge-rds-postgres/")])
+    error_message = "PostgreSQL and upgrade logs go to encrypted log groups with the environment's retention"
+  }
+
+  assert {
+    condition     = toset(aws_db_instance.this.vpc_security_group_ids) == toset([var.security_group_id]) && toset(aws_db_subnet_group.this.subnet_ids) == toset(var.subnet_ids)
+    error_message = "the instance sits in the data subnets behind its own security group"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.monitoring[0].assume_role_policy).Statement[0].Principal.Service == "monitoring.rds.amazonaws.com" && aws_iam_role_policy_attachment.monitoring[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    error_message = "the monitoring role is assumable by RDS enhanced monitoring only"
+  }
+}
+
+run "services_get_settings_and_secret_references" {
+  command = plan
+
+  assert {
+    condition     = output.connection_environment == { DB_HOST = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com", DB_PORT = "5432", DB_NAME = "carcierge" }
+    error_message = "services get DB_HOST, DB_PORT and DB_NAME"
+  }
+
+  assert {
+    condition = output.connection_secrets == {
+      DB_USERNAME = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf:username::"
+      DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf:password::"
+    }
+    error_message = "services get the credentials as JSON-key references into the RDS-managed secret"
+  }
+}
+
+run "monitoring_off" {
+  command = plan
+
+  variables {
+    rds_config = {
+      engine              = "postgres"
+      engine_version      = "16"
+      instance_class      = "db.t4g.micro"
+      allocated_storage   = 20
+      database_name       = "carcierge"
+      username            = "carcierge_user"
+      monitoring_interval = 0
+    }
+  }
+
+  assert {
+    condition     = length(aws_iam_role.monitoring) == 0 && length(aws_iam_role_policy_attachment.monitoring) == 0 && aws_db_instance.this.monitoring_interval == 0
+    error_message = "no monitoring role when enhanced monitoring is off"
+  }
+}
+
+# --- inputs that users get wrong ---------------------------------------------------------
+
+run "rejects_class_without_db_prefix" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_other_engines" {
+  command = plan
+  variables {
+    rds_config = { engine = "mysql", engine_version = "8.0", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_storage_below_gp3_minimum" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 10, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_autoscaling_ceiling_below_storage" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 100, max_allocated_storage = 50, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_unsupported_engine_version" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "9.6.22", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_reserved_username" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "rdsadmin" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_backups_turned_off" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", backup_retention_period = 0 }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_turning_tls_off" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", parameters = { "rds.force_ssl" = "0" } }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_single_subnet" {
+  command = plan
+  variables {
+    subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"]
+  }
+  expect_failures = [var.subnet_ids]
+}

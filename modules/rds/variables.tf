@@ -1,0 +1,158 @@
+# --- naming and placement -------------------------------------------------------------
+
+variable "name_prefix" {
+  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The instance is <name_prefix>-rds-postgres."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix)) && !can(regex("--", var.name_prefix))
+    error_message = "name_prefix must be 3-40 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen (RDS identifiers allow no double hyphens); got \"${var.name_prefix}\"."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment: staging, qa, uat or prod (used in descriptions)."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "qa", "uat", "prod"], var.environment)
+    error_message = "environment must be one of staging, qa, uat, prod; got \"${var.environment}\"."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Data subnets of the DB subnet group; RDS requires subnets in at least two AZs, also for single-AZ instances."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2
+    error_message = "subnet_ids must list data subnets in at least two AZs (an RDS subnet group requires two); got ${length(var.subnet_ids)}."
+  }
+}
+
+variable "security_group_id" {
+  description = "Security group of the instance (PostgreSQL port in from the services only)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Environment KMS key (ARN): encrypts storage, snapshots, Performance Insights, the master user secret and the log groups."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got \"${var.kms_key_arn}\"."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the exported PostgreSQL log groups, in days (a value CloudWatch accepts)."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
+  }
+}
+
+variable "deletion_protection" {
+  description = "RDS deletion protection (on in uat and prod). Protected environments also keep automated backups after the instance is deleted."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+# --- the database ---------------------------------------------------------------------
+
+variable "rds_config" {
+  description = "PostgreSQL instance. The product spec's fields: engine (\"postgres\"), engine_version (prefer a major version such as \"16\": RDS picks the newest minor and upgrades minors in the maintenance window; a pinned minor such as \"14.9\" stops being creatable once AWS retires it), instance_class (db.<family>.<size>), allocated_storage (GiB of gp3, 20-65536), database_name, username (master user; RDS generates and rotates its password in Secrets Manager). Optional: max_allocated_storage (storage autoscaling ceiling, default 5x allocated_storage, at most 65536), multi_az, backup_retention_period (days, 1-35; default 7), backup_window / maintenance_window (UTC, must not overlap), skip_final_snapshot (true only where the data may be lost on destroy), performance_insights (default true), monitoring_interval (enhanced monitoring seconds: 0 = off, 1, 5, 10, 15, 30, 60), apply_immediately, port, parameters (extra parameter-group settings; rds.force_ssl is always 1)."
+  type = object({
+    engine                  = string
+    engine_version          = string
+    instance_class          = string
+    allocated_storage       = number
+    database_name           = string
+    username                = string
+    max_allocated_storage   = optional(number)
+    multi_az                = optional(bool, false)
+    backup_retention_period = optional(number, 7)
+    backup_window           = optional(string, "08:00-09:00")
+    maintenance_window      = optional(string, "sun:09:30-sun:10:30")
+    skip_final_snapshot     = optional(bool, false)
+    performance_insights    = optional(bool, true)
+    monitoring_interval     = optional(number, 60)
+    apply_immediately       = optional(bool, false)
+    port                    = optional(number, 5432)
+    parameters              = optional(map(string), {})
+  })
+
+  validation {
+    condition     = var.rds_config.engine == "postgres"
+    error_message = "rds_config.engine must be \"postgres\" (the platform runs RDS for PostgreSQL); got \"${var.rds_config.engine}\"."
+  }
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?$", var.rds_config.engine_version)) && try(tonumber(split(".", var.rds_config.engine_version)[0]) >= 13, false)
+    error_message = "rds_config.engine_version must be a PostgreSQL major version 13 or later, optionally with a minor: \"16\" (recommended; RDS keeps the minor current) or \"16.4\" (pinned minors stop being creatable once AWS retires them); got \"${var.rds_config.engine_version}\"."
+  }
+
+  validation {
+    condition     = can(regex("^db\\.[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.rds_config.instance_class)) && !can(regex("^db\\.(m1|m2|m3|t1|t2|r3)\\.", var.rds_config.instance_class))
+    error_message = "rds_config.instance_class must be a current RDS instance class db.<family>.<size>, e.g. \"db.t4g.micro\", \"db.t3.micro\" or \"db.m7g.large\" (previous-generation m1-m3, t1, t2, r3 are refused); got \"${var.rds_config.instance_class}\"."
+  }
+
+  validation {
+    condition     = var.rds_config.allocated_storage >= 20 && var.rds_config.allocated_storage <= 65536 && floor(var.rds_config.allocated_storage) == var.rds_config.allocated_storage
+    error_message = "rds_config.allocated_storage must be a whole number of GiB from 20 to 65536 (gp3 limits for PostgreSQL); got ${var.rds_config.allocated_storage}."
+  }
+
+  validation {
+    condition     = var.rds_config.max_allocated_storage == null || try(var.rds_config.max_allocated_storage >= var.rds_config.allocated_storage && var.rds_config.max_allocated_storage <= 65536, false)
+    error_message = "rds_config.max_allocated_storage must be at least allocated_storage (${var.rds_config.allocated_storage}) and at most 65536 GiB."
+  }
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.rds_config.database_name)) && !contains(["template0", "template1", "rdsadmin"], lower(var.rds_config.database_name))
+    error_message = "rds_config.database_name must be 1-63 letters, digits or underscores starting with a letter, and not template0, template1 or rdsadmin; got \"${var.rds_config.database_name}\"."
+  }
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.rds_config.username)) && !contains(["rdsadmin", "rdsrepladmin", "rds_superuser", "public"], lower(var.rds_config.username)) && !startswith(lower(var.rds_config.username), "pg_")
+    error_message = "rds_config.username must be 1-63 letters, digits or underscores starting with a letter, not a reserved name (rdsadmin, rdsrepladmin, rds_superuser, public, pg_*); got \"${var.rds_config.username}\"."
+  }
+
+  validation {
+    condition     = var.rds_config.backup_retention_period >= 1 && var.rds_config.backup_retention_period <= 35 && floor(var.rds_config.backup_retention_period) == var.rds_config.backup_retention_period
+    error_message = "rds_config.backup_retention_period must be a whole number of days from 1 to 35 (0 would turn automated backups off); got ${var.rds_config.backup_retention_period}."
+  }
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds_config.backup_window))
+    error_message = "rds_config.backup_window must be hh:mm-hh:mm in UTC, at least 30 minutes, e.g. \"08:00-09:00\"; got \"${var.rds_config.backup_window}\"."
+  }
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.rds_config.maintenance_window))
+    error_message = "rds_config.maintenance_window must be ddd:hh:mm-ddd:hh:mm in UTC with lowercase days (mon-sun), at least 30 minutes, e.g. \"sun:09:30-sun:10:30\"; got \"${var.rds_config.maintenance_window}\"."
+  }
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.rds_config.monitoring_interval)
+    error_message = "rds_config.monitoring_interval must be one of 0 (enhanced monitoring off), 1, 5, 10, 15, 30, 60 seconds; got ${var.rds_config.monitoring_interval}."
+  }
+
+  validation {
+    condition     = var.rds_config.port >= 1150 && var.rds_config.port <= 65535 && floor(var.rds_config.port) == var.rds_config.port
+    error_message = "rds_config.port must be a whole number from 1150 to 65535 (RDS's range); got ${var.rds_config.port}."
+  }
+
+  validation {
+    condition     = !contains([for name in keys(var.rds_config.parameters) : lower(name)], "rds.force_ssl")
+    error_message = "rds_config.parameters must not set rds.force_ssl: the module always requires TLS (rds.force_ssl = 1)."
+  }
+}

@@ -1,0 +1,90 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name, <environment>-<project> (e.g. prod-carcierge)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (e.g. prod-carcierge); got \"${var.name_prefix}\"."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC, /16 to /20. It is split into 32 equal blocks: public, private and data tiers get 8 each (one per AZ letter a-h); the last 8 are spare."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
+    error_message = "vpc_cidr must be an IPv4 network address in CIDR notation without host bits, such as 10.10.0.0/16; got \"${var.vpc_cidr}\"."
+  }
+
+  validation {
+    condition     = try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must have a prefix length from /16 to /20 (a /20 still gives every subnet 128 addresses); got \"${var.vpc_cidr}\"."
+  }
+}
+
+variable "az_count" {
+  description = "Number of availability zones to spread the subnets over: 2 or 3 (us-west-1 offers 2 in most accounts)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
+    error_message = "az_count must be 2 or 3 (high availability needs 2; us-west-1 offers only 2 in most accounts); got ${var.az_count}."
+  }
+}
+
+variable "availability_zones" {
+  description = "Optional allowlist of AZ names (e.g. [\"us-west-1a\", \"us-west-1c\"]). Empty: the region's available zones, in name order. Pin it where a newly opened zone must never change which zones the subnets use."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for az in var.availability_zones : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-h]$", az))]) && length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "availability_zones must be distinct AZ names of the form <region><letter a-h>, such as us-west-1a; got [${join(", ", var.availability_zones)}]."
+  }
+}
+
+variable "nat_gateway_mode" {
+  description = "NAT gateways: \"single\" (one NAT in the first AZ, shared; cheaper) or \"per_az\" (one NAT per AZ; survives the loss of an AZ)."
+  type        = string
+  default     = "single"
+
+  validation {
+    condition     = contains(["single", "per_az"], var.nat_gateway_mode)
+    error_message = "nat_gateway_mode must be one of \"single\", \"per_az\"; got \"${var.nat_gateway_mode}\"."
+  }
+}
+
+variable "enable_interface_endpoints" {
+  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager) in the private subnets. They cost money per AZ and hour; the S3 gateway endpoint is always created."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the VPC flow log group, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the environment's KMS key; encrypts the flow log group. Its key policy must let CloudWatch Logs use it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:us-west-1:123456789012:key/<id>; got \"${var.kms_key_arn}\"."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource of the module (the provider's default_tags add Environment, Project, ManagedBy)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,1 @@
+"""The analyse stage: security scan (checkov) and cost estimate of a saved plan."""

@@ -1,0 +1,611 @@
+"""Monthly cost of an environment from its plan.
+
+With ``INFRACOST_API_KEY`` set and an ``infracost`` binary available (``$INFRACOST`` or on
+PATH), infracost prices the plan with live prices. Otherwise a built-in estimate prices what the
+plan leaves running, from a pinned price table (``data/prices-<region>.json``, with its source
+and date) and usage assumptions that are printed with the result. Either way the stage writes
+``build/<env>/cost.json`` and ``cost.md``.
+
+The built-in estimate prices resources after the plan is applied (created, updated, replaced or
+unchanged; not deleted), per resource and per service. What it cannot price is listed, never
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from carcierge_pipeline.errors import StageFailed, UserError
+
+PRICE_FILE = "prices-{region}.json"
+
+
+def load_prices(region: str) -> dict:
+    name = PRICE_FILE.format(region=region)
+    data = resources.files("carcierge_pipeline").joinpath("data", name)
+    if not data.is_file():
+        raise UserError(f"no price table for region {region!r} (expected data/{name})")
+    return json.loads(data.read_text())
+
+
+@dataclass
+class Item:
+    address: str
+    service: str
+    detail: str
+    monthly: float
+
+
+@dataclass
+class Estimate:
+    environment: str
+    engine: str
+    currency: str
+    region: str
+    price_source: str
+    prices_as_of: str
+    items: list[Item] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    not_estimated: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return round(sum(item.monthly for item in self.items), 2)
+
+    @property
+    def per_service(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for item in self.items:
+            totals[item.service] = totals.get(item.service, 0.0) + item.monthly
+        return {k: round(v, 2) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+    def to_json(self) -> dict:
+        return {
+            "environment": self.environment,
+            "engine": self.engine,
+            "currency": self.currency,
+            "region": self.region,
+            "price_source": self.price_source,
+            "prices_as_of": self.prices_as_of,
+            "monthly_total": self.total,
+            "per_service": self.per_service,
+            "items": [
+                {**asdict(item), "monthly": round(item.monthly, 2)}
+                for item in sorted(self.items, key=lambda i: (i.service, i.address))
+            ],
+            "assumptions": self.assumptions,
+            "not_estimated": self.not_estimated,
+        }
+
+
+# --- reading the plan -------------------------------------------------------------------------
+
+_INDEX = re.compile(r"^(?P<base>.*?)(?P<index>\[[^\]]*\])?$")
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str
+    module: str  # "" for the root module, else e.g. "module.ecs"
+    type: str
+    name: str
+    index: str  # '["service1"]', '[0]' or ""
+    values: dict
+
+
+def _resources_after(plan: dict) -> dict[str, Resource]:
+    found: dict[str, Resource] = {}
+    for change in plan.get("resource_changes") or []:
+        if change.get("mode", "managed") != "managed" or change.get("deposed"):
+            continue
+        after = change["change"].get("after")
+        if after is None:  # deleted
+            continue
+        index = change.get("index")
+        index_text = "" if index is None else f"[{json.dumps(index)}]"
+        found[change["address"]] = Resource(
+            address=change["address"],
+            module=change.get("module_address", ""),
+            type=change["type"],
+            name=change["name"],
+            index=index_text,
+            values=after,
+        )
+    return found
+
+
+def _module_config(plan: dict, module: str) -> dict:
+    node = (plan.get("configuration") or {}).get("root_module") or {}
+    for part in re.findall(r"module\.([^.\[]+)(?:\[[^\]]*\])?", module):
+        node = ((node.get("module_calls") or {}).get(part) or {}).get("module") or {}
+    return node
+
+
+def _references(plan: dict, resource: Resource, attribute: str) -> list[str]:
+    for config in _module_config(plan, resource.module).get("resources") or []:
+        if config.get("address") == f"{resource.type}.{resource.name}":
+            return (config.get("expressions") or {}).get(attribute, {}).get("references") or []
+    return []
+
+
+def _first(block: object) -> dict:
+    if isinstance(block, list) and block:
+        return block[0] or {}
+    return block if isinstance(block, dict) else {}
+
+
+# --- pricing ----------------------------------------------------------------------------------
+
+
+class _Pricer:
+    def __init__(self, plan: dict, prices: dict, estimate: Estimate) -> None:
+        self.plan = plan
+        self.table = prices["prices"]
+        self.assume = prices["assumptions"]
+        self.hours = prices["hours_per_month"]
+        self.estimate = estimate
+        self.resources = _resources_after(plan)
+        self.used: set[str] = set()
+        subnets_azs = {
+            r.values.get("availability_zone")
+            for r in self.resources.values()
+            if r.type == "aws_subnet" and r.values.get("availability_zone")
+        }
+        self.az_count = len(subnets_azs) or self.assume["default_az_count"]
+
+    def of_type(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type in types]
+
+    def add(self, resource: Resource, service: str, detail: str, monthly: float) -> None:
+        self.estimate.items.append(Item(resource.address, service, detail, monthly))
+
+    def assumption(self, text: str) -> None:
+        if text not in self.estimate.assumptions:
+            self.estimate.assumptions.append(text)
+
+    def missing(self, resource: Resource, why: str) -> None:
+        self.estimate.not_estimated.append(f"{resource.address}: {why}")
+
+    def count_of(self, values: object, fallback: int, label: str) -> int:
+        if isinstance(values, list) and values:
+            return len(values)
+        self.assumption(f"{label}: one per availability zone ({fallback}) where not known at plan")
+        return fallback
+
+    # Fargate -----------------------------------------------------------------------------
+    def _task_definition(self, service: Resource) -> Resource | None:
+        for ref in _references(self.plan, service, "task_definition"):
+            match = re.fullmatch(r"aws_ecs_task_definition\.([^.\[]+)(\[each\.key\])?", ref)
+            if match:
+                prefix = f"{service.module}." if service.module else ""
+                index = service.index if match.group(2) else ""
+                found = self.resources.get(
+                    f"{prefix}aws_ecs_task_definition.{match.group(1)}{index}"
+                )
+                if found:
+                    return found
+        same = [
+            r
+            for r in self.of_type("aws_ecs_task_definition")
+            if r.module == service.module and r.index == service.index
+        ]
+        return same[0] if len(same) == 1 else None
+
+    def _default_strategy(self, service: Resource) -> list[dict]:
+        for providers in self.of_type("aws_ecs_cluster_capacity_providers"):
+            if providers.module == service.module:
+                return providers.values.get("default_capacity_provider_strategy") or []
+        return []
+
+    @staticmethod
+    def spot_tasks(desired: float, strategy: list[dict]) -> float:
+        """Tasks ECS places on FARGATE_SPOT: each provider's base first, the rest by weight."""
+        remaining = float(desired)
+        spot = 0.0
+        for entry in strategy:
+            base = min(float(entry.get("base") or 0), remaining)
+            remaining -= base
+            if entry.get("capacity_provider") == "FARGATE_SPOT":
+                spot += base
+        weights = sum(float(e.get("weight") or 0) for e in strategy)
+        if weights and remaining:
+            spot_weight = sum(
+                float(e.get("weight") or 0)
+                for e in strategy
+                if e.get("capacity_provider") == "FARGATE_SPOT"
+            )
+            spot += remaining * spot_weight / weights
+        return spot
+
+    def fargate(self) -> None:
+        table = self.table["fargate"]
+        discount = table["spot_discount"]
+        if self.of_type("aws_ecs_service"):
+            self.assumption(
+                f"Fargate services run their desired_count around the clock ({self.hours} "
+                "h/month); auto scaling above it is not estimated"
+            )
+        for service in self.of_type("aws_ecs_service"):
+            if service.values.get("launch_type") not in (None, "", "FARGATE"):
+                self.missing(service, f"launch type {service.values.get('launch_type')}")
+                continue
+            task = self._task_definition(service)
+            if task is None:
+                self.missing(service, "its task definition is not in the plan")
+                continue
+            try:
+                vcpu = float(task.values["cpu"]) / 1024
+                memory_gb = float(task.values["memory"]) / 1024
+            except (KeyError, TypeError, ValueError):
+                self.missing(service, "task cpu/memory unknown at plan time")
+                continue
+            self.used.add(task.address)
+            desired = float(service.values.get("desired_count") or 0)
+            strategy = service.values.get("capacity_provider_strategy") or []
+            if not strategy and not service.values.get("launch_type"):
+                strategy = self._default_strategy(service)
+            spot = self.spot_tasks(desired, strategy) if desired else 0.0
+            arch = (_first(task.values.get("runtime_platform")).get("cpu_architecture")) or "X86_64"
+            rate = table.get(arch) or table["X86_64"]
+            per_task_hour = vcpu * rate["vcpu_hour"] + memory_gb * rate["gb_hour"]
+            task_hours = (desired - spot + spot * (1 - discount)) * self.hours
+            share = f", {spot / desired:.0%} on Spot" if desired and spot else ""
+            self.add(
+                service,
+                "ECS Fargate",
+                f"{desired:g} task(s) x {vcpu:g} vCPU / {memory_gb:g} GB {arch}{share}",
+                per_task_hour * task_hours,
+            )
+        if any(r.type == "aws_ecs_service" for r in self.resources.values()):
+            self.assumption(
+                f"Fargate Spot is priced at {discount:.0%} off on-demand (AWS: 'up to 70%'; "
+                "the actual Spot price varies)"
+            )
+
+    # Network -----------------------------------------------------------------------------
+    def network(self) -> None:
+        nat = self.table["nat_gateway"]
+        gb = self.assume["nat_gb_processed_per_gateway"]
+        for gateway in self.of_type("aws_nat_gateway"):
+            self.add(
+                gateway,
+                "NAT gateway",
+                f"{self.hours} h + {gb} GB processed",
+                nat["hour"] * self.hours + nat["gb_processed"] * gb,
+            )
+        if self.of_type("aws_nat_gateway"):
+            self.assumption(f"each NAT gateway processes {gb} GB/month")
+        ipv4 = self.table["public_ipv4"]["hour"]
+        for eip in self.of_type("aws_eip"):
+            self.add(eip, "Public IPv4", "1 address", ipv4 * self.hours)
+        endpoint = self.table["vpc_interface_endpoint"]
+        gb = self.assume["interface_endpoint_gb_processed_per_endpoint"]
+        for vpce in self.of_type("aws_vpc_endpoint"):
+            if (vpce.values.get("vpc_endpoint_type") or "Gateway") != "Interface":
+                continue  # gateway endpoints (S3, DynamoDB) are free
+            azs = self.count_of(vpce.values.get("subnet_ids"), self.az_count, "interface endpoints")
+            self.add(
+                vpce,
+                "VPC interface endpoints",
+                f"{azs} AZ(s) + {gb} GB",
+                endpoint["az_hour"] * azs * self.hours + endpoint["gb_processed"] * gb,
+            )
+            self.assumption(f"each interface endpoint processes {gb} GB/month")
+
+    def load_balancers(self) -> None:
+        units = self.assume["alb_capacity_units"]
+        ipv4 = self.table["public_ipv4"]["hour"]
+        for lb in self.of_type("aws_lb", "aws_alb"):
+            kind = lb.values.get("load_balancer_type") or "application"
+            price = self.table["load_balancer"].get(kind)
+            if price is None:
+                self.missing(lb, f"no price for {kind} load balancers")
+                continue
+            monthly = (price["hour"] + price["capacity_unit_hour"] * units) * self.hours
+            detail = f"{self.hours} h + {units} capacity unit(s)"
+            if lb.values.get("internal") is False:
+                nodes = self.count_of(
+                    lb.values.get("subnets") or lb.values.get("subnet_mapping"),
+                    self.az_count,
+                    "internet-facing load balancer public IPv4 addresses",
+                )
+                monthly += nodes * ipv4 * self.hours
+                detail += f" + {nodes} public IPv4"
+            self.add(lb, "Load balancer", detail, monthly)
+        if self.of_type("aws_lb", "aws_alb"):
+            self.assumption(f"each load balancer uses {units} capacity unit(s) (LCU) per hour")
+
+    # Data stores -------------------------------------------------------------------------
+    def elasticache(self) -> None:
+        node_prices = self.table["elasticache_node_hour"]
+        for group in self.of_type("aws_elasticache_replication_group", "aws_elasticache_cluster"):
+            node_type = group.values.get("node_type")
+            if group.type == "aws_elasticache_cluster":
+                nodes = int(group.values.get("num_cache_nodes") or 1)
+            elif group.values.get("num_cache_clusters"):
+                nodes = int(group.values["num_cache_clusters"])
+            else:
+                shards = int(group.values.get("num_node_groups") or 1)
+                nodes = shards * (int(group.values.get("replicas_per_node_group") or 0) + 1)
+            if node_type not in node_prices:
+                self.missing(group, f"no price for node type {node_type}")
+                continue
+            rate = node_prices[node_type]
+            engine = group.values.get("engine") or "redis"
+            if engine == "valkey":
+                rate *= 1 - self.table["elasticache_valkey_discount"]
+            self.add(
+                group,
+                "ElastiCache",
+                f"{nodes} x {node_type} ({engine})",
+                nodes * rate * self.hours,
+            )
+        for cache in self.of_type("aws_elasticache_serverless_cache"):
+            self.missing(cache, "serverless caches are priced by usage")
+
+    def opensearch(self) -> None:
+        instance_prices = self.table["opensearch_instance_hour"]
+        storage = self.table["opensearch_storage_gb_month"]
+        for domain in self.of_type("aws_opensearch_domain"):
+            cluster = _first(domain.values.get("cluster_config"))
+            data_type = cluster.get("instance_type")
+            data_count = int(cluster.get("instance_count") or 1)
+            parts: list[str] = []
+            monthly = 0.0
+            nodes = [(data_type, data_count, "data")]
+            if cluster.get("dedicated_master_enabled"):
+                nodes.append(
+                    (
+                        cluster.get("dedicated_master_type"),
+                        int(cluster.get("dedicated_master_count") or 3),
+                        "master",
+                    )
+                )
+            unpriced = [t for t, _, _ in nodes if t not in instance_prices]
+            if unpriced:
+                self.missing(domain, f"no price for instance type {', '.join(map(str, unpriced))}")
+                continue
+            for node_type, count, role in nodes:
+                monthly += count * instance_prices[node_type] * self.hours
+                parts.append(f"{count} x {node_type} {role}")
+            ebs = _first(domain.values.get("ebs_options"))
+            if ebs.get("ebs_enabled", True) and ebs.get("volume_size"):
+                volume_type = ebs.get("volume_type") or "gp3"
+                rate = storage.get(volume_type, storage["gp3"])
+                size = float(ebs["volume_size"])
+                monthly += size * data_count * rate
+                parts.append(f"{data_count} x {size:g} GB {volume_type}")
+            self.add(domain, "OpenSearch", " + ".join(parts), monthly)
+
+    def rds(self) -> None:
+        instance_prices = self.table["rds_postgres_instance_hour"]
+        storage = self.table["rds_storage_gb_month"]
+        factor = self.table["rds_multi_az_factor"]
+        for db in self.of_type("aws_db_instance"):
+            klass = db.values.get("instance_class")
+            if klass not in instance_prices:
+                self.missing(db, f"no price for instance class {klass}")
+                continue
+            multi_az = bool(db.values.get("multi_az"))
+            copies = factor if multi_az else 1
+            size = float(db.values.get("allocated_storage") or 0)
+            storage_type = db.values.get("storage_type")
+            if not storage_type:
+                storage_type = self.assume["default_rds_storage_type"]
+                self.assumption(f"RDS storage type {storage_type} where the plan does not set it")
+            rate = storage.get(storage_type, storage["gp3"])
+            monthly = copies * (instance_prices[klass] * self.hours + size * rate)
+            detail = f"{klass}{' multi-AZ' if multi_az else ''} + {size:g} GB {storage_type}"
+            self.add(db, "RDS", detail, monthly)
+        for cluster in self.of_type("aws_rds_cluster"):
+            self.missing(cluster, "Aurora clusters are not in the price table")
+
+    # Small fixed charges -----------------------------------------------------------------
+    def small(self) -> None:
+        for key in self.of_type("aws_kms_key"):
+            self.add(key, "KMS", "1 customer-managed key", self.table["kms_key_month"])
+        for secret in self.of_type("aws_secretsmanager_secret"):
+            self.add(
+                secret, "Secrets Manager", "1 secret", self.table["secretsmanager_secret_month"]
+            )
+        cw = self.table["cloudwatch"]
+        ingest = self.assume["log_ingest_gb_per_log_group"]
+        stored = self.assume["log_stored_gb_per_log_group"]
+        for group in self.of_type("aws_cloudwatch_log_group"):
+            self.add(
+                group,
+                "CloudWatch",
+                f"log group: {ingest} GB ingested, {stored} GB stored",
+                ingest * cw["log_ingest_gb"] + stored * cw["log_storage_gb_month"],
+            )
+        if self.of_type("aws_cloudwatch_log_group"):
+            self.assumption(f"each log group ingests {ingest} GB and stores {stored} GB per month")
+        for alarm in self.of_type("aws_cloudwatch_metric_alarm"):
+            self.add(alarm, "CloudWatch", "1 standard-resolution alarm", cw["alarm_month"])
+        for dashboard in self.of_type("aws_cloudwatch_dashboard"):
+            self.add(dashboard, "CloudWatch", "1 dashboard", cw["dashboard_month"])
+        s3_gb = self.assume["s3_gb_per_bucket"]
+        for bucket in self.of_type("aws_s3_bucket"):
+            self.add(
+                bucket, "S3", f"{s3_gb} GB Standard", s3_gb * self.table["s3_standard_gb_month"]
+            )
+        if self.of_type("aws_s3_bucket"):
+            self.assumption(f"each S3 bucket holds {s3_gb} GB in Standard storage")
+        waf = self.table["waf"]
+        requests = self.assume["waf_million_requests"]
+        for acl in self.of_type("aws_wafv2_web_acl"):
+            rules = len(acl.values.get("rule") or [])
+            self.add(
+                acl,
+                "WAF",
+                f"1 web ACL, {rules} rule(s), {requests} M requests",
+                waf["web_acl_month"]
+                + rules * waf["rule_month"]
+                + requests * waf["million_requests"],
+            )
+        for zone in self.of_type("aws_route53_zone"):
+            self.add(zone, "Route 53", "1 hosted zone", self.table["route53_zone_month"])
+
+    def run(self) -> None:
+        self.fargate()
+        self.network()
+        self.load_balancers()
+        self.elasticache()
+        self.opensearch()
+        self.rds()
+        self.small()
+        self.assumption(
+            "not included: data transfer out, request charges, backups beyond the free "
+            "allowance, Container Insights metrics, ECR storage, free tiers"
+        )
+
+
+def builtin_estimate(
+    plan: dict, environment: str, region: str, prices: dict | None = None
+) -> Estimate:
+    prices = prices or load_prices(region)
+    estimate = Estimate(
+        environment=environment,
+        engine="built-in",
+        currency=prices["currency"],
+        region=region,
+        price_source=prices["source"],
+        prices_as_of=prices["as_of"],
+    )
+    estimate.assumptions.append(f"{prices['hours_per_month']} hours per month")
+    _Pricer(plan, prices, estimate).run()
+    return estimate
+
+
+# --- infracost --------------------------------------------------------------------------------
+
+
+def infracost_binary(environ: Mapping[str, str]) -> str | None:
+    if not environ.get("INFRACOST_API_KEY"):
+        return None
+    explicit = environ.get("INFRACOST")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    return shutil.which("infracost")
+
+
+def infracost_estimate(
+    binary: str, plan_json: Path, environment: str, region: str, environ: Mapping[str, str]
+) -> Estimate:
+    result = subprocess.run(
+        [binary, "breakdown", "--path", str(plan_json), "--format", "json", "--no-color"],
+        capture_output=True,
+        text=True,
+        env=dict(environ),
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise StageFailed(f"infracost failed: {detail[-1] if detail else result.returncode}")
+    data = json.loads(result.stdout)
+    estimate = Estimate(
+        environment=environment,
+        engine="infracost",
+        currency=data.get("currency", "USD"),
+        region=region,
+        price_source="infracost Cloud Pricing API (live prices)",
+        prices_as_of=data.get("timeGenerated", ""),
+    )
+    for project in data.get("projects") or []:
+        for resource in (project.get("breakdown") or {}).get("resources") or []:
+            cost = float(resource.get("monthlyCost") or 0)
+            name = resource.get("name", "?")
+            service = resource.get("resourceType") or name.split("[")[0].split(".")[-2]
+            estimate.items.append(Item(name, service, "priced by infracost", cost))
+    estimate.assumptions.append("usage-based costs as infracost's defaults (no usage file)")
+    return estimate
+
+
+# --- the stage --------------------------------------------------------------------------------
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def markdown(estimate: Estimate) -> str:
+    lines = [
+        f"# Monthly cost estimate: {estimate.environment}",
+        "",
+        f"**{_money(estimate.total)} per month** ({estimate.currency}, {estimate.region}, "
+        f"{estimate.engine} estimate; prices: {estimate.prices_as_of}).",
+        "",
+        "## Per service",
+        "",
+        "| service | monthly |",
+        "|---|--:|",
+    ]
+    lines += [f"| {name} | {_money(value)} |" for name, value in estimate.per_service.items()]
+    lines += [
+        f"| **total** | **{_money(estimate.total)}** |",
+        "",
+        "## Per resource",
+        "",
+        "| resource | service | what | monthly |",
+        "|---|---|---|--:|",
+    ]
+    for item in sorted(estimate.items, key=lambda i: (-i.monthly, i.address)):
+        lines.append(
+            f"| `{item.address}` | {item.service} | {item.detail} | {_money(item.monthly)} |"
+        )
+    lines += ["", "## Assumptions", ""]
+    lines += [f"- {text}" for text in estimate.assumptions]
+    if estimate.not_estimated:
+        lines += ["", "## Not estimated", ""]
+        lines += [f"- {text}" for text in estimate.not_estimated]
+    lines += ["", f"Prices: {estimate.price_source}."]
+    return "\n".join(lines) + "\n"
+
+
+def run_cost(
+    build_dir: Path,
+    environment: str,
+    *,
+    region: str | None = None,
+    echo: Callable[[str], None] = print,
+    environ: Mapping[str, str] = os.environ,
+) -> Estimate:
+    plan_json = build_dir / "plan.json"
+    if not plan_json.is_file():
+        raise UserError(
+            f"no plan for {environment} at {plan_json}: run `carcierge plan -e {environment}` first"
+        )
+    plan = json.loads(plan_json.read_text())
+    region = (
+        region or (plan.get("variables") or {}).get("aws_region", {}).get("value") or ("us-west-1")
+    )
+    binary = infracost_binary(environ)
+    if binary:
+        echo(f"pricing the {environment} plan with infracost ({binary})")
+        estimate = infracost_estimate(binary, plan_json, environment, region, environ)
+    else:
+        why = "no INFRACOST_API_KEY" if not environ.get("INFRACOST_API_KEY") else "no infracost"
+        echo(f"pricing the {environment} plan with the built-in price table ({why})")
+        estimate = builtin_estimate(plan, environment, region)
+    (build_dir / "cost.json").write_text(json.dumps(estimate.to_json(), indent=2) + "\n")
+    (build_dir / "cost.md").write_text(markdown(estimate))
+    echo(f"{environment}: {_money(estimate.total)} per month ({estimate.engine} estimate)")
+    for name, value in estimate.per_service.items():
+        echo(f"  {name:<26} {_money(value):>12}")
+    echo("assumptions:")
+    for text in estimate.assumptions:
+        echo(f"  - {text}")
+    if estimate.not_estimated:
+        echo("not estimated:")
+        for text in estimate.not_estimated:
+            echo(f"  - {text}")
+    echo(f"written: {build_dir / 'cost.json'}, cost.md")
+    return estimate

@@ -1,0 +1,95 @@
+"""Apply stage: apply the saved plan of one environment, and nothing else.
+
+It refuses, with one line, when the plan is missing, belongs to another environment, commit or
+pipeline, was changed after planning, is an offline preview, or deletes stateful resources
+without ALLOW_DESTROY=TRUE. ``TF_LOG`` reaches Terraform unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+
+from carcierge_pipeline import ci_variables, report
+from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.plan import PlanFiles, prepare
+from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.terraform import Mode
+
+
+def check_saved_plan(
+    project: Project, environment: str, environ: Mapping[str, str] = os.environ
+) -> PlanFiles:
+    """The saved plan of ``environment`` if it may be applied here; else a UserError."""
+    files = PlanFiles(project.build_dir(environment))
+    where = files.binary.relative_to(project.root)
+    if not files.binary.is_file():
+        raise UserError(
+            f"no saved plan at {where}: run `carcierge plan -e {environment}` first "
+            "(in CI, the plan job of the same pipeline)"
+        )
+    if not files.meta.is_file():
+        raise UserError(f"{where} has no plan-meta.json beside it; plan again")
+    meta = PlanMeta.read(files.meta)
+    if meta.environment != environment:
+        raise UserError(f"the saved plan is for {meta.environment}, not {environment}")
+    if meta.offline:
+        raise UserError(
+            f"the saved {environment} plan is an offline preview ({meta.mode_reason}); "
+            "plan with AWS credentials to apply"
+        )
+    commit = current_commit(project.root, environ)
+    if not meta.commit or not commit.sha:
+        raise UserError(
+            "cannot tell which commit the plan or this checkout is (no CI_COMMIT_SHA, no git)"
+        )
+    if meta.commit != commit.sha:
+        raise UserError(
+            f"the saved plan is of commit {meta.commit[:12]}, this is {commit.sha[:12]}; plan again"
+        )
+    if meta.dirty or commit.dirty:
+        raise UserError("the plan or this checkout has uncommitted changes; commit and plan again")
+    pipeline = environ.get("CI_PIPELINE_ID")
+    if pipeline and meta.pipeline_id != pipeline:
+        raise UserError(
+            f"the saved plan comes from pipeline {meta.pipeline_id or 'outside CI'}, "
+            f"not this pipeline {pipeline}"
+        )
+    if sha256_of(files.binary) != meta.plan_sha256:
+        raise UserError(f"{where} changed after it was planned; plan again")
+    return files
+
+
+def run_apply(
+    project: Project,
+    environment: str,
+    mode: Mode,
+    *,
+    echo: Callable[[str], None] = print,
+    allow_destroy: bool | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    if mode.offline:
+        raise UserError(
+            f"apply needs AWS credentials: this is an offline run ({mode.reason}), "
+            "and offline plans are previews that cannot be applied"
+        )
+    if allow_destroy is None:
+        allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
+    with project.exclusive(f"plan-{environment}"):
+        files = check_saved_plan(project, environment, environ)
+        summary = report.analyse(json.loads(files.json.read_text()), environment)
+        report.guard(summary, allow_destroy, echo)
+        echo(f"applying the saved plan {files.binary.name}: {summary.headline}")
+        if environ.get("TF_LOG"):
+            echo(f"TF_LOG={environ['TF_LOG']}: Terraform logs at that level")
+        terraform = prepare(project, environment, mode)
+        result = terraform.run(["apply", "-input=false", str(files.binary)], check=False)
+        if result.returncode != 0:
+            raise StageFailed(f"terraform apply failed for {environment}; see the messages above")
+        # A plan is applied once: Terraform refuses a stale plan anyway, this makes it plain.
+        files.binary.unlink(missing_ok=True)
+        files.meta.unlink(missing_ok=True)
+        echo(f"applied {environment}")

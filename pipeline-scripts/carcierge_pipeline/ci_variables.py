@@ -1,0 +1,245 @@
+"""The GitLab pipeline's variables: parsed and checked in one place.
+
+The product spec names them (with its defaults): ``ENVIRONMENTS=staging``, ``MODULES=app``,
+``APP_NAME=carcierge``, ``TYPE=app``, ``BACKEND_REGION=us-west-1``, ``RUN_SECURITY_SCAN=FALSE``,
+``RUN_COST_SCAN=FALSE``, ``TF_LOG=""``; the pipeline adds ``ALLOW_DESTROY=FALSE`` and
+``TERRAFORM_TEST=TRUE`` (FALSE: validate skips ``terraform test``, for a quick run). Every
+pipeline command checks all of them first, so a typo (``RUN_COST_SCAN=maybe``) fails the
+pipeline with one line instead of silently skipping a stage.
+
+Which environment a job works on:
+
+- ``--environment`` on the command line wins;
+- on one of the four environment branches (main, qa, uat, prod) the branch decides, and
+  ``ENVIRONMENTS`` is ignored (a branch never plans or applies another environment);
+- a merge request plans the environment its *target* branch deploys (that is where the change
+  lands), or ``ENVIRONMENTS`` when the target is not an environment branch;
+- any other branch plans ``ENVIRONMENTS`` (default staging) and never applies.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from carcierge_pipeline import environments
+from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.terraform import Mode
+
+
+@dataclass(frozen=True)
+class Root:
+    """A Terraform root configuration the pipeline can run (selected by ``MODULES``)."""
+
+    name: str
+    path: str  # relative to the project root
+    type: str
+    label: str
+    description: str
+
+
+# MODULES values. One root today; a new root (e.g. shared DNS) is one entry here.
+ROOTS: dict[str, Root] = {
+    "app": Root(
+        "app",
+        ".",
+        "app",
+        "the platform root",
+        "main.tf and modules/: VPC, security groups, ECS services and ALB, Redis, "
+        "OpenSearch, RDS, monitoring",
+    ),
+}
+
+# TYPE values: what kind of root, which fixes how it is planned and where its state lives.
+TYPES: dict[str, str] = {
+    "app": "one state per environment (carcierge/<env>/terraform.tfstate), variables from "
+    "environments/<env>.tfvars",
+}
+
+TF_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "JSON")
+DEFAULTS: dict[str, str] = {
+    "ENVIRONMENTS": "staging",
+    "MODULES": "app",
+    "APP_NAME": "carcierge",
+    "TYPE": "app",
+    "BACKEND_REGION": "us-west-1",
+    "RUN_SECURITY_SCAN": "FALSE",
+    "RUN_COST_SCAN": "FALSE",
+    "ALLOW_DESTROY": "FALSE",
+    "TERRAFORM_TEST": "TRUE",
+    "TF_LOG": "",
+}
+_APP_NAME = re.compile(r"^[a-z][a-z0-9]{1,14}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+
+
+def _raw(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    return value if value else DEFAULTS[name]
+
+
+def _list(value: str) -> list[str]:
+    return [item for item in re.split(r"[\s,]+", value) if item]
+
+
+def parse_flag(name: str, value: str | None) -> bool:
+    """TRUE or FALSE (any case); unset or empty means the default."""
+    text = (value or "").strip() or DEFAULTS.get(name, "FALSE")
+    if text.upper() == "TRUE":
+        return True
+    if text.upper() == "FALSE":
+        return False
+    raise UserError(f"{name} must be TRUE or FALSE; got {text!r}")
+
+
+def flag(name: str, environ: Mapping[str, str] = os.environ) -> bool:
+    return parse_flag(name, environ.get(name))
+
+
+@dataclass(frozen=True)
+class PipelineVariables:
+    environments: tuple[str, ...]
+    modules: tuple[str, ...]
+    app_name: str
+    type: str
+    backend_region: str
+    run_security_scan: bool
+    run_cost_scan: bool
+    allow_destroy: bool
+    terraform_test: bool
+    tf_log: str
+
+    @property
+    def roots(self) -> list[Root]:
+        return [ROOTS[name] for name in self.modules]
+
+
+def load(environ: Mapping[str, str] = os.environ) -> PipelineVariables:
+    """All pipeline variables, checked; the first bad one raises a one-line UserError."""
+    allowed = ", ".join(environments.ENVIRONMENTS)
+    envs = _list(_raw(environ, "ENVIRONMENTS"))
+    for name in envs:
+        if name not in environments.ENVIRONMENTS:
+            raise UserError(f"ENVIRONMENTS must list environments out of {allowed}; got {name!r}")
+
+    modules = _list(_raw(environ, "MODULES"))
+    for name in modules:
+        if name not in ROOTS:
+            known = ", ".join(f"{key} ({root.label})" for key, root in ROOTS.items())
+            raise UserError(f"MODULES must list roots out of {known}; got {name!r}")
+
+    root_type = _raw(environ, "TYPE")
+    if root_type not in TYPES:
+        raise UserError(f"TYPE must be one of {', '.join(TYPES)}; got {root_type!r}")
+    for name in modules:
+        if ROOTS[name].type != root_type:
+            raise UserError(
+                f"MODULES {name!r} is a {ROOTS[name].type!r} root but TYPE is {root_type!r}"
+            )
+
+    app_name = _raw(environ, "APP_NAME")
+    if not _APP_NAME.match(app_name):
+        raise UserError(
+            "APP_NAME must be 2-15 lowercase letters or digits starting with a letter "
+            f"(it is project_name in every resource name); got {app_name!r}"
+        )
+    region = _raw(environ, "BACKEND_REGION")
+    if not _REGION.match(region):
+        raise UserError(
+            f"BACKEND_REGION must be an AWS region code such as us-west-1; got {region!r}"
+        )
+
+    tf_log = environ.get("TF_LOG", "").strip()
+    if tf_log and tf_log.upper() not in TF_LOG_LEVELS:
+        raise UserError(
+            f"TF_LOG must be empty or one of {', '.join(TF_LOG_LEVELS)}; got {tf_log!r}"
+        )
+
+    return PipelineVariables(
+        environments=tuple(dict.fromkeys(envs)),
+        modules=tuple(dict.fromkeys(modules)),
+        app_name=app_name,
+        type=root_type,
+        backend_region=region,
+        run_security_scan=flag("RUN_SECURITY_SCAN", environ),
+        run_cost_scan=flag("RUN_COST_SCAN", environ),
+        allow_destroy=flag("ALLOW_DESTROY", environ),
+        terraform_test=flag("TERRAFORM_TEST", environ),
+        tf_log=tf_log,
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    environments: tuple[str, ...]
+    reason: str
+
+
+def select_environments(
+    explicit: str | None,
+    environ: Mapping[str, str] = os.environ,
+    variables: PipelineVariables | None = None,
+) -> Selection:
+    """The environments a plan/analyse job works on, and why (see the module docstring)."""
+    if explicit:
+        return Selection((environments.require_environment(explicit),), "--environment")
+    variables = variables or load(environ)
+    merge_request_target = environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+    if merge_request_target:
+        target = environments.resolve_branch(merge_request_target)
+        if target.deployable:
+            return Selection(
+                (target.environment,),
+                f"merge request into {merge_request_target!r}, which deploys {target.environment}",
+            )
+        return Selection(
+            variables.environments,
+            f"merge request into {merge_request_target!r} (not an environment branch): "
+            f"ENVIRONMENTS={','.join(variables.environments)}",
+        )
+    branch = environ.get("CI_COMMIT_BRANCH")
+    resolution = environments.resolve_branch(branch)
+    if resolution.deployable:
+        return Selection((resolution.environment,), resolution.reason)
+    chosen = f"ENVIRONMENTS={','.join(variables.environments)}"
+    if branch:
+        return Selection(
+            variables.environments, f"branch {branch!r} is not an environment branch: {chosen}"
+        )
+    return Selection(variables.environments, f"no CI branch: {chosen}")
+
+
+def deploy_environment(explicit: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The one environment an apply may change: never from a merge request or other branch."""
+    if environ.get("CI_MERGE_REQUEST_IID") or environ.get("CI_PIPELINE_SOURCE") == (
+        "merge_request_event"
+    ):
+        raise UserError("apply never runs in a merge request pipeline")
+    branch = environ.get("CI_COMMIT_BRANCH")
+    if branch is None:
+        if explicit:
+            return environments.require_environment(explicit)
+        raise UserError("apply needs --environment outside a CI branch pipeline")
+    resolution = environments.resolve_branch(branch)
+    if not resolution.deployable:
+        raise UserError(
+            f"apply runs only on the environment branches "
+            f"({', '.join(environments.BRANCH_ENVIRONMENTS)}); {branch!r} is not one"
+        )
+    if explicit and explicit != resolution.environment:
+        raise UserError(f"branch {branch!r} deploys {resolution.environment}, not {explicit!r}")
+    return resolution.environment
+
+
+def ensure_plugin_cache(mode: Mode, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Real mode: Terraform needs TF_PLUGIN_CACHE_DIR to exist (the CI cache restores it only
+    when warm). Offline mode: no plugin cache, so the offline stand-in never lands in it."""
+    if mode.offline:
+        environ.pop("TF_PLUGIN_CACHE_DIR", None)
+        return
+    directory = environ.get("TF_PLUGIN_CACHE_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,779 @@
+"""Remote state: bootstrap the S3 bucket and DynamoDB lock table, and inspect locks.
+
+The state backend cannot be created by the Terraform configuration it serves, so it is
+created here with boto3, idempotently: every item is read first and written only when it
+differs from the wanted setting, and each run reports per item ``created``, ``updated`` or
+``unchanged``.
+
+Encryption uses a customer-managed KMS key (default alias ``alias/carcierge-terraform-state``,
+created with rotation on when missing, reused when present) for both the bucket and the lock
+table: its key policy, grants and CloudTrail decrypt events stay under the account's control,
+which an AWS-managed key (``aws/s3``) does not allow, and one key serves both stores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from carcierge_pipeline.backend import (
+    DEFAULT_LOCK_TABLE,
+    DEFAULT_REGION,
+    DEFAULT_STATE_KMS_KEY,
+    backend_settings,
+)
+from carcierge_pipeline.environments import require_environment
+from carcierge_pipeline.errors import UserError
+
+DEFAULT_KMS_ALIAS = DEFAULT_STATE_KMS_KEY
+DEFAULT_NONCURRENT_DAYS = 90
+ABORT_MULTIPART_DAYS = 7
+LIFECYCLE_RULE_ID = "carcierge-state-noncurrent-versions"
+POLICY_SIDS = ("DenyInsecureTransport", "DenyTlsOlderThan12")
+LOCKFILE_SUFFIX = ".tflock"  # the S3 backend's native lockfile: <key>.tflock
+DIGEST_SUFFIX = "-md5"  # the S3 backend's state digest item in DynamoDB: <bucket>/<key>-md5
+TAGS = {"Project": "carcierge", "ManagedBy": "carcierge-state-bootstrap"}
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_ALIAS_NAME = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+
+
+# --- AWS access -------------------------------------------------------------------------------
+
+
+class AwsClients:
+    """boto3 clients for one region; ``endpoint_url`` (or boto3's own $AWS_ENDPOINT_URL)
+    points them at a stand-in such as moto."""
+
+    def __init__(self, region: str, endpoint_url: str | None = None, session: Any = None) -> None:
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.session = session  # a boto3 Session; default: a new one from the environment
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+                # A custom endpoint (moto, a VPC endpoint URL) has no per-bucket DNS names.
+                s3={"addressing_style": "path" if self._custom_endpoint() else "auto"},
+            )
+            with aws_errors(f"setting up the {service} client"):
+                session = self.session or boto3.session.Session()
+                self._clients[service] = session.client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    config=config,
+                )
+        return self._clients[service]
+
+    def _custom_endpoint(self) -> bool:
+        return bool(
+            self.endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or os.environ.get("AWS_ENDPOINT_URL_S3")
+        )
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    @property
+    def kms(self) -> Any:
+        return self._client("kms")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Turn botocore failures into one-line :class:`UserError`s naming what was being done."""
+    from botocore import exceptions as bx
+
+    try:
+        yield
+    except (bx.NoCredentialsError, bx.PartialCredentialsError) as error:
+        raise UserError(
+            f"no AWS credentials while {action}: configure a profile (AWS_PROFILE) or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; state commands talk to real AWS"
+        ) from error
+    except bx.NoRegionError as error:
+        raise UserError(f"no AWS region while {action}: set BACKEND_REGION") from error
+    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as error:
+        raise UserError(f"cannot reach AWS while {action}: {_one_line(error)}") from error
+    except bx.ClientError as error:
+        detail = error.response.get("Error", {})
+        message = detail.get("Message") or error_code(error) or "request failed"
+        raise UserError(
+            f"AWS refused {action}: {error_code(error)}: {_one_line(message)}"
+        ) from error
+    except bx.BotoCoreError as error:
+        raise UserError(f"AWS error while {action}: {_one_line(error)}") from error
+
+
+# --- bootstrap --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One bootstrapped setting and what this run did to it."""
+
+    name: str
+    status: str  # created | updated | unchanged
+    detail: str
+
+
+@dataclass
+class BootstrapResult:
+    bucket: str
+    table: str
+    region: str
+    kms_key_arn: str
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(item.status != UNCHANGED for item in self.items)
+
+    def status_of(self, name: str) -> str:
+        return next(item.status for item in self.items if item.name == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changed": self.changed}
+
+
+def validate_inputs(bucket: str, table: str, kms_key_alias: str, noncurrent_days: int) -> None:
+    if (
+        not _BUCKET_NAME.match(bucket)
+        or ".." in bucket
+        or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
+    ):
+        raise UserError(
+            "bucket must be 3-63 lowercase letters, digits, '.' or '-', starting and ending "
+            f"with a letter or digit; got {bucket!r}"
+        )
+    if not _TABLE_NAME.match(table):
+        raise UserError(f"table must be 3-255 letters, digits, '_', '-' or '.'; got {table!r}")
+    if not _ALIAS_NAME.match(kms_key_alias) or kms_key_alias.startswith("alias/aws/"):
+        raise UserError(
+            "kms key alias must be 'alias/<name>' of a customer-managed key (not an AWS-managed "
+            f"'alias/aws/...' key, which cannot encrypt both bucket and table); got "
+            f"{kms_key_alias!r}"
+        )
+    if not 1 <= noncurrent_days <= 3650:
+        raise UserError(f"noncurrent days must be between 1 and 3650; got {noncurrent_days}")
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def bucket_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:
+    """TLS only: deny every request over plain HTTP, and TLS older than 1.2."""
+    resources = [f"arn:{partition}:s3:::{bucket}", f"arn:{partition}:s3:::{bucket}/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": POLICY_SIDS[0],
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": POLICY_SIDS[1],
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+            },
+        ],
+    }
+
+
+def lifecycle_rule(noncurrent_days: int) -> dict[str, Any]:
+    """Old state versions expire after ``noncurrent_days``; the current version never does.
+
+    Lock files are written and deleted on every run, so expired delete markers (a marker with
+    no versions left) are removed too, and abandoned multipart uploads are aborted.
+    """
+    return {
+        "ID": LIFECYCLE_RULE_ID,
+        "Status": "Enabled",
+        "Filter": {},
+        "Expiration": {"ExpiredObjectDeleteMarker": True},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_MULTIPART_DAYS},
+    }
+
+
+def _rule_essentials(rule: Mapping[str, Any]) -> tuple:
+    """The parts of a lifecycle rule this module manages, in a comparable form."""
+    filter_ = rule.get("Filter") or {}
+    whole_bucket = filter_ in ({}, {"Prefix": ""}) and not rule.get("Prefix")
+    return (
+        rule.get("Status"),
+        whole_bucket,
+        (rule.get("Expiration") or {}).get("ExpiredObjectDeleteMarker"),
+        (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
+        (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation"),
+    )
+
+
+def _as_sorted_list(value: Any) -> list:
+    return sorted(value) if isinstance(value, list) else [value]
+
+
+def _statement_essentials(statement: Mapping[str, Any]) -> tuple:
+    principal = statement.get("Principal")
+    if principal == "*":
+        principal = {"AWS": "*"}
+    if isinstance(principal, dict):
+        principal = {k: _as_sorted_list(v) for k, v in principal.items()}
+    return (
+        statement.get("Effect"),
+        json.dumps(principal, sort_keys=True),
+        _as_sorted_list(statement.get("Action")),
+        _as_sorted_list(statement.get("Resource")),
+        json.dumps(statement.get("Condition"), sort_keys=True),
+    )
+
+
+def _ensure_kms_key(kms: Any, alias: str) -> tuple[str, Item]:
+    from botocore.exceptions import ClientError
+
+    name = "kms key"
+    with aws_errors(f"describing KMS key {alias}"):
+        try:
+            metadata = kms.describe_key(KeyId=alias)["KeyMetadata"]
+        except ClientError as error:
+            if error_code(error) != "NotFoundException":
+                raise
+            metadata = None
+    if metadata is None:
+        with aws_errors(f"creating KMS key {alias}"):
+            metadata = kms.create_key(
+                Description="carcierge: Terraform state bucket and lock table encryption",
+                KeyUsage="ENCRYPT_DECRYPT",
+                KeySpec="SYMMETRIC_DEFAULT",
+                Tags=[{"TagKey": k, "TagValue": v} for k, v in TAGS.items()],
+            )["KeyMetadata"]
+            kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return metadata["Arn"], Item(name, CREATED, f"{alias} -> {metadata['Arn']}, rotation on")
+
+    arn = metadata["Arn"]
+    if metadata.get("KeyManager") != "CUSTOMER":
+        raise UserError(f"KMS key {alias} is AWS-managed: choose a customer-managed key alias")
+    if metadata.get("KeyState") != "Enabled":
+        raise UserError(
+            f"KMS key {alias} is {metadata.get('KeyState')}: enable it or choose another alias"
+        )
+    if metadata.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+        raise UserError(f"KMS key {alias} must be SYMMETRIC_DEFAULT; got {metadata['KeySpec']}")
+    with aws_errors(f"reading key rotation of {alias}"):
+        rotation = kms.get_key_rotation_status(KeyId=metadata["KeyId"])["KeyRotationEnabled"]
+    if rotation:
+        return arn, Item(name, UNCHANGED, f"{alias} -> {arn}, rotation on")
+    with aws_errors(f"enabling key rotation of {alias}"):
+        kms.enable_key_rotation(KeyId=metadata["KeyId"])
+    return arn, Item(name, UPDATED, f"{alias} -> {arn}, rotation turned on")
+
+
+def _bucket_region(error_or_response: Any) -> str | None:
+    response = getattr(error_or_response, "response", error_or_response) or {}
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    return headers.get("x-amz-bucket-region")
+
+
+def _wrong_region(bucket: str, found: str, region: str) -> UserError:
+    return UserError(
+        f"bucket {bucket} is in {found}, not {region}: "
+        "set BACKEND_REGION to the bucket's region or choose another bucket"
+    )
+
+
+def _ensure_bucket(s3: Any, bucket: str, region: str) -> Item:
+    from botocore.exceptions import ClientError
+
+    name = "s3 bucket"
+    with aws_errors(f"checking bucket {bucket}"):
+        try:
+            found = _bucket_region(s3.head_bucket(Bucket=bucket))
+        except ClientError as error:
+            code = error_code(error)
+            if code in ("403", "Forbidden", "AccessDenied"):
+                raise UserError(
+                    f"bucket {bucket} exists but this account cannot access it (bucket names "
+                    "are global: choose another TF_STATE_BUCKET)"
+                ) from error
+            if code in ("301", "PermanentRedirect", "400") and _bucket_region(error):
+                raise _wrong_region(bucket, str(_bucket_region(error)), region) from error
+            if code not in ("404", "NoSuchBucket", "NotFound"):
+                raise
+        else:
+            if found and found != region:
+                raise _wrong_region(bucket, found, region)
+            return Item(name, UNCHANGED, f"s3://{bucket} in {region}")
+
+    arguments: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
+    if region != "us-east-1":
+        arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    with aws_errors(f"creating bucket {bucket}"):
+        try:
+            s3.create_bucket(**arguments)
+        except ClientError as error:
+            if error_code(error) == "BucketAlreadyOwnedByYou":
+                return Item(name, UNCHANGED, f"s3://{bucket} in {region}")
+            if error_code(error) == "BucketAlreadyExists":
+                raise UserError(
+                    f"bucket name {bucket} is taken by another account: "
+                    "choose another TF_STATE_BUCKET"
+                ) from error
+            raise
+        s3.put_bucket_tagging(
+            Bucket=bucket,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in TAGS.items()]},
+        )
+    return Item(name, CREATED, f"s3://{bucket} in {region}")
+
+
+def _read_or_none(call: Callable[[], Any], missing: tuple[str, ...], action: str) -> Any:
+    """``call()``, or None when AWS answers with one of the ``missing`` error codes."""
+    from botocore.exceptions import ClientError
+
+    with aws_errors(action):
+        try:
+            return call()
+        except ClientError as error:
+            if error_code(error) in missing:
+                return None
+            raise
+
+
+def _ensure_versioning(s3: Any, bucket: str) -> Item:
+    name = "bucket versioning"
+    with aws_errors(f"reading versioning of {bucket}"):
+        status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
+    if status == "Enabled":
+        return Item(name, UNCHANGED, "Enabled")
+    with aws_errors(f"enabling versioning of {bucket}"):
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return Item(name, UPDATED if status else CREATED, f"{status or 'off'} -> Enabled")
+
+
+def _ensure_encryption(s3: Any, bucket: str, key_arn: str) -> Item:
+    name = "bucket encryption"
+    current = _read_or_none(
+        lambda: s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"],
+        ("ServerSideEncryptionConfigurationNotFoundError",),
+        f"reading encryption of {bucket}",
+    )
+    wanted = {
+        "ApplyServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": key_arn,
+        },
+        "BucketKeyEnabled": True,
+    }
+    rules = (current or {}).get("Rules", [])
+    if len(rules) == 1:
+        default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
+        if (
+            default.get("SSEAlgorithm") == "aws:kms"
+            and default.get("KMSMasterKeyID") == key_arn
+            and rules[0].get("BucketKeyEnabled") is True
+        ):
+            return Item(name, UNCHANGED, f"SSE-KMS {key_arn}, bucket key on")
+    with aws_errors(f"setting encryption of {bucket}"):
+        s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [wanted]}
+        )
+    return Item(name, UPDATED if rules else CREATED, f"SSE-KMS {key_arn}, bucket key on")
+
+
+def _ensure_public_access_block(s3: Any, bucket: str) -> Item:
+    name = "public access block"
+    current = _read_or_none(
+        lambda: s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"],
+        ("NoSuchPublicAccessBlockConfiguration",),
+        f"reading the public access block of {bucket}",
+    )
+    if current == PUBLIC_ACCESS_BLOCK:
+        return Item(name, UNCHANGED, "all four settings on")
+    with aws_errors(f"blocking public access to {bucket}"):
+        s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration=dict(PUBLIC_ACCESS_BLOCK)
+        )
+    return Item(name, UPDATED if current else CREATED, "all four settings on")
+
+
+def _ensure_policy(s3: Any, bucket: str, region: str) -> Item:
+    """Merge the TLS-only statements into the bucket policy, keeping any others by Sid."""
+    name = "bucket policy"
+    wanted = bucket_policy(bucket, partition_of(region))
+    raw = _read_or_none(
+        lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+        ("NoSuchBucketPolicy",),
+        f"reading the policy of {bucket}",
+    )
+    current = json.loads(raw) if raw else {}
+    statements = current.get("Statement", [])
+    if isinstance(statements, dict):  # a single statement may be written without a list
+        statements = [statements]
+    by_sid = {s.get("Sid"): s for s in statements}
+    if all(
+        sid in by_sid and _statement_essentials(by_sid[sid]) == _statement_essentials(statement)
+        for sid, statement in zip(POLICY_SIDS, wanted["Statement"], strict=True)
+    ):
+        return Item(name, UNCHANGED, "TLS-only (deny aws:SecureTransport=false, TLS < 1.2)")
+    kept = [s for s in statements if s.get("Sid") not in POLICY_SIDS]
+    document = {**wanted, "Statement": kept + wanted["Statement"]}
+    with aws_errors(f"setting the policy of {bucket}"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
+    return Item(
+        name,
+        UPDATED if current else CREATED,
+        "TLS-only (deny aws:SecureTransport=false, TLS < 1.2)",
+    )
+
+
+def _ensure_lifecycle(s3: Any, bucket: str, noncurrent_days: int) -> Item:
+    """Merge our rule into the lifecycle configuration, keeping other rules by ID."""
+    name = "bucket lifecycle"
+    wanted = lifecycle_rule(noncurrent_days)
+    detail = (
+        f"noncurrent versions expire after {noncurrent_days} days, incomplete uploads "
+        f"aborted after {ABORT_MULTIPART_DAYS}, expired delete markers removed"
+    )
+    rules = (
+        _read_or_none(
+            lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"],
+            ("NoSuchLifecycleConfiguration",),
+            f"reading the lifecycle of {bucket}",
+        )
+        or []
+    )
+    ours = [r for r in rules if r.get("ID") == LIFECYCLE_RULE_ID]
+    if len(ours) == 1 and _rule_essentials(ours[0]) == _rule_essentials(wanted):
+        return Item(name, UNCHANGED, detail)
+    others = [r for r in rules if r.get("ID") != LIFECYCLE_RULE_ID]
+    with aws_errors(f"setting the lifecycle of {bucket}"):
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [*others, wanted]}
+        )
+    return Item(name, UPDATED if ours else CREATED, detail)
+
+
+def _wait_active(dynamodb: Any, table: str) -> None:
+    """DynamoDB takes one change at a time: wait until the table is ACTIVE again."""
+    dynamodb.get_waiter("table_exists").wait(
+        TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": 150}
+    )
+
+
+def _ensure_table(dynamodb: Any, table: str, key_arn: str) -> list[Item]:
+    from botocore.exceptions import ClientError
+
+    items: list[Item] = []
+    with aws_errors(f"describing table {table}"):
+        try:
+            description = dynamodb.describe_table(TableName=table)["Table"]
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise
+            description = None
+
+    if description is None:
+        with aws_errors(f"creating table {table}"):
+            dynamodb.create_table(
+                TableName=table,
+                AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+                SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_arn},
+                DeletionProtectionEnabled=True,
+                Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()],
+            )
+            _wait_active(dynamodb, table)
+        items.append(Item("lock table", CREATED, f"{table}: hash key LockID (S)"))
+        items.append(Item("table billing", CREATED, "PAY_PER_REQUEST"))
+        items.append(Item("table encryption", CREATED, f"KMS {key_arn}"))
+        items.append(Item("table deletion protection", CREATED, "on"))
+    else:
+        keys = {k["AttributeName"]: k["KeyType"] for k in description["KeySchema"]}
+        types = {
+            a["AttributeName"]: a["AttributeType"] for a in description["AttributeDefinitions"]
+        }
+        if keys != {"LockID": "HASH"} or types.get("LockID") != "S":
+            raise UserError(
+                f"table {table} exists with key schema {keys}, but Terraform needs the single "
+                "hash key LockID (S): choose another TF_LOCK_TABLE"
+            )
+        items.append(Item("lock table", UNCHANGED, f"{table}: hash key LockID (S)"))
+        billing = description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        if billing == "PAY_PER_REQUEST":
+            items.append(Item("table billing", UNCHANGED, "PAY_PER_REQUEST"))
+        else:
+            with aws_errors(f"switching {table} to on-demand"):
+                dynamodb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+                _wait_active(dynamodb, table)
+            items.append(Item("table billing", UPDATED, f"{billing} -> PAY_PER_REQUEST"))
+        sse = description.get("SSEDescription") or {}
+        if sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("KMSMasterKeyArn") == key_arn:
+            items.append(Item("table encryption", UNCHANGED, f"KMS {key_arn}"))
+        else:
+            with aws_errors(f"setting encryption of {table}"):
+                dynamodb.update_table(
+                    TableName=table,
+                    SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_arn},
+                )
+                _wait_active(dynamodb, table)
+            items.append(Item("table encryption", UPDATED, f"KMS {key_arn}"))
+        if description.get("DeletionProtectionEnabled"):
+            items.append(Item("table deletion protection", UNCHANGED, "on"))
+        else:
+            with aws_errors(f"protecting {table} from deletion"):
+                dynamodb.update_table(TableName=table, DeletionProtectionEnabled=True)
+                _wait_active(dynamodb, table)
+            items.append(Item("table deletion protection", UPDATED, "off -> on"))
+
+    with aws_errors(f"reading point-in-time recovery of {table}"):
+        backups = dynamodb.describe_continuous_backups(TableName=table)
+    pitr = backups["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
+    if pitr.get("PointInTimeRecoveryStatus") == "ENABLED":
+        items.append(Item("table point-in-time recovery", UNCHANGED, "ENABLED"))
+    else:
+        with aws_errors(f"enabling point-in-time recovery of {table}"):
+            dynamodb.update_continuous_backups(
+                TableName=table,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+        status = CREATED if description is None else UPDATED
+        items.append(Item("table point-in-time recovery", status, "ENABLED"))
+    return items
+
+
+def bootstrap(
+    bucket: str,
+    table: str = DEFAULT_LOCK_TABLE,
+    region: str = DEFAULT_REGION,
+    kms_key_alias: str | None = None,
+    *,
+    noncurrent_days: int = DEFAULT_NONCURRENT_DAYS,
+    endpoint_url: str | None = None,
+    clients: AwsClients | None = None,
+) -> BootstrapResult:
+    """Create or converge the state bucket, its KMS key and the lock table; idempotent."""
+    alias = kms_key_alias or DEFAULT_KMS_ALIAS
+    validate_inputs(bucket, table, alias, noncurrent_days)
+    aws = clients or AwsClients(region, endpoint_url)
+    # Each call names its own action; this outer net only catches what slipped through.
+    with aws_errors(f"bootstrapping the state backend in {region}"):
+        key_arn, key_item = _ensure_kms_key(aws.kms, alias)
+        result = BootstrapResult(bucket, table, region, key_arn, [key_item])
+        result.items.append(_ensure_bucket(aws.s3, bucket, region))
+        result.items.append(_ensure_versioning(aws.s3, bucket))
+        result.items.append(_ensure_encryption(aws.s3, bucket, key_arn))
+        result.items.append(_ensure_public_access_block(aws.s3, bucket))
+        result.items.append(_ensure_policy(aws.s3, bucket, region))
+        result.items.append(_ensure_lifecycle(aws.s3, bucket, noncurrent_days))
+        result.items.extend(_ensure_table(aws.dynamodb, table, key_arn))
+    return result
+
+
+def render_bootstrap(result: BootstrapResult) -> list[str]:
+    width = max(len(item.name) for item in result.items)
+    lines = [f"  {item.status:<9}  {item.name:<{width}}  {item.detail}" for item in result.items]
+    changed = sum(item.status != UNCHANGED for item in result.items)
+    summary = (
+        f"{changed} of {len(result.items)} items changed"
+        if changed
+        else f"nothing changed: all {len(result.items)} items already as wanted"
+    )
+    return [
+        f"state backend s3://{result.bucket} + table {result.table} ({result.region})",
+        *lines,
+        summary,
+    ]
+
+
+# --- lock inspection --------------------------------------------------------------------------
+
+LOCK_FIELDS = ("ID", "Operation", "Who", "Version", "Created", "Path", "Info")
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    source: str  # "dynamodb" or "s3 lockfile"
+    location: str
+    info: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.info.get("ID", ""))
+
+
+@dataclass
+class LockStatus:
+    environment: str
+    settings: dict[str, str]
+    holders: list[LockHolder]
+    digest: str | None
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holders)
+
+    @property
+    def lock_ids(self) -> list[str]:
+        return list(dict.fromkeys(holder.id for holder in self.holders if holder.id))
+
+    def init_command(self) -> str:
+        configs = " ".join(f"-backend-config={k}={v}" for k, v in self.settings.items())
+        return f"terraform init -reconfigure -input=false {configs}"
+
+    def unlock_commands(self) -> list[str]:
+        return [f"terraform force-unlock {lock_id}" for lock_id in self.lock_ids]
+
+
+def _parse_info(raw: str | bytes, where: str) -> dict[str, Any]:
+    try:
+        info = json.loads(raw)
+    except (ValueError, TypeError):
+        return {"ID": "", "Info": f"unreadable lock info at {where}"}
+    return info if isinstance(info, dict) else {"ID": "", "Info": f"unexpected lock info {info!r}"}
+
+
+def lock_status(
+    environment: str,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    endpoint_url: str | None = None,
+    clients: AwsClients | None = None,
+    echo: Callable[[str], None] | None = print,
+) -> LockStatus:
+    """Who holds the ``environment`` state lock, in DynamoDB and in the S3 lockfile."""
+    from botocore.exceptions import ClientError
+
+    require_environment(environment)
+    settings = backend_settings(environment, environ)
+    bucket, key, table = settings["bucket"], settings["key"], settings["dynamodb_table"]
+    aws = clients or AwsClients(settings["region"], endpoint_url)
+    lock_path = f"{bucket}/{key}"
+    holders: list[LockHolder] = []
+
+    with aws_errors(f"reading lock {lock_path} from table {table}"):
+        try:
+            item = aws.dynamodb.get_item(
+                TableName=table, Key={"LockID": {"S": lock_path}}, ConsistentRead=True
+            ).get("Item")
+            digest_item = aws.dynamodb.get_item(
+                TableName=table,
+                Key={"LockID": {"S": lock_path + DIGEST_SUFFIX}},
+                ConsistentRead=True,
+            ).get("Item")
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                raise UserError(
+                    f"lock table {table} not found in {settings['region']}: create it with "
+                    "`carcierge state bootstrap` or set TF_LOCK_TABLE"
+                ) from error
+            raise
+    if item and "Info" in item:
+        where = f"table {table}, LockID {lock_path}"
+        holders.append(LockHolder("dynamodb", where, _parse_info(item["Info"]["S"], where)))
+    digest = (digest_item or {}).get("Digest", {}).get("S")
+
+    lockfile = key + LOCKFILE_SUFFIX
+    with aws_errors(f"reading lockfile s3://{bucket}/{lockfile}"):
+        try:
+            body = aws.s3.get_object(Bucket=bucket, Key=lockfile)["Body"].read()
+        except ClientError as error:
+            if error_code(error) == "NoSuchBucket":
+                raise UserError(
+                    f"state bucket {bucket} not found in {settings['region']}: create it with "
+                    "`carcierge state bootstrap` or set TF_STATE_BUCKET"
+                ) from error
+            if error_code(error) not in ("NoSuchKey", "404"):
+                raise
+            body = None
+    if body:
+        where = f"s3://{bucket}/{lockfile}"
+        holders.append(LockHolder("s3 lockfile", where, _parse_info(body, where)))
+
+    status = LockStatus(environment, settings, holders, digest)
+    if echo:
+        for line in render_lock_status(status):
+            echo(line)
+    return status
+
+
+def render_lock_status(status: LockStatus) -> list[str]:
+    settings = status.settings
+    lines = [
+        f"{status.environment} state: s3://{settings['bucket']}/{settings['key']} "
+        f"({settings['region']}); locks: DynamoDB table {settings['dynamodb_table']} and "
+        f"S3 lockfile {settings['key']}{LOCKFILE_SUFFIX}"
+    ]
+    if not status.held:
+        lines.append(f"no lock held on the {status.environment} state")
+    for holder in status.holders:
+        lines.append(f"held in {holder.source} ({holder.location}):")
+        for name in LOCK_FIELDS:
+            if holder.info.get(name):
+                lines.append(f"  {name + ':':<10} {holder.info[name]}")
+    if status.digest:
+        lines.append(f"state digest (md5, {DIGEST_SUFFIX} item): {status.digest}")
+    if status.held:
+        lines.append(
+            "to release it, only once the holder (Who/Created above) is surely no longer "
+            "running, from the project root:"
+        )
+        lines.append(f"  {status.init_command()}")
+        lines.extend(f"  {command}" for command in status.unlock_commands())
+        sources = {holder.source for holder in status.holders}
+        if len(sources) == 1:
+            lines.append(
+                f"  (only the {next(iter(sources))} holds it: force-unlock releases it and "
+                "reports the other lock as missing; that error is expected)"
+            )
+    return lines

@@ -1,0 +1,176 @@
+"""Apply stage: only the saved plan of the same environment, commit and pipeline is applied;
+every refusal is one line. A stand-in ``terraform`` on PATH records what would run."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from carcierge_pipeline import cli
+from carcierge_pipeline.apply import run_apply
+from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.plan import PlanFiles
+from carcierge_pipeline.planmeta import PlanMeta, sha256_of
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.terraform import Mode
+
+REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
+SHA = "c0ffee" + "0" * 34
+CI = {"CI_COMMIT_SHA": SHA, "CI_PIPELINE_ID": "1001"}
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "tiny-project", root)
+    return Project(root)
+
+
+def save_plan(project: Project, env: str = "prod", plan: str = "create.json", **meta):
+    """A saved real-mode plan in build/<env>/; ``meta`` overrides recorded plan-meta fields."""
+    files = PlanFiles(project.build_dir(env))
+    files.directory.mkdir(parents=True, exist_ok=True)
+    files.binary.write_bytes(b"saved plan of " + env.encode())
+    shutil.copy(FIXTURES / "plans" / plan, files.json)
+    values = {
+        "environment": env,
+        "commit": SHA,
+        "commit_source": "CI_COMMIT_SHA",
+        "dirty": False,
+        "offline": False,
+        "mode_reason": "AWS credentials found",
+        "pipeline_id": "1001",
+        "plan_sha256": sha256_of(files.binary),
+        "terraform_version": "1.15.5",
+        **meta,
+    }
+    PlanMeta(**values).write(files.meta)
+    return files
+
+
+@pytest.fixture
+def terraform_log(tmp_path, monkeypatch) -> Path:
+    """A stand-in ``terraform`` first on PATH: answers ``version -json``, logs everything else."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "terraform.log"
+    script = bin_dir / "terraform"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.15.5"}\'; exit 0; fi\n'
+        f'echo "$* TF_LOG=$TF_LOG" >> {log}\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
+    monkeypatch.delenv("ALLOW_DESTROY", raising=False)
+    return log
+
+
+def test_applies_the_saved_plan_and_passes_tf_log(project, terraform_log, monkeypatch):
+    files = save_plan(project)
+    monkeypatch.setenv("TF_LOG", "DEBUG")
+    said: list[str] = []
+    run_apply(project, "prod", REAL, echo=said.append, environ=CI)
+    lines = terraform_log.read_text().splitlines()
+    assert lines[0].startswith("init -input=false -reconfigure -backend-config=bucket=")
+    assert "-backend-config=key=carcierge/prod/terraform.tfstate" in lines[0]
+    assert lines[1] == f"apply -input=false {files.binary} TF_LOG=DEBUG"
+    assert said[0] == "applying the saved plan plan.bin: prod: 4 to create, 0 to update, " + (
+        "0 to replace, 0 to delete"
+    )
+    assert not files.binary.exists(), "an applied plan is used up"
+
+
+@pytest.mark.parametrize(
+    ("setup", "environ", "message"),
+    [
+        (lambda p: None, CI, "no saved plan at build/prod/plan.bin: run `carcierge plan -e prod`"),
+        (lambda p: save_plan(p, "qa"), CI, "no saved plan at build/prod/plan.bin"),
+        (
+            lambda p: save_plan(p, "prod", environment="qa"),
+            CI,
+            "the saved plan is for qa, not prod",
+        ),
+        (
+            lambda p: save_plan(p, offline=True, mode_reason="OFFLINE=1"),
+            CI,
+            "the saved prod plan is an offline preview (OFFLINE=1)",
+        ),
+        (
+            lambda p: save_plan(p, commit="1" * 40),
+            CI,
+            "the saved plan is of commit 111111111111, this is c0ffee000000; plan again",
+        ),
+        (lambda p: save_plan(p), {"CI_PIPELINE_ID": "1001"}, "cannot tell which commit"),
+        (
+            lambda p: save_plan(p, pipeline_id="999"),
+            CI,
+            "the saved plan comes from pipeline 999, not this pipeline 1001",
+        ),
+        (
+            lambda p: save_plan(p, dirty=True),
+            CI,
+            "the plan or this checkout has uncommitted changes",
+        ),
+        (
+            lambda p: save_plan(p, plan_sha256="0" * 64),
+            CI,
+            "build/prod/plan.bin changed after it was planned",
+        ),
+        (
+            lambda p: save_plan(p).meta.unlink(),
+            CI,
+            "build/prod/plan.bin has no plan-meta.json beside it",
+        ),
+    ],
+)
+def test_refusals(project, terraform_log, setup, environ, message):
+    setup(project)
+    with pytest.raises(UserError) as raised:
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=environ)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+    assert not terraform_log.exists(), "nothing may run after a refusal"
+
+
+def test_offline_mode_never_applies(project):
+    save_plan(project)
+    with pytest.raises(UserError, match="apply needs AWS credentials"):
+        run_apply(project, "prod", Mode(True, "OFFLINE=1"), echo=lambda _: None, environ=CI)
+
+
+def test_destroy_guard_rechecked_at_apply(project, terraform_log):
+    save_plan(project, plan="destroy-stateful.json")
+    with pytest.raises(StageFailed, match="set ALLOW_DESTROY=TRUE"):
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
+    assert not terraform_log.exists()
+    run_apply(project, "prod", REAL, echo=lambda _: None, environ={**CI, "ALLOW_DESTROY": "TRUE"})
+    assert "apply -input=false" in terraform_log.read_text()
+
+
+def test_cli_apply_refuses_feature_branches(monkeypatch, capsys):
+    monkeypatch.setenv("CI_COMMIT_BRANCH", "feature/x")
+    monkeypatch.setenv("OFFLINE", "0")
+    assert cli.main(["apply"]) == 2
+    assert capsys.readouterr().err == (
+        "error: apply runs only on the environment branches (main, qa, uat, prod); "
+        "'feature/x' is not one\n"
+    )
+
+
+def test_cli_apply_without_a_plan_is_one_line(project, terraform_log, monkeypatch, capsys):
+    monkeypatch.chdir(project.root)
+    monkeypatch.setenv("CARCIERGE_ROOT", str(project.root))
+    monkeypatch.setenv("OFFLINE", "0")
+    for name, value in {**CI, "CI_COMMIT_BRANCH": "uat"}.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["apply", "--environment", "uat"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no saved plan at build/uat/plan.bin")
+    assert err.count("\n") == 1
+    assert not terraform_log.exists()

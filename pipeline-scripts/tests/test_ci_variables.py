@@ -1,0 +1,149 @@
+"""The pipeline's GitLab variables: defaults, accepted values, one-line errors, and which
+environment a job works on."""
+
+from __future__ import annotations
+
+import pytest
+
+from carcierge_pipeline import ci_variables, cli
+from carcierge_pipeline.errors import UserError
+
+PIPELINE_VARIABLES = (
+    *ci_variables.DEFAULTS,
+    "CI_COMMIT_BRANCH",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+    "CI_MERGE_REQUEST_IID",
+    "CI_PIPELINE_SOURCE",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in PIPELINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_the_spec_values():
+    variables = ci_variables.load({})
+    assert variables.environments == ("staging",)
+    assert variables.modules == ("app",)
+    assert variables.app_name == "carcierge"
+    assert variables.type == "app"
+    assert variables.backend_region == "us-west-1"
+    assert (variables.run_security_scan, variables.run_cost_scan) == (False, False)
+    assert variables.allow_destroy is False
+    assert variables.terraform_test is True
+    assert variables.tf_log == ""
+    assert [root.path for root in variables.roots] == ["."]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("TRUE", True), ("true", True), ("True", True), ("FALSE", False)]
+)
+def test_flags_accept_true_and_false_in_any_case(value, expected):
+    variables = ci_variables.load({"RUN_COST_SCAN": value, "ALLOW_DESTROY": value})
+    assert variables.run_cost_scan is expected
+    assert variables.allow_destroy is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RUN_COST_SCAN", "maybe", "RUN_COST_SCAN must be TRUE or FALSE; got 'maybe'"),
+        ("RUN_SECURITY_SCAN", "yes", "RUN_SECURITY_SCAN must be TRUE or FALSE; got 'yes'"),
+        ("ALLOW_DESTROY", "1", "ALLOW_DESTROY must be TRUE or FALSE; got '1'"),
+        ("TERRAFORM_TEST", "no", "TERRAFORM_TEST must be TRUE or FALSE; got 'no'"),
+        (
+            "ENVIRONMENTS",
+            "staging,dev",
+            "ENVIRONMENTS must list environments out of staging, qa, uat, prod; got 'dev'",
+        ),
+        (
+            "MODULES",
+            "app,network",
+            "MODULES must list roots out of app (the platform root); got 'network'",
+        ),
+        ("TYPE", "library", "TYPE must be one of app; got 'library'"),
+        ("APP_NAME", "Carcierge", "APP_NAME must be 2-15 lowercase letters or digits"),
+        ("BACKEND_REGION", "california", "BACKEND_REGION must be an AWS region code"),
+        ("TF_LOG", "LOUD", "TF_LOG must be empty or one of TRACE, DEBUG, INFO, WARN, ERROR"),
+    ],
+)
+def test_bad_values_are_one_clear_line(name, value, message):
+    with pytest.raises(UserError) as raised:
+        ci_variables.load({name: value})
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("command", [["plan"], ["validate"], ["analyse", "cost"], ["apply"]])
+def test_every_pipeline_command_rejects_a_bad_flag(command, monkeypatch, capsys):
+    monkeypatch.setenv("RUN_COST_SCAN", "maybe")
+    assert cli.main(command) == 2
+    assert capsys.readouterr().err == "error: RUN_COST_SCAN must be TRUE or FALSE; got 'maybe'\n"
+
+
+def test_environment_lists_and_empty_values():
+    variables = ci_variables.load({"ENVIRONMENTS": "qa, uat qa", "MODULES": "", "TF_LOG": "debug"})
+    assert variables.environments == ("qa", "uat")
+    assert variables.modules == ("app",)  # empty means the default
+    assert variables.tf_log == "debug"
+
+
+@pytest.mark.parametrize(
+    ("environ", "environments_", "reason"),
+    [
+        ({"CI_COMMIT_BRANCH": "main"}, ("staging",), "deploys the staging environment"),
+        ({"CI_COMMIT_BRANCH": "prod", "ENVIRONMENTS": "qa"}, ("prod",), "'prod' deploys"),
+        ({"CI_COMMIT_BRANCH": "feature/x"}, ("staging",), "not an environment branch"),
+        ({"CI_COMMIT_BRANCH": "feature/x", "ENVIRONMENTS": "qa,prod"}, ("qa", "prod"), "qa,prod"),
+        ({"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "uat"}, ("uat",), "merge request into 'uat'"),
+        ({"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "feature/base"}, ("staging",), "ENVIRONMENTS"),
+        ({}, ("staging",), "no CI branch"),
+    ],
+)
+def test_environment_selection(environ, environments_, reason):
+    selection = ci_variables.select_environments(None, environ)
+    assert selection.environments == environments_
+    assert reason in selection.reason
+
+
+def test_explicit_environment_wins_and_is_checked():
+    assert ci_variables.select_environments("qa", {"CI_COMMIT_BRANCH": "prod"}).environments == (
+        "qa",
+    )
+    with pytest.raises(UserError, match="unknown environment 'dev'"):
+        ci_variables.select_environments("dev", {})
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ", "error"),
+    [
+        (None, {"CI_COMMIT_BRANCH": "feature/x"}, "apply runs only on the environment branches"),
+        ("staging", {"CI_MERGE_REQUEST_IID": "7"}, "never runs in a merge request pipeline"),
+        (
+            None,
+            {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BRANCH": "main"},
+            "merge request",
+        ),
+        ("prod", {"CI_COMMIT_BRANCH": "main"}, "branch 'main' deploys staging, not 'prod'"),
+        (None, {}, "apply needs --environment outside a CI branch pipeline"),
+    ],
+)
+def test_apply_environment_refusals(explicit, environ, error):
+    with pytest.raises(UserError, match=error):
+        ci_variables.deploy_environment(explicit, environ)
+
+
+def test_apply_environment_from_branch_or_flag():
+    assert ci_variables.deploy_environment(None, {"CI_COMMIT_BRANCH": "main"}) == "staging"
+    assert ci_variables.deploy_environment("uat", {"CI_COMMIT_BRANCH": "uat"}) == "uat"
+    assert ci_variables.deploy_environment("prod", {}) == "prod"  # a local run names it
+
+
+def test_env_command_explains(monkeypatch, capsys):
+    monkeypatch.setenv("CI_COMMIT_BRANCH", "qa")
+    assert cli.main(["env"]) == 0
+    assert capsys.readouterr().out == "qa  (branch 'qa' deploys the qa environment)\n"
+    assert cli.main(["env", "--branch", "feature/y"]) == 0
+    assert capsys.readouterr().out.startswith("staging  ('feature/y' is not an environment branch")

@@ -1,0 +1,252 @@
+"""Compute (module ecs) of each environment, read from its offline plan: the five services
+behind the ALB with their routes and scaling policies, protection per environment, names
+within AWS limits; and the root's `services` validations, read from Terraform's diagnostics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import OFFLINE
+
+from carcierge_pipeline.plan import prepare
+
+ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+PROTECTED = ("uat", "prod")
+SERVICES = {f"service{i}" for i in range(1, 6)}
+# tasks per service (min, desired, max) and FARGATE_SPOT share, from the environment profiles
+TASKS = {"staging": (1, 1, 2), "qa": (1, 1, 2), "uat": (2, 2, 4), "prod": (2, 2, 10)}
+SPOT = {"staging": 100, "qa": 100, "uat": 50, "prod": 0}
+LOG_RETENTION = {"staging": 14, "qa": 14, "uat": 30, "prod": 90}
+ECS = "module.ecs"
+
+
+def _of(plan: dict, resource: str) -> dict:
+    """Planned values of every instance of module.ecs.<resource>, keyed by instance key."""
+    kind, name = resource.split(".")
+    return {
+        rc.get("index"): rc["change"]["after"]
+        for rc in plan["resource_changes"]
+        if rc.get("module_address") == ECS and (rc["type"], rc["name"]) == (kind, name)
+    }
+
+
+def _unknown(plan: dict, resource: str, attribute: str) -> dict:
+    """Whether an attribute of each instance is known only after apply, by instance key."""
+    kind, name = resource.split(".")
+    return {
+        rc.get("index"): rc["change"]["after_unknown"].get(attribute, False)
+        for rc in plan["resource_changes"]
+        if rc.get("module_address") == ECS and (rc["type"], rc["name"]) == (kind, name)
+    }
+
+
+def _one(plan: dict, resource: str) -> dict:
+    (values,) = _of(plan, resource).values()
+    return values
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_five_services_behind_the_alb_with_routes(environment_plans, environment):
+    plan = environment_plans(environment)
+    services = _of(plan, "aws_ecs_service.service")
+    groups = _of(plan, "aws_lb_target_group.service")
+    rules = _of(plan, "aws_lb_listener_rule.service")
+    assert set(services) == set(groups) == set(rules) == SERVICES
+
+    for key, service in services.items():
+        assert service["name"] == f"{environment}-carcierge-{key}"
+        assert service["desired_count"] == TASKS[environment][1]
+        (balancer,) = service["load_balancer"]
+        assert (balancer["container_name"], balancer["container_port"]) == (
+            key,
+            3000 + int(key[-1]),
+        )
+        assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
+        assert service["enable_execute_command"] is True
+        assert service["network_configuration"][0]["assign_public_ip"] is False
+
+    paths = {key: rule["condition"][0]["path_pattern"][0]["values"] for key, rule in rules.items()}
+    assert paths["service1"] == ["/*"], "service1 is the default route"
+    for key in SERVICES - {"service1"}:
+        assert sorted(paths[key]) == [f"/{key}", f"/{key}/*"]
+    priorities = [rule["priority"] for rule in rules.values()]
+    assert (
+        len(set(priorities)) == len(priorities) and max(priorities) == rules["service1"]["priority"]
+    )
+    assert all(rule["action"][0]["type"] == "forward" for rule in rules.values())
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_service_scales_on_cpu_and_memory(environment_plans, environment):
+    plan = environment_plans(environment)
+    targets = _of(plan, "aws_appautoscaling_target.service")
+    policies = [*_of(plan, "aws_appautoscaling_policy.cpu").values()]
+    policies += _of(plan, "aws_appautoscaling_policy.memory").values()
+    assert set(targets) == SERVICES
+
+    minimum, _, maximum = TASKS[environment]
+    for key, target in targets.items():
+        assert (
+            target["resource_id"]
+            == f"service/{environment}-carcierge-ecs-cluster/{environment}-carcierge-{key}"
+        )
+        assert (target["min_capacity"], target["max_capacity"]) == (minimum, maximum)
+        own = [p for p in policies if p["resource_id"] == target["resource_id"]]
+        metrics = sorted(
+            p["target_tracking_scaling_policy_configuration"][0]["predefined_metric_specification"][
+                0
+            ]["predefined_metric_type"]
+            for p in own
+        )
+        assert metrics == ["ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]
+        assert all(p["policy_type"] == "TargetTrackingScaling" for p in own)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_alb_protection_and_tls(environment_plans, environment):
+    plan = environment_plans(environment)
+    alb = _one(plan, "aws_lb.main")
+    assert alb["name"] == f"{environment}-carcierge-alb-main"
+    assert alb["enable_deletion_protection"] is (environment in PROTECTED)
+    assert alb["internal"] is False and alb["drop_invalid_header_fields"] is True
+    assert alb["access_logs"][0]["enabled"] is True
+    bucket = _one(plan, "aws_s3_bucket.alb_logs")
+    assert bucket["force_destroy"] is (environment not in PROTECTED)
+
+    https = _one(plan, "aws_lb_listener.https")
+    assert https["protocol"] == "HTTPS" and https["certificate_arn"].startswith(
+        "arn:aws:acm:us-west-1:"
+    )
+    assert https["ssl_policy"].startswith("ELBSecurityPolicy-TLS13-1-2-")
+    http = _one(plan, "aws_lb_listener.http")
+    assert http["default_action"][0]["redirect"][0] | {"host": None} == {
+        "host": None,
+        "path": None,
+        "port": "443",
+        "protocol": "HTTPS",
+        "query": None,
+        "status_code": "HTTP_301",
+    }
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_spot_share_and_log_retention_follow_the_profile(environment_plans, environment):
+    plan = environment_plans(environment)
+    spot = SPOT[environment]
+    for service in _of(plan, "aws_ecs_service.service").values():
+        strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
+        if spot == 0:
+            assert set(strategy) == {"FARGATE"}
+        elif spot == 100:
+            assert set(strategy) == {"FARGATE_SPOT"}
+        else:  # partial: the first task on FARGATE, the rest split by weight
+            assert strategy["FARGATE"]["base"] == 1
+            assert (strategy["FARGATE"]["weight"], strategy["FARGATE_SPOT"]["weight"]) == (
+                100 - spot,
+                spot,
+            )
+    for group in _of(plan, "aws_cloudwatch_log_group.service").values():
+        assert group["retention_in_days"] == LOG_RETENTION[environment]
+    # encrypted with the environment key, whose ARN is known only after apply
+    assert all(_unknown(plan, "aws_cloudwatch_log_group.service", "kms_key_id").values())
+
+
+def test_execution_role_is_scoped_to_the_services(environment_plans):
+    plan = environment_plans("prod")
+    statements = json.loads(_one(plan, "aws_iam_role_policy.execution")["policy"])["Statement"]
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    assert sorted(by_sid["EcrPullServiceImages"]["Resource"]) == [
+        f"arn:aws:ecr:us-west-1:123456789012:repository/carcierge-{key}" for key in sorted(SERVICES)
+    ]
+    assert sorted(by_sid["WriteServiceLogs"]["Resource"]) == [
+        f"arn:aws:logs:us-west-1:123456789012:log-group:/ecs/prod-carcierge-{key}:log-stream:*"
+        for key in sorted(SERVICES)
+    ]
+    star = [s["Action"] for s in statements if s["Resource"] == "*"]
+    assert star == ["ecr:GetAuthorizationToken"], star
+    # the data stores' secrets (known after apply) get a policy of their own
+    assert len(_of(plan, "aws_iam_role_policy.execution_secrets")) == 1
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_names_follow_the_convention_within_aws_limits(environment_plans, environment):
+    plan = environment_plans(environment)
+    prefix = f"{environment}-carcierge-"
+    limited = [_one(plan, "aws_lb.main")["name"]]
+    limited += [group["name"] for group in _of(plan, "aws_lb_target_group.service").values()]
+    assert all(name.startswith(prefix) and len(name) <= 32 for name in limited), limited
+
+    roles = [role["name"] for role in _of(plan, "aws_iam_role.task").values()]
+    roles.append(_one(plan, "aws_iam_role.execution")["name"])
+    assert all(name.startswith(prefix) and len(name) <= 64 for name in roles), roles
+
+    bucket = _one(plan, "aws_s3_bucket.alb_logs")["bucket"]
+    assert bucket.startswith(prefix + "alb-logs-") and len(bucket) <= 63
+    assert _one(plan, "aws_ecs_cluster.main")["name"] == prefix + "ecs-cluster"
+
+    for resource in ("aws_lb.main", "aws_lb_target_group.service", "aws_ecs_service.service"):
+        for values in _of(plan, resource).values():
+            assert values["tags"]["Name"] == values["name"], resource
+
+
+# --- the root's `services` validations, with the messages a tfvars author reads ------------
+
+GOOD = {
+    "container_image": "nginx:1.27",
+    "container_port": 80,
+    "desired_count": 1,
+    "cpu": 256,
+    "memory": 512,
+}
+# Each service breaks exactly one rule; each rule must report it with its own message.
+BAD_SERVICES = {
+    "pair": GOOD | {"cpu": 512, "memory": 512},
+    "port": GOOD | {"container_port": 0},
+    "counts": GOOD | {"desired_count": 2, "min_capacity": 3, "max_capacity": 2},
+    "abcdefghijklmno": GOOD,
+    "image": GOOD | {"container_image": "nginx latest"},
+    "arch": GOOD | {"cpu_architecture": "AMD64"},
+    "spot": GOOD | {"spot": 101},
+}
+EXPECTED_MESSAGES = {
+    "pair": "services.*.cpu/memory must be a Fargate task size",
+    "port": "services.*.container_port must be a whole number from 1 to 65535; got: port = 0",
+    "counts": "min_capacity <= desired_count <= max_capacity",
+    "abcdefghijklmno": "services keys must be at most 14 characters",
+    "image": "services.*.container_image must be an image reference",
+    "arch": "services.*.cpu_architecture must be X86_64 or ARM64; got: arch = AMD64",
+    "spot": "services.*.spot (share of tasks on FARGATE_SPOT) must be a whole percentage from 0 "
+    "to 100; got: spot = 101",
+}
+
+
+def test_bad_services_are_rejected_with_their_messages(project_copy):
+    terraform = prepare(project_copy, "qa", OFFLINE, workdir_name="compute-validation")
+    bad = terraform.workdir / "bad-services.tfvars.json"
+    bad.write_text(json.dumps({"services": BAD_SERVICES}))
+    result = terraform.run(
+        [
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-json",
+            "-var-file=environments/qa.tfvars",
+            f"-var-file={bad.name}",
+        ],
+        capture=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    details = [
+        line["diagnostic"]["detail"]
+        for line in map(json.loads, result.stdout.splitlines())
+        if line.get("type") == "diagnostic" and line["diagnostic"]["severity"] == "error"
+    ]
+    for key, message in EXPECTED_MESSAGES.items():
+        matching = [detail for detail in details if message in detail and key in detail]
+        assert matching, f"{key}: no error says {message!r}; errors: {details}"
+    assert "pair = 512/512" in " ".join(details)
+    assert "abcdefghijklmno (15)" in " ".join(details)
+    assert 'image = "nginx latest"' in " ".join(details)
+    assert "counts = 3/2/2 (min/desired/max)" in " ".join(details)

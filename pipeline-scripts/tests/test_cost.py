@@ -1,0 +1,235 @@
+"""Cost estimate: the built-in arithmetic on a hand-checked fixture, the price table's shape, the
+files the stage writes, and the infracost path (with a stand-in binary)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from carcierge_pipeline.analyse import cost
+from carcierge_pipeline.errors import StageFailed, UserError
+
+PLANS = FIXTURES / "plans"
+HOURS = 730
+
+
+@pytest.fixture
+def frozen_prices() -> dict:
+    return json.loads((PLANS / "prices-hand-checked.json").read_text())
+
+
+@pytest.fixture
+def estimate(frozen_prices) -> cost.Estimate:
+    plan = json.loads((PLANS / "cost.json").read_text())
+    return cost.builtin_estimate(plan, "staging", "us-west-1", frozen_prices)
+
+
+def by_address(estimate: cost.Estimate) -> dict[str, float]:
+    return {item.address: item.monthly for item in estimate.items}
+
+
+# Worked out by hand from prices-hand-checked.json (730 h/month):
+HAND_CHECKED = {
+    # 4 tasks, base 1 on FARGATE, 3 split 50/50 -> 1.5 on Spot at 30% of the price:
+    # (0.5 x 0.04656 + 1 x 0.00511) x (2.5 + 1.5 x 0.3) x 730 = 0.02839 x 2.95 x 730
+    'module.ecs.aws_ecs_service.service["api"]': 61.137865,
+    # no strategy -> the cluster default (FARGATE); ARM64: (0.25 x 0.03725 + 0.5 x 0.00409) x 730
+    'module.ecs.aws_ecs_service.service["worker"]': 8.290975,
+    # 0.048 x 730 + 0.048 x 50 GB
+    'module.vpc.aws_nat_gateway.this["us-west-1a"]': 37.44,
+    # 0.005 x 730
+    'module.vpc.aws_eip.nat["us-west-1a"]': 3.65,
+    # (0.0252 + 0.008 x 1 LCU) x 730 + 2 subnets x 0.005 x 730
+    "module.ecs.aws_lb.main": 31.536,
+    # subnets unknown -> 2 AZs from the planned subnets: 0.011 x 2 x 730 + 0.01 x 5 GB
+    'module.vpc.aws_vpc_endpoint.interface["ecr.api"]': 16.11,
+    # 2 x 0.018 x 730
+    "module.elasticache.aws_elasticache_replication_group.main": 26.28,
+    # 2 x 0.040 x 730 + 2 x 20 GB x 0.134
+    "module.opensearch.aws_opensearch_domain.main": 63.76,
+    # multi-AZ doubles: 2 x (0.021 x 730 + 20 GB x 0.138)
+    "module.rds.aws_db_instance.main": 36.18,
+    "aws_kms_key.main": 1.00,
+    # 2 GB x 0.50 + 2 GB x 0.03
+    'module.ecs.aws_cloudwatch_log_group.service["api"]': 1.06,
+    'module.ecs.aws_cloudwatch_log_group.service["worker"]': 1.06,
+    "module.monitoring.aws_cloudwatch_metric_alarm.rds_cpu": 0.10,
+    "module.rds.aws_secretsmanager_secret.master": 0.40,
+}
+
+
+def test_itemised_arithmetic_is_hand_checked(estimate):
+    assert by_address(estimate) == pytest.approx(HAND_CHECKED, abs=1e-6)
+    assert estimate.total == pytest.approx(288.00, abs=0.005)
+
+
+def test_per_service_totals(estimate):
+    assert estimate.per_service == pytest.approx(
+        {
+            "ECS Fargate": 69.43,
+            "OpenSearch": 63.76,
+            "NAT gateway": 37.44,
+            "RDS": 36.18,
+            "Load balancer": 31.54,
+            "ElastiCache": 26.28,
+            "VPC interface endpoints": 16.11,
+            "Public IPv4": 3.65,
+            "CloudWatch": 2.22,
+            "KMS": 1.00,
+            "Secrets Manager": 0.40,
+        },
+        abs=0.005,
+    )
+
+
+def test_deleted_free_and_unpriced_resources(estimate):
+    priced = by_address(estimate)
+    assert "module.rds.aws_db_instance.old" not in priced  # deleted by the plan
+    assert "module.vpc.aws_vpc_endpoint.s3" not in priced  # gateway endpoints are free
+    assert not any("aws_iam_role" in address for address in priced)
+    assert estimate.not_estimated == [
+        "module.rds.aws_db_instance.exotic: no price for instance class db.x99.huge"
+    ]
+
+
+def test_assumptions_are_stated(estimate):
+    text = "\n".join(estimate.assumptions)
+    assert f"{HOURS} hours per month" in text
+    assert "Fargate Spot is priced at 70% off" in text
+    assert "each NAT gateway processes 50 GB/month" in text
+    assert "1 capacity unit(s) (LCU)" in text
+    assert "not included: data transfer out" in text
+
+
+@pytest.mark.parametrize(
+    ("desired", "strategy", "spot"),
+    [
+        (4, [], 0),
+        (4, [{"capacity_provider": "FARGATE_SPOT", "weight": 1}], 4),
+        (
+            4,
+            [
+                {"capacity_provider": "FARGATE", "weight": 50, "base": 1},
+                {"capacity_provider": "FARGATE_SPOT", "weight": 50},
+            ],
+            1.5,
+        ),
+        (
+            2,
+            [
+                {"capacity_provider": "FARGATE", "weight": 1, "base": 2},
+                {"capacity_provider": "FARGATE_SPOT", "weight": 3},
+            ],
+            0,
+        ),
+        (
+            5,
+            [
+                {"capacity_provider": "FARGATE", "weight": 1},
+                {"capacity_provider": "FARGATE_SPOT", "weight": 3, "base": 1},
+            ],
+            4,
+        ),
+    ],
+)
+def test_spot_share_follows_base_then_weight(desired, strategy, spot):
+    assert cost._Pricer.spot_tasks(desired, strategy) == pytest.approx(spot)
+
+
+def test_shipped_price_table_has_source_date_and_every_price(frozen_prices):
+    shipped = cost.load_prices("us-west-1")
+    assert shipped["region"] == "us-west-1"
+    assert shipped["source"].startswith("AWS public on-demand price pages")
+    assert shipped["as_of"] and shipped["hours_per_month"] == HOURS
+    assert set(shipped["prices"]) == set(frozen_prices["prices"])
+    assert set(shipped["assumptions"]) == set(frozen_prices["assumptions"])
+    with pytest.raises(UserError, match="no price table for region 'eu-west-1'"):
+        cost.load_prices("eu-west-1")
+
+
+def test_stage_writes_cost_json_and_markdown(tmp_path):
+    shutil.copy(PLANS / "cost.json", tmp_path / "plan.json")
+    said: list[str] = []
+    result = cost.run_cost(tmp_path, "staging", echo=said.append, environ={})
+    data = json.loads((tmp_path / "cost.json").read_text())
+    assert data["engine"] == "built-in"
+    assert data["monthly_total"] == result.total
+    assert data["prices_as_of"] and data["price_source"]
+    assert {item["address"] for item in data["items"]} >= set(HAND_CHECKED)
+    markdown = (tmp_path / "cost.md").read_text()
+    for heading in ("## Per service", "## Per resource", "## Assumptions", "## Not estimated"):
+        assert heading in markdown
+    assert (
+        said[0] == "pricing the staging plan with the built-in price table (no INFRACOST_API_KEY)"
+    )
+    assert any(line.startswith("  ECS Fargate") for line in said)
+
+
+def test_missing_plan_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match=r"no plan for qa at .*: run `carcierge plan -e qa` first"):
+        cost.run_cost(tmp_path, "qa", echo=lambda _: None, environ={})
+
+
+def _fake_infracost(tmp_path: Path, output: dict, exit_code: int = 0) -> Path:
+    script = tmp_path / "infracost"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'test "$1" = breakdown || exit 9\n'
+        f"cat <<'EOF'\n{json.dumps(output)}\nEOF\n"
+        f"exit {exit_code}\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_infracost_is_used_when_configured(tmp_path):
+    shutil.copy(PLANS / "cost.json", tmp_path / "plan.json")
+    output = {
+        "currency": "USD",
+        "timeGenerated": "2026-11-26T00:00:00Z",
+        "projects": [
+            {
+                "breakdown": {
+                    "resources": [
+                        {
+                            "name": "aws_kms_key.main",
+                            "resourceType": "aws_kms_key",
+                            "monthlyCost": "1",
+                        },
+                        {
+                            "name": "module.rds.aws_db_instance.main",
+                            "resourceType": "aws_db_instance",
+                            "monthlyCost": "36.5",
+                        },
+                    ]
+                }
+            }
+        ],
+    }
+    binary = _fake_infracost(tmp_path, output)
+    environ = {"INFRACOST_API_KEY": "ico-test", "INFRACOST": str(binary)}
+    result = cost.run_cost(tmp_path, "staging", echo=lambda _: None, environ=environ)
+    assert result.engine == "infracost"
+    assert result.total == 37.5
+    assert json.loads((tmp_path / "cost.json").read_text())["engine"] == "infracost"
+
+
+def test_without_api_key_infracost_is_not_used(tmp_path):
+    binary = _fake_infracost(tmp_path, {})
+    assert cost.infracost_binary({"INFRACOST": str(binary)}) is None
+    assert cost.infracost_binary({"INFRACOST_API_KEY": "k", "INFRACOST": str(binary)}) == str(
+        binary
+    )
+
+
+def test_infracost_failure_is_one_line(tmp_path):
+    shutil.copy(PLANS / "cost.json", tmp_path / "plan.json")
+    binary = _fake_infracost(tmp_path, {"error": "invalid API key"}, exit_code=1)
+    environ = {"INFRACOST_API_KEY": "bad", "INFRACOST": str(binary)}
+    with pytest.raises(StageFailed, match="infracost failed"):
+        cost.run_cost(tmp_path, "staging", echo=lambda _: None, environ=environ)

@@ -1,0 +1,369 @@
+"""Data stores of each environment, read from its offline plan (modules elasticache, opensearch
+and rds wired through the root with the real environment files), plus the secret hygiene of the
+plans and the variable files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+LOWER = ("staging", "qa")  # single node / single AZ, no deletion protection, no final snapshots
+UPPER = ("uat", "prod")  # Multi-AZ Redis and RDS, zone-aware OpenSearch, protected
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Attributes that would hold a secret value. Every one must be null in every planned resource:
+# RDS generates its master password itself, the Redis AUTH token only travels through
+# write-only arguments (which Terraform keeps out of plans and state).
+SECRET_ATTRIBUTES = {
+    "password",
+    "password_wo",
+    "master_user_password",
+    "auth_token",
+    "auth_token_wo",
+    "secret_string",
+    "secret_string_wo",
+    "secret_binary",
+}
+
+
+def _changes(plan: dict) -> list[dict]:
+    return [rc for rc in plan["resource_changes"] if rc["change"].get("after") is not None]
+
+
+def _one(plan: dict, address: str) -> tuple[dict, dict]:
+    """Planned values and the unknown-after-apply markers of a single resource instance."""
+    matches = [rc for rc in _changes(plan) if rc["address"] == address]
+    assert len(matches) == 1, f"{address} is not planned exactly once"
+    change = matches[0]["change"]
+    return change["after"], change["after_unknown"]
+
+
+def _output(plan: dict, name: str) -> tuple[object, object]:
+    """An output's known value and its unknown markers."""
+    change = plan["output_changes"][name]
+    return change["after"], change["after_unknown"]
+
+
+def _stand_in_opens_ephemeral_resources() -> bool:
+    from carcierge_pipeline.offline.server import OfflineProvider
+
+    return hasattr(OfflineProvider, "OpenEphemeralResource")
+
+
+def _redis(plan: dict) -> tuple[dict, dict]:
+    """The replication group. The AUTH token comes from ephemeral resources, which the offline
+    stand-in must be able to open before modules/elasticache can be planned from the root."""
+    if not _stand_in_opens_ephemeral_resources():
+        pytest.skip("the offline stand-in cannot open ephemeral resources yet (issue 5)")
+    return _one(plan, "module.elasticache.aws_elasticache_replication_group.this")
+
+
+def _redis_wired() -> bool:
+    return _stand_in_opens_ephemeral_resources()
+
+
+# --- topology per environment -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_redis_topology(environment_plans, environment):
+    group, _ = _redis(environment_plans(environment))
+    if environment in UPPER:  # a replica in the other AZ, promoted automatically
+        assert group["num_cache_clusters"] >= 2
+        assert group["automatic_failover_enabled"] is True
+        assert group["multi_az_enabled"] is True
+        assert group["final_snapshot_identifier"] == f"{environment}-carcierge-redis-final"
+    else:  # one small node, lost on destroy by explicit choice
+        assert group["num_cache_clusters"] == 1
+        assert group["automatic_failover_enabled"] is False
+        assert group["multi_az_enabled"] is False
+        assert group["final_snapshot_identifier"] is None
+        assert group["node_type"].startswith("cache.t")
+    if environment == "prod":
+        assert group["apply_immediately"] is False
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_opensearch_topology(environment_plans, environment):
+    domain, _ = _one(environment_plans(environment), "module.opensearch.aws_opensearch_domain.this")
+    cluster = domain["cluster_config"][0]
+    subnets = domain["vpc_options"][0]["subnet_ids"]
+    if environment in UPPER:  # data nodes spread over both AZs
+        assert cluster["instance_count"] >= 2
+        assert cluster["zone_awareness_enabled"] is True
+        assert cluster["zone_awareness_config"] == [{"availability_zone_count": 2}]
+        assert cluster["instance_count"] % 2 == 0
+    else:  # one small data node in one subnet
+        assert cluster["instance_count"] == 1
+        assert cluster["zone_awareness_enabled"] is False
+        assert cluster["instance_type"].startswith("t3.")
+    # subnet ids are unknown offline; one per AZ in use
+    assert len(subnets) == (2 if environment in UPPER else 1)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_rds_topology_and_protection(environment_plans, environment):
+    db, _ = _one(environment_plans(environment), "module.rds.aws_db_instance.this")
+    if environment in UPPER:
+        assert db["multi_az"] is True
+        assert db["deletion_protection"] is True
+        assert db["skip_final_snapshot"] is False
+        assert db["final_snapshot_identifier"] == f"{environment}-carcierge-rds-postgres-final"
+    else:  # single-AZ, smallest class, final snapshot skipped explicitly
+        assert db["multi_az"] is False
+        assert db["deletion_protection"] is False
+        assert db["skip_final_snapshot"] is True
+        assert db["final_snapshot_identifier"] is None
+        assert db["instance_class"].startswith("db.t")
+
+
+def test_prod_is_never_weaker_than_uat(environment_plans):
+    uat, prod = environment_plans("uat"), environment_plans("prod")
+    for address, key in (
+        ("module.rds.aws_db_instance.this", "allocated_storage"),
+        ("module.opensearch.aws_opensearch_domain.this", "ebs_options"),
+    ):
+        uat_value, prod_value = _one(uat, address)[0][key], _one(prod, address)[0][key]
+        if key == "ebs_options":
+            uat_value, prod_value = uat_value[0]["volume_size"], prod_value[0]["volume_size"]
+        assert prod_value >= uat_value, (address, key)
+    uat_domain = _one(uat, "module.opensearch.aws_opensearch_domain.this")[0]
+    prod_domain = _one(prod, "module.opensearch.aws_opensearch_domain.this")[0]
+    assert (
+        prod_domain["cluster_config"][0]["instance_count"]
+        >= uat_domain["cluster_config"][0]["instance_count"]
+    )
+
+
+# --- security in every environment --------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_redis_encrypted_at_rest_and_in_transit_with_auth(environment_plans, environment):
+    group, unknown = _redis(environment_plans(environment))
+    assert group["at_rest_encryption_enabled"] == "true"
+    assert unknown.get("kms_key_id") is True  # the environment key's ARN, known after apply
+    assert group["transit_encryption_enabled"] is True
+    assert group["transit_encryption_mode"] == "required"
+    assert group["auth_token"] is None  # never the state-stored argument
+    assert group["auth_token_wo_version"] >= 1  # the write-only token is set
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_redis_auth_token_lives_only_in_secrets_manager(environment_plans, environment):
+    plan = environment_plans(environment)
+    _redis(plan)
+    secret, unknown = _one(plan, "module.elasticache.aws_secretsmanager_secret.auth_token")
+    assert secret["name"] == f"{environment}-carcierge-redis-auth"
+    assert unknown.get("kms_key_id") is True
+    version, _ = _one(plan, "module.elasticache.aws_secretsmanager_secret_version.auth_token")
+    assert version["secret_string"] is None
+    assert version["secret_string_wo_version"] >= 1
+    # the offline stand-in generates "offline-random_password": it must appear nowhere
+    assert "offline-random_password" not in json.dumps(plan)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_opensearch_encryption_and_fine_grained_access(environment_plans, environment):
+    plan = environment_plans(environment)
+    domain, unknown = _one(plan, "module.opensearch.aws_opensearch_domain.this")
+    assert domain["encrypt_at_rest"][0]["enabled"] is True
+    assert unknown["encrypt_at_rest"][0].get("kms_key_id") is True
+    assert domain["node_to_node_encryption"] == [{"enabled": True}]
+    endpoint = domain["domain_endpoint_options"][0]
+    assert endpoint["enforce_https"] is True
+    assert endpoint["tls_security_policy"] == "Policy-Min-TLS-1-2-PFS-2023-10"
+    security = domain["advanced_security_options"][0]
+    assert security["enabled"] is True
+    assert security["anonymous_auth_enabled"] is False
+    assert security["internal_user_database_enabled"] is False
+    assert security["master_user_options"][0]["master_user_password"] is None
+    assert domain["snapshot_options"][0]["automated_snapshot_start_hour"] in range(24)
+    logged = {option["log_type"] for option in domain["log_publishing_options"]}
+    assert logged == {"INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"}
+    assert domain["ebs_options"][0]["volume_type"] == "gp3"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_rds_encrypted_private_backed_up(environment_plans, environment):
+    plan = environment_plans(environment)
+    db, unknown = _one(plan, "module.rds.aws_db_instance.this")
+    assert db["storage_encrypted"] is True
+    assert unknown.get("kms_key_id") is True
+    assert db["storage_type"] == "gp3"
+    assert db["max_allocated_storage"] > db["allocated_storage"]
+    assert db["publicly_accessible"] is False
+    assert db["backup_retention_period"] == 7
+    assert db["copy_tags_to_snapshot"] is True
+    assert db["iam_database_authentication_enabled"] is True
+    assert db["manage_master_user_password"] is True
+    assert unknown.get("master_user_secret_kms_key_id") is True
+    assert db["performance_insights_enabled"] is True
+    assert db["monitoring_interval"] > 0
+    assert set(db["enabled_cloudwatch_logs_exports"]) == {"postgresql", "upgrade"}
+    params, _ = _one(plan, "module.rds.aws_db_parameter_group.this")
+    assert {p["name"]: p["value"] for p in params["parameter"]}["rds.force_ssl"] == "1"
+    assert params["family"] == "postgres" + db["engine_version"].split(".")[0]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_data_store_log_groups_are_encrypted(environment_plans, environment):
+    plan = environment_plans(environment)
+    prefixes = ("/aws/opensearch/", "/aws/rds/", "/aws/elasticache/")
+    groups = [
+        (rc["change"]["after"], rc["change"]["after_unknown"])
+        for rc in _changes(plan)
+        if rc["type"] == "aws_cloudwatch_log_group"
+        and rc["change"]["after"]["name"].startswith(prefixes)
+    ]
+    assert len(groups) >= 6 + (2 if _redis_wired() else 0)
+    retention = plan["variables"]["log_retention_days"]["value"]
+    for group, unknown in groups:
+        assert unknown.get("kms_key_id") is True, group["name"]
+        assert group["retention_in_days"] == retention, group["name"]
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_names_follow_the_convention_and_aws_limits(environment_plans, environment):
+    plan = environment_plans(environment)
+    domain, _ = _one(plan, "module.opensearch.aws_opensearch_domain.this")
+    assert domain["domain_name"] == f"{environment}-carcierge-opensearch"
+    assert 3 <= len(domain["domain_name"]) <= 28
+    db, _ = _one(plan, "module.rds.aws_db_instance.this")
+    assert db["identifier"] == f"{environment}-carcierge-rds-postgres"
+    assert len(db["identifier"]) <= 63
+    if _redis_wired():
+        group, _ = _redis(plan)
+        assert group["replication_group_id"] == f"{environment}-carcierge-redis"
+        assert len(group["replication_group_id"]) <= 40
+
+
+# --- services and secrets ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_services_get_settings_and_secret_references(environment_plans, environment):
+    plan = environment_plans(environment)
+    known, unknown = _output(plan, "service_connection_settings")
+    environment_names = set(known.get("environment", {})) | set(unknown.get("environment", {}))
+    secret_names = set(known.get("secrets", {})) | set(unknown.get("secrets", {}))
+    expected_environment = {"OPENSEARCH_ENDPOINT", "DB_HOST", "DB_PORT", "DB_NAME"}
+    expected_secrets = {"DB_USERNAME", "DB_PASSWORD"}
+    if _redis_wired():
+        expected_environment |= {"REDIS_HOST", "REDIS_PORT", "REDIS_TLS"}
+        expected_secrets |= {"REDIS_AUTH_TOKEN"}
+    assert environment_names == expected_environment
+    assert secret_names == expected_secrets
+
+    # The values are references into Secrets Manager, never values: the RDS-managed secret's
+    # JSON keys and the AUTH token secret's ARN.
+    config = plan["configuration"]["root_module"]["module_calls"]
+    rds_refs = config["rds"]["module"]["outputs"]["connection_secrets"]["expression"]
+    assert "aws_db_instance.this.master_user_secret" in rds_refs["references"]
+    if _redis_wired():
+        redis_refs = config["elasticache"]["module"]["outputs"]["connection_secrets"]
+        assert "aws_secretsmanager_secret.auth_token.arn" in redis_refs["expression"]["references"]
+    # ... and they reach every service's container definitions through the compute module.
+    ecs = config["ecs"]["expressions"]
+    assert "local.service_connection_secrets" in ecs["shared_secrets"]["references"]
+    assert "local.service_connection_environment" in ecs["shared_environment"]["references"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_opensearch_access_is_limited_to_the_services(environment_plans, environment):
+    plan = environment_plans(environment)
+    services = set(plan["variables"]["services"]["value"])
+    grants = {
+        rc["index"]
+        for rc in _changes(plan)
+        if rc["address"].startswith("module.opensearch.aws_iam_role_policy.access[")
+    }
+    assert grants == services
+    _, unknown = _one(plan, "module.opensearch.aws_opensearch_domain_policy.this")
+    assert unknown.get("access_policies") is True  # built from role ARNs known after apply
+
+
+# --- no secret values anywhere -------------------------------------------------------------
+
+_HIGH_ENTROPY = re.compile(r"[A-Za-z0-9+/_=-]{20,}")
+_SECRET_ASSIGNMENT = re.compile(
+    r"^\s*\"?[A-Za-z0-9_]*(password|passwd|secret|token|auth|api_key|private_key)[A-Za-z0-9_]*\"?"
+    r"\s*=\s*\"",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _secret_looking(value: str) -> list[str]:
+    """Substrings of ``value`` that look like generated credentials: long runs mixing upper- and
+    lowercase letters and digits, outside ARNs, URLs and image references."""
+    if value.startswith(("arn:", "https://", "http://")) or ".dkr.ecr." in value:
+        return []
+    return [
+        token
+        for token in _HIGH_ENTROPY.findall(value)
+        if re.search(r"[a-z]", token) and re.search(r"[A-Z]", token) and re.search(r"\d", token)
+    ]
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def _secret_attributes(value, path: str = "") -> list[str]:
+    """Paths of secret-holding attributes that carry a value."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in SECRET_ATTRIBUTES and item not in (None, "", []):
+                found.append(f"{path}.{key}")
+            found += _secret_attributes(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _secret_attributes(item, f"{path}[{index}]")
+    return found
+
+
+def test_secret_scanners_catch_what_they_look_for():
+    assert _secret_looking("xK9mQ2vL8pR4tW6yZ1aB3cD5")
+    assert not _secret_looking("prod-carcierge-redis-auth")
+    assert not _secret_looking(
+        "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1-AbCdEf"
+    )
+    assert _secret_attributes({"a": [{"auth_token": "x"}]}) == [".a[0].auth_token"]
+    assert _SECRET_ASSIGNMENT.search('  db_password = "hunter2"')
+    assert not _SECRET_ASSIGNMENT.search("  auth_token_version = 2")
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_secret_value_in_outputs_or_resources(environment_plans, environment):
+    plan = environment_plans(environment)
+    for name, output in plan["planned_values"]["outputs"].items():
+        assert output.get("sensitive") is not True, f"output {name} is marked sensitive"
+        for text in _strings(output.get("value")):
+            assert not _secret_looking(text), (name, text)
+        assert not re.search(r"password|secret_string|auth_token", name) or name.endswith("_arn")
+    for rc in _changes(plan):
+        assert not _secret_attributes(rc["change"]["after"]), rc["address"]
+
+
+def test_no_secret_value_in_variable_files():
+    files = [PROJECT_ROOT / "terraform.tfvars", *sorted(PROJECT_ROOT.glob("environments/*.tfvars"))]
+    assert len(files) == 5
+    for path in files:
+        text = path.read_text()
+        assert not _SECRET_ASSIGNMENT.search(text), path.name
+        for literal in re.findall(r'"([^"\n]*)"', text):
+            assert not _secret_looking(literal), (path.name, literal)

@@ -1,0 +1,176 @@
+"""Network topology of each environment, read from its offline plan (modules vpc and
+security_groups wired through the root with the real environment files)."""
+
+from __future__ import annotations
+
+from ipaddress import ip_network
+
+import pytest
+
+ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+LOWER = ("staging", "qa")  # single NAT, no interface endpoints (cost)
+UPPER = ("uat", "prod")  # NAT per AZ, interface endpoints
+INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+OPEN = {"0.0.0.0/0", "::/0"}
+ALB_INGRESS = "module.security_groups.aws_vpc_security_group_ingress_rule.alb["
+
+
+def _changes(plan: dict) -> list[dict]:
+    return [rc for rc in plan["resource_changes"] if rc["change"].get("after") is not None]
+
+
+def _of(plan: dict, address: str) -> dict[str, dict]:
+    """Planned values of every instance of a resource, keyed by instance key (or None)."""
+    prefix, name = address.rsplit(".", 2)[0], address.rsplit(".", 2)[1:]
+    return {
+        rc.get("index"): rc["change"]["after"]
+        for rc in _changes(plan)
+        if rc.get("module_address") == prefix and [rc["type"], rc["name"]] == name
+    }
+
+
+def _output(plan: dict, name: str):
+    return plan["planned_values"]["outputs"][name]["value"]
+
+
+def _vpc_config(plan: dict) -> dict[str, dict]:
+    module = plan["configuration"]["root_module"]["module_calls"]["vpc"]["module"]
+    return {resource["address"]: resource for resource in module["resources"]}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_subnets_span_two_azs_in_three_tiers(environment_plans, environment):
+    plan = environment_plans(environment)
+    azs = _output(plan, "availability_zones")
+    assert len(azs) == 2, azs
+    for tier in ("public", "private", "data"):
+        subnets = _of(plan, f"module.vpc.aws_subnet.{tier}")
+        assert set(subnets) == set(azs), (tier, sorted(subnets))
+        for az, subnet in subnets.items():
+            assert subnet["availability_zone"] == az
+            assert subnet["map_public_ip_on_launch"] is False
+            assert subnet["tags"]["Name"] == f"{environment}-carcierge-vpc-{tier}-subnet-{az}"
+
+
+def test_each_environment_has_its_own_vpc_cidr(environment_plans):
+    cidrs = {
+        env: _of(environment_plans(env), "module.vpc.aws_vpc.this")[None]["cidr_block"]
+        for env in ENVIRONMENTS
+    }
+    assert len(set(cidrs.values())) == len(ENVIRONMENTS), cidrs
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_nat_topology(environment_plans, environment):
+    plan = environment_plans(environment)
+    azs = _output(plan, "availability_zones")
+    nats = _of(plan, "module.vpc.aws_nat_gateway.this")
+    eips = _of(plan, "module.vpc.aws_eip.nat")
+    routes = _of(plan, "module.vpc.aws_route.private_nat")
+    route_nat_azs = _output(plan, "private_route_nat_azs")
+
+    if environment in UPPER:  # one NAT per AZ; each private subnet leaves through its own AZ
+        assert set(nats) == set(azs)
+        assert route_nat_azs == {az: az for az in azs}
+    else:  # one shared NAT in the first AZ
+        assert set(nats) == {azs[0]}
+        assert route_nat_azs == dict.fromkeys(azs, azs[0])
+    assert set(eips) == set(nats)
+    assert all(eip["domain"] == "vpc" for eip in eips.values())
+    assert all(nat["connectivity_type"] == "public" for nat in nats.values())
+
+    # One default route per private AZ; its target is the NAT of the AZ the output names.
+    assert set(routes) == set(azs)
+    assert all(route["destination_cidr_block"] == "0.0.0.0/0" for route in routes.values())
+    target = _vpc_config(plan)["aws_route.private_nat"]["expressions"]["nat_gateway_id"]
+    assert target["references"][:2] == ["aws_nat_gateway.this", "local.nat_az_for"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_data_tier_has_no_route_out(environment_plans, environment):
+    plan = environment_plans(environment)
+    assert _of(plan, "module.vpc.aws_route_table.data")[None]["route"] == []
+    routes = {
+        rc["address"] for rc in _changes(plan) if rc["type"] in ("aws_route", "aws_route_table")
+    }
+    azs = _output(plan, "availability_zones")
+    assert routes == {
+        "module.vpc.aws_route.public_internet",
+        "module.vpc.aws_route_table.public",
+        "module.vpc.aws_route_table.data",
+        *(f'module.vpc.aws_route.private_nat["{az}"]' for az in azs),
+        *(f'module.vpc.aws_route_table.private["{az}"]' for az in azs),
+    }
+    data_nacl_in = [
+        (rule["from_port"], rule["to_port"], rule["cidr_block"])
+        for key, rule in _of(plan, "module.vpc.aws_network_acl_rule.this").items()
+        if key.startswith("data-") and not rule["egress"]
+    ]
+    # The private tier owns the second quarter of the VPC CIDR (modules/vpc layout).
+    vpc_cidr = ip_network(_of(plan, "module.vpc.aws_vpc.this")[None]["cidr_block"])
+    private_tier = list(vpc_cidr.subnets(prefixlen_diff=2))[1]
+    private_subnets = _of(plan, "module.vpc.aws_subnet.private").values()
+    assert all(ip_network(s["cidr_block"]).subnet_of(private_tier) for s in private_subnets)
+    assert sorted(data_nacl_in) == [(port, port, str(private_tier)) for port in (443, 5432, 6379)]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_interface_endpoints_only_in_uat_and_prod(environment_plans, environment):
+    plan = environment_plans(environment)
+    endpoints = _of(plan, "module.vpc.aws_vpc_endpoint.interface")
+    gateway = _of(plan, "module.vpc.aws_vpc_endpoint.s3")[None]
+    assert gateway["vpc_endpoint_type"] == "Gateway"
+    assert gateway["service_name"] == "com.amazonaws.us-west-1.s3"
+    if environment in UPPER:
+        assert set(endpoints) == INTERFACE_SERVICES
+        for service, endpoint in endpoints.items():
+            assert endpoint["service_name"] == f"com.amazonaws.us-west-1.{service}"
+            assert endpoint["vpc_endpoint_type"] == "Interface"
+            assert endpoint["private_dns_enabled"] is True
+        assert len(_of(plan, "module.vpc.aws_security_group.endpoints")) == 1
+    else:
+        assert endpoints == {}
+        assert _of(plan, "module.vpc.aws_security_group.endpoints") == {}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_name_tag_follows_the_convention(environment_plans, environment):
+    plan = environment_plans(environment)
+    names = {
+        rc["address"]: (rc["change"]["after"].get("tags") or {}).get("Name")
+        for rc in _changes(plan)
+        if "tags" in rc["change"]["after"]
+    }
+    assert names, "no taggable resources in the plan"
+    wrong = {
+        address: name
+        for address, name in names.items()
+        if name is not None and not name.startswith(f"{environment}-carcierge-")
+    }
+    assert wrong == {}
+    network = ("module.vpc.", "module.security_groups.")
+    unnamed = [a for a, name in names.items() if a.startswith(network) and name is None]
+    assert unnamed == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_ingress_from_anywhere_except_the_alb(environment_plans, environment):
+    plan = environment_plans(environment)
+    open_ingress = []
+    for rc in _changes(plan):
+        after = rc["change"]["after"]
+        if rc["type"] == "aws_vpc_security_group_ingress_rule":
+            if after.get("cidr_ipv4") in OPEN or after.get("cidr_ipv6") in OPEN:
+                open_ingress.append(rc["address"])
+        elif rc["type"] == "aws_security_group_rule" and after.get("type") == "ingress":
+            if OPEN & set((after.get("cidr_blocks") or []) + (after.get("ipv6_cidr_blocks") or [])):
+                open_ingress.append(rc["address"])
+        elif rc["type"] in ("aws_security_group", "aws_default_security_group"):
+            for rule in after.get("ingress") or []:
+                if OPEN & set(rule.get("cidr_blocks", []) + rule.get("ipv6_cidr_blocks", [])):
+                    open_ingress.append(rc["address"])
+    # The public ALB is open on 443 and 80 (alb_ingress_cidrs is 0.0.0.0/0 everywhere) ...
+    alb = sorted(a for a in open_ingress if a.startswith(ALB_INGRESS))
+    assert alb == [f'{ALB_INGRESS}"http-0.0.0.0/0"]', f'{ALB_INGRESS}"https-0.0.0.0/0"]']
+    # ... and nothing else is.
+    assert sorted(set(open_ingress) - set(alb)) == []

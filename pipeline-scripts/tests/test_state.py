@@ -1,0 +1,471 @@
+"""State bootstrap and lock inspection against moto's server (in-process, 127.0.0.1).
+
+moto stores what it is given and does not evaluate bucket-policy conditions, so the TLS-only
+policy is checked as a document, not by sending plain-HTTP requests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from carcierge_pipeline import cli, state
+from carcierge_pipeline.errors import UserError
+
+REGION = "us-west-1"
+BUCKET = "acme-carcierge-tfstate"
+TABLE = "carcierge-terraform-locks"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def _clear_aws_environment(monkeypatch, tmp_path) -> None:
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_ENDPOINT_URL",
+        "TF_STATE_BUCKET",
+        "TF_LOCK_TABLE",
+        "BACKEND_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def moto_clients(moto_endpoint):
+    """Clients with fixed fake credentials, built once (loading service models is slow)."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    return state.AwsClients(REGION, moto_endpoint, session=session)
+
+
+@pytest.fixture
+def aws(moto_endpoint, moto_clients, monkeypatch, tmp_path):
+    """An empty moto account and clients pointed at it; the environment has fake credentials
+    (for the CLI) and nothing from the machine's own AWS configuration."""
+    _clear_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    return moto_clients
+
+
+def _client(moto_endpoint: str, service: str, region: str = REGION):
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=moto_endpoint,
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def _bootstrap(aws: state.AwsClients, **overrides) -> state.BootstrapResult:
+    arguments = {"bucket": BUCKET, "table": TABLE, "region": REGION, "clients": aws}
+    return state.bootstrap(**{**arguments, **overrides})
+
+
+# --- bootstrap --------------------------------------------------------------------------------
+
+
+def test_bootstrap_creates_everything_then_changes_nothing(aws):
+    first = _bootstrap(aws)
+    names = [item.name for item in first.items]
+    assert names == [
+        "kms key",
+        "s3 bucket",
+        "bucket versioning",
+        "bucket encryption",
+        "public access block",
+        "bucket policy",
+        "bucket lifecycle",
+        "lock table",
+        "table billing",
+        "table encryption",
+        "table deletion protection",
+        "table point-in-time recovery",
+    ]
+    assert {item.status for item in first.items} == {state.CREATED}
+    assert first.changed
+
+    second = _bootstrap(aws)
+    assert [(i.name, i.status) for i in second.items] == [(n, state.UNCHANGED) for n in names]
+    assert not second.changed
+    assert second.kms_key_arn == first.kms_key_arn
+    assert state.render_bootstrap(second)[-1] == "nothing changed: all 12 items already as wanted"
+    assert second.as_dict()["changed"] is False
+
+
+def test_bucket_is_versioned_kms_encrypted_private_and_expires_old_versions(aws):
+    result = _bootstrap(aws, noncurrent_days=30)
+    s3 = aws.s3
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+
+    (rule,) = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": result.kms_key_arn,
+    }
+    assert rule["BucketKeyEnabled"] is True
+    key = aws.kms.describe_key(KeyId=state.DEFAULT_KMS_ALIAS)["KeyMetadata"]
+    assert key["Arn"] == result.kms_key_arn
+    assert key["KeyManager"] == "CUSTOMER"
+    assert aws.kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+
+    block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+    assert block == dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
+
+    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    assert lifecycle["Status"] == "Enabled"
+    assert lifecycle["Filter"] in ({}, {"Prefix": ""})
+    assert lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert lifecycle["Expiration"] == {"ExpiredObjectDeleteMarker": True}
+
+    stored = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
+    assert stored == state.bucket_policy(BUCKET)
+
+
+def test_lock_table_has_lockid_on_demand_pitr_and_encryption(aws):
+    result = _bootstrap(aws)
+    table = aws.dynamodb.describe_table(TableName=TABLE)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "LockID", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "LockID", "AttributeType": "S"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    assert table["SSEDescription"]["KMSMasterKeyArn"] == result.kms_key_arn
+    assert table["DeletionProtectionEnabled"] is True
+    backups = aws.dynamodb.describe_continuous_backups(TableName=TABLE)
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_bucket_policy_document_denies_plain_http_and_old_tls():
+    policy = state.bucket_policy(BUCKET)
+    assert policy["Version"] == "2012-10-17"
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    resources = [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]
+    insecure = by_sid["DenyInsecureTransport"]
+    assert insecure["Effect"] == "Deny"
+    assert insecure["Principal"] == "*"
+    assert insecure["Action"] == "s3:*"
+    assert insecure["Resource"] == resources  # the bucket itself and every object
+    assert insecure["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    old_tls = by_sid["DenyTlsOlderThan12"]
+    assert (old_tls["Effect"], old_tls["Principal"], old_tls["Resource"]) == (
+        "Deny",
+        "*",
+        resources,
+    )
+    assert old_tls["Condition"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
+    assert all(s["Effect"] == "Deny" for s in policy["Statement"]), "the policy grants nothing"
+    china = state.bucket_policy(BUCKET, state.partition_of("cn-north-1"))
+    assert china["Statement"][0]["Resource"][0] == f"arn:aws-cn:s3:::{BUCKET}"
+
+
+def test_drift_is_repaired_and_foreign_rules_are_kept(aws):
+    _bootstrap(aws)
+    s3 = aws.s3
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_public_access_block(Bucket=BUCKET)
+    foreign_rule = {
+        "ID": "logs-expire",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "logs/"},
+        "Expiration": {"Days": 10},
+    }
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=BUCKET, LifecycleConfiguration={"Rules": [foreign_rule]}
+    )
+    foreign_statement = {
+        "Sid": "DenyDeleteBucket",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteBucket",
+        "Resource": f"arn:aws:s3:::{BUCKET}",
+    }
+    s3.put_bucket_policy(
+        Bucket=BUCKET,
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [foreign_statement]}),
+    )
+
+    result = _bootstrap(aws)
+    assert result.status_of("bucket versioning") == state.UPDATED
+    assert result.status_of("public access block") == state.CREATED
+    assert result.status_of("bucket lifecycle") == state.CREATED
+    assert result.status_of("bucket policy") == state.UPDATED
+    assert result.status_of("bucket encryption") == state.UNCHANGED
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    rule_ids = {r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]}
+    assert rule_ids == {"logs-expire", state.LIFECYCLE_RULE_ID}
+    sids = {
+        s["Sid"] for s in json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]
+    }
+    assert sids == {"DenyDeleteBucket", *state.POLICY_SIDS}
+    assert not _bootstrap(aws).changed
+
+
+def test_existing_key_alias_is_reused_and_rotation_turned_on(aws):
+    key = aws.kms.create_key(Description="team key")["KeyMetadata"]
+    aws.kms.create_alias(AliasName="alias/team-state", TargetKeyId=key["KeyId"])
+    result = _bootstrap(aws, kms_key_alias="alias/team-state")
+    assert result.kms_key_arn == key["Arn"]
+    assert result.status_of("kms key") == state.UPDATED
+    assert aws.kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+    assert _bootstrap(aws, kms_key_alias="alias/team-state").status_of("kms key") == "unchanged"
+
+
+def test_existing_provisioned_table_is_converged(aws):
+    aws.dynamodb.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    )
+    result = _bootstrap(aws)
+    assert result.status_of("lock table") == state.UNCHANGED
+    assert result.status_of("table billing") == state.UPDATED
+    assert result.status_of("table encryption") == state.UPDATED
+    assert result.status_of("table deletion protection") == state.UPDATED
+    assert result.status_of("table point-in-time recovery") == state.UPDATED
+    table = aws.dynamodb.describe_table(TableName=TABLE)["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["DeletionProtectionEnabled"] is True
+
+
+def test_table_with_another_key_schema_is_refused(aws):
+    aws.dynamodb.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with pytest.raises(UserError, match="needs the single hash key LockID"):
+        _bootstrap(aws)
+
+
+def test_bucket_in_another_region_is_refused(aws, moto_endpoint):
+    _client(moto_endpoint, "s3", "us-east-2").create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-east-2"}
+    )
+    with pytest.raises(UserError, match=f"bucket {BUCKET} is in us-east-2, not us-west-1"):
+        _bootstrap(aws)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"bucket": "Bad_Bucket"}, "bucket must be 3-63 lowercase letters"),
+        ({"bucket": "192.168.1.10"}, "bucket must be"),
+        ({"table": "x"}, "table must be 3-255"),
+        ({"kms_key_alias": "alias/aws/s3"}, "kms key alias must be 'alias/<name>'"),
+        ({"kms_key_alias": "state-key"}, "kms key alias must be"),
+        ({"noncurrent_days": 0}, "noncurrent days must be between 1 and 3650; got 0"),
+    ],
+)
+def test_bad_inputs_are_refused_before_calling_aws(overrides, message):
+    arguments = {"bucket": BUCKET, "table": TABLE, "region": REGION, "clients": object()}
+    with pytest.raises(UserError, match=message):
+        state.bootstrap(**{**arguments, **overrides})
+
+
+def test_cli_bootstrap_reports_each_item_then_nothing_changed(
+    aws, moto_endpoint, monkeypatch, capsys
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
+    assert cli.main(["state", "bootstrap"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"state backend s3://{BUCKET} + table {TABLE} ({REGION})"
+    assert out[-1] == "12 of 12 items changed"
+    assert cli.main(["state", "bootstrap", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] is False
+    assert {item["status"] for item in result["items"]} == {"unchanged"}
+
+
+# --- lock inspection --------------------------------------------------------------------------
+
+
+def _lock_info(lock_id: str, environment: str = "qa") -> str:
+    """The JSON Terraform's statemgr.LockInfo marshals into both lock stores."""
+    return json.dumps(
+        {
+            "ID": lock_id,
+            "Operation": "OperationTypeApply",
+            "Info": "",
+            "Who": "gitlab-runner@runner-7",
+            "Version": "1.15.5",
+            "Created": "2026-11-26T06:12:41.123456Z",
+            "Path": f"{BUCKET}/carcierge/{environment}/terraform.tfstate",
+        }
+    )
+
+
+@pytest.fixture
+def backend(aws, monkeypatch):
+    _bootstrap(aws)
+    # moto ignores policy conditions, so it reads the TLS-only deny as "deny every object
+    # request"; the lock tests need object access, so they run without the policy.
+    aws.s3.delete_bucket_policy(Bucket=BUCKET)
+    monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
+    return aws
+
+
+def _hold_in_dynamodb(aws, lock_id: str, environment: str = "qa") -> None:
+    path = f"{BUCKET}/carcierge/{environment}/terraform.tfstate"
+    aws.dynamodb.put_item(
+        TableName=TABLE, Item={"LockID": {"S": path}, "Info": {"S": _lock_info(lock_id)}}
+    )
+    aws.dynamodb.put_item(
+        TableName=TABLE,
+        Item={"LockID": {"S": path + "-md5"}, "Digest": {"S": "0cc175b9c0f1b6a831c399e269772661"}},
+    )
+
+
+def _hold_in_s3(aws, lock_id: str, environment: str = "qa") -> None:
+    aws.s3.put_object(
+        Bucket=BUCKET,
+        Key=f"carcierge/{environment}/terraform.tfstate.tflock",
+        Body=_lock_info(lock_id).encode(),
+        ContentType="application/json",
+    )
+
+
+def test_free_lock(backend):
+    lines: list[str] = []
+    status = state.lock_status("qa", clients=backend, echo=lines.append)
+    assert not status.held
+    assert status.unlock_commands() == []
+    assert "no lock held on the qa state" in lines
+
+
+def test_lock_held_in_both_stores_shows_holder_and_force_unlock(backend):
+    lock_id = "3f1e4b52-8c1d-4e8a-9a57-2f0c8d7b6e11"
+    _hold_in_dynamodb(backend, lock_id)
+    _hold_in_s3(backend, lock_id)
+    lines: list[str] = []
+    status = state.lock_status("qa", clients=backend, echo=lines.append)
+    assert [h.source for h in status.holders] == ["dynamodb", "s3 lockfile"]
+    assert status.holders[0].info["Who"] == "gitlab-runner@runner-7"
+    assert status.digest == "0cc175b9c0f1b6a831c399e269772661"
+    assert status.unlock_commands() == [f"terraform force-unlock {lock_id}"]
+    text = "\n".join(lines)
+    assert f"  terraform force-unlock {lock_id}" in lines
+    assert "Operation: OperationTypeApply" in text
+    assert "Who:       gitlab-runner@runner-7" in text
+    assert f"s3://{BUCKET}/carcierge/qa/terraform.tfstate.tflock" in text
+    init = status.init_command()
+    assert "-backend-config=key=carcierge/qa/terraform.tfstate" in init
+    assert "-backend-config=use_lockfile=true" in init
+    assert f"-backend-config=dynamodb_table={TABLE}" in init
+    assert f"  {init}" in lines
+    assert "only the" not in text
+    # Other environments' states have their own locks.
+    assert not state.lock_status("prod", clients=backend, echo=None).held
+
+
+def test_lock_held_in_one_store_or_under_two_ids(backend):
+    _hold_in_dynamodb(backend, "aaaa")
+    lines: list[str] = []
+    status = state.lock_status("qa", clients=backend, echo=lines.append)
+    assert [h.source for h in status.holders] == ["dynamodb"]
+    assert any("only the dynamodb holds it" in line for line in lines)
+    _hold_in_s3(backend, "bbbb")
+    status = state.lock_status("qa", clients=backend, echo=None)
+    assert status.unlock_commands() == [
+        "terraform force-unlock aaaa",
+        "terraform force-unlock bbbb",
+    ]
+
+
+def test_cli_lock_prints_force_unlock(backend, moto_endpoint, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    _hold_in_s3(backend, "cafe-0001", environment="uat")
+    assert cli.main(["state", "lock", "--environment", "uat"]) == 0
+    assert "  terraform force-unlock cafe-0001" in capsys.readouterr().out.splitlines()
+
+
+# --- one-line user errors ---------------------------------------------------------------------
+
+
+def test_missing_bucket_is_one_line(aws, moto_endpoint, monkeypatch, capsys):
+    _bootstrap(aws)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("TF_STATE_BUCKET", "nobody-made-this-bucket")
+    assert cli.main(["state", "lock", "-e", "qa"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: state bucket nobody-made-this-bucket not found in us-west-1: create it with "
+        "`carcierge state bootstrap` or set TF_STATE_BUCKET\n"
+    )
+
+
+def test_missing_table_is_one_line(aws, moto_endpoint, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
+    assert cli.main(["state", "lock", "-e", "prod"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: lock table {TABLE} not found in us-west-1")
+    assert err.count("\n") == 1
+
+
+def test_unset_bucket_is_one_line(monkeypatch, tmp_path, capsys):
+    _clear_aws_environment(monkeypatch, tmp_path)
+    assert cli.main(["state", "lock", "-e", "qa"]) == 2
+    assert capsys.readouterr().err.startswith("error: TF_STATE_BUCKET is not set")
+    assert cli.main(["state", "bootstrap"]) == 2
+    assert (
+        capsys.readouterr().err == "error: no state bucket: pass --bucket or set TF_STATE_BUCKET\n"
+    )
+
+
+def test_missing_credentials_is_one_line(moto_endpoint, monkeypatch, tmp_path, capsys):
+    _clear_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)  # never real AWS, even by mistake
+    assert cli.main(["state", "bootstrap", "--bucket", BUCKET]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no AWS credentials while describing KMS key")
+    assert err.count("\n") == 1
+    monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
+    assert cli.main(["state", "lock", "-e", "qa"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no AWS credentials while reading lock")
+    assert err.count("\n") == 1
