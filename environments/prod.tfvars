@@ -111,3 +111,14 @@ rds_config = {
   username              = "carcierge_user"
   multi_az              = true
 }
+
+# Monitoring (alert_emails: on-call addresses; none committed)
+alarm_thresholds = {
+  evaluation_periods   = 3
+  ecs_cpu_percent      = 80
+  ecs_memory_percent   = 80
+  alb_5xx_rate_percent = 2
+  p99_latency_seconds  = 1.5
+  rds_cpu_percent      = 75
+  redis_cpu_percent    = 70
+}

@@ -115,3 +115,14 @@ rds_config = {
   apply_immediately     = true
   skip_final_snapshot   = true # explicit: qa's data may be lost on destroy
 }
+
+# Monitoring (alert_emails: on-call addresses; none committed)
+alarm_thresholds = {
+  evaluation_periods   = 5
+  ecs_cpu_percent      = 90
+  ecs_memory_percent   = 90
+  alb_5xx_rate_percent = 10
+  p99_latency_seconds  = 5
+  rds_cpu_percent      = 90
+  redis_cpu_percent    = 90
+}

@@ -111,3 +111,14 @@ rds_config = {
   username              = "carcierge_user"
   multi_az              = true
 }
+
+# Monitoring (alert_emails: on-call addresses; none committed)
+alarm_thresholds = {
+  evaluation_periods   = 3
+  ecs_cpu_percent      = 85
+  ecs_memory_percent   = 85
+  alb_5xx_rate_percent = 5
+  p99_latency_seconds  = 2
+  rds_cpu_percent      = 80
+  redis_cpu_percent    = 75
+}

@@ -50,7 +50,7 @@ locals {
       {
         title   = "Redis engine CPU and memory (%)"
         stat    = "Average"
-        metrics = flatten([for node, _ in local.redis_nodes : [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node], ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node]]])
+        metrics = flatten([for node in values(local.redis_nodes) : [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node.id], ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node.id]]])
       },
     ],
     var.opensearch == null ? [] : [

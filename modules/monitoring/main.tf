@@ -9,9 +9,12 @@ locals {
   periods = local.t.evaluation_periods
   topic   = [aws_sns_topic.alerts.arn]
 
+  # Keyed by member number (known at plan time); the member id goes into the dimensions only.
   redis_nodes = var.redis == null ? {} : {
-    for index in range(var.redis.node_count) :
-    format("%s-%03d", var.redis.replication_group_id, index + 1) => index
+    for index in range(var.redis.node_count) : format("%03d", index + 1) => {
+      id      = format("%s-%03d", var.redis.replication_group_id, index + 1)
+      replica = index > 0
+    }
   }
 
   # Alarms on one metric each: key => definition. The key becomes <name_prefix>-<key>.
@@ -80,33 +83,33 @@ locals {
         comparison  = "GreaterThanThreshold", threshold = local.t.rds_connections, missing = "missing"
       }
     },
-    merge([for node, index in local.redis_nodes : merge(
+    merge([for number, node in local.redis_nodes : merge(
       {
-        "redis-${node}-cpu-high" = {
-          description = "Redis ${node}: engine CPU above ${local.t.redis_cpu_percent}%"
+        "redis-node${number}-cpu-high" = {
+          description = "Redis ${node.id}: engine CPU above ${local.t.redis_cpu_percent}%"
           namespace   = "AWS/ElastiCache", metric = "EngineCPUUtilization", statistic = "Average"
-          dimensions  = { CacheClusterId = node }
+          dimensions  = { CacheClusterId = node.id }
           comparison  = "GreaterThanThreshold", threshold = local.t.redis_cpu_percent, missing = "missing"
         }
-        "redis-${node}-memory-high" = {
-          description = "Redis ${node}: memory usage above ${local.t.redis_memory_percent}%"
+        "redis-node${number}-memory-high" = {
+          description = "Redis ${node.id}: memory usage above ${local.t.redis_memory_percent}%"
           namespace   = "AWS/ElastiCache", metric = "DatabaseMemoryUsagePercentage", statistic = "Average"
-          dimensions  = { CacheClusterId = node }
+          dimensions  = { CacheClusterId = node.id }
           comparison  = "GreaterThanThreshold", threshold = local.t.redis_memory_percent, missing = "missing"
         }
-        "redis-${node}-evictions" = {
-          description = "Redis ${node}: more than ${local.t.redis_evictions} evictions per minute"
+        "redis-node${number}-evictions" = {
+          description = "Redis ${node.id}: more than ${local.t.redis_evictions} evictions per minute"
           namespace   = "AWS/ElastiCache", metric = "Evictions", statistic = "Sum"
-          dimensions  = { CacheClusterId = node }
+          dimensions  = { CacheClusterId = node.id }
           comparison  = "GreaterThanThreshold", threshold = local.t.redis_evictions, missing = "notBreaching"
         }
       },
       # Only replicas report replication lag; the first member starts as the primary.
-      index == 0 ? {} : {
-        "redis-${node}-replication-lag" = {
-          description = "Redis ${node}: replication lag above ${local.t.redis_replication_lag_seconds} s"
+      !node.replica ? {} : {
+        "redis-node${number}-replication-lag" = {
+          description = "Redis ${node.id}: replication lag above ${local.t.redis_replication_lag_seconds} s"
           namespace   = "AWS/ElastiCache", metric = "ReplicationLag", statistic = "Maximum"
-          dimensions  = { CacheClusterId = node }
+          dimensions  = { CacheClusterId = node.id }
           comparison  = "GreaterThanThreshold", threshold = local.t.redis_replication_lag_seconds, missing = "notBreaching"
         }
       },

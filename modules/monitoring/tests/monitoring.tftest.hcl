@@ -66,7 +66,7 @@ run "full_environment_alarms" {
   }
 
   assert {
-    condition     = contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-prod-carcierge-redis-002-replication-lag") && !contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-prod-carcierge-redis-001-replication-lag")
+    condition     = aws_cloudwatch_metric_alarm.metric["redis-node002-replication-lag"].dimensions.CacheClusterId == "prod-carcierge-redis-002" && !contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-node001-replication-lag")
     error_message = "replication lag is alarmed on replicas only"
   }
 
