@@ -32,6 +32,12 @@ resource "aws_kms_key" "main" {
   policy                  = jsonencode(local.kms_main_policy)
 
   tags = { Name = "${local.name_prefix}-kms-main" }
+
+  # Every environment: without the key nothing encrypted with it can be read again. A literal;
+  # deliberate teardown: modules/rds/README.md, "Deletion safety".
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "main" {

@@ -4,7 +4,7 @@ variable "environment" {
 
   validation {
     condition     = contains(["staging", "qa", "uat", "prod"], var.environment)
-    error_message = "environment must be one of staging, qa, uat, prod."
+    error_message = "environment must be one of staging, qa, uat, prod; got \"${var.environment}\"."
   }
 }
 
@@ -15,7 +15,7 @@ variable "project_name" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,14}$", var.project_name))
-    error_message = "project_name must be 2-15 lowercase letters or digits, starting with a letter (it is part of AWS names limited to 32 characters)."
+    error_message = "project_name must be 2-15 lowercase letters or digits, starting with a letter (it is part of AWS names limited to 32 characters); got \"${var.project_name}\"."
   }
 }
 
@@ -26,7 +26,7 @@ variable "aws_region" {
 
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
-    error_message = "aws_region must be an AWS region code such as us-west-1."
+    error_message = "aws_region must be an AWS region code such as us-west-1; got \"${var.aws_region}\"."
   }
 }
 
@@ -42,8 +42,8 @@ variable "kms_deletion_window_in_days" {
   default     = 30
 
   validation {
-    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
-    error_message = "kms_deletion_window_in_days must be between 7 and 30."
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30 && floor(var.kms_deletion_window_in_days) == var.kms_deletion_window_in_days
+    error_message = "kms_deletion_window_in_days must be a whole number of days from 7 to 30 (KMS's range); got ${var.kms_deletion_window_in_days}."
   }
 }
 
@@ -56,7 +56,7 @@ variable "log_retention_days" {
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
   }
 }
 
@@ -64,6 +64,12 @@ variable "deletion_protection" {
   description = "Protect stateful resources (RDS, ALB, OpenSearch, Redis final snapshot) from deletion; on in uat and prod."
   type        = bool
   default     = true
+
+  validation {
+    # Decommissioning uat or prod is deliberate work outside this switch (modules/rds/README.md).
+    condition     = var.deletion_protection || !contains(["uat", "prod"], var.environment)
+    error_message = "deletion_protection must be true in uat and prod (it protects RDS and the ALB and keeps final snapshots); it may be false only in staging and qa; got false for ${var.environment}."
+  }
 }
 
 # --- network --------------------------------------------------------------------------
@@ -120,6 +126,15 @@ variable "alb_ingress_cidrs" {
   validation {
     condition     = length(var.alb_ingress_cidrs) > 0 && alltrue([for cidr in var.alb_ingress_cidrs : can(cidrnetmask(cidr)) && try(cidrsubnet(cidr, 0, 0) == cidr, false)])
     error_message = "alb_ingress_cidrs must be a non-empty list of IPv4 network addresses in CIDR notation, such as [\"0.0.0.0/0\"] or [\"203.0.113.0/24\"]; got [${join(", ", var.alb_ingress_cidrs)}]."
+  }
+
+  validation {
+    # Aligned blocks overlap exactly when they agree on the shorter prefix. A repeated block
+    # would be a duplicate security group rule (AWS refuses those).
+    condition = try(alltrue(flatten([for i, a in var.alb_ingress_cidrs : [for j, b in var.alb_ingress_cidrs :
+      j <= i || cidrhost("${cidrhost(a, 0)}/${min(split("/", a)[1], split("/", b)[1])}", 0) != cidrhost("${cidrhost(b, 0)}/${min(split("/", a)[1], split("/", b)[1])}", 0)
+    ]])), true)
+    error_message = "alb_ingress_cidrs must not repeat or overlap (list each address range once: [\"0.0.0.0/0\"] alone, or disjoint blocks such as [\"203.0.113.0/24\", \"198.51.100.0/24\"]); overlapping: ${join(", ", try(flatten([for i, a in var.alb_ingress_cidrs : [for j, b in var.alb_ingress_cidrs : "${a} and ${b}" if j > i && cidrhost("${cidrhost(a, 0)}/${min(split("/", a)[1], split("/", b)[1])}", 0) == cidrhost("${cidrhost(b, 0)}/${min(split("/", a)[1], split("/", b)[1])}", 0)]]), []))}."
   }
 }
 
@@ -185,8 +200,10 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for service in values(var.services) : service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
-    error_message = "services.*.container_port must be a whole number from 1 to 65535; got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
+    # Unprivileged ports only: the VPC's network ACLs pass 1024-65535 between the tiers, and
+    # modules/security_groups opens the same range.
+    condition     = alltrue([for service in values(var.services) : service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
+    error_message = "services.*.container_port must be a whole number from 1024 to 65535 (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
   }
 
   validation {
@@ -426,10 +443,26 @@ variable "alert_emails" {
   description = "Email addresses subscribed to the <env>-carcierge-alerts topic; each must confirm by email. Empty: no subscription (attach a chat or paging integration to the topic instead)."
   type        = set(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for email in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    error_message = "alert_emails must contain only email addresses such as oncall@example.com; got: ${join(", ", [for email in var.alert_emails : "\"${email}\"" if !can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])}."
+  }
 }
 
 variable "alarm_thresholds" {
   description = "Alarm thresholds by name, overriding the monitoring module's defaults: evaluation_periods, ecs_cpu_percent, ecs_memory_percent, alb_5xx_rate_percent, target_5xx_count, p99_latency_seconds, rds_cpu_percent, rds_free_storage_gb, rds_freeable_memory_mb, rds_connections, redis_cpu_percent, redis_memory_percent, redis_evictions, redis_replication_lag_seconds, opensearch_free_storage_gb, opensearch_jvm_pressure. Lower environments relax them; prod is strict."
   type        = map(number)
   default     = {}
+
+  validation {
+    # A misspelt name would otherwise be dropped silently and the module's default used.
+    condition     = alltrue([for name in keys(var.alarm_thresholds) : contains(["evaluation_periods", "ecs_cpu_percent", "ecs_memory_percent", "alb_5xx_rate_percent", "target_5xx_count", "p99_latency_seconds", "rds_cpu_percent", "rds_free_storage_gb", "rds_freeable_memory_mb", "rds_connections", "redis_cpu_percent", "redis_memory_percent", "redis_evictions", "redis_replication_lag_seconds", "opensearch_free_storage_gb", "opensearch_jvm_pressure"], name)])
+    error_message = "alarm_thresholds keys must be threshold names out of evaluation_periods, ecs_cpu_percent, ecs_memory_percent, alb_5xx_rate_percent, target_5xx_count, p99_latency_seconds, rds_cpu_percent, rds_free_storage_gb, rds_freeable_memory_mb, rds_connections, redis_cpu_percent, redis_memory_percent, redis_evictions, redis_replication_lag_seconds, opensearch_free_storage_gb, opensearch_jvm_pressure; unknown: ${join(", ", [for name in keys(var.alarm_thresholds) : name if !contains(["evaluation_periods", "ecs_cpu_percent", "ecs_memory_percent", "alb_5xx_rate_percent", "target_5xx_count", "p99_latency_seconds", "rds_cpu_percent", "rds_free_storage_gb", "rds_freeable_memory_mb", "rds_connections", "redis_cpu_percent", "redis_memory_percent", "redis_evictions", "redis_replication_lag_seconds", "opensearch_free_storage_gb", "opensearch_jvm_pressure"], name)])}."
+  }
+
+  validation {
+    condition     = alltrue([for name, value in var.alarm_thresholds : (endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0])
+    error_message = "alarm_thresholds values must be percentages above 0 and at most 100 for *_percent and opensearch_jvm_pressure, a whole number of periods from 1 to 10 for evaluation_periods, and at least 0 otherwise; got: ${join(", ", [for name, value in var.alarm_thresholds : "${name} = ${value}" if !((endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0)])}."
+  }
 }

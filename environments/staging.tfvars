@@ -114,6 +114,12 @@ rds_config = {
   multi_az              = false
   apply_immediately     = true
   skip_final_snapshot   = true # explicit: staging's data may be lost on destroy
+
+  # Explicit (the module's defaults) so that checkov, which does not apply optional() defaults,
+  # sees backups, Performance Insights and enhanced monitoring on.
+  backup_retention_period = 7
+  performance_insights    = true
+  monitoring_interval     = 60
 }
 
 # Monitoring (alert_emails: on-call addresses; none committed)

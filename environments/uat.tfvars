@@ -110,6 +110,12 @@ rds_config = {
   database_name         = "carcierge"
   username              = "carcierge_user"
   multi_az              = true
+
+  # Explicit (the module's defaults) so that checkov, which does not apply optional() defaults,
+  # sees backups, Performance Insights and enhanced monitoring on.
+  backup_retention_period = 7
+  performance_insights    = true
+  monitoring_interval     = 60
 }
 
 # Monitoring (alert_emails: on-call addresses; none committed)

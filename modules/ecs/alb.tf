@@ -122,6 +122,7 @@ locals {
 resource "aws_lb" "main" {
   # checkov:skip=CKV2_AWS_28:a WAF web ACL is optional and associated through waf_web_acl_arn (aws_wafv2_web_acl_association.alb)
   # checkov:skip=CKV2_AWS_76:the web ACL comes from outside (waf_web_acl_arn); its rules, Log4j managed rules included, belong to its owner
+  # checkov:skip=CKV_AWS_150:deletion protection is per environment (alb_deletion_protection): on in uat and prod, off in staging and qa so they can be torn down
   name               = local.alb_name
   internal           = false
   load_balancer_type = "application"

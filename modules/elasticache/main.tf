@@ -86,6 +86,12 @@ resource "aws_secretsmanager_secret" "auth_token" {
   recovery_window_in_days = var.deletion_protection ? 30 : 0
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-redis-auth" })
+
+  # Replacing the secret would cut the services off the cache's AUTH token (see README.md,
+  # "Deletion safety").
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_secretsmanager_secret_version" "auth_token" {
@@ -147,6 +153,10 @@ resource "aws_elasticache_replication_group" "this" {
   tags = merge(var.tags, { Name = local.replication_group_id })
 
   lifecycle {
+    # Every environment: no plan may delete or replace the cache (a literal; deliberate
+    # teardown is in README.md, "Deletion safety").
+    prevent_destroy = true
+
     precondition {
       condition     = !local.replicated || length(var.subnet_ids) >= 2
       error_message = "redis_config.num_cache_nodes >= 2 places replicas in other AZs: subnet_ids must list data subnets in at least two AZs; got ${length(var.subnet_ids)}."

@@ -135,4 +135,9 @@ variable "redis_config" {
     condition     = alltrue([for name in keys(var.redis_config.parameters) : can(regex("^[a-z][a-z0-9-]*$", name))])
     error_message = "redis_config.parameters keys must be ElastiCache parameter names (lowercase letters, digits, hyphens), e.g. maxmemory-policy."
   }
+
+  validation {
+    condition     = !(var.deletion_protection && var.redis_config.skip_final_snapshot)
+    error_message = "redis_config.skip_final_snapshot must be false (or unset) where deletion_protection is true (uat, prod): a protected cache keeps a final snapshot; got skip_final_snapshot = true."
+  }
 }

@@ -41,6 +41,7 @@ locals {
 # (roles, role mappings for the services' task roles).
 
 resource "aws_iam_role" "master" {
+  # checkov:skip=CKV_AWS_61:Deliberate: the account root as principal delegates to the account's own IAM, so only principals whose IAM policy grants sts:AssumeRole on this role may assume it (no other account, no service). Set opensearch_config.master_user_arn to map an existing admin principal instead.
   count = local.create_master_role ? 1 : 0
 
   name        = "${var.name_prefix}-opensearch-admin"
@@ -212,6 +213,10 @@ resource "aws_opensearch_domain" "this" {
   depends_on = [aws_cloudwatch_log_resource_policy.this]
 
   lifecycle {
+    # Every environment: no plan may delete or replace the domain. Deleting it deletes all its
+    # data, with no final snapshot (a literal; deliberate teardown: README.md, "Deletion safety").
+    prevent_destroy = true
+
     precondition {
       condition     = length(local.domain_name) >= 3 && length(local.domain_name) <= 28
       error_message = "The OpenSearch domain name ${local.domain_name} has ${length(local.domain_name)} characters; AWS allows 3-28. Shorten the project name or set opensearch_config.domain_name."

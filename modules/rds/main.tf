@@ -112,6 +112,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 
 resource "aws_db_instance" "this" {
   # checkov:skip=CKV_AWS_157:Multi-AZ is per environment (rds_config.multi_az): on in uat and prod, off in staging and qa for cost.
+  # checkov:skip=CKV_AWS_293:Deletion protection is per environment (deletion_protection): on in uat and prod, off in staging and qa so they can be torn down; prevent_destroy guards the instance everywhere.
   identifier     = local.identifier
   engine         = var.rds_config.engine
   engine_version = var.rds_config.engine_version
@@ -138,6 +139,9 @@ resource "aws_db_instance" "this" {
   parameter_group_name   = aws_db_parameter_group.this.name
 
   iam_database_authentication_enabled = true
+  # Explicit, not left to an account-level default: RDS's current RSA 2048 CA, which every
+  # PostgreSQL client supports (verify it with the RDS global CA bundle).
+  ca_cert_identifier = "rds-ca-rsa2048-g1"
 
   backup_retention_period   = var.rds_config.backup_retention_period
   backup_window             = var.rds_config.backup_window
@@ -165,4 +169,10 @@ resource "aws_db_instance" "this" {
   tags = merge(var.tags, { Name = local.identifier })
 
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.monitoring]
+
+  # Every environment: Terraform refuses any plan that deletes or replaces the database. It must
+  # be a literal; deliberate teardown is in README.md ("Deletion safety").
+  lifecycle {
+    prevent_destroy = true
+  }
 }

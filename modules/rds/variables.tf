@@ -155,4 +155,9 @@ variable "rds_config" {
     condition     = !contains([for name in keys(var.rds_config.parameters) : lower(name)], "rds.force_ssl")
     error_message = "rds_config.parameters must not set rds.force_ssl: the module always requires TLS (rds.force_ssl = 1)."
   }
+
+  validation {
+    condition     = !(var.deletion_protection && var.rds_config.skip_final_snapshot)
+    error_message = "rds_config.skip_final_snapshot must be false (or unset) where deletion_protection is true (uat, prod): a protected database keeps a final snapshot; got skip_final_snapshot = true."
+  }
 }

@@ -189,6 +189,7 @@ resource "aws_route_table" "public" {
 }
 
 resource "aws_route" "public_internet" {
+  # checkov:skip=CKV2_AWS_35:the default route of the public tier targets the internet gateway, never an instance; a plan reports instance_id (computed) as unknown, which checkov reads as set
   route_table_id         = aws_route_table.public.id
   destination_cidr_block = "0.0.0.0/0"
   gateway_id             = aws_internet_gateway.this.id
@@ -211,6 +212,7 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route" "private_nat" {
+  # checkov:skip=CKV2_AWS_35:the default route targets a NAT gateway, never a NAT instance; a plan reports instance_id (computed) as unknown, which checkov reads as set
   for_each = toset(local.azs)
 
   route_table_id         = aws_route_table.private[each.key].id
@@ -301,6 +303,7 @@ locals {
 }
 
 resource "aws_network_acl_rule" "this" {
+  # checkov:skip=CKV_AWS_231:only the ephemeral rules admit 0.0.0.0/0 on 1024-65535: return traffic of the NAT gateways and the ALB, which NACLs (stateless) cannot tell apart from new connections; 3389 is never opened by a security group, and tests/vpc.tftest.hcl pins every tier's rule set
   for_each = local.nacl_rules
 
   network_acl_id = local.nacl_ids[each.value.tier]

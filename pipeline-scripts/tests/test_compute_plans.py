@@ -194,7 +194,7 @@ def test_names_follow_the_convention_within_aws_limits(environment_plans, enviro
 
 GOOD = {
     "container_image": "nginx:1.27",
-    "container_port": 80,
+    "container_port": 8080,
     "desired_count": 1,
     "cpu": 256,
     "memory": 512,
@@ -211,7 +211,8 @@ BAD_SERVICES = {
 }
 EXPECTED_MESSAGES = {
     "pair": "services.*.cpu/memory must be a Fargate task size",
-    "port": "services.*.container_port must be a whole number from 1 to 65535; got: port = 0",
+    "port": "services.*.container_port must be a whole number from 1024 to 65535 (the network "
+    "ACLs pass only unprivileged ports to the services); got: port = 0",
     "counts": "min_capacity <= desired_count <= max_capacity",
     "abcdefghijklmno": "services keys must be at most 14 characters",
     "image": "services.*.container_image must be an image reference",

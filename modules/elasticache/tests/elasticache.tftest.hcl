@@ -251,3 +251,12 @@ run "rejects_name_prefix_too_long_for_elasticache" {
   }
   expect_failures = [var.name_prefix]
 }
+
+run "rejects_skipping_the_final_snapshot_when_protected" {
+  command = plan
+  variables {
+    deletion_protection = true
+    redis_config        = { node_type = "cache.t4g.micro", num_cache_nodes = 2, engine_version = "7.1", skip_final_snapshot = true }
+  }
+  expect_failures = [var.redis_config]
+}

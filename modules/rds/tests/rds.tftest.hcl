@@ -289,3 +289,12 @@ run "rejects_single_subnet" {
   }
   expect_failures = [var.subnet_ids]
 }
+
+run "rejects_skipping_the_final_snapshot_when_protected" {
+  command = plan
+  variables {
+    deletion_protection = true
+    rds_config          = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", skip_final_snapshot = true }
+  }
+  expect_failures = [var.rds_config]
+}

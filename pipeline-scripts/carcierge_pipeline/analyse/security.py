@@ -4,23 +4,34 @@ file, and on the environment's plan.json. Writes one JUnit report for GitLab
 fails on any failed check or parse error.
 
 checkov pins libraries that clash with the project's test tools, so it lives in a venv of its
-own (``make checkov`` → ``.venv/tools/checkov``); ``$CHECKOV`` points elsewhere.
+own (``make checkov`` → ``.venv/tools/checkov``); ``$CHECKOV`` points elsewhere. The scans of
+one or more environments run from one checkov process (checkov_driver.py: one import, a fork
+per scan, several at a time).
+
+Exceptions are inline ``# checkov:skip=<check>:<why>`` comments in the resource they concern,
+never a list in the scanner call. The plan scans honour the same comments: checkov reads them
+from a clean copy of the Terraform code (``--repo-root-for-plan-enrichment``), and values known
+only after apply count as set (``EVAL_TF_PLAN_AFTER_UNKNOWN``) — the code scan has already
+checked that they are configured.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carcierge_pipeline import environments
+from carcierge_pipeline import environments as environments_module
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
 
@@ -28,6 +39,7 @@ CHECKOV_VERSION = "3.3.30"
 # Not the platform's Terraform: the Python package and its fixtures, generated output, and the
 # `terraform test` files (.tftest.hcl, which checkov cannot parse).
 SKIP_PATHS = ("pipeline-scripts/", "build/", "tests/")
+DRIVER = Path(__file__).with_name("checkov_driver.py")
 
 
 def find_checkov(project: Project, environ: Mapping[str, str] = os.environ) -> Path:
@@ -114,36 +126,132 @@ def parse_results(label: str, data: object) -> ScanResult:
     return result
 
 
-def _checkov(
-    checkov: Path, args: list[str], cwd: Path, output: Path, environ: Mapping[str, str]
-) -> subprocess.Popen:
-    env = dict(environ)
-    env["CKV_PARSE_ERROR_FAIL"] = "true"  # a file checkov cannot read is a failure, not a pass
-    env.setdefault("BC_SKIP_MAPPING", "TRUE")  # no network look-ups
-    command = [
-        str(checkov),
-        *args,
-        "--skip-download",
-        "-o",
-        "json",
-        "-o",
-        "junitxml",
-        "--output-file-path",
-        str(output),
-    ]
-    return subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+@dataclass(frozen=True)
+class _Scan:
+    environment: str
+    label: str
+    argv: list[str]
+    output: Path
+
+
+def checkov_python(checkov: Path) -> list[str]:
+    """The interpreter of the checkov install: the driver must run where checkov imports."""
+    script = checkov.resolve()  # pipx links bin/checkov into its venv
+    for name in ("python", "python3"):
+        if (script.parent / name).is_file():
+            return [str(script.parent / name)]
+    first = script.read_bytes()[:512].split(b"\n", 1)[0].decode(errors="replace")
+    if first.startswith("#!") and "python" in first:
+        return shlex.split(first[2:])
+    raise UserError(
+        f"{checkov} is not the checkov script of a Python install: set CHECKOV to the checkov "
+        "of a pip or pipx install (or run `make checkov`)"
     )
 
 
-def _finish(label: str, process: subprocess.Popen, output: Path) -> ScanResult:
-    stdout, stderr = process.communicate()
-    results = output / "results_json.json"
-    if process.returncode not in (0, 1) or not results.is_file():
-        tail = "\n".join((stderr or stdout or "").strip().splitlines()[-5:])
-        raise StageFailed(f"checkov ({label}) did not run (exit {process.returncode}): {tail}")
-    result = parse_results(label, json.loads(results.read_text() or "{}"))
-    junit = output / "results_junitxml.xml"
+def terraform_sources(project: Project, target: Path) -> Path:
+    """Copy the platform's Terraform alone (root and module .tf files; no tests, fixtures, build
+    output or scratch copies under .cache) to ``target``: the code the plan scans read inline
+    skips from. checkov's plan enrichment walks every .tf below its root, hidden ones too."""
+    sources = [*project.root.glob("*.tf"), *(project.root / "modules").rglob("*.tf")]
+    for path in sources:
+        relative = path.relative_to(project.root)
+        if any(part.startswith(".") or part == "tests" for part in relative.parts):
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / relative)
+    return target
+
+
+_RESOURCE = re.compile(r'^resource "([\w-]+)" "([\w-]+)" \{\n(.*?)^\}', re.MULTILINE | re.DOTALL)
+_SKIP = re.compile(r"checkov:skip=([A-Za-z0-9_]+)")
+
+
+def plan_skip_conflicts(sources: Path) -> list[str]:
+    """Resources whose inline skips a plan scan cannot tell apart.
+
+    checkov maps a plan resource to its code by ``type.name`` alone, dropping the module path, so
+    two modules' ``aws_x.this`` share the skips of whichever it parsed last. That is harmless
+    while they carry the same skips; otherwise one borrows the other's, or loses its own.
+    """
+    found: dict[str, dict[frozenset[str], list[str]]] = {}
+    for path in sorted(sources.rglob("*.tf")):
+        for block in _RESOURCE.finditer(path.read_text()):
+            skips = frozenset(_SKIP.findall(block[3]))
+            where = str(path.relative_to(sources))
+            found.setdefault(f"{block[1]}.{block[2]}", {}).setdefault(skips, []).append(where)
+    return [
+        f"{address} ("
+        + "; ".join(
+            f"{', '.join(files)}: skips {', '.join(sorted(skips)) or 'nothing'}"
+            for skips, files in variants.items()
+        )
+        + ")"
+        for address, variants in sorted(found.items())
+        if len(variants) > 1
+    ]
+
+
+def _run_scans(
+    checkov: Path,
+    scans: list[_Scan],
+    cwd: Path,
+    environ: Mapping[str, str],
+    parallel: int,
+    preload: list[Path],
+) -> None:
+    env = dict(environ)
+    env["CKV_PARSE_ERROR_FAIL"] = "true"  # a file checkov cannot read is a failure, not a pass
+    env.setdefault("BC_SKIP_MAPPING", "TRUE")  # no network look-ups
+    # A plan leaves values computed at apply time (KMS key ARNs of keys created in the same
+    # apply, for one) "known after apply"; without this checkov reads them as missing and fails
+    # every encryption check. Checks of concrete values still fail on an unknown value.
+    env["EVAL_TF_PLAN_AFTER_UNKNOWN"] = "true"
+    spec = {
+        "parallel": parallel,
+        "preload": [str(path) for path in preload],  # every scan parses these: parse them once
+        "scans": [
+            {
+                "argv": [
+                    *scan.argv,
+                    "--skip-download",
+                    "-o",
+                    "json",
+                    "-o",
+                    "junitxml",
+                    "--output-file-path",
+                    str(scan.output),
+                ],
+                "output": str(scan.output),
+            }
+            for scan in scans
+        ],
+    }
+    process = subprocess.run(
+        [*checkov_python(checkov), str(DRIVER)],
+        input=json.dumps(spec),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if process.returncode != 0:
+        tail = "\n".join((process.stderr or process.stdout).strip().splitlines()[-5:])
+        raise StageFailed(f"checkov did not start (exit {process.returncode}): {tail}")
+
+
+def _finish(scan: _Scan) -> ScanResult:
+    exit_code = scan.output / "exit-code"
+    code = int(exit_code.read_text()) if exit_code.is_file() else None
+    results = scan.output / "results_json.json"
+    if code not in (0, 1) or not results.is_file():
+        console = scan.output / "console.log"
+        log = console.read_text(errors="replace") if console.is_file() else ""
+        tail = "\n".join(log.strip().splitlines()[-5:])
+        raise StageFailed(f"checkov ({scan.label}) did not run (exit {code}): {tail}")
+    result = parse_results(scan.label, json.loads(results.read_text() or "{}"))
+    junit = scan.output / "results_junitxml.xml"
     if junit.is_file() and junit.stat().st_size:
         result.junit = ET.parse(junit).getroot()
     return result
@@ -191,54 +299,97 @@ def table(report: SecurityReport) -> str:
     return "\n".join(lines)
 
 
-def run_security(
+def scan_environments(
     project: Project,
-    environment: str,
+    environments: Sequence[str],
     *,
     echo: Callable[[str], None] = print,
     environ: Mapping[str, str] = os.environ,
-) -> SecurityReport:
-    build = project.build_dir(environment)
-    plan_json = build / "plan.json"
-    if not plan_json.is_file():
-        raise UserError(
-            f"no plan for {environment} at {plan_json.relative_to(project.root)}: "
-            f"run `carcierge plan -e {environment}` first"
-        )
-    var_file = environments.var_file(project.root, environment).relative_to(project.root)
+    parallel: int | None = None,
+) -> dict[str, SecurityReport]:
+    """Both scans of each environment, all from one checkov driver (``parallel`` at a time,
+    default one per CPU); writes each environment's reports and prints its table."""
+    for environment in environments:
+        plan_json = project.build_dir(environment) / "plan.json"
+        if not plan_json.is_file():
+            raise UserError(
+                f"no plan for {environment} at {plan_json.relative_to(project.root)}: "
+                f"run `carcierge plan -e {environment}` first"
+            )
     checkov = find_checkov(project, environ)
     skips = [arg for path in SKIP_PATHS for arg in ("--skip-path", path)]
-    hcl_label = f"terraform code with {var_file}"
-    plan_label = f"plan {plan_json.relative_to(project.root)}"
-    echo(f"checkov {CHECKOV_VERSION} on {environment}: {hcl_label}; {plan_label}")
     with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
-        hcl_out, plan_out = Path(scratch, "hcl"), Path(scratch, "plan")
-        # The two scans are independent: run them side by side.
-        hcl = _checkov(
+        # The plan scans honour the same inline skips as the code scans: checkov reads them
+        # from the code (--repo-root-for-plan-enrichment), here a clean copy of it.
+        sources = terraform_sources(project, Path(scratch, "terraform"))
+        conflicts = plan_skip_conflicts(sources)
+        if conflicts:
+            raise StageFailed(
+                "checkov matches plan resources to their inline skips by type.name alone; give "
+                "these resources distinct names or the same skips: " + "; ".join(conflicts)
+            )
+        scans: list[_Scan] = []
+        for environment in environments:
+            var_file = environments_module.var_file(project.root, environment)
+            var_file = var_file.relative_to(project.root)
+            plan_json = (project.build_dir(environment) / "plan.json").relative_to(project.root)
+            hcl_label = f"terraform code with {var_file}"
+            plan_label = f"plan {plan_json}"
+            echo(f"checkov {CHECKOV_VERSION} on {environment}: {hcl_label}; {plan_label}")
+            scans += [
+                _Scan(
+                    environment,
+                    hcl_label,
+                    ["-d", ".", "--framework", "terraform", "--var-file", str(var_file), *skips],
+                    Path(scratch, environment, "hcl"),
+                ),
+                _Scan(
+                    environment,
+                    plan_label,
+                    [
+                        "-f",
+                        str(plan_json),
+                        "--framework",
+                        "terraform_plan",
+                        "--repo-root-for-plan-enrichment",
+                        str(sources),
+                    ],
+                    Path(scratch, environment, "plan"),
+                ),
+            ]
+        _run_scans(
             checkov,
-            ["-d", ".", "--framework", "terraform", "--var-file", str(var_file), *skips],
+            scans,
             project.root,
-            hcl_out,
             environ,
+            parallel or os.cpu_count() or 1,
+            sorted(sources.rglob("*.tf")),
         )
-        plan = _checkov(
-            checkov,
-            ["-f", str(plan_json.relative_to(project.root)), "--framework", "terraform_plan"],
-            project.root,
-            plan_out,
-            environ,
+        results = [(scan.environment, _finish(scan)) for scan in scans]
+    reports = {
+        environment: SecurityReport(
+            environment, [result for owner, result in results if owner == environment]
         )
-        scans = [_finish(hcl_label, hcl, hcl_out), _finish(plan_label, plan, plan_out)]
-    report = SecurityReport(environment, scans)
+        for environment in environments
+    }
+    for report in reports.values():
+        _write(project, report)
+        echo(table(report))
+        junit = project.build_dir(report.environment) / "checkov-junit.xml"
+        echo(f"JUnit report: {junit.relative_to(project.root)}")
+    return reports
+
+
+def _write(project: Project, report: SecurityReport) -> None:
+    build = project.build_dir(report.environment)
     build.mkdir(parents=True, exist_ok=True)
-    junit = build / "checkov-junit.xml"
-    tree = ET.ElementTree(merge_junit(scans))
+    tree = ET.ElementTree(merge_junit(report.scans))
     ET.indent(tree)
-    tree.write(junit, encoding="utf-8", xml_declaration=True)
+    tree.write(build / "checkov-junit.xml", encoding="utf-8", xml_declaration=True)
     (build / "checkov.json").write_text(
         json.dumps(
             {
-                "environment": environment,
+                "environment": report.environment,
                 "checkov_version": CHECKOV_VERSION,
                 "scans": [
                     {
@@ -249,18 +400,44 @@ def run_security(
                         "parsing_errors": s.parsing_errors,
                         "failed_checks": [f.__dict__ for f in s.findings],
                     }
-                    for s in scans
+                    for s in report.scans
                 ],
             },
             indent=2,
         )
         + "\n"
     )
-    echo(table(report))
-    echo(f"JUnit report: {junit.relative_to(project.root)}")
-    if report.failed or report.parsing_errors:
+
+
+def run_security_all(
+    project: Project,
+    environments: Sequence[str],
+    *,
+    echo: Callable[[str], None] = print,
+    environ: Mapping[str, str] = os.environ,
+    parallel: int | None = None,
+) -> dict[str, SecurityReport]:
+    """The security gate: fails on any failed check or parse error in any environment."""
+    reports = scan_environments(
+        project, environments, echo=echo, environ=environ, parallel=parallel
+    )
+    failing = [r for r in reports.values() if r.failed or r.parsing_errors]
+    if failing:
         raise StageFailed(
-            f"security scan of {environment}: {report.failed} failed check(s), "
-            f"{report.parsing_errors} parse error(s)"
+            "; ".join(
+                f"security scan of {r.environment}: {r.failed} failed check(s), "
+                f"{r.parsing_errors} parse error(s)"
+                for r in failing
+            )
         )
-    return report
+    return reports
+
+
+def run_security(
+    project: Project,
+    environment: str,
+    *,
+    echo: Callable[[str], None] = print,
+    environ: Mapping[str, str] = os.environ,
+) -> SecurityReport:
+    return run_security_all(project, [environment], echo=echo, environ=environ)[environment]
