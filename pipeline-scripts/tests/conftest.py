@@ -97,4 +97,6 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
                 plans[environment] = json.loads(plan_json.read_text())
         return plans[environment]
 
+    # The published files (plan.bin/json/txt) of an environment planned through plan_of.
+    plan_of.build_dir = lambda environment: Project(shared / "project").build_dir(environment)
     return plan_of
