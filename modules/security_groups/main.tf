@@ -154,70 +154,39 @@ resource "aws_vpc_security_group_egress_rule" "ecs_https_vpc" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-https-vpc" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "ecs_to_redis" {
-  security_group_id            = aws_security_group.ecs.id
-  description                  = "Redis 6379 to ElastiCache"
-  ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  referenced_security_group_id = aws_security_group.redis.id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-redis" })
+# One rule a store in each direction: the stores differ only in port and security group.
+locals {
+  data_stores = {
+    redis      = { port = 6379, security_group_id = aws_security_group.redis.id, protocol = "Redis 6379", service = "ElastiCache" }
+    opensearch = { port = 443, security_group_id = aws_security_group.opensearch.id, protocol = "HTTPS 443", service = "OpenSearch" }
+    rds        = { port = 5432, security_group_id = aws_security_group.rds.id, protocol = "PostgreSQL 5432", service = "RDS" }
+  }
 }
 
-resource "aws_vpc_security_group_egress_rule" "ecs_to_opensearch" {
+resource "aws_vpc_security_group_egress_rule" "ecs_to_store" {
+  for_each = local.data_stores
+
   security_group_id            = aws_security_group.ecs.id
-  description                  = "HTTPS 443 to OpenSearch"
+  description                  = "${each.value.protocol} to ${each.value.service}"
   ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.opensearch.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group_id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-opensearch" })
-}
-
-resource "aws_vpc_security_group_egress_rule" "ecs_to_rds" {
-  security_group_id            = aws_security_group.ecs.id
-  description                  = "PostgreSQL 5432 to RDS"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.rds.id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-rds" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-${each.key}" })
 }
 
 # --- data stores: ingress from ECS only, no egress --------------------------------------------
 
-resource "aws_vpc_security_group_ingress_rule" "redis_from_ecs" {
-  security_group_id            = aws_security_group.redis.id
-  description                  = "Redis 6379 from ECS services"
+resource "aws_vpc_security_group_ingress_rule" "store_from_ecs" {
+  for_each = local.data_stores
+
+  security_group_id            = each.value.security_group_id
+  description                  = "${each.value.protocol} from ECS services"
   ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
+  from_port                    = each.value.port
+  to_port                      = each.value.port
   referenced_security_group_id = aws_security_group.ecs.id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-redis-sg-in-ecs" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "opensearch_from_ecs" {
-  security_group_id            = aws_security_group.opensearch.id
-  description                  = "HTTPS 443 from ECS services"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.ecs.id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-sg-in-ecs" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "rds_from_ecs" {
-  security_group_id            = aws_security_group.rds.id
-  description                  = "PostgreSQL 5432 from ECS services"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.ecs.id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-rds-sg-in-ecs" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-in-ecs" })
 }

@@ -90,10 +90,10 @@ run "groups_and_rules" {
 
   assert {
     condition = (
-      aws_vpc_security_group_egress_rule.ecs_to_redis.referenced_security_group_id == "sg-redis" && aws_vpc_security_group_egress_rule.ecs_to_redis.from_port == 6379 && aws_vpc_security_group_egress_rule.ecs_to_redis.to_port == 6379 &&
-      aws_vpc_security_group_egress_rule.ecs_to_opensearch.referenced_security_group_id == "sg-opensearch" && aws_vpc_security_group_egress_rule.ecs_to_opensearch.from_port == 443 && aws_vpc_security_group_egress_rule.ecs_to_opensearch.to_port == 443 &&
-      aws_vpc_security_group_egress_rule.ecs_to_rds.referenced_security_group_id == "sg-rds" && aws_vpc_security_group_egress_rule.ecs_to_rds.from_port == 5432 && aws_vpc_security_group_egress_rule.ecs_to_rds.to_port == 5432 &&
-      alltrue([for r in [aws_vpc_security_group_egress_rule.ecs_to_redis, aws_vpc_security_group_egress_rule.ecs_to_opensearch, aws_vpc_security_group_egress_rule.ecs_to_rds] : r.security_group_id == "sg-ecs"])
+      aws_vpc_security_group_egress_rule.ecs_to_store["redis"].referenced_security_group_id == "sg-redis" && aws_vpc_security_group_egress_rule.ecs_to_store["redis"].from_port == 6379 && aws_vpc_security_group_egress_rule.ecs_to_store["redis"].to_port == 6379 &&
+      aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].referenced_security_group_id == "sg-opensearch" && aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].from_port == 443 && aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].to_port == 443 &&
+      aws_vpc_security_group_egress_rule.ecs_to_store["rds"].referenced_security_group_id == "sg-rds" && aws_vpc_security_group_egress_rule.ecs_to_store["rds"].from_port == 5432 && aws_vpc_security_group_egress_rule.ecs_to_store["rds"].to_port == 5432 &&
+      alltrue([for r in [aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]] : r.security_group_id == "sg-ecs"])
     )
     error_message = "ECS reaches Redis 6379, OpenSearch 443 and RDS 5432 through their groups"
   }
@@ -109,9 +109,9 @@ run "groups_and_rules" {
 
   assert {
     condition = (
-      aws_vpc_security_group_ingress_rule.redis_from_ecs.security_group_id == "sg-redis" && aws_vpc_security_group_ingress_rule.redis_from_ecs.referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.redis_from_ecs.from_port == 6379 && aws_vpc_security_group_ingress_rule.redis_from_ecs.to_port == 6379 &&
-      aws_vpc_security_group_ingress_rule.opensearch_from_ecs.security_group_id == "sg-opensearch" && aws_vpc_security_group_ingress_rule.opensearch_from_ecs.referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.opensearch_from_ecs.from_port == 443 && aws_vpc_security_group_ingress_rule.opensearch_from_ecs.to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.rds_from_ecs.security_group_id == "sg-rds" && aws_vpc_security_group_ingress_rule.rds_from_ecs.referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.rds_from_ecs.from_port == 5432 && aws_vpc_security_group_ingress_rule.rds_from_ecs.to_port == 5432
+      aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].security_group_id == "sg-redis" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].from_port == 6379 && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].to_port == 6379 &&
+      aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].security_group_id == "sg-opensearch" && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].from_port == 443 && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].to_port == 443 &&
+      aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].security_group_id == "sg-rds" && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].from_port == 5432 && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].to_port == 5432
     )
     error_message = "each data store admits only the ECS group, only on its port"
   }
@@ -121,7 +121,7 @@ run "groups_and_rules" {
     condition = alltrue([
       for r in concat(
         values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.ecs_from_alb), values(aws_vpc_security_group_ingress_rule.ecs_from_ecs),
-        [aws_vpc_security_group_ingress_rule.redis_from_ecs, aws_vpc_security_group_ingress_rule.opensearch_from_ecs, aws_vpc_security_group_ingress_rule.rds_from_ecs],
+        [aws_vpc_security_group_ingress_rule.store_from_ecs["redis"], aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"], aws_vpc_security_group_ingress_rule.store_from_ecs["rds"]],
       ) : r.cidr_ipv4 == null || r.security_group_id == "sg-alb"
     ])
     error_message = "no ingress from an address range except on the ALB group"
@@ -131,7 +131,7 @@ run "groups_and_rules" {
     condition = alltrue([
       for r in concat(
         values(aws_vpc_security_group_egress_rule.alb_to_ecs), values(aws_vpc_security_group_egress_rule.ecs_to_ecs),
-        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_redis, aws_vpc_security_group_egress_rule.ecs_to_opensearch, aws_vpc_security_group_egress_rule.ecs_to_rds],
+        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]],
       ) : contains(["sg-alb", "sg-ecs"], r.security_group_id) && r.ip_protocol == "tcp"
     ])
     error_message = "data stores have no egress; every egress rule is a TCP rule of the ALB or ECS group"
@@ -141,9 +141,9 @@ run "groups_and_rules" {
     condition = alltrue([
       for r in concat(
         values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.ecs_from_alb), values(aws_vpc_security_group_ingress_rule.ecs_from_ecs),
-        [aws_vpc_security_group_ingress_rule.redis_from_ecs, aws_vpc_security_group_ingress_rule.opensearch_from_ecs, aws_vpc_security_group_ingress_rule.rds_from_ecs],
+        [aws_vpc_security_group_ingress_rule.store_from_ecs["redis"], aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"], aws_vpc_security_group_ingress_rule.store_from_ecs["rds"]],
         values(aws_vpc_security_group_egress_rule.alb_to_ecs), values(aws_vpc_security_group_egress_rule.ecs_to_ecs),
-        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_redis, aws_vpc_security_group_egress_rule.ecs_to_opensearch, aws_vpc_security_group_egress_rule.ecs_to_rds],
+        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]],
       ) : length(r.description) > 0 && can(regex("^[a-zA-Z0-9 ._:/()#,@\\[\\]+=&;{}!$*-]+$", r.description)) && startswith(r.tags["Name"], "staging-carcierge-")
     ])
     error_message = "every rule has a description in AWS's allowed characters and a <env>-carcierge-… Name"
