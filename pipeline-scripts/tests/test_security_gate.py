@@ -12,10 +12,14 @@ import json
 import re
 import resource
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import pytest
 
 from carcierge_pipeline.analyse import security
 from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.errors import StageFailed
 
 SKIP = re.compile(r"#\s*checkov:skip=([^:\s]*)(?::(.*))?")
 
@@ -25,27 +29,25 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@pytest.mark.slow(seconds=40)
 def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environment_plans):
     for environment in ENVIRONMENTS:
         build = project_copy.build_dir(environment)
         build.mkdir(parents=True)
         (build / "plan.json").write_text(json.dumps(environment_plans(environment)))
 
+    said: list[str] = []
     started, cpu = time.monotonic(), _children_cpu()
-    reports = security.scan_environments(project_copy, ENVIRONMENTS, echo=lambda _: None)
+    # The gate the CLI runs (`carcierge analyse security`): it raises on any finding.
+    try:
+        reports = security.run_security_all(project_copy, ENVIRONMENTS, echo=said.append)
+    except StageFailed as error:  # the tables name every failed check
+        pytest.fail(f"{error}\n" + "\n".join(said))
     print(
         f"security gate: {2 * len(ENVIRONMENTS)} checkov scans in "
         f"{time.monotonic() - started:.1f} s ({_children_cpu() - cpu:.1f} s CPU)"
     )
 
-    failures = [
-        f"{environment} / {scan.label}: {finding.check_id} {finding.resource} "
-        f"({finding.location}) {finding.name}"
-        for environment, report in reports.items()
-        for scan in report.scans
-        for finding in scan.findings
-    ]
-    assert not failures, "checkov failed checks:\n" + "\n".join(failures)
     for environment, report in reports.items():
         code, plan = report.scans
         assert code.label == f"terraform code with environments/{environment}.tfvars"
@@ -55,7 +57,13 @@ def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environ
             assert scan.passed > 200, f"{environment} / {scan.label} ran too few checks"
         # The plan scan read the inline skips from the code: without them it fails.
         assert plan.skipped > 0, f"{environment}: the plan scan did not see the inline skips"
-        assert (project_copy.build_dir(environment) / "checkov-junit.xml").is_file()
+        junit = ET.parse(project_copy.build_dir(environment) / "checkov-junit.xml").getroot()
+        assert junit.tag == "testsuites"
+        assert int(junit.get("tests")) > 400 and int(junit.get("failures")) == 0
+        suites = [suite.get("name") for suite in junit.findall("testsuite")]
+        assert any(f"environments/{environment}.tfvars" in name for name in suites)
+        assert any(f"build/{environment}/plan.json" in name for name in suites)
+        assert f"checkov {security.CHECKOV_VERSION} on {environment}: " in "\n".join(said)
 
 
 def test_every_inline_skip_names_a_check_and_says_why(project):

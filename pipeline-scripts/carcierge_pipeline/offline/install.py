@@ -114,6 +114,8 @@ def schema_response(pb: Any, provider_schema: dict[str, Any]) -> bytes:
     response = pb.GetProviderSchema.Response()
     response.provider.block.CopyFrom(_block_proto(pb, provider_schema["provider"]["block"]))
     response.server_capabilities.plan_destroy = True
+    # As the real provider: Terraform reuses the first launch's schema for later ones.
+    response.server_capabilities.get_provider_schema_optional = True
     for field, key in (
         ("resource_schemas", "resource_schemas"),
         ("data_source_schemas", "data_source_schemas"),

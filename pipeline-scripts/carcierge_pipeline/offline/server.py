@@ -91,6 +91,35 @@ def _server_certificate() -> tuple[bytes, bytes, bytes]:
     )
 
 
+# A fresh certificate costs ~60 ms of CPU (mostly importing cryptography's x509), paid by every
+# launch, several per Terraform command. It only guards a unix socket in a 0700 directory, so
+# one is kept (0600, in the offline cache) and replaced when it is half-way to expiry.
+CERTIFICATE_REUSE_SECONDS = 12 * 3600
+
+
+def _reused_certificate(cache: OfflineCache) -> tuple[bytes, bytes, bytes]:
+    import ssl
+    import time
+
+    path = cache.root / "plugin-tls.pem"
+    try:
+        if time.time() - path.stat().st_mtime < CERTIFICATE_REUSE_SECONDS:
+            text = path.read_bytes()
+            key_pem, _, cert_pem = text.partition(b"\n\n")
+            if key_pem and cert_pem:
+                der = ssl.PEM_cert_to_DER_cert(cert_pem.decode())
+                return key_pem + b"\n", cert_pem, der
+    except (OSError, ValueError):
+        pass  # missing, stale or unreadable: make a new one
+    key_pem, cert_pem, der = _server_certificate()
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key_pem.strip() + b"\n\n" + cert_pem)
+    os.replace(partial, path)  # concurrent launches each see a whole file
+    return key_pem, cert_pem, der
+
+
 class OfflineProvider:
     """The RPC implementations; one instance per plugin process."""
 
@@ -119,6 +148,8 @@ class OfflineProvider:
     def GetMetadata(self, request: Any, context: Any) -> Any:
         response = self.pb.GetMetadata.Response()
         response.server_capabilities.plan_destroy = True
+        # As the real provider: Terraform reuses the first launch's schema for later ones.
+        response.server_capabilities.get_provider_schema_optional = True
         schema = self._provider_schema()
         response.resources.extend(
             response.ResourceMetadata(type_name=n) for n in schema["resource_schemas"]
@@ -294,11 +325,12 @@ def serve() -> int:
         )
         return 1
 
-    provider = OfflineProvider(OfflineCache.default())
+    cache = OfflineCache.default()
+    provider = OfflineProvider(cache)
     shutdown = threading.Event()
     socket_dir = tempfile.mkdtemp(prefix="carcierge-offline-aws-")  # mode 0700
     socket_path = Path(socket_dir) / "plugin.sock"
-    key_pem, cert_pem, cert_der = _server_certificate()
+    key_pem, cert_pem, cert_der = _reused_certificate(cache)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     server.add_generic_rpc_handlers(_handlers(provider, shutdown))
     server.add_secure_port(

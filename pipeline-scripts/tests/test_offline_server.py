@@ -1,0 +1,36 @@
+"""The offline provider's plugin process: its TLS certificate is reused between launches while
+fresh, private to its owner, and replaced once stale."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import stat
+import time
+
+from carcierge_pipeline.offline import server
+from carcierge_pipeline.offline.cache import OfflineCache
+
+
+def test_certificate_is_reused_while_fresh_and_replaced_when_stale(tmp_path):
+    cache = OfflineCache(tmp_path)
+    key, cert, der = server._reused_certificate(cache)
+    stored = tmp_path / "plugin-tls.pem"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert key.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert ssl.PEM_cert_to_DER_cert(cert.decode()) == der
+
+    assert server._reused_certificate(cache) == (key, cert, der)
+
+    stale = time.time() - server.CERTIFICATE_REUSE_SECONDS - 60
+    os.utime(stored, (stale, stale))
+    _, renewed, _ = server._reused_certificate(cache)
+    assert renewed != cert
+
+
+def test_an_unreadable_certificate_file_is_replaced(tmp_path):
+    cache = OfflineCache(tmp_path)
+    (tmp_path / "plugin-tls.pem").write_bytes(b"not a certificate")
+    _, cert, der = server._reused_certificate(cache)
+    assert ssl.PEM_cert_to_DER_cert(cert.decode()) == der
+    assert (tmp_path / "plugin-tls.pem").read_bytes().endswith(cert)
