@@ -8,7 +8,7 @@ import ssl
 import stat
 import time
 
-from carcierge_pipeline.offline import server
+from carcierge_pipeline.offline import protocol, server
 from carcierge_pipeline.offline.cache import OfflineCache
 
 
@@ -34,3 +34,15 @@ def test_an_unreadable_certificate_file_is_replaced(tmp_path):
     _, cert, der = server._reused_certificate(cache)
     assert ssl.PEM_cert_to_DER_cert(cert.decode()) == der
     assert (tmp_path / "plugin-tls.pem").read_bytes().endswith(cert)
+
+
+def test_schema_response_lets_terraform_reuse_the_first_launchs_schema(offline_cache):
+    # As the real provider does: without it Terraform decodes the 2 MB schema again at every
+    # launch of the plugin (three per plan).
+    pb = protocol.load(offline_cache.descriptor_path.read_bytes())
+    response = pb.GetProviderSchema.Response.FromString(
+        offline_cache.schema_response_path.read_bytes()
+    )
+    assert response.server_capabilities.get_provider_schema_optional is True
+    assert response.server_capabilities.plan_destroy is True
+    assert len(response.resource_schemas) > 1500
