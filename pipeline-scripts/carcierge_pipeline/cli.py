@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from carcierge_pipeline import ci_variables, environments
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -153,8 +154,15 @@ def _cmd_offline_setup(args: argparse.Namespace) -> None:
     print(f"offline provider ready: {install.ensure().root}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake reported like every other user error: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carcierge", description=__doc__)
+    parser = _Parser(prog="carcierge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     env = commands.add_parser("env", help="print the environment(s) a pipeline plans here, and why")

@@ -871,6 +871,10 @@ def test_cli_user_errors_are_one_line(argv, environ, line, cli_project, monkeypa
     [
         (["plan", "-e", "dev"], {}, "error: unknown environment 'dev'"),
         (["apply"], {"RUN_COST_SCAN": "maybe"}, "error: RUN_COST_SCAN must be TRUE or FALSE"),
+        # Usage mistakes too: argparse would print its usage and then the error.
+        (["plan", "--environmnet", "qa"], {}, "error: unrecognized arguments: --environmnet qa"),
+        (["deploy"], {}, "error: argument COMMAND: invalid choice: 'deploy'"),
+        (["analyse", "costs"], {}, "error: argument KIND: invalid choice: 'costs'"),
     ],
 )
 def test_cli_process_exits_2_with_one_line(argv, environ, line, cli_project):
