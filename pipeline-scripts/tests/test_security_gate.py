@@ -3,7 +3,8 @@ neither in the code scanned with the environment's variable file nor in its offl
 
 Every exception is an inline `# checkov:skip=<check>:<reason>` in the resource it concerns; the
 plan scans honour the same skips (no skip list in the scanner call). The eight scans share one
-checkov import and run two at a time (security.scan_environments); the plans are the session's
+checkov import and run two at a time (security.run_security_all, the gate
+`carcierge analyse security` runs); the plans are the session's
 (`environment_plans`)."""
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environ
         assert any(f"environments/{environment}.tfvars" in name for name in suites)
         assert any(f"build/{environment}/plan.json" in name for name in suites)
         assert f"checkov {security.CHECKOV_VERSION} on {environment}: " in "\n".join(said)
+    assert sum(line.startswith("scan ") for line in said) == len(ENVIRONMENTS)  # one table each
 
 
 def test_every_inline_skip_names_a_check_and_says_why(project):

