@@ -11,7 +11,6 @@ variable "environment" {
 variable "project_name" {
   description = "Project name used in every resource name: <environment>-<project_name>-<resource>[-<subresource>]."
   type        = string
-  default     = "carcierge"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,14}$", var.project_name))
@@ -22,7 +21,6 @@ variable "project_name" {
 variable "aws_region" {
   description = "AWS region to deploy into."
   type        = string
-  default     = "us-west-1"
 
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
@@ -39,7 +37,6 @@ variable "tags" {
 variable "kms_deletion_window_in_days" {
   description = "Waiting period before the environment KMS key is deleted (7-30 days)."
   type        = number
-  default     = 30
 
   validation {
     condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30 && floor(var.kms_deletion_window_in_days) == var.kms_deletion_window_in_days
@@ -52,7 +49,6 @@ variable "kms_deletion_window_in_days" {
 variable "log_retention_days" {
   description = "CloudWatch Logs retention for every log group of the environment, in days (a value CloudWatch accepts)."
   type        = number
-  default     = 14
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
@@ -63,7 +59,6 @@ variable "log_retention_days" {
 variable "deletion_protection" {
   description = "Protect stateful resources (RDS, ALB, OpenSearch, Redis final snapshot) from deletion; on in uat and prod."
   type        = bool
-  default     = true
 
   validation {
     # Decommissioning uat or prod is deliberate work outside this switch (modules/rds/README.md).
@@ -77,7 +72,6 @@ variable "deletion_protection" {
 variable "vpc_cidr" {
   description = "IPv4 CIDR block of the environment's VPC, /16 to /20; distinct per environment (staging 10.10/16, qa 10.20/16, uat 10.30/16, prod 10.40/16)."
   type        = string
-  default     = "10.10.0.0/16"
 
   validation {
     condition     = can(cidrnetmask(var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
@@ -93,7 +87,6 @@ variable "vpc_cidr" {
 variable "az_count" {
   description = "Availability zones to use: 2 or 3 (us-west-1 offers 2 in most accounts)."
   type        = number
-  default     = 2
 
   validation {
     condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
@@ -104,7 +97,6 @@ variable "az_count" {
 variable "nat_gateway_mode" {
   description = "NAT gateways: \"single\" (one shared; staging, qa) or \"per_az\" (one per AZ; uat, prod)."
   type        = string
-  default     = "single"
 
   validation {
     condition     = contains(["single", "per_az"], var.nat_gateway_mode)
@@ -115,13 +107,11 @@ variable "nat_gateway_mode" {
 variable "enable_interface_endpoints" {
   description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager); they cost money, so off in staging and qa, on in uat and prod."
   type        = bool
-  default     = false
 }
 
 variable "alb_ingress_cidrs" {
   description = "IPv4 CIDR blocks allowed to reach the ALB on 443 and 80; [\"0.0.0.0/0\"] for a public ALB."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
 
   validation {
     condition     = length(var.alb_ingress_cidrs) > 0 && alltrue([for cidr in var.alb_ingress_cidrs : can(cidrnetmask(cidr)) && try(cidrsubnet(cidr, 0, 0) == cidr, false)])
@@ -354,7 +344,6 @@ variable "route53_zone_id" {
 variable "create_ecr_repositories" {
   description = "Create one ECR repository per service (<env>-carcierge-<service>). Off: the product spec assumes the images are already in ECR."
   type        = bool
-  default     = false
 }
 
 variable "waf_web_acl_arn" {
@@ -415,7 +404,7 @@ variable "opensearch_config" {
 }
 
 variable "redis_config" {
-  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token). Default: one cache.t4g.micro node."
+  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token). Set in every environment file."
   type = object({
     node_type                = string
     num_cache_nodes          = number
@@ -430,11 +419,6 @@ variable "redis_config" {
     skip_final_snapshot      = optional(bool)
     auth_token_version       = optional(number)
   })
-  default = {
-    node_type       = "cache.t4g.micro"
-    num_cache_nodes = 1
-    engine_version  = "7.1"
-  }
 }
 
 # --- monitoring -----------------------------------------------------------------------
@@ -453,7 +437,6 @@ variable "alert_emails" {
 variable "alarm_thresholds" {
   description = "Alarm thresholds by name, overriding the monitoring module's defaults: evaluation_periods, ecs_cpu_percent, ecs_memory_percent, alb_5xx_rate_percent, target_5xx_count, p99_latency_seconds, rds_cpu_percent, rds_free_storage_gb, rds_freeable_memory_mb, rds_connections, redis_cpu_percent, redis_memory_percent, redis_evictions, redis_replication_lag_seconds, opensearch_free_storage_gb, opensearch_jvm_pressure. Lower environments relax them; prod is strict."
   type        = map(number)
-  default     = {}
 
   validation {
     # A misspelt name would otherwise be dropped silently and the module's default used.

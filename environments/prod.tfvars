@@ -1,7 +1,6 @@
 # prod: deployed from branch prod.
-environment  = "prod"
-project_name = "carcierge"
-aws_region   = "us-west-1"
+environment = "prod"
+aws_region  = "us-west-1"
 
 kms_deletion_window_in_days = 30
 

@@ -1,7 +1,6 @@
 # qa: deployed from branch qa.
-environment  = "qa"
-project_name = "carcierge"
-aws_region   = "us-west-1"
+environment = "qa"
+aws_region  = "us-west-1"
 
 kms_deletion_window_in_days = 7
 

@@ -1,7 +1,6 @@
 # staging: deployed from branch main.
-environment  = "staging"
-project_name = "carcierge"
-aws_region   = "us-west-1"
+environment = "staging"
+aws_region  = "us-west-1"
 
 kms_deletion_window_in_days = 7
 

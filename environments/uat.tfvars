@@ -1,7 +1,6 @@
 # uat: deployed from branch uat.
-environment  = "uat"
-project_name = "carcierge"
-aws_region   = "us-west-1"
+environment = "uat"
+aws_region  = "us-west-1"
 
 kms_deletion_window_in_days = 30
 

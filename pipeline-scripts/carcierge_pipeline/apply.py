@@ -86,9 +86,12 @@ def run_apply(
         if environ.get("TF_LOG"):
             echo(f"TF_LOG={environ['TF_LOG']}: Terraform logs at that level")
         terraform = prepare(project, environment, mode)
-        result = terraform.run(["apply", "-input=false", str(files.binary)], check=False)
-        if result.returncode != 0:
-            raise StageFailed(f"terraform apply failed for {environment}; see the messages above")
+        applied = terraform.run_json(["apply", "-input=false", str(files.binary)], echo=echo)
+        failure = applied.failure(completed_by="change_summary")
+        if failure:
+            raise StageFailed(
+                f"terraform apply failed for {environment}: {failure}; see the messages above"
+            )
         # A plan is applied once: Terraform refuses a stale plan anyway, this makes it plain.
         files.binary.unlink(missing_ok=True)
         files.meta.unlink(missing_ok=True)

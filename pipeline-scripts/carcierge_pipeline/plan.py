@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from carcierge_pipeline import ci_variables, environments, report
 from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.inputs import check_environment_inputs
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
@@ -115,14 +115,13 @@ def run_plan(
         files = PlanFiles(project.build_dir(environment))
         files.directory.mkdir(parents=True, exist_ok=True)
         files.clear()  # a failed plan must leave nothing behind that could be applied
+        check_environment_inputs(project.root, environment)
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
         terraform = prepare(project, environment, mode)
-        color = [] if sys.stdout.isatty() else ["-no-color"]
         plan_args = [
             "plan",
             "-input=false",
-            *color,
             f"-var-file={var_file.relative_to(project.root)}",
             f"-out={files.binary}",
         ]
@@ -130,16 +129,20 @@ def run_plan(
             plan_args.append("-lock=false")
         else:  # wait for an apply of the same state (other pipelines) rather than fail
             plan_args.append("-lock-timeout=10m")
-        if terraform.run(plan_args, check=False).returncode != 0:
+        # Decided on what Terraform said, not on its exit code alone (terraform.JsonRun).
+        failure = terraform.run_json(plan_args, echo=echo).failure(completed_by="change_summary")
+        if failure:
             files.clear()
-            raise StageFailed(f"terraform plan failed for {environment}; see the messages above")
+            raise StageFailed(
+                f"terraform plan failed for {environment}: {failure}; see the messages above"
+            )
         files.json.write_text(
             terraform.run(["show", "-json", str(files.binary)], capture=True).stdout
         )
         files.text.write_text(
             terraform.run(["show", "-no-color", str(files.binary)], capture=True).stdout
         )
-        _check_app_name(files, environment, app_name)
+        _check_plan_identity(files, environment, app_name)
         commit = current_commit(project.root, environ)
         kind = f"offline preview ({mode.reason})" if mode.offline else f"real plan ({mode.reason})"
         summary = report.publish(
@@ -175,14 +178,21 @@ def run_plan(
         return files
 
 
-def _check_app_name(files: PlanFiles, environment: str, app_name: str | None) -> None:
-    if app_name is None:
-        return
+def _check_plan_identity(files: PlanFiles, environment: str, app_name: str | None) -> None:
+    """The plan must be the one asked for: its ``environment`` variable names ``environment``
+    (whatever the files said), and ``app_name`` (APP_NAME), when given, is its project_name."""
     variables = json.loads(files.json.read_text()).get("variables", {})
+    planned = variables.get("environment", {}).get("value")
+    if planned != environment:
+        files.clear()
+        raise StageFailed(
+            f"the plan made for {environment} has environment = {planned!r}; refusing it "
+            f"(check environments/{environment}.tfvars)"
+        )
     project_name = variables.get("project_name", {}).get("value")
-    if project_name != app_name:
+    if app_name is not None and project_name != app_name:
         files.clear()
         raise UserError(
-            f"APP_NAME is {app_name!r} but environments/{environment}.tfvars sets "
-            f"project_name = {project_name!r}; they must match"
+            f"APP_NAME is {app_name!r} but the plan's project_name is {project_name!r} "
+            "(terraform.tfvars); they must match"
         )

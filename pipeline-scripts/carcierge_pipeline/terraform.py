@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +132,123 @@ class Terraform:
                 + (f":\n{detail}" if detail else "")
             )
         return result
+
+    def run_json(
+        self,
+        args: Sequence[str],
+        *,
+        echo: Callable[[str], None] = print,
+        echo_error: Callable[[str], None] | None = None,
+    ) -> JsonRun:
+        """Run ``terraform <args> -json``, echo each message as a line of the job log and
+        collect the diagnostics, so the caller decides on what Terraform said."""
+        echo_error = echo_error or (lambda line: print(line, file=sys.stderr))
+        process = subprocess.Popen(
+            # -json right after the subcommand: Go's flag parsing stops at a plan file argument.
+            [str(self.executable), args[0], "-json", *args[1:]],
+            cwd=self.workdir,
+            env=self.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        run = JsonRun(returncode=0)
+        for raw in process.stdout:
+            line = raw.rstrip("\n")
+            try:
+                message = json.loads(line)
+            except ValueError:
+                message = None
+            if not isinstance(message, dict) or "type" not in message:
+                if line.strip():
+                    run.stray_lines.append(line)
+                    echo(line)
+                continue
+            kind = str(message["type"])
+            run.types.add(kind)
+            if kind == "diagnostic":
+                diagnostic = Diagnostic.from_message(message)
+                run.diagnostics.append(diagnostic)
+                (echo_error if diagnostic.severity == "error" else echo)(diagnostic.render())
+            elif kind not in _QUIET_MESSAGES:
+                echo(str(message.get("@message", "")))
+        run.returncode = process.wait()
+        return run
+
+
+# Messages of the -json stream that the job log does not need (the version banner, the
+# outputs' names): everything else is echoed as Terraform's one-line @message.
+_QUIET_MESSAGES = frozenset({"version", "outputs"})
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One diagnostic of Terraform's machine-readable UI (``-json``)."""
+
+    severity: str
+    summary: str
+    detail: str = ""
+    filename: str | None = None
+    line: int | None = None
+    code: str | None = None
+
+    @classmethod
+    def from_message(cls, message: Mapping[str, object]) -> Diagnostic:
+        body = message.get("diagnostic")
+        body = body if isinstance(body, dict) else {}
+        where = body.get("range") or {}
+        snippet = body.get("snippet") or {}
+        return cls(
+            severity=str(body.get("severity", "error")),
+            summary=str(body.get("summary", message.get("@message", ""))),
+            detail=str(body.get("detail", "")),
+            filename=where.get("filename"),
+            line=(where.get("start") or {}).get("line"),
+            code=snippet.get("code"),
+        )
+
+    def render(self) -> str:
+        """As Terraform prints it without colour: the shape reviewers and tests read."""
+        lines = [f"{self.severity.capitalize()}: {self.summary}", ""]
+        if self.filename:
+            lines.append(f"  on {self.filename} line {self.line}:")
+            if self.code is not None:
+                lines.append(f"  {self.line}: {self.code}")
+            lines.append("")
+        if self.detail:
+            lines += [self.detail, ""]
+        return "\n".join(lines)
+
+
+@dataclass
+class JsonRun:
+    """What a ``-json`` Terraform command said, read message by message."""
+
+    returncode: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
+    stray_lines: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def failure(self, completed_by: str | None = None) -> str | None:
+        """Why this run cannot be trusted, or None. The exit code alone never decides: the
+        pinned engine (Terraform 1.15.5) prints a var-file error and still exits 0
+        (hashicorp/terraform#38685)."""
+        if self.errors:
+            first = self.errors[0]
+            where = f" ({first.filename}:{first.line})" if first.filename else ""
+            more = f" and {len(self.errors) - 1} more" if len(self.errors) > 1 else ""
+            return f"Terraform reported an error: {first.summary}{where}{more}"
+        if self.returncode != 0:
+            return f"Terraform exited {self.returncode}"
+        if self.stray_lines:
+            return "Terraform printed output that is not its -json stream"
+        if completed_by and completed_by not in self.types:
+            return f"Terraform's output has no {completed_by} message: the run did not finish"
+        return None
 
 
 def scratch_copy(root: Path, target: Path) -> Path:

@@ -13,6 +13,8 @@ from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
 
+ROOT_TEST_ENVIRONMENT = "qa"
+
 
 def _fmt_targets(project: Project) -> list[str]:
     files = sorted(p.name for p in project.root.iterdir() if p.suffix in (".tf", ".tfvars"))
@@ -94,8 +96,11 @@ def _check_directory(
     steps: list[tuple[str, list[str]]] = []
     if directory != workdir:  # the root was initialised above
         steps.append((f"init {label}", ["init", "-backend=false", "-input=false", "-no-color"]))
+    # The root declares each environment's settings without defaults: its tests take them from
+    # the environment file of the environment they test (tests/root.tftest.hcl).
+    var_file = [f"-var-file=environments/{ROOT_TEST_ENVIRONMENT}.tfvars"] if label == "root" else []
     steps.append(
-        (f"test {label}", ["test", "-no-color"])
+        (f"test {label}", ["test", "-no-color", *var_file])
         if with_tests
         else (f"validate {label}", ["validate", "-no-color"])
     )

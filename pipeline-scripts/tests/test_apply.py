@@ -3,6 +3,7 @@ every refusal is one line. A stand-in ``terraform`` on PATH records what would r
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 from pathlib import Path
@@ -21,6 +22,9 @@ from carcierge_pipeline.terraform import Mode
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 SHA = "c0ffee" + "0" * 34
 CI = {"CI_COMMIT_SHA": SHA, "CI_PIPELINE_ID": "1001"}
+FINISHED = json.dumps(
+    {"type": "change_summary", "@message": "Apply complete! Resources: 4 added, 0 changed."}
+)
 
 
 @pytest.fixture
@@ -63,11 +67,16 @@ def terraform_log(tmp_path, monkeypatch) -> Path:
         "#!/bin/sh\n"
         'if [ "$1" = version ]; then echo \'{"terraform_version": "1.15.5"}\'; exit 0; fi\n'
         f'echo "$* TF_LOG=$TF_LOG" >> {log}\n'
+        # apply -json: what STANDIN_APPLY_OUTPUT holds (a test's), else a finished apply.
+        'if [ "$1" = apply ]; then\n'
+        '  printf "%s\\n" "${STANDIN_APPLY_OUTPUT-$FINISHED}"; exit "${STANDIN_APPLY_EXIT:-0}"\n'
+        "fi\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
     monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
     monkeypatch.delenv("ALLOW_DESTROY", raising=False)
+    monkeypatch.setenv("FINISHED", FINISHED)
     return log
 
 
@@ -79,7 +88,8 @@ def test_applies_the_saved_plan_and_passes_tf_log(project, terraform_log, monkey
     lines = terraform_log.read_text().splitlines()
     assert lines[0].startswith("init -input=false -reconfigure -backend-config=bucket=")
     assert "-backend-config=key=carcierge/prod/terraform.tfstate" in lines[0]
-    assert lines[1] == f"apply -input=false {files.binary} TF_LOG=DEBUG"
+    assert lines[1] == f"apply -json -input=false {files.binary} TF_LOG=DEBUG"
+    assert said[-2:] == ["Apply complete! Resources: 4 added, 0 changed.", "applied prod"]
     assert said[0] == "applying the saved plan plan.bin: prod: 4 to create, 0 to update, " + (
         "0 to replace, 0 to delete"
     )
@@ -150,7 +160,7 @@ def test_destroy_guard_rechecked_at_apply(project, terraform_log):
         run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
     assert not terraform_log.exists()
     run_apply(project, "prod", REAL, echo=lambda _: None, environ={**CI, "ALLOW_DESTROY": "TRUE"})
-    assert "apply -input=false" in terraform_log.read_text()
+    assert "apply -json -input=false" in terraform_log.read_text()
 
 
 def test_cli_apply_refuses_feature_branches(monkeypatch, capsys):
@@ -174,3 +184,37 @@ def test_cli_apply_without_a_plan_is_one_line(project, terraform_log, monkeypatc
     assert err.startswith("error: no saved plan at build/uat/plan.bin")
     assert err.count("\n") == 1
     assert not terraform_log.exists()
+
+
+ERROR_DIAGNOSTIC = json.dumps(
+    {
+        "type": "diagnostic",
+        "@message": "Error: creating ECS Service",
+        "diagnostic": {"severity": "error", "summary": "creating ECS Service", "detail": "boom"},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "exit_code", "reason"),
+    [
+        # The pinned engine's regression: an error printed, exit code 0 (hashicorp/terraform#38685)
+        (ERROR_DIAGNOSTIC, 0, "Terraform reported an error: creating ECS Service"),
+        (ERROR_DIAGNOSTIC, 1, "Terraform reported an error: creating ECS Service"),
+        ("", 0, "no change_summary message: the run did not finish"),
+        ("panic: runtime error", 0, "printed output that is not its -json stream"),
+        (FINISHED, 1, "Terraform exited 1"),
+    ],
+    ids=["error-exit-0", "error-exit-1", "silent", "not-json", "exit-1"],
+)
+def test_apply_decides_on_what_terraform_said(
+    project, terraform_log, monkeypatch, capsys, output, exit_code, reason
+):
+    files = save_plan(project)
+    monkeypatch.setenv("STANDIN_APPLY_OUTPUT", output)
+    monkeypatch.setenv("STANDIN_APPLY_EXIT", str(exit_code))
+    with pytest.raises(StageFailed, match=f"terraform apply failed for prod: .*{reason}"):
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
+    if output == ERROR_DIAGNOSTIC:  # shown as Terraform shows it, on stderr
+        assert "Error: creating ECS Service\n\nboom\n" in capsys.readouterr().err
+    assert files.binary.exists(), "a failed apply keeps the plan for the record"

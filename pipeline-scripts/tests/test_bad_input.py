@@ -34,6 +34,7 @@ from conftest import _copy_project
 
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.inputs import SHARED_FILE, SHARED_SETTINGS
 from carcierge_pipeline.plan import PlanFiles
 from carcierge_pipeline.project import Project
 
@@ -156,14 +157,10 @@ REDIS = "modules/elasticache/variables.tf"
 S = ("services",)
 
 CASES = [
-    # --- environment, naming, region, shared settings
-    Case(
-        "unknown-environment",
-        ("environment",),
-        "dev",
-        'environment must be one of staging, qa, uat, prod; got "dev"',
-        foundation=True,
-    ),
+    # --- naming, region, shared settings. (An environment file naming an unknown or another
+    # environment is refused before Terraform runs: test_environment_inputs.py; the variable's
+    # own validation: tests/root.tftest.hcl.) project_name is shared: its case edits
+    # terraform.tfvars.
     Case(
         "project-name-uppercase",
         ("project_name",),
@@ -656,7 +653,15 @@ def run_round(project: Project, shared: Path, members: tuple[Case, ...]) -> Outc
             environment = members[0].environment
             copy_ = _copy_project(project, shared / name)
             var_file = copy_.root / "environments" / f"{environment}.tfvars"
-            var_file.write_text(overridden(var_file.read_text(), BASE[environment], members))
+            own = tuple(c for c in members if c.setting[0] not in SHARED_SETTINGS)
+            shared = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
+            if own:
+                var_file.write_text(overridden(var_file.read_text(), BASE[environment], own))
+            if shared:
+                shared_file = copy_.root / SHARED_FILE
+                shared_file.write_text(
+                    overridden(shared_file.read_text(), load_tfvars(shared_file), shared)
+                )
             started = time.monotonic()
             process = subprocess.run(
                 [str(CARCIERGE), "plan", "--environment", environment],
@@ -701,9 +706,11 @@ def _normal(text: str) -> str:
 def test_bad_input_is_refused_at_plan_time(case, bad_input_round):
     outcome = bad_input_round(ROUND_OF[case.id])
     assert outcome.returncode == StageFailed.exit_code, outcome.stderr[-2000:]
-    assert outcome.stderr.endswith(
-        f"failed: terraform plan failed for {case.environment}; see the messages above\n"
-    )
+    assert re.search(
+        f"failed: terraform plan failed for {case.environment}: Terraform reported an error: "
+        r"Invalid value for variable \([^)]+\)( and \d+ more)?; see the messages above\n$",
+        outcome.stderr,
+    ), outcome.stderr[-500:]
     assert outcome.plan_files_left == [], "a refused plan must leave nothing to apply"
     caught = [
         d
@@ -837,7 +844,7 @@ def cli_project(tmp_path, monkeypatch) -> Iterator[Path]:
     """An empty build/ beside a copy of the configuration; no pipeline variables set."""
     root = tmp_path / "project"
     root.mkdir()
-    for entry in ("version.tf", "main.tf", "variables.tf"):
+    for entry in ("version.tf", "main.tf", "variables.tf", "terraform.tfvars"):
         (root / entry).write_text((ROOT / entry).read_text())
     (root / "modules").mkdir()
     (root / "environments").mkdir()

@@ -1,29 +1,34 @@
-"""The environment files differ only in values, and fully override the spec's example file."""
+"""The environment files differ only in values; the root terraform.tfvars holds only settings
+every environment shares, so no environment's value can reach another's plan."""
 
 from __future__ import annotations
 
-import hcl2
 import pytest
 
+from carcierge_pipeline import inputs
 from carcierge_pipeline.environments import ENVIRONMENTS, var_file
-
-
-def _keys(path) -> set[str]:
-    with path.open() as handle:
-        return set(hcl2.load(handle))
+from carcierge_pipeline.hcl import load_tfvars
 
 
 def test_environment_files_set_the_same_settings(project):
-    keys = {env: _keys(var_file(project.root, env)) for env in ENVIRONMENTS}
+    keys = {env: set(load_tfvars(var_file(project.root, env))) for env in ENVIRONMENTS}
     reference = keys["prod"]
     for env, env_keys in keys.items():
         assert env_keys == reference, f"{env}: {sorted(env_keys ^ reference)}"
 
 
+def test_the_root_tfvars_holds_only_shared_settings(project):
+    shared = load_tfvars(project.root / inputs.SHARED_FILE)
+    assert set(shared) == inputs.SHARED_SETTINGS
+    variables = inputs.RootVariables.of(project.root)
+    # Every setting an environment file makes is required: none can fall back to a default
+    # or to terraform.tfvars when an environment file forgets it.
+    own = set(load_tfvars(var_file(project.root, "prod")))
+    assert own <= variables.required, sorted(own - variables.required)
+    assert variables.required == own | inputs.SHARED_SETTINGS
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_environment_file_overrides_every_example_setting(project, environment):
-    # Terraform always loads terraform.tfvars; the -var-file must override all of it, or the
-    # spec's example values would leak into a real environment.
-    example = _keys(project.root / "terraform.tfvars")
-    missing = example - _keys(var_file(project.root, environment))
-    assert not missing, f"{environment} does not set {sorted(missing)}"
+def test_each_environment_file_passes_the_input_check(project, environment):
+    settings = inputs.check_environment_inputs(project.root, environment)
+    assert settings["environment"] == environment

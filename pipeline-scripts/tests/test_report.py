@@ -188,6 +188,7 @@ def test_destroy_guard_in_the_plan_stage_keeps_reports_drops_the_plan(tiny, monk
 
 
 def test_app_name_must_match_project_name(tiny):
-    with pytest.raises(UserError, match=r"APP_NAME is 'shop' but environments/staging\.tfvars"):
+    message = "APP_NAME is 'shop' but the plan's project_name is 'carcierge'"
+    with pytest.raises(UserError, match=message):
         run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, app_name="shop", environ={})
     assert not (tiny.build_dir("staging") / "plan.bin").exists()

@@ -1,0 +1,109 @@
+"""Reading the project's HCL with python-hcl2 (the parser checkov builds on): declarations of
+a module, and the literal values of a ``.tfvars`` file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+_HEREDOC = re.compile(r'^"<<-?(\w+)\n(.*)\n\s*\1"$', re.S)
+# python-hcl2 is slow (~0.1 s per file): files that declare no variable or output are not parsed.
+_DECLARES = re.compile(r'^\s*(variable|output)\s+"', re.M)
+
+
+class HclSyntaxError(ValueError):
+    """A file python-hcl2 cannot parse: where, and what the parser expected there."""
+
+    def __init__(self, line: int, column: int, found: str, expected: str) -> None:
+        super().__init__(f"line {line}, column {column}: found {found}; expected {expected}")
+        self.line, self.column, self.found, self.expected = line, column, found, expected
+
+
+def text(value: Any) -> str:
+    """python-hcl2 keeps string literals quoted and expressions as ${...}; unwrap both."""
+    if isinstance(value, str):
+        heredoc = _HEREDOC.match(value)
+        if heredoc:  # python-hcl2 keeps heredocs verbatim, markers included
+            return heredoc.group(2)
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            return str(json.loads(value))
+        if value.startswith("${") and value.endswith("}"):
+            return value[2:-1]
+        return value
+    return json.dumps(plain(value), sort_keys=True)
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {text(k): plain(v) for k, v in value.items() if k != "__is_block__"}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return text(value)
+    return value
+
+
+def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """The ``variable`` and ``output`` blocks of a module, by kind, sorted by name."""
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {"variable": [], "output": []}
+    for path in sorted(directory.glob("*.tf")):
+        source = path.read_text()
+        if not _DECLARES.search(source):
+            continue
+        parsed = hcl2.loads(source)
+        for kind, blocks in found.items():
+            for entry in parsed.get(kind, []):
+                blocks.extend((text(name), body) for name, body in entry.items())
+    return {kind: sorted(blocks) for kind, blocks in found.items()}
+
+
+# Lark's terminal names, in the words of a tfvars author.
+_TOKEN_WORDS = {
+    "EQ": "'='",
+    "COLON": "':'",
+    "COMMA": "','",
+    "NAME": "a name",
+    "NL_OR_COMMENT": "a new line",
+    "RBRACE": "'}'",
+    "RSQB": "']'",
+    "RPAR": "')'",
+}
+_VALUE_TOKENS = {"DBLQUOTE", "INT_LITERAL", "FLOAT_LITERAL", "TRUE", "FALSE", "NULL", "LSQB"}
+
+
+def _expected(tokens: set[str]) -> str:
+    if tokens & _VALUE_TOKENS:
+        return "a value (a string in double quotes, a number, true/false, null, [list] or {object})"
+    words = sorted({_TOKEN_WORDS.get(name, name) for name in tokens})
+    return " or ".join(words) if words else "something else"
+
+
+def load_tfvars(path: Path) -> dict[str, Any]:
+    """The settings of a ``.tfvars`` file as plain Python values (``HclSyntaxError`` if the
+    file does not parse)."""
+    source = path.read_text()
+    try:
+        parsed = hcl2.loads(source)
+    except UnexpectedToken as error:
+        found = str(error.token).split("\n", 1)[0].strip() or "the end of a line"
+        raise HclSyntaxError(
+            error.line, error.column, repr(found), _expected(set(error.expected))
+        ) from None
+    except UnexpectedCharacters as error:
+        found = repr(source.splitlines()[error.line - 1][error.column - 1 : error.column + 9])
+        raise HclSyntaxError(
+            error.line, error.column, found, _expected(set(error.allowed or ()))
+        ) from None
+    except UnexpectedEOF as error:
+        lines = source.count("\n") + 1
+        raise HclSyntaxError(
+            lines, 1, "the end of the file", _expected(set(error.expected))
+        ) from None
+    except UnexpectedInput as error:  # any other parse error lark reports with a position
+        raise HclSyntaxError(error.line, error.column, "invalid input", str(error)) from None
+    return {text(key): plain(value) for key, value in parsed.items() if not key.startswith("__")}

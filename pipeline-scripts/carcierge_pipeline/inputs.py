@@ -1,0 +1,121 @@
+"""The environment's inputs, checked before Terraform runs.
+
+A plan of ``<env>`` takes its values from ``environments/<env>.tfvars`` and from the root
+``terraform.tfvars``, which Terraform always loads. Each value has one owner: the root file holds
+only what every environment shares, an environment file only its own values, and every
+environment-specific variable is declared without a default, so a value missing from an
+environment file is an error rather than a silent fallback to another environment's value.
+
+Terraform alone is not enough here: it only warns about an undeclared key in a var file, and
+the pinned engine carries out a plan after a var-file syntax error (hashicorp/terraform#38685).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carcierge_pipeline import environments
+from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.hcl import HclSyntaxError, declarations, load_tfvars
+
+SHARED_FILE = "terraform.tfvars"
+# The settings every environment shares: set in SHARED_FILE, never in an environment file.
+# Everything else an environment needs is its own.
+SHARED_SETTINGS = frozenset({"project_name"})
+
+
+class InvalidInput(StageFailed):
+    """An environment's input files would not give a plan of that environment alone."""
+
+
+@dataclass(frozen=True)
+class RootVariables:
+    declared: frozenset[str]
+    required: frozenset[str]  # declared without a default: each environment sets its own
+
+    @classmethod
+    def of(cls, root: Path) -> RootVariables:
+        variables = declarations(root)["variable"]
+        return cls(
+            declared=frozenset(name for name, _ in variables),
+            required=frozenset(name for name, body in variables if "default" not in body),
+        )
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _where(root: Path, path: Path, key: str | None = None) -> str:
+    name = path.relative_to(root).as_posix()
+    line = _line_of(path, key) if key else None
+    return f"{name}:{line}" if line else name
+
+
+def _settings(root: Path, path: Path) -> dict[str, Any]:
+    try:
+        return load_tfvars(path)
+    except HclSyntaxError as error:
+        raise InvalidInput(
+            f"{path.relative_to(root).as_posix()}:{error.line}:{error.column}: syntax error: "
+            f"found {error.found} where HCL expects {error.expected}"
+        ) from None
+
+
+def _undeclared(root: Path, path: Path, keys: set[str], variables: RootVariables) -> list[str]:
+    problems = []
+    for key in sorted(keys - variables.declared):
+        close = difflib.get_close_matches(key, sorted(variables.declared), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(
+            f"{_where(root, path, key)}: {key} is not a variable of this configuration{hint}"
+        )
+    return problems
+
+
+def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
+    """The settings of ``environments/<environment>.tfvars`` if the plan of ``environment``
+    would take every environment-specific value from that file alone; else InvalidInput."""
+    environments.require_environment(environment)
+    variables = RootVariables.of(root)
+    env_file = environments.var_file(root, environment)
+    shared_file = root / SHARED_FILE
+    own = _settings(root, env_file)
+    shared = _settings(root, shared_file) if shared_file.is_file() else {}
+
+    problems = _undeclared(root, env_file, set(own), variables)
+    problems += _undeclared(root, shared_file, set(shared), variables)
+    if "environment" in own and own["environment"] != environment:
+        problems.append(
+            f"{_where(root, env_file, 'environment')}: environment = {own['environment']!r} "
+            f"in the file of {environment}; it must be {environment!r}"
+        )
+    for key in sorted((set(shared) & variables.declared) - SHARED_SETTINGS):
+        problems.append(
+            f"{_where(root, shared_file, key)}: {key} belongs to each environment: set it in "
+            f"environments/<env>.tfvars, not in {SHARED_FILE} (shared settings only: "
+            f"{', '.join(sorted(SHARED_SETTINGS))})"
+        )
+    for key in sorted(set(own) & SHARED_SETTINGS):
+        problems.append(
+            f"{_where(root, env_file, key)}: {key} is shared by every environment and set once "
+            f"in {SHARED_FILE}; remove it here"
+        )
+    missing = sorted(variables.required - set(own) - (set(shared) & SHARED_SETTINGS))
+    if missing:
+        problems.append(
+            f"{env_file.relative_to(root).as_posix()}: does not set {', '.join(missing)}; "
+            "each environment sets its own (they have no default and no other file may supply them)"
+        )
+    if problems:
+        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if problems[1:] else ""
+        raise InvalidInput(problems[0] + more)
+    return own

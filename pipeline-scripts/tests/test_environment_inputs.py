@@ -1,0 +1,259 @@
+"""A plan is built only from the environment's own, well-formed inputs.
+
+Each mistake below is refused by the plan stage before Terraform runs, in every environment,
+offline and in real mode: exit 1, one line naming the file (and line or key), and none of the
+plan's files left behind, not even those of an earlier good plan. The guard behind it, that the
+stage decides on Terraform's diagnostics and never on its exit code alone, is tested with the
+pinned engine itself and with a stand-in that fails either way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, OFFLINE, _copy_project
+
+from carcierge_pipeline import cli, plan
+from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.plan import PlanFiles, run_plan
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.terraform import Mode
+
+REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
+PUBLISHED = ("plan.bin", "plan.json", "plan.txt", "plan-meta.json", "summary.md")
+PUBLISHED += ("gitlab-report.json",)
+
+
+def _replace(text: str, pattern: str, replacement: str) -> str:
+    edited, count = re.subn(pattern, replacement, text, count=1, flags=re.M)
+    assert count == 1, f"the seeded mistake did not apply: {pattern!r}"
+    return edited
+
+
+def _other(environment: str) -> str:
+    return next(other for other in ENVIRONMENTS if other != environment)
+
+
+# (id, edit of environments/<env>.tfvars, expected message with {env} and {line})
+MISTAKES = [
+    (
+        "syntax-error",
+        lambda text, env: _replace(text, r"^az_count\s*=\s*2", "az_count = = 2"),
+        r"environments/{env}\.tfvars:{line}:12: syntax error: found '= 2' where HCL expects "
+        r"a value",
+    ),
+    (
+        "undeclared-key",
+        lambda text, env: _replace(text, r"^log_retention_days(\s*=)", r"log_retension_days\1"),
+        r"environments/{env}\.tfvars:{line}: log_retension_days is not a variable of this "
+        r"configuration \(did you mean log_retention_days\?\)",
+    ),
+    (
+        "other-environment",
+        lambda text, env: _replace(text, r"^environment\s*=.*$", f'environment = "{_other(env)}"'),
+        r"environments/{env}\.tfvars:{line}: environment = '{other}' in the file of {env}; "
+        r"it must be '{env}'",
+    ),
+    (
+        "missing-key",
+        lambda text, env: _replace(text, r"^nat_gateway_mode\s*=.*\n", ""),
+        r"environments/{env}\.tfvars: does not set nat_gateway_mode; each environment sets its "
+        r"own",
+    ),
+]
+
+
+def _seeded(root: Path, environment: str, edit) -> str:
+    """Seed the mistake; return the line it is on (the mistake's marker) for the message."""
+    path = root / "environments" / f"{environment}.tfvars"
+    original = path.read_text()
+    edited = edit(original, environment)
+    path.write_text(edited)
+    changed = next(
+        (
+            n
+            for n, (a, b) in enumerate(
+                zip(original.splitlines(), edited.splitlines(), strict=False), 1
+            )
+            if a != b
+        ),
+        None,
+    )
+    return str(changed)
+
+
+def _stale_plan(project: Project, environment: str) -> PlanFiles:
+    """Files of an earlier plan: a refused plan must remove them, as they could be applied."""
+    files = PlanFiles(project.build_dir(environment))
+    files.directory.mkdir(parents=True, exist_ok=True)
+    for name in PUBLISHED:
+        (files.directory / name).write_text("from an earlier plan")
+    return files
+
+
+@pytest.fixture
+def stand_in_terraform(tmp_path, monkeypatch) -> Path:
+    """Real mode with a stand-in ``terraform`` first on PATH; returns its log of commands."""
+    log = tmp_path / "terraform.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "terraform"
+    script.write_text(f"#!{sys.executable}\n" + STAND_IN.replace("LOG", repr(str(log))))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
+    return log
+
+
+# A stand-in for real mode: `plan -json` prints what STANDIN_PLAN_OUTPUT holds (a finished plan
+# by default) and exits STANDIN_PLAN_EXIT; `show -json` reports STANDIN_PLANNED_ENVIRONMENT.
+STAND_IN = """
+import json, os, sys
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print(json.dumps({"terraform_version": "1.15.5"}))
+    sys.exit(0)
+with open(LOG, "a") as log:
+    log.write(" ".join(args) + "\\n")
+if args[:1] == ["plan"]:
+    out = next(a.split("=", 1)[1] for a in args if a.startswith("-out="))
+    open(out, "w").write("plan")
+    finished = json.dumps({"type": "change_summary", "@message": "Plan: 1 to add."})
+    print(os.environ.get("STANDIN_PLAN_OUTPUT", finished))
+    sys.exit(int(os.environ.get("STANDIN_PLAN_EXIT", "0")))
+if args[:2] == ["show", "-json"]:
+    environment = os.environ["STANDIN_PLANNED_ENVIRONMENT"]
+    print(json.dumps({
+        "format_version": "1.2", "terraform_version": "1.15.5",
+        "variables": {"environment": {"value": environment},
+                      "project_name": {"value": "carcierge"}},
+        "resource_changes": [],
+    }))
+"""
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize(("case", "edit", "message"), MISTAKES, ids=[m[0] for m in MISTAKES])
+@pytest.mark.parametrize("real", [False, True], ids=["offline", "real"])
+def test_mistakes_in_an_environment_file_are_refused_before_terraform(
+    project, tmp_path, monkeypatch, capsys, request, environment, case, edit, message, real
+):
+    copy = _copy_project(project, tmp_path / "project")
+    line = _seeded(copy.root, environment, edit)
+    files = _stale_plan(copy, environment)
+    monkeypatch.setenv("CARCIERGE_ROOT", str(copy.root))
+    if real:
+        log = request.getfixturevalue("stand_in_terraform")
+        monkeypatch.setenv("OFFLINE", "0")
+    else:
+        monkeypatch.setenv("OFFLINE", "1")
+
+    assert cli.main(["plan", "--environment", environment]) == StageFailed.exit_code
+    stderr = capsys.readouterr().err
+    expected = message.format(env=environment, line=line, other=_other(environment))
+    assert re.fullmatch(rf"failed: {expected}.*\n", stderr), stderr
+    assert stderr.count("\n") == 1, "one line"
+    assert sorted(p.name for p in files.directory.iterdir()) == [], "nothing left to apply"
+    if real:
+        assert not log.exists(), "Terraform must not run on a refused environment file"
+
+
+def test_the_shared_file_never_supplies_an_environment_value(project_copy):
+    shared = project_copy.root / "terraform.tfvars"
+    shared.write_text(shared.read_text() + 'nat_gateway_mode = "single"\n')
+    with pytest.raises(StageFailed) as refused:
+        run_plan(project_copy, "prod", OFFLINE, echo=lambda _: None)
+    assert str(refused.value).startswith(
+        "terraform.tfvars:7: nat_gateway_mode belongs to each environment: set it in "
+        "environments/<env>.tfvars, not in terraform.tfvars"
+    )
+
+
+def test_a_shared_setting_is_not_repeated_per_environment(project_copy):
+    env_file = project_copy.root / "environments" / "qa.tfvars"
+    env_file.write_text(env_file.read_text() + 'project_name = "carcierge"\n')
+    with pytest.raises(StageFailed, match="project_name is shared by every environment"):
+        run_plan(project_copy, "qa", OFFLINE, echo=lambda _: None)
+
+
+# --- the guard: Terraform's diagnostics decide, whatever its exit code -------------------------
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Project:
+    import shutil
+
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny-project", root)
+    return Project(root)
+
+
+def test_the_pinned_engine_error_is_caught_whatever_its_exit_code(tiny, offline_cache, monkeypatch):
+    """The pinned engine's plan prints a var-file error and carries on (hashicorp/terraform
+    #38685): with the input check bypassed, the diagnostics alone must refuse the plan. When
+    the pin moves to an engine that exits 1, the same assertion holds."""
+    monkeypatch.setattr(plan, "check_environment_inputs", lambda root, env: {})
+    env_file = tiny.root / "environments" / "staging.tfvars"
+    env_file.write_text('environment = "staging"\nextra = = 1\n')
+    files = _stale_plan(tiny, "staging")
+    errors: list[str] = []
+    monkeypatch.setattr(plan.Terraform, "run_json", _capturing(plan.Terraform.run_json, errors))
+    with pytest.raises(StageFailed) as refused:
+        run_plan(tiny, "staging", OFFLINE, echo=lambda _: None)
+    assert str(refused.value).startswith(
+        "terraform plan failed for staging: Terraform reported an error: Invalid expression "
+        "(environments/staging.tfvars:2)"
+    ), (refused.value, errors)
+    assert any("on environments/staging.tfvars line 2:" in e for e in errors), errors
+    assert sorted(p.name for p in files.directory.iterdir()) == []
+
+
+def _capturing(run_json, sink: list[str]):
+    def wrapper(self, args, *, echo=print, echo_error=None):
+        return run_json(self, args, echo=echo, echo_error=sink.append)
+
+    return wrapper
+
+
+ERROR = json.dumps(
+    {
+        "type": "diagnostic",
+        "@message": "Error: Invalid expression",
+        "diagnostic": {
+            "severity": "error",
+            "summary": "Invalid expression",
+            "range": {"filename": "environments/prod.tfvars", "start": {"line": 14}},
+        },
+    }
+)
+
+
+@pytest.mark.parametrize("exit_code", [0, 1], ids=["engine-exits-0", "engine-exits-1"])
+def test_real_mode_plan_refused_on_an_error_diagnostic(
+    project_copy, stand_in_terraform, monkeypatch, exit_code
+):
+    monkeypatch.setenv("STANDIN_PLAN_OUTPUT", ERROR)
+    monkeypatch.setenv("STANDIN_PLAN_EXIT", str(exit_code))
+    files = _stale_plan(project_copy, "prod")
+    with pytest.raises(StageFailed, match=r"Invalid expression \(environments/prod.tfvars:14\)"):
+        run_plan(project_copy, "prod", REAL, echo=lambda _: None)
+    assert sorted(p.name for p in files.directory.iterdir()) == []
+    assert "plan -json -input=false -var-file=environments/prod.tfvars" in (
+        stand_in_terraform.read_text()
+    )
+
+
+def test_real_mode_plan_of_another_environment_is_refused(
+    project_copy, stand_in_terraform, monkeypatch
+):
+    monkeypatch.setenv("STANDIN_PLANNED_ENVIRONMENT", "staging")
+    files = _stale_plan(project_copy, "prod")
+    with pytest.raises(StageFailed, match="the plan made for prod has environment = 'staging'"):
+        run_plan(project_copy, "prod", REAL, echo=lambda _: None)
+    assert sorted(p.name for p in files.directory.iterdir()) == []
