@@ -15,7 +15,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 # of this Makefile do not.
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity
+.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -69,6 +69,10 @@ plan: setup
 # Plans every environment offline and prints how they differ; fails if prod is weaker than uat.
 parity: setup
 	$(BIN)/carcierge parity
+
+# The real path (S3 backend, locks, apply, plan again) against a local AWS emulator; no account.
+rehearse: setup
+	$(BIN)/carcierge rehearse --environment $(ENV)
 
 validate: setup
 	OFFLINE=1 $(BIN)/carcierge validate

@@ -20,7 +20,11 @@ from carcierge_pipeline.terraform import Mode
 
 
 def check_saved_plan(
-    project: Project, environment: str, environ: Mapping[str, str] = os.environ
+    project: Project,
+    environment: str,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    rehearsal: bool = False,
 ) -> PlanFiles:
     """The saved plan of ``environment`` if it may be applied here; else a UserError."""
     files = PlanFiles(project.build_dir(environment))
@@ -39,6 +43,14 @@ def check_saved_plan(
         raise UserError(
             f"the saved {environment} plan is an offline preview ({meta.mode_reason}); "
             "plan with AWS credentials to apply"
+        )
+    if meta.rehearsal != rehearsal:
+        raise UserError(
+            f"the saved {environment} plan is a rehearsal plan (local AWS emulator); it is never "
+            "applied to an account"
+            if meta.rehearsal
+            else f"the saved {environment} plan is a real plan; the rehearsal applies only "
+            "its own plans"
         )
     commit = current_commit(project.root, environ)
     if not meta.commit or not commit.sha:
@@ -79,7 +91,7 @@ def run_apply(
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
     with project.exclusive(f"plan-{environment}"):
-        files = check_saved_plan(project, environment, environ)
+        files = check_saved_plan(project, environment, environ, rehearsal=mode.rehearsal)
         summary = report.analyse(json.loads(files.json.read_text()), environment)
         report.guard(summary, allow_destroy, echo)
         echo(f"applying the saved plan {files.binary.name}: {summary.headline}")

@@ -148,6 +148,12 @@ def _cmd_parity(args: argparse.Namespace) -> None:
     run_parity(Project.find(), reuse_plans=args.reuse_plans)
 
 
+def _cmd_rehearse(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.rehearsal import rehearse
+
+    rehearse(Project.find(), environments.require_environment(args.environment))
+
+
 def _cmd_offline_setup(args: argparse.Namespace) -> None:
     from carcierge_pipeline.offline import install
 
@@ -241,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
     )
     lock.set_defaults(handler=_cmd_state_lock)
+
+    rehearse = commands.add_parser(
+        "rehearse",
+        help="bootstrap, plan, apply and plan again against a local AWS emulator (no account)",
+    )
+    rehearse.add_argument(
+        "--environment", "-e", default="staging", help="staging, qa, uat or prod (default staging)"
+    )
+    rehearse.set_defaults(handler=_cmd_rehearse)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

@@ -80,8 +80,18 @@ def prepare(
         terraform = Terraform.for_mode(workdir, mode)
         terraform.run(["init", "-input=false", "-no-color"], capture=True)
         return terraform
-    terraform = Terraform.for_mode(project.root, mode)
     settings = backend_settings(environment)
+    if mode.rehearsal:
+        # A scratch copy keeps the emulator's backend out of the project's own .terraform.
+        workdir = scratch_copy(
+            project.root,
+            project.work_dir(workdir_name or f"rehearse-{environment}"),
+            local_backend=False,
+        )
+        terraform = Terraform.for_mode(workdir, mode)
+        settings["use_path_style"] = "true"  # the emulator has no per-bucket host names
+    else:
+        terraform = Terraform.for_mode(project.root, mode)
     terraform.run(
         [
             "init",
@@ -144,7 +154,13 @@ def run_plan(
         )
         _check_plan_identity(files, environment, app_name)
         commit = current_commit(project.root, environ)
-        kind = f"offline preview ({mode.reason})" if mode.offline else f"real plan ({mode.reason})"
+        kind = (
+            f"offline preview ({mode.reason})"
+            if mode.offline
+            else f"rehearsal plan ({mode.reason})"
+            if mode.rehearsal
+            else f"real plan ({mode.reason})"
+        )
         summary = report.publish(
             files.json,
             files.directory,
@@ -158,6 +174,7 @@ def run_plan(
             commit_source=commit.source,
             dirty=commit.dirty,
             offline=mode.offline,
+            rehearsal=mode.rehearsal,
             mode_reason=mode.reason,
             pipeline_id=environ.get("CI_PIPELINE_ID") or None,
             plan_sha256=sha256_of(files.binary),

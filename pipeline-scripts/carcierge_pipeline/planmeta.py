@@ -60,6 +60,7 @@ class PlanMeta:
     pipeline_id: str | None
     plan_sha256: str
     terraform_version: str
+    rehearsal: bool = False  # planned against the local AWS emulator (carcierge rehearse)
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -67,4 +68,5 @@ class PlanMeta:
     @classmethod
     def read(cls, path: Path) -> PlanMeta:
         data = json.loads(path.read_text())
-        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+        fields = {name: data.get(name) for name in cls.__dataclass_fields__}
+        return cls(**{**fields, "rehearsal": bool(fields["rehearsal"])})

@@ -68,6 +68,9 @@ def has_aws_credentials(environ: Mapping[str, str] = os.environ) -> bool:
 class Mode:
     offline: bool
     reason: str
+    # The rehearsal (carcierge_pipeline.rehearsal): real S3 backend and locks against a local
+    # AWS emulator, the pinned engine and the offline provider, which then may apply.
+    rehearsal: bool = False
 
 
 def resolve_mode(environ: Mapping[str, str] = os.environ) -> Mode:
@@ -91,12 +94,15 @@ class Terraform:
     offline: bool
     executable: Path = field(default_factory=pinned_terraform)
     extra_env: dict[str, str] = field(default_factory=dict)
+    rehearsal: bool = False
 
     @classmethod
     def for_mode(cls, workdir: Path, mode: Mode) -> Terraform:
-        """Offline always uses the pinned engine; real mode prefers an installed Terraform."""
-        executable = pinned_terraform() if mode.offline else real_terraform()
-        return cls(workdir, offline=mode.offline, executable=executable)
+        """Offline and the rehearsal use the pinned engine; real mode prefers an installed
+        Terraform."""
+        local = mode.offline or mode.rehearsal
+        executable = pinned_terraform() if local else real_terraform()
+        return cls(workdir, offline=mode.offline, executable=executable, rehearsal=mode.rehearsal)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -106,10 +112,11 @@ class Terraform:
         # for seconds, so collecting at 400 % trades ~100 MB for ~10 % less CPU (a staging plan:
         # 5.5 -> 4.9 CPU-s). A GOGC set by the caller wins.
         env.setdefault("GOGC", GOGC)
-        if self.offline:
-            from carcierge_pipeline.offline import install
+        if self.offline or self.rehearsal:
+            from carcierge_pipeline.offline import install, server
 
             env["TF_CLI_CONFIG_FILE"] = str(install.ensure().cli_config_path)
+            env[server.APPLY_SWITCH] = "1" if self.rehearsal else "0"
         env.update(self.extra_env)
         return env
 
@@ -251,8 +258,9 @@ class JsonRun:
         return None
 
 
-def scratch_copy(root: Path, target: Path) -> Path:
-    """Mirror the Terraform configuration into ``target`` with a local backend.
+def scratch_copy(root: Path, target: Path, *, local_backend: bool = True) -> Path:
+    """Mirror the Terraform configuration into ``target``, with a local backend unless
+    ``local_backend`` is false (the rehearsal keeps the S3 backend).
 
     ``.terraform`` is kept between runs so init stays incremental.
     """
@@ -279,6 +287,8 @@ def scratch_copy(root: Path, target: Path) -> Path:
                 )
             else:
                 shutil.copy2(source, destination)
+    if not local_backend:
+        return target
     # Offline previews never read or write remote state.
     (target / "backend_override.tf").write_text(
         "# Generated for the offline preview: state stays local and throw-away.\n"

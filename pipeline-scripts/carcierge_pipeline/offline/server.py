@@ -3,18 +3,22 @@
 Terraform starts it from the generated filesystem mirror. It serves the real provider schema,
 validates nothing beyond what Terraform's core already checks against that schema, plans
 creations as in a fresh account, answers data sources with deterministic mocks and refuses to
-apply. Stdout carries only the go-plugin handshake line; diagnostics go to stderr.
+apply, except in the rehearsal (``carcierge rehearse``), where it "applies" by returning the
+planned values with the unknown ones made known, so Terraform writes state and reads it back.
+Stdout carries only the go-plugin handshake line; diagnostics go to stderr.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import os
 import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
@@ -32,6 +36,30 @@ APPLY_REFUSED = (
     "The offline provider only previews plans against a fresh account. "
     "Configure AWS credentials (or set OFFLINE=0) to apply with the real provider."
 )
+# Set by the rehearsal only (terraform.Terraform.env): the stand-in may then apply.
+APPLY_SWITCH = "CARCIERGE_OFFLINE_APPLY"
+# Rehearsal tests: while this file exists, applying waits (at most HOLD_SECONDS), so the state
+# lock can be observed while an apply holds it.
+HOLD_SWITCH = "CARCIERGE_OFFLINE_APPLY_HOLD"
+HOLD_SECONDS = 120
+# Resource types the real provider replaces rather than updates when any argument other than
+# these changes (every other argument is ForceNew). Source: hashicorp/terraform-provider-aws
+# internal/service/ecs/task_definition.go, read 2026-12-01: all arguments ForceNew except tags,
+# skip_destroy and track_latest; task definitions are immutable revisions in ECS.
+UPDATABLE_ONLY = {
+    "aws_ecs_task_definition": frozenset(
+        {
+            "tags",
+            "tags_all",
+            "skip_destroy",
+            "track_latest",
+            "arn",
+            "arn_without_revision",
+            "revision",
+            "id",
+        }
+    ),
+}
 
 
 def _server_certificate() -> tuple[bytes, bytes, bytes]:
@@ -208,6 +236,11 @@ class OfflineProvider:
             if prior is None
             else values.plan_update(block, proposed)
         )
+        updatable = UPDATABLE_ONLY.get(request.type_name)
+        if prior is not None and updatable is not None:
+            for name in values.changed_attributes(prior, planned):
+                if name not in updatable:
+                    response.requires_replace.add().steps.add().attribute_name = name
         attributes = block.get("attributes", {})
         if attributes.get("tags_all", {}).get("computed"):
             planned["tags_all"] = values.merged_tags(self.default_tags, planned.get("tags"))
@@ -233,7 +266,21 @@ class OfflineProvider:
         return response
 
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
-        return self._error(self.pb.ApplyResourceChange.Response(), APPLY_REFUSED)
+        response = self.pb.ApplyResourceChange.Response()
+        if os.environ.get(APPLY_SWITCH) != "1":
+            return self._error(response, APPLY_REFUSED)
+        _wait_while_held()
+        planned = values.decode(request.planned_state.msgpack)
+        if planned is None:  # destroy
+            response.new_state.msgpack = values.encode(None)
+            return response
+        block = self._block("resource_schemas", request.type_name)
+        # Ids and ARNs differ per resource and stay the same for the same planned values.
+        seed = hashlib.sha256(request.type_name.encode() + request.config.msgpack).hexdigest()[:12]
+        invented = values.Invented(request.type_name, planned, self.region, seed)
+        response.new_state.msgpack = values.encode(values.fill_unknowns(block, planned, invented))
+        response.private = request.planned_private
+        return response
 
     def ReadDataSource(self, request: Any, context: Any) -> Any:
         response = self.pb.ReadDataSource.Response()
@@ -267,6 +314,13 @@ class OfflineProvider:
         diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")
         diagnostic.summary = summary
         return response
+
+
+def _wait_while_held() -> None:
+    hold = os.environ.get(HOLD_SWITCH)
+    deadline = time.monotonic() + HOLD_SECONDS
+    while hold and Path(hold).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _handlers(provider: OfflineProvider, shutdown: threading.Event) -> list[Any]:

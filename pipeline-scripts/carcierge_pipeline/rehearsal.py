@@ -1,0 +1,186 @@
+"""The rehearsal: the real path (state bootstrap, Terraform's S3 backend with its KMS
+encryption and both locks, plan, apply of the saved plan, plan again) run on this machine
+against a local AWS emulator (moto's server on 127.0.0.1), with the offline provider standing
+in for AWS's resources.
+
+It can never reach an account: the emulator's endpoint must be a loopback address, the
+credentials are the rehearsal's own fake ones (every other AWS setting of the environment is
+removed for its duration), and a rehearsal plan is refused by a real apply (and a real plan by
+the rehearsal's apply; see apply.check_saved_plan).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from carcierge_pipeline import state
+from carcierge_pipeline.apply import run_apply
+from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION
+from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.plan import run_plan
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.report import PlanReport, analyse
+from carcierge_pipeline.terraform import Mode
+
+MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
+BUCKET = "carcierge-rehearsal-tfstate"
+# What the rehearsal puts in place of the machine's AWS settings while it runs.
+_AWS_SETTINGS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EC2_METADATA_DISABLED",
+    "TF_STATE_BUCKET",
+    "TF_LOCK_TABLE",
+    "TF_STATE_KMS_KEY",
+    "BACKEND_REGION",
+    "OFFLINE",
+)
+
+
+def require_loopback(endpoint: str) -> str:
+    """``endpoint`` if it is an emulator on this machine; the rehearsal never leaves it."""
+    host = urlparse(endpoint).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UserError(
+            f"the rehearsal runs only against an emulator on this machine (127.0.0.1, ::1 or "
+            f"localhost); refusing endpoint {endpoint!r}"
+        )
+    return endpoint
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def emulator() -> Iterator[str]:
+    """moto's server on a free loopback port for the duration; yields its endpoint."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as error:  # moto is a dev dependency
+        raise UserError(
+            "the rehearsal needs the development tools (moto): run `make setup`"
+        ) from error
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield require_loopback(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+def settings(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
+    """The process environment of a rehearsal against ``endpoint``."""
+    return {
+        "AWS_ENDPOINT_URL": require_loopback(endpoint),
+        "AWS_ACCESS_KEY_ID": "rehearsal",
+        "AWS_SECRET_ACCESS_KEY": "rehearsal",
+        "AWS_REGION": region,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_CONFIG_FILE": os.devnull,
+        "TF_STATE_BUCKET": BUCKET,
+        "BACKEND_REGION": region,
+    }
+
+
+@contextmanager
+def aws_environment(endpoint: str, environ: dict[str, str] | os._Environ[str] = os.environ):
+    """Replace every AWS setting of ``environ`` by the rehearsal's own, restored afterwards."""
+    saved = {name: environ[name] for name in _AWS_SETTINGS if name in environ}
+    for name in _AWS_SETTINGS:
+        environ.pop(name, None)
+    environ.update(settings(endpoint))
+    try:
+        yield
+    finally:
+        for name in _AWS_SETTINGS:
+            environ.pop(name, None)
+        environ.update(saved)
+
+
+def bootstrap_backend(endpoint: str) -> state.BootstrapResult:
+    """The state bucket, its KMS key and the lock table, created in the emulator by the same
+    bootstrap a real account gets. The bucket's TLS-only policy is then removed: moto does not
+    evaluate policy conditions and would read it as "deny everything" over its plain-HTTP
+    endpoint (the policy itself is tested in test_state.py)."""
+    result = state.bootstrap(
+        BUCKET, DEFAULT_LOCK_TABLE, DEFAULT_REGION, endpoint_url=require_loopback(endpoint)
+    )
+    state.AwsClients(DEFAULT_REGION, endpoint).s3.delete_bucket_policy(Bucket=BUCKET)
+    return result
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    environment: str
+    first: PlanReport
+    second: PlanReport
+
+
+def rehearse(
+    project: Project,
+    environment: str,
+    *,
+    echo: Callable[[str], None] = print,
+    environ: Mapping[str, str] | None = None,
+) -> Rehearsal:
+    """bootstrap -> plan -> apply -> plan again, in an emulator started for the purpose. The
+    configuration must be stable under its own state: the second plan must change nothing.
+
+    The plans record ``environ``'s CI_COMMIT_SHA and CI_PIPELINE_ID (by default a rehearsal
+    marker: a rehearsal plans the working tree as it is, committed or not)."""
+    identity = environ or {
+        "CI_COMMIT_SHA": "rehearsal-working-tree",
+        "CI_PIPELINE_ID": f"rehearsal-{os.getpid()}",
+    }
+    with emulator() as endpoint, aws_environment(endpoint):
+        echo(f"REHEARSAL: AWS emulator at {endpoint}; no account is reachable from here")
+        result = bootstrap_backend(endpoint)
+        echo(
+            f"state backend: s3://{result.bucket} (key {result.kms_key_arn}), table {result.table}"
+        )
+        files = run_plan(project, environment, MODE, echo=echo, environ=identity)
+        first = analyse(json.loads(files.json.read_text()), environment)
+        run_apply(project, environment, MODE, echo=echo, environ=identity)
+        files = run_plan(project, environment, MODE, echo=echo, environ=identity)
+        second = analyse(json.loads(files.json.read_text()), environment)
+    if any(second.counts.values()):
+        raise StageFailed(
+            f"the second {environment} plan is not empty ({second.headline}): the configuration "
+            "is not stable under its own state"
+        )
+    echo(
+        f"rehearsal of {environment} passed: applied {first.headline}; the plan after it "
+        "changes nothing"
+    )
+    return Rehearsal(environment, first, second)
