@@ -57,9 +57,14 @@ $(GITLAB_CI_LOCAL_STAMP): $(NODE_STAMP)
 	PATH="$(abspath $(dir $(NODE))):$$PATH" $(NODE) $(NPM_CLI) install --silent --no-audit --no-fund --prefix $(VENV)/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
 	@touch $@
 
+# test_database_roles.py runs `carcierge db roles` against a throw-away PostgreSQL server
+# (Debian's postgresql: initdb and pg_ctl under /usr/lib/postgresql/<version>/bin).
 apt-tools:
 	@command -v rsync >/dev/null || { apt-get update -qq && apt-get install -y -qq rsync >/dev/null; } \
 	  || { echo "rsync is missing and could not be installed: apt-get install rsync" >&2; exit 1; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+	  || { echo "the PostgreSQL server is missing and could not be installed: apt-get install postgresql" >&2; exit 1; }
 
 tools: checkov $(GITLAB_CI_LOCAL_STAMP) apt-tools
 

@@ -153,6 +153,7 @@ module "rds" {
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   rds_config          = var.rds_config
+  iam_database_users  = local.database_users # database.tf
 }
 
 # --- service connection settings (data stores) ---
@@ -162,12 +163,12 @@ locals {
   service_connection_environment = merge(
     module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS
     module.opensearch.connection_environment,  # OPENSEARCH_ENDPOINT
-    module.rds.connection_environment,         # DB_HOST, DB_PORT, DB_NAME
+    module.rds.connection_environment,         # DB_HOST, DB_PORT, DB_NAME, DB_IAM_AUTH
   )
   # Secrets of the data stores for every service (env var => Secrets Manager ARN[:json-key::]).
   service_connection_secrets = merge(
     module.elasticache.connection_secrets, # REDIS_AUTH_TOKEN
-    module.rds.connection_secrets,         # DB_USERNAME, DB_PASSWORD from the RDS-managed secret
+    module.rds.connection_secrets,         # none: IAM tokens (database.tf); master secret is break-glass
   )
 }
 
@@ -188,7 +189,7 @@ module "ecs" {
   log_retention_days      = var.log_retention_days
   alb_deletion_protection = var.deletion_protection
 
-  services           = var.services
+  services           = local.services_with_database_user # + DB_USERNAME (database.tf)
   shared_environment = local.service_connection_environment
   shared_secrets     = local.service_connection_secrets
 

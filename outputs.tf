@@ -171,8 +171,23 @@ output "rds_database_name" {
 }
 
 output "rds_master_user_secret_arn" {
-  description = "ARN of the RDS-managed secret with the master credentials (JSON keys username, password)."
+  description = "ARN of the RDS-managed secret with the master credentials (JSON keys username, password): break-glass and `carcierge db roles` only, never given to a service."
   value       = module.rds.master_user_secret_arn
+}
+
+output "rds_resource_id" {
+  description = "Resource id of the PostgreSQL instance (db-...), the <resource_id> in rds-db:connect ARNs."
+  value       = module.rds.resource_id
+}
+
+output "service_container_settings" {
+  description = "What each service's container gets: environment (DB_USERNAME is its own database role) and secrets (Secrets Manager references, never the RDS master secret)."
+  value       = module.ecs.container_settings
+}
+
+output "database_roles" {
+  description = "PostgreSQL role of each service (service key => role), which its task signs in as with IAM tokens; `carcierge db roles -e <env>` creates them after apply."
+  value       = module.rds.iam_database_users
 }
 
 output "data_store_secret_arns" {

@@ -78,6 +78,11 @@ output "task_role_names" {
   value       = { for key, role in aws_iam_role.task : key => role.name }
 }
 
+output "container_settings" {
+  description = "Per service key: the container's environment (name => value) and secrets (name => Secrets Manager reference), exactly as its task definition gets them."
+  value       = { for key, service in local.services : key => { environment = service.environment, secrets = service.secrets } }
+}
+
 output "execution_role_arn" {
   description = "ARN of the task execution role."
   value       = aws_iam_role.execution.arn

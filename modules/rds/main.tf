@@ -18,6 +18,15 @@ locals {
   log_exports = ["postgresql", "upgrade"]
 
   monitoring = var.rds_config.monitoring_interval > 0
+
+  # IAM database authentication: rds-db:connect on arn:<partition>:rds-db:<region>:<account>:
+  # dbuser:<DbiResourceId>/<role>. Region and account are those of the instance's own ARN
+  # (arn:<partition>:rds:<region>:<account>:db:<identifier>).
+  instance_arn_parts = split(":", aws_db_instance.this.arn)
+  dbuser_arn_prefix = format(
+    "arn:%s:rds-db:%s:%s:dbuser:%s", local.instance_arn_parts[1], local.instance_arn_parts[3],
+    local.instance_arn_parts[4], aws_db_instance.this.resource_id,
+  )
 }
 
 # --- network and parameters -----------------------------------------------------------

@@ -161,3 +161,29 @@ variable "rds_config" {
     error_message = "rds_config.skip_final_snapshot must be false (or unset) where deletion_protection is true (uat, prod): a protected database keeps a final snapshot; got skip_final_snapshot = true."
   }
 }
+
+# --- service access ---------------------------------------------------------------------
+
+variable "iam_database_users" {
+  description = "Database role of each service (service key => role name). Services sign in as their role with IAM database authentication tokens; the module outputs each role's rds-db:connect ARN (iam_connect_arns) and DB_USERNAME (service_connection_environment). The roles themselves are created in the database after apply by `carcierge db roles`."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    # Unquoted PostgreSQL identifiers that stay as written: lowercase, at most 63 bytes.
+    condition     = alltrue([for user in values(var.iam_database_users) : can(regex("^[a-z_][a-z0-9_]{0,62}$", user))])
+    error_message = "iam_database_users values must be PostgreSQL role names of 1-63 lowercase letters, digits or underscores, not starting with a digit; got: ${join(", ", [for key, user in var.iam_database_users : "${key} = \"${user}\"" if !can(regex("^[a-z_][a-z0-9_]{0,62}$", user))])}."
+  }
+
+  validation {
+    condition = alltrue([for user in values(var.iam_database_users) :
+      !startswith(user, "pg_") && !startswith(user, "rds") && !contains(["public", "postgres", lower(var.rds_config.username)], user)
+    ])
+    error_message = "iam_database_users values must not be reserved or the master user (pg_*, rds*, public, postgres, ${lower(var.rds_config.username)}): a service never signs in as the master user."
+  }
+
+  validation {
+    condition     = length(distinct(values(var.iam_database_users))) == length(var.iam_database_users)
+    error_message = "iam_database_users must give every service a role of its own; shared: ${join(", ", distinct([for user in values(var.iam_database_users) : user if length([for other in values(var.iam_database_users) : other if other == user]) > 1]))}."
+  }
+}

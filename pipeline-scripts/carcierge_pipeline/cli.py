@@ -142,6 +142,12 @@ def _cmd_state_lock(args: argparse.Namespace) -> None:
     state.lock_status(_environment_from_context(args.environment))
 
 
+def _cmd_db_roles(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.database import run_roles
+
+    run_roles(environments.require_environment(args.environment))
+
+
 def _cmd_parity(args: argparse.Namespace) -> None:
     from carcierge_pipeline.parity import run_parity
 
@@ -256,6 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", default="staging", help="staging, qa, uat or prod (default staging)"
     )
     rehearse.set_defaults(handler=_cmd_rehearse)
+
+    db = commands.add_parser("db", help="the services' database roles (run inside the VPC)")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    roles = db_commands.add_parser(
+        "roles",
+        help="create each service's PostgreSQL role, IAM login and schema (idempotent); "
+        "settings from DB_HOST, DB_PORT, DB_NAME, DB_MASTER_SECRET_ARN, DB_SERVICE_ROLES",
+    )
+    roles.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
+    roles.set_defaults(handler=_cmd_db_roles)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

@@ -254,19 +254,16 @@ def test_services_get_settings_and_secret_references(environment_plans, environm
     known, unknown = _output(plan, "service_connection_settings")
     environment_names = set(known.get("environment", {})) | set(unknown.get("environment", {}))
     secret_names = set(known.get("secrets", {})) | set(unknown.get("secrets", {}))
-    expected_environment = {"OPENSEARCH_ENDPOINT", "DB_HOST", "DB_PORT", "DB_NAME"}
-    expected_secrets = {"DB_USERNAME", "DB_PASSWORD"}
+    expected_environment = {"OPENSEARCH_ENDPOINT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_IAM_AUTH"}
+    expected_secrets: set[str] = set()  # the database takes IAM tokens (test_database_plans.py)
     if _redis_wired():
         expected_environment |= {"REDIS_HOST", "REDIS_PORT", "REDIS_TLS"}
         expected_secrets |= {"REDIS_AUTH_TOKEN"}
     assert environment_names == expected_environment
     assert secret_names == expected_secrets
 
-    # The values are references into Secrets Manager, never values: the RDS-managed secret's
-    # JSON keys and the AUTH token secret's ARN.
+    # The values are references into Secrets Manager, never values: the AUTH token secret's ARN.
     config = plan["configuration"]["root_module"]["module_calls"]
-    rds_refs = config["rds"]["module"]["outputs"]["connection_secrets"]["expression"]
-    assert "aws_db_instance.this.master_user_secret" in rds_refs["references"]
     if _redis_wired():
         redis_refs = config["elasticache"]["module"]["outputs"]["connection_secrets"]
         assert "aws_secretsmanager_secret.auth_token.arn" in redis_refs["expression"]["references"]

@@ -11,7 +11,9 @@ mock_provider "aws" {
   }
   mock_resource "aws_db_instance" {
     defaults = {
-      address = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com"
+      address     = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com"
+      arn         = "arn:aws:rds:us-west-1:123456789012:db:staging-carcierge-rds-postgres"
+      resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY0"
       master_user_secret = [{
         kms_key_id    = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
         secret_arn    = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf"
@@ -178,21 +180,65 @@ run "security_and_backups" {
   }
 }
 
-run "services_get_settings_and_secret_references" {
+run "services_get_settings_and_their_own_iam_roles" {
   command = plan
 
-  assert {
-    condition     = output.connection_environment == { DB_HOST = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com", DB_PORT = "5432", DB_NAME = "carcierge" }
-    error_message = "services get DB_HOST, DB_PORT and DB_NAME"
+  variables {
+    iam_database_users = { api = "svc_api", web-app = "svc_web_app" }
   }
 
   assert {
-    condition = output.connection_secrets == {
-      DB_USERNAME = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf:username::"
-      DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf:password::"
-    }
-    error_message = "services get the credentials as JSON-key references into the RDS-managed secret"
+    condition     = output.connection_environment == { DB_HOST = "mock.abcdefghijkl.us-west-1.rds.amazonaws.com", DB_PORT = "5432", DB_NAME = "carcierge", DB_IAM_AUTH = "true" }
+    error_message = "services get DB_HOST, DB_PORT, DB_NAME and DB_IAM_AUTH"
   }
+
+  assert {
+    condition     = output.service_connection_environment == { api = { DB_USERNAME = "svc_api" }, web-app = { DB_USERNAME = "svc_web_app" } }
+    error_message = "each service gets its own role as DB_USERNAME"
+  }
+
+  assert {
+    condition = output.iam_connect_arns == {
+      api     = "arn:aws:rds-db:us-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/svc_api"
+      web-app = "arn:aws:rds-db:us-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/svc_web_app"
+    }
+    error_message = "rds-db:connect resources are dbuser:<resource id>/<role> in the instance's region and account"
+  }
+
+  assert {
+    condition     = output.connection_secrets == {} && output.secret_arns == [] && output.master_user_secret_arn == "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0123-AbCdEf"
+    error_message = "services get no secret from this module; the master secret stays for break-glass use"
+  }
+}
+
+run "iam_database_users_must_be_postgresql_roles" {
+  command = plan
+
+  variables {
+    iam_database_users = { api = "svc-api" }
+  }
+
+  expect_failures = [var.iam_database_users]
+}
+
+run "iam_database_users_must_not_be_the_master_user" {
+  command = plan
+
+  variables {
+    iam_database_users = { api = "carcierge_user", web = "rds_superuser" }
+  }
+
+  expect_failures = [var.iam_database_users]
+}
+
+run "iam_database_users_are_not_shared" {
+  command = plan
+
+  variables {
+    iam_database_users = { api = "svc_app", web = "svc_app" }
+  }
+
+  expect_failures = [var.iam_database_users]
 }
 
 run "monitoring_off" {

@@ -1,0 +1,37 @@
+# Database access of the services: each service signs in to PostgreSQL as a role of its own
+# with IAM database authentication tokens, never as the master user. The roles are created in
+# the database after apply by `carcierge db roles -e <env>` (README, "Database access").
+
+locals {
+  # The service's database role: svc_<key> with hyphens as underscores. Service keys are
+  # lowercase letters, digits and hyphens starting with a letter (modules/ecs validates them),
+  # so every role is a valid unquoted PostgreSQL identifier and two keys never share a role;
+  # modules/rds validates the names again.
+  database_users = { for key in keys(var.services) : key => "svc_${replace(key, "-", "_")}" }
+
+  # The services as configured, plus DB_USERNAME (their own role) in their environment. The
+  # role wins over a service's own DB_USERNAME: IAM lets the task connect as that role only.
+  services_with_database_user = {
+    for key, service in var.services : key => merge(service, {
+      environment = merge(service.environment, module.rds.service_connection_environment[key])
+    })
+  }
+}
+
+# In a policy of its own per task role: the resource id of the instance is known only after
+# apply, and this keeps the rest of the task role reviewable in the plan.
+resource "aws_iam_role_policy" "database_connect" {
+  for_each = local.database_users
+
+  name = "${local.name_prefix}-${each.key}-task-rds-connect"
+  role = module.ecs.task_role_names[each.key]
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "RdsIamConnectAsOwnRole"
+      Effect   = "Allow"
+      Action   = "rds-db:connect"
+      Resource = module.rds.iam_connect_arns[each.key]
+    }]
+  })
+}
