@@ -217,12 +217,20 @@ class Plan:
                 return config
         return {}
 
-    def references(self, resource: Resource, attribute: str) -> list[str]:
-        """The references of an attribute's configured expression (``vpc_options.0.subnet_ids``
-        reaches into nested blocks)."""
+    def _expression(self, resource: Resource, attribute: str) -> Any:
         node: Any = self._resource_config(resource).get("expressions") or {}
         for part in attribute.split("."):
             node = _step(node, int(part) if part.isdigit() else part)
+        return node
+
+    def configured(self, resource: Resource, attribute: str) -> bool:
+        """Whether the configuration sets the attribute (else the provider chooses it)."""
+        return self._expression(resource, attribute) is not None
+
+    def references(self, resource: Resource, attribute: str) -> list[str]:
+        """The references of an attribute's configured expression (``vpc_options.0.subnet_ids``
+        reaches into nested blocks)."""
+        node = self._expression(resource, attribute)
         return list((node or {}).get("references") or []) if isinstance(node, Mapping) else []
 
     def resolve(self, resource: Resource, attribute: str) -> list[Resource] | None:
