@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from carcierge_pipeline import planmodel
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
@@ -51,7 +52,8 @@ HIGHER, LOWER = "higher", "lower"
 
 @dataclass(frozen=True)
 class Resource:
-    """One planned managed resource: its values after the change and which are unknown."""
+    """One planned managed resource as the report compares it: its values after the change,
+    which are unknown, and its environment-independent key."""
 
     address: str
     type: str
@@ -62,40 +64,25 @@ class Resource:
     def get(self, path: str) -> Any:
         """The value at a dotted path (``cluster_config.0.instance_count``): a value, None, or
         UNKNOWN when Terraform knows it only after apply."""
-        value: Any = self.after
-        unknown: Any = self.unknown
-        for part in path.split("."):
-            step: Any = int(part) if part.isdigit() else part
-            if unknown is True:
-                return UNKNOWN
-            unknown = _step(unknown, step)
-            value = _step(value, step)
-            if value is None:
-                return UNKNOWN if unknown is True else None
-        return UNKNOWN if unknown is True else value
-
-
-def _step(container: Any, step: Any) -> Any:
-    if isinstance(step, int):
-        return container[step] if isinstance(container, list) and step < len(container) else None
-    return container.get(step) if isinstance(container, Mapping) else None
+        value = planmodel.value_at(self.after, self.unknown, path)
+        return UNKNOWN if value is planmodel.UNKNOWN else value
 
 
 _PREFIX = re.compile(rf"^(?:{'|'.join(ENVIRONMENTS)})-carcierge-")
 
 
-def _instance_key(change: Mapping[str, Any]) -> str:
+def _instance_key(change: planmodel.Resource) -> str:
     """A stable, environment-independent key: the for_each key of the resource or of its
     module, else the resource's name without the ``<env>-carcierge-`` prefix."""
-    if isinstance(change.get("index"), str):
-        return change["index"]
-    module_keys = re.findall(r'\["([^"]+)"\]', change.get("module_address") or "")
+    if isinstance(change.index, str):
+        return change.index
+    module_keys = re.findall(r'\["([^"]+)"\]', change.module or "")
     if module_keys:
         return module_keys[-1]
-    name = (change.get("change", {}).get("after") or {}).get("name")
+    name = change.values.get("name")
     if isinstance(name, str):
         return _PREFIX.sub("", name)
-    return change["address"]
+    return change.address
 
 
 @dataclass
@@ -103,19 +90,18 @@ class PlanView:
     resources: list[Resource]
 
     @classmethod
-    def of(cls, plan: Mapping[str, Any]) -> PlanView:
+    def of(cls, plan: Mapping[str, Any] | planmodel.Plan) -> PlanView:
         resources = []
-        for change in plan.get("resource_changes", []):
-            actions = change.get("change", {}).get("actions", [])
-            if change.get("mode") != "managed" or actions == ["delete"]:
+        for change in planmodel.Plan.of(plan):
+            if change.mode != "managed" or change.actions == ("delete",):
                 continue
             resources.append(
                 Resource(
-                    address=change["address"],
-                    type=change["type"],
+                    address=change.address,
+                    type=change.type,
                     key=_instance_key(change),
-                    after=change["change"].get("after") or {},
-                    unknown=change["change"].get("after_unknown") or {},
+                    after=change.values,
+                    unknown=change.after_unknown,
                 )
             )
         return cls(resources)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from carcierge_pipeline import ci_variables, environments, report
+from carcierge_pipeline import ci_variables, environments, report, rules
 from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.inputs import check_environment_inputs
@@ -149,6 +149,11 @@ def run_plan(
         files.json.write_text(
             terraform.run(["show", "-json", str(files.binary)], capture=True).stdout
         )
+        try:  # the AWS rules gate: what AWS refuses is never published
+            rules.gate(files.json, echo)
+        except StageFailed:
+            files.clear()
+            raise
         files.text.write_text(
             terraform.run(["show", "-no-color", str(files.binary)], capture=True).stdout
         )

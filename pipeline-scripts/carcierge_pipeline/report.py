@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.planmodel import Plan
 
 # Resource types whose deletion or replacement loses data (or, for KMS keys, the ability to
 # read data encrypted with them), with the service name shown to reviewers.
@@ -109,36 +110,30 @@ class PlanReport:
         )
 
 
-def widget_counts(plan: dict) -> dict[str, int]:
+def widget_counts(plan: dict | Plan) -> dict[str, int]:
     """GitLab's MR-widget counts, computed the way GitLab's own tooling does."""
-    words = [
-        word
-        for change in plan.get("resource_changes") or []
-        for word in (change.get("change") or {}).get("actions") or []
-    ]
+    words = [word for change in Plan.of(plan) for word in change.actions]
     return {key: words.count(key) for key in ("create", "update", "delete")}
 
 
-def analyse(plan: dict, environment: str) -> PlanReport:
+def analyse(plan: dict | Plan, environment: str) -> PlanReport:
+    model = Plan.of(plan)
     report = PlanReport(
         environment,
-        widget=widget_counts(plan),
-        terraform_version=plan.get("terraform_version", ""),
+        widget=widget_counts(model),
+        terraform_version=model.terraform_version,
     )
-    for change in plan.get("resource_changes") or []:
-        if change.get("mode", "managed") != "managed":
-            continue
-        action = classify(change["change"]["actions"])
+    for change in model.managed():
+        action = classify(change.actions)
         if action == "no-op":
             continue
-        paths = tuple(_path_text(p) for p in change["change"].get("replace_paths") or [])
         report.changes.append(
             Change(
-                address=change["address"] + (" (deposed)" if change.get("deposed") else ""),
-                type=change["type"],
+                address=change.address + (" (deposed)" if change.deposed else ""),
+                type=change.type,
                 action=action,
-                replace_paths=paths,
-                reason=change.get("action_reason"),
+                replace_paths=tuple(_path_text(list(p)) for p in change.replace_paths),
+                reason=change.action_reason,
             )
         )
     return report
@@ -215,7 +210,7 @@ def guard(report: PlanReport, allow_destroy: bool, echo: Callable[[str], None] =
 
 def publish(plan_json: Path, directory: Path, environment: str, *, context: str = "") -> PlanReport:
     """Write gitlab-report.json and summary.md next to the plan; return the report."""
-    report = analyse(json.loads(plan_json.read_text()), environment)
+    report = analyse(Plan.load(plan_json), environment)
     (directory / "gitlab-report.json").write_text(json.dumps(report.widget) + "\n")
     (directory / "summary.md").write_text(markdown(report, context=context))
     return report

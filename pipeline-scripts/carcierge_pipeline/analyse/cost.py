@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.planmodel import Plan, Resource
 
 PRICE_FILE = "prices-{region}.json"
 
@@ -88,52 +89,15 @@ class Estimate:
 
 # --- reading the plan -------------------------------------------------------------------------
 
-_INDEX = re.compile(r"^(?P<base>.*?)(?P<index>\[[^\]]*\])?$")
 
-
-@dataclass(frozen=True)
-class Resource:
-    address: str
-    module: str  # "" for the root module, else e.g. "module.ecs"
-    type: str
-    name: str
-    index: str  # '["service1"]', '[0]' or ""
-    values: dict
-
-
-def _resources_after(plan: dict) -> dict[str, Resource]:
-    found: dict[str, Resource] = {}
-    for change in plan.get("resource_changes") or []:
-        if change.get("mode", "managed") != "managed" or change.get("deposed"):
-            continue
-        after = change["change"].get("after")
-        if after is None:  # deleted
-            continue
-        index = change.get("index")
-        index_text = "" if index is None else f"[{json.dumps(index)}]"
-        found[change["address"]] = Resource(
-            address=change["address"],
-            module=change.get("module_address", ""),
-            type=change["type"],
-            name=change["name"],
-            index=index_text,
-            values=after,
-        )
-    return found
-
-
-def _module_config(plan: dict, module: str) -> dict:
-    node = (plan.get("configuration") or {}).get("root_module") or {}
-    for part in re.findall(r"module\.([^.\[]+)(?:\[[^\]]*\])?", module):
-        node = ((node.get("module_calls") or {}).get(part) or {}).get("module") or {}
-    return node
-
-
-def _references(plan: dict, resource: Resource, attribute: str) -> list[str]:
-    for config in _module_config(plan, resource.module).get("resources") or []:
-        if config.get("address") == f"{resource.type}.{resource.name}":
-            return (config.get("expressions") or {}).get(attribute, {}).get("references") or []
-    return []
+def _resources_after(plan: Plan) -> dict[str, Resource]:
+    """Managed resources that exist after the plan (created, updated, replaced or unchanged),
+    by address."""
+    return {
+        r.address: r
+        for r in plan.resources
+        if r.managed and not r.deposed and r.after is not None  # None: deleted
+    }
 
 
 def _first(block: object) -> dict:
@@ -146,13 +110,13 @@ def _first(block: object) -> dict:
 
 
 class _Pricer:
-    def __init__(self, plan: dict, prices: dict, estimate: Estimate) -> None:
-        self.plan = plan
+    def __init__(self, plan: dict | Plan, prices: dict, estimate: Estimate) -> None:
+        self.plan = Plan.of(plan)
         self.table = prices["prices"]
         self.assume = prices["assumptions"]
         self.hours = prices["hours_per_month"]
         self.estimate = estimate
-        self.resources = _resources_after(plan)
+        self.resources = _resources_after(self.plan)
         self.used: set[str] = set()
         subnets_azs = {
             r.values.get("availability_zone")
@@ -182,11 +146,11 @@ class _Pricer:
 
     # Fargate -----------------------------------------------------------------------------
     def _task_definition(self, service: Resource) -> Resource | None:
-        for ref in _references(self.plan, service, "task_definition"):
+        for ref in self.plan.references(service, "task_definition"):
             match = re.fullmatch(r"aws_ecs_task_definition\.([^.\[]+)(\[each\.key\])?", ref)
             if match:
                 prefix = f"{service.module}." if service.module else ""
-                index = service.index if match.group(2) else ""
+                index = service.index_text if match.group(2) else ""
                 found = self.resources.get(
                     f"{prefix}aws_ecs_task_definition.{match.group(1)}{index}"
                 )
@@ -195,7 +159,7 @@ class _Pricer:
         same = [
             r
             for r in self.of_type("aws_ecs_task_definition")
-            if r.module == service.module and r.index == service.index
+            if r.module == service.module and r.index_text == service.index_text
         ]
         return same[0] if len(same) == 1 else None
 
@@ -469,7 +433,7 @@ class _Pricer:
 
 
 def builtin_estimate(
-    plan: dict, environment: str, region: str, prices: dict | None = None
+    plan: dict | Plan, environment: str, region: str, prices: dict | None = None
 ) -> Estimate:
     prices = prices or load_prices(region)
     estimate = Estimate(
@@ -583,10 +547,8 @@ def run_cost(
         raise UserError(
             f"no plan for {environment} at {plan_json}: run `carcierge plan -e {environment}` first"
         )
-    plan = json.loads(plan_json.read_text())
-    region = (
-        region or (plan.get("variables") or {}).get("aws_region", {}).get("value") or ("us-west-1")
-    )
+    plan = Plan.load(plan_json)
+    region = region or plan.variable("aws_region") or ("us-west-1")
     binary = infracost_binary(environ)
     if binary:
         echo(f"pricing the {environment} plan with infracost ({binary})")

@@ -1,0 +1,166 @@
+"""CloudWatch dashboard bodies against a JSON Schema written from AWS's "Dashboard Body
+Structure and Syntax" (CloudWatch API Reference), read 2026-12-01:
+
+- the body is a JSON object that must hold a ``widgets`` array (0-500 widget objects), with
+  optional ``start``, ``end``, ``periodOverride`` (auto | inherit) and ``variables``;
+- a widget requires ``type`` and ``properties``; ``x`` 0-23, ``y`` ≥ 0, ``width`` 1-24 and
+  ``height`` 1-1000 grid units;
+- a metric widget's ``properties.metrics`` is an array of arrays (1-100 per graph): each metric
+  is ``[Namespace, MetricName, DimensionName, DimensionValue, …, {rendering properties}]``, or
+  ``[{"expression": …}]`` for metric math; ``region`` is required; ``view`` is one of
+  timeSeries, singleValue, gauge, bar, pie, table; ``period`` is 1, 5, 10, 20, 30 or a
+  multiple of 60;
+- a text widget needs ``properties.markdown``.
+
+The schema checks structure, not every property AWS documents: properties it does not list are
+allowed. One thing it cannot say is *where* a metric's optional rendering object goes (last);
+it allows at most one object per metric.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from carcierge_pipeline.planmodel import UNKNOWN, Plan
+from carcierge_pipeline.rules import Rule, Unknown, Violation
+
+SOURCE = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/"
+    "CloudWatch-Dashboard-Body-Structure.html"
+)
+
+_METRIC = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": ["string", "object"]},
+    "minContains": 0,
+    "maxContains": 1,
+    "contains": {"type": "object"},
+    "anyOf": [
+        {"minItems": 2, "prefixItems": [{"type": "string"}, {"type": "string"}]},
+        {"maxItems": 1, "prefixItems": [{"type": "object", "required": ["expression"]}]},
+    ],
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "CloudWatch DashboardBody",
+    "type": "object",
+    "required": ["widgets"],
+    "properties": {
+        "widgets": {"type": "array", "maxItems": 500, "items": {"$ref": "#/$defs/widget"}},
+        "start": {"type": "string"},
+        "end": {"type": "string"},
+        "periodOverride": {"enum": ["auto", "inherit"]},
+        "variables": {"type": "array"},
+    },
+    "$defs": {
+        "widget": {
+            "type": "object",
+            "required": ["type", "properties"],
+            "properties": {
+                "type": {"enum": ["metric", "text", "log", "alarm", "explorer", "custom"]},
+                "x": {"type": "integer", "minimum": 0, "maximum": 23},
+                "y": {"type": "integer", "minimum": 0},
+                "width": {"type": "integer", "minimum": 1, "maximum": 24},
+                "height": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "properties": {"type": "object"},
+            },
+            "allOf": [
+                {
+                    "if": {"properties": {"type": {"const": "metric"}}, "required": ["type"]},
+                    "then": {"properties": {"properties": {"$ref": "#/$defs/metricProperties"}}},
+                },
+                {
+                    "if": {"properties": {"type": {"const": "text"}}, "required": ["type"]},
+                    "then": {
+                        "properties": {
+                            "properties": {
+                                "required": ["markdown"],
+                                "properties": {"markdown": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+            ],
+        },
+        "metricProperties": {
+            "type": "object",
+            "required": ["region"],
+            "properties": {
+                "metrics": {"type": "array", "minItems": 1, "maxItems": 100, "items": _METRIC},
+                "region": {"type": "string", "minLength": 1},
+                "title": {"type": "string"},
+                "stat": {"type": "string"},
+                "stacked": {"type": "boolean"},
+                "liveData": {"type": "boolean"},
+                "view": {"enum": ["timeSeries", "singleValue", "gauge", "bar", "pie", "table"]},
+                "period": {
+                    "type": "integer",
+                    "anyOf": [{"enum": [1, 5, 10, 20, 30]}, {"multipleOf": 60, "minimum": 60}],
+                },
+                "annotations": {"type": "object"},
+                "yAxis": {"type": "object"},
+                "legend": {"type": "object"},
+            },
+        },
+    },
+}
+
+Draft202012Validator.check_schema(SCHEMA)
+_VALIDATOR = Draft202012Validator(SCHEMA)
+MAX_PER_DASHBOARD = 5  # the first few errors say enough; the rest are counted
+
+
+def body_errors(body: Any) -> list[tuple[str, Any, str]]:
+    """(JSON path, offending value, message) for each way ``body`` breaks the schema."""
+    errors = sorted(
+        _VALIDATOR.iter_errors(body),
+        key=lambda e: [f"{p:08d}" if isinstance(p, int) else p for p in e.absolute_path],
+    )
+    found = []
+    for error in errors:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        message = error.message
+        if message.startswith(repr(error.instance)):  # the value is shown anyway
+            message = message[len(repr(error.instance)) :].strip()
+        if len(message) > 160:
+            message = f"does not match the schema ({error.validator})"
+        found.append((path or "(body)", error.instance, message))
+    return found
+
+
+def check(plan: Plan) -> Iterator[Violation | Unknown]:
+    for dashboard in plan.of_type("aws_cloudwatch_dashboard"):
+        text = dashboard.get("dashboard_body")
+        if text is UNKNOWN:
+            yield Unknown(dashboard.address, "dashboard_body")
+            continue
+        if text is None:
+            continue
+        try:
+            body = json.loads(text)
+        except (TypeError, ValueError) as error:
+            yield Violation(dashboard.address, text, f"dashboard_body is not JSON ({error})")
+            continue
+        errors = body_errors(body)
+        for path, value, message in errors[:MAX_PER_DASHBOARD]:
+            yield Violation(dashboard.address, value, f"dashboard_body{path}: {message}")
+        if len(errors) > MAX_PER_DASHBOARD:
+            yield Violation(
+                dashboard.address,
+                len(errors) - MAX_PER_DASHBOARD,
+                "more schema errors in dashboard_body, not listed",
+            )
+
+
+RULE = Rule(
+    "aws-dashboard-body",
+    "CloudWatch dashboard body follows AWS's dashboard body structure",
+    SOURCE,
+    check,
+)

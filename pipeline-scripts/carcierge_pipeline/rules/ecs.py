@@ -1,0 +1,75 @@
+"""ECS: Fargate Spot runs only X86_64 Linux tasks.
+
+"Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider"
+(Amazon ECS Developer Guide, "Amazon ECS clusters for Fargate", read 2026-12-01). A service
+uses Fargate Spot through its own capacity provider strategy or, with neither strategy nor
+launch type, through its cluster's default strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
+from carcierge_pipeline.rules import Rule, Unknown, Violation
+
+SOURCE = (
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html"
+)
+
+
+def _uses_spot(strategy: Any) -> bool:
+    return any(
+        (entry or {}).get("capacity_provider") == "FARGATE_SPOT"
+        and ((entry or {}).get("weight") or (entry or {}).get("base"))
+        for entry in strategy or []
+    )
+
+
+def _strategy(plan: Plan, service: Resource) -> Any:
+    strategy = service.get("capacity_provider_strategy")
+    if strategy is UNKNOWN or strategy:
+        return strategy
+    if service.get("launch_type") not in (None, UNKNOWN):
+        return []
+    # The module's cluster (one cluster per module in this project, as the cost estimate reads).
+    defaults = [
+        r for r in plan.of_type("aws_ecs_cluster_capacity_providers") if r.module == service.module
+    ]
+    if len(defaults) != 1:
+        return UNKNOWN if defaults else []
+    return defaults[0].get("default_capacity_provider_strategy")
+
+
+def check(plan: Plan) -> Iterator[Violation | Unknown]:
+    for service in plan.of_type("aws_ecs_service"):
+        strategy = _strategy(plan, service)
+        if strategy is UNKNOWN:
+            yield Unknown(service.address, "capacity_provider_strategy")
+            continue
+        if not _uses_spot(strategy):
+            continue
+        tasks = plan.resolve(service, "task_definition")
+        if not tasks:
+            yield Unknown(service.address, "task_definition")
+            continue
+        for task in tasks:
+            architecture = task.get("runtime_platform.0.cpu_architecture")
+            if architecture is UNKNOWN:
+                yield Unknown(task.address, "runtime_platform.cpu_architecture")
+            elif architecture == "ARM64":
+                yield Violation(
+                    service.address,
+                    architecture,
+                    f"runs {task.address} (ARM64) on FARGATE_SPOT; Fargate Spot runs only "
+                    "X86_64 Linux tasks",
+                )
+
+
+RULE = Rule(
+    "aws-fargate-spot-architecture",
+    "Fargate Spot only with X86_64 task definitions",
+    SOURCE,
+    check,
+)
