@@ -56,6 +56,12 @@ rds_config = {
   username          = "carcierge_user"
 }
 
+# Roles that may assume the OpenSearch master role (here: the account's IAM Identity Center
+# administrators; the generated role name ends in a random suffix, hence the *).
+opensearch_admin_principal_arns = [
+  "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
+]
+
 # OpenSearch Configuration (the product spec's example as written; t3.small.search supports
 # encryption at rest, node-to-node encryption and fine-grained access control).
 opensearch_config = {
