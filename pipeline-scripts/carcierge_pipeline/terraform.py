@@ -114,9 +114,11 @@ class Terraform:
         return env
 
     def run(
-        self, args: Sequence[str], *, capture: bool = False, check: bool = True
+        self, args: Sequence[str], *, capture: bool = False, check: bool = True, tee: bool = False
     ) -> subprocess.CompletedProcess[str]:
         command = [str(self.executable), *args]
+        if tee:
+            return self._tee(command, check)
         result = subprocess.run(
             command,
             cwd=self.workdir,
@@ -131,6 +133,28 @@ class Terraform:
                 f"terraform {' '.join(args[:1])} failed in {self.workdir}"
                 + (f":\n{detail}" if detail else "")
             )
+        return result
+
+    def _tee(self, command: list[str], check: bool) -> subprocess.CompletedProcess[str]:
+        """Run with stdout and stderr streamed to this process's stdout as they come, and kept
+        (merged, in ``stdout``) for reading afterwards."""
+        lines: list[str] = []
+        with subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=self.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                lines.append(line)
+        result = subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
+        if check and result.returncode != 0:
+            raise StageFailed(f"terraform {command[1]} failed in {self.workdir}")
         return result
 
 

@@ -174,3 +174,61 @@ def test_cli_apply_without_a_plan_is_one_line(project, terraform_log, monkeypatc
     assert err.startswith("error: no saved plan at build/uat/plan.bin")
     assert err.count("\n") == 1
     assert not terraform_log.exists()
+
+
+# What Terraform prints when wait_for_steady_state gives up on a service (the AWS provider's
+# message, internal/service/ecs/service.go, in Terraform's diagnostic box).
+STEADY_STATE_FAILURE = """\
+module.ecs.aws_ecs_service.service["service2"]: Still modifying... [29m50s elapsed]
+╷
+│ Error: waiting for ECS Service (arn:aws:ecs:us-west-1:123456789012:service/{CLUSTER}/{NAME}) \
+update: timeout while waiting for state to become 'tfSTABLE' (last state: 'tfPENDING', \
+timeout: 30m0s)
+│
+│   with module.ecs.aws_ecs_service.service["service2"],
+│   on modules/ecs/main.tf line 226, in resource "aws_ecs_service" "service":
+│  226: resource "aws_ecs_service" "service" {
+│
+╵
+╷
+│ Error: creating CloudWatch Logs Log Group (/ecs/prod-carcierge-service3): operation error
+│
+│   with module.ecs.aws_cloudwatch_log_group.service["service3"],
+╵
+""".replace("{CLUSTER}/{NAME}", "prod-carcierge-ecs-cluster/prod-carcierge-service2")
+
+
+def test_unsettled_services_are_read_from_terraforms_error_output():
+    from carcierge_pipeline.apply import unsettled_services
+
+    assert unsettled_services(STEADY_STATE_FAILURE) == [
+        'module.ecs.aws_ecs_service.service["service2"] (prod-carcierge-service2)'
+    ]
+    no_color = STEADY_STATE_FAILURE.replace("│ ", "").replace("╷\n", "").replace("╵\n", "")
+    created = no_color.replace(") update:", ") create:").replace("service2", "service5")
+    assert unsettled_services(created) == [
+        'module.ecs.aws_ecs_service.service["service5"] (prod-carcierge-service5)'
+    ]
+    assert unsettled_services("Error: creating CloudWatch Logs Log Group (x)") == []
+
+
+def test_apply_names_the_service_that_did_not_settle(project, terraform_log, tmp_path):
+    save_plan(project)
+    output = tmp_path / "apply-output.txt"
+    output.write_text(STEADY_STATE_FAILURE)
+    script = terraform_log.parent / "bin" / "terraform"
+    script.write_text(
+        script.read_text().replace(
+            f'echo "$* TF_LOG=$TF_LOG" >> {terraform_log}\n',
+            f'echo "$* TF_LOG=$TF_LOG" >> {terraform_log}\n'
+            f'if [ "$1" = apply ]; then cat {output} >&2; exit 1; fi\n',
+        )
+    )
+    with pytest.raises(StageFailed) as failure:
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
+    assert str(failure.value) == (
+        "terraform apply failed for prod: ECS service(s) did not reach a steady state: "
+        'module.ecs.aws_ecs_service.service["service2"] (prod-carcierge-service2); '
+        "see its events and stopped tasks (the deployment circuit breaker rolls a failed "
+        "deployment back)"
+    )
