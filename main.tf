@@ -46,6 +46,19 @@ resource "aws_kms_alias" "main" {
 }
 
 locals {
+  log_group_arn_prefix = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:"
+  # Every log group the modules create, by name pattern (a test matches each planned group):
+  # services and ECS Exec, VPC flow logs, Redis, OpenSearch (its domain may be renamed), RDS and
+  # WAF. Built from names, not from the groups: the groups need the key first.
+  log_group_patterns = [
+    "/ecs/${local.name_prefix}-*",
+    "/aws/vpc/${local.name_prefix}-*",
+    "/aws/elasticache/${local.name_prefix}-*",
+    "/aws/opensearch/${coalesce(var.opensearch_config.domain_name, "${local.name_prefix}-opensearch")}/*",
+    "/aws/rds/instance/${local.name_prefix}-*",
+    "aws-waf-logs-${local.name_prefix}",
+  ]
+
   kms_main_policy = {
     Version = "2012-10-17"
     Statement = [
@@ -58,7 +71,9 @@ locals {
         Resource  = "*"
       },
       {
-        # CloudWatch Logs encrypts this environment's log groups, and only those.
+        # CloudWatch Logs encrypts this environment's log groups, and only those: the
+        # encryption context names the log group (CloudWatch Logs User Guide, "Encrypt log data
+        # in CloudWatch Logs using AWS KMS"), matched against the groups the modules create.
         Sid       = "CloudWatchLogsEncryption"
         Effect    = "Allow"
         Principal = { Service = "logs.${var.aws_region}.amazonaws.com" }
@@ -66,17 +81,24 @@ locals {
         Resource  = "*"
         Condition = {
           ArnLike = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:*"
+            "kms:EncryptionContext:aws:logs:arn" = [for name in local.log_group_patterns : "${local.log_group_arn_prefix}${name}"]
           }
         }
       },
       {
-        # CloudWatch alarms publish to the KMS-encrypted alert topic.
+        # CloudWatch alarms of this environment publish to the KMS-encrypted alert topic; the
+        # source conditions keep other accounts' and other environments' alarms out (SNS
+        # Developer Guide, "Enable compatibility between event sources from AWS services and
+        # encrypted topics"; IAM User Guide, "The confused deputy problem").
         Sid       = "CloudWatchAlarmsToEncryptedTopic"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name_prefix}-*" }
+        }
       },
     ]
   }
@@ -131,6 +153,8 @@ module "opensearch" {
   kms_key_arn        = aws_kms_key.main.arn
   log_retention_days = var.log_retention_days
   opensearch_config  = var.opensearch_config
+
+  admin_principal_arns = var.opensearch_admin_principal_arns
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
@@ -197,7 +221,11 @@ module "ecs" {
   domain_name             = var.domain_name
   route53_zone_id         = var.route53_zone_id
   waf_web_acl_arn         = var.waf_web_acl_arn
+  create_waf              = var.enable_waf
   create_ecr_repositories = var.create_ecr_repositories
+
+  enable_execute_command               = var.enable_ecs_exec
+  service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
 }
 
 # --- monitoring ---

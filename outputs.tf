@@ -195,6 +195,11 @@ output "data_store_secret_arns" {
   value       = concat(module.elasticache.secret_arns, module.rds.secret_arns, module.opensearch.secret_arns)
 }
 
+output "service_runtime" {
+  description = "How each service's container runs (user, read-only root filesystem, writable paths, Linux capabilities), as in its task definition."
+  value       = module.ecs.container_runtime
+}
+
 output "service_connection_settings" {
   description = "What every service receives from the data stores: environment (non-secret settings) and secrets (env var => Secrets Manager ARN reference that ECS resolves at task start; Terraform never sees the values)."
   value = {

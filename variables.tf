@@ -141,7 +141,8 @@ variable "services" {
     environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
     (target tracking, %); spot (share of tasks on FARGATE_SPOT, %); command; cpu_architecture
-    (X86_64 | ARM64); read_only_root_fs (default true).
+    (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
+    user[:group], default "1000:1000"; never root: the image must let that user run the app).
   EOT
   type = map(object({
     container_image   = string
@@ -165,6 +166,7 @@ variable "services" {
     command           = optional(list(string))
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
+    user              = optional(string, "1000:1000")
   }))
 
   validation {
@@ -294,6 +296,12 @@ variable "services" {
   }
 
   validation {
+    # uid, uid:gid, user or user:group; root (name or uid 0) is refused.
+    condition     = alltrue([for service in values(var.services) : can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0])])
+    error_message = "services.*.user must be a non-root user: a uid or user name, optionally with :gid or :group (e.g. \"1000:1000\" or \"app\"); root and uid 0 are refused; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.user}\"" if !(can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0]))])}."
+  }
+
+  validation {
     condition     = alltrue([for service in values(var.services) : service.command == null || try(length(service.command) > 0, false)])
     error_message = "services.*.command must be null (use the image's default) or a non-empty list of strings."
   }
@@ -346,10 +354,38 @@ variable "create_ecr_repositories" {
   type        = bool
 }
 
+variable "enable_ecs_exec" {
+  description = "ECS Exec (a shell in running containers through `aws ecs execute-command`) on every service. Off in uat and prod: a session sees the container's secrets and task role; on in staging and qa for debugging. When off, services refuse exec and task roles get no ssmmessages permissions."
+  type        = bool
+  default     = false
+}
+
+variable "ecs_steady_state_timeout_minutes" {
+  description = "How long an apply waits for each ECS service to reach a steady state (new tasks running and healthy) after a create or update before the apply fails, in minutes (5-120)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.ecs_steady_state_timeout_minutes >= 5 && var.ecs_steady_state_timeout_minutes <= 120 && floor(var.ecs_steady_state_timeout_minutes) == var.ecs_steady_state_timeout_minutes
+    error_message = "ecs_steady_state_timeout_minutes must be a whole number of minutes from 5 to 120; got ${var.ecs_steady_state_timeout_minutes}."
+  }
+}
+
+variable "enable_waf" {
+  description = "Create a WAFv2 web ACL for the ALB (AWS managed rule groups for IP reputation, common exploits and known bad inputs, plus a per-IP rate limit; logged to aws-waf-logs-<env>-carcierge). On in uat and prod. Conflicts with waf_web_acl_arn, the bring-your-own option."
+  type        = bool
+  default     = false
+}
+
 variable "waf_web_acl_arn" {
-  description = "Optional regional WAFv2 web ACL to associate with the ALB; null for none."
+  description = "Bring-your-own regional WAFv2 web ACL to associate with the ALB; null for none. Conflicts with enable_waf."
   type        = string
   default     = null
+
+  validation {
+    condition     = !(var.enable_waf && var.waf_web_acl_arn != null)
+    error_message = "waf_web_acl_arn and enable_waf conflict: set enable_waf = true for the project's own web ACL, or waf_web_acl_arn to associate an existing one, not both."
+  }
 
   validation {
     condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
@@ -403,21 +439,39 @@ variable "opensearch_config" {
   })
 }
 
+variable "opensearch_admin_principal_arns" {
+  description = "IAM roles that may assume the OpenSearch master role (<env>-carcierge-opensearch-admin, all_access in the domain): role ARNs of this account, where * in the role name matches the generated suffix of IAM Identity Center roles (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_<permission-set>_*). Required while opensearch_config.master_user_arn is unset; no other principal of the account may assume the role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    # A role name made only of * and / (role/*) would trust every role of the account again.
+    condition     = alltrue([for arn in var.opensearch_admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/*-]+$", arn)) && !can(regex(":role/[*/]*$", arn))])
+    error_message = "opensearch_admin_principal_arns must be IAM role ARNs such as arn:aws:iam::123456789012:role/carcierge-admin or arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_* (a * may stand for part of a role name, never for all of it); got: ${join(", ", [for arn in var.opensearch_admin_principal_arns : "\"${arn}\"" if !(can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/*-]+$", arn)) && !can(regex(":role/[*/]*$", arn)))])}."
+  }
+
+  validation {
+    condition     = var.opensearch_config.master_user_arn != null || length(var.opensearch_admin_principal_arns) > 0
+    error_message = "opensearch_admin_principal_arns must name at least one admin role while opensearch_config.master_user_arn is unset: the module's master role (all_access) trusts only these roles."
+  }
+}
+
 variable "redis_config" {
-  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token). Set in every environment file."
+  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token), auth_token_update_strategy (SET, or ROTATE during a rotation: modules/elasticache/README.md). Set in every environment file."
   type = object({
-    node_type                = string
-    num_cache_nodes          = number
-    engine_version           = string
-    engine                   = optional(string)
-    port                     = optional(number)
-    parameters               = optional(map(string))
-    snapshot_retention_limit = optional(number)
-    snapshot_window          = optional(string)
-    maintenance_window       = optional(string)
-    apply_immediately        = optional(bool)
-    skip_final_snapshot      = optional(bool)
-    auth_token_version       = optional(number)
+    node_type                  = string
+    num_cache_nodes            = number
+    engine_version             = string
+    engine                     = optional(string)
+    port                       = optional(number)
+    parameters                 = optional(map(string))
+    snapshot_retention_limit   = optional(number)
+    snapshot_window            = optional(string)
+    maintenance_window         = optional(string)
+    apply_immediately          = optional(bool)
+    skip_final_snapshot        = optional(bool)
+    auth_token_version         = optional(number)
+    auth_token_update_strategy = optional(string)
   })
 }
 

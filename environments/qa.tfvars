@@ -19,9 +19,15 @@ alb_ingress_cidrs          = ["0.0.0.0/0"]
 # optional DNS alias, WAF and ECR repositories.
 ssl_certificate_arn     = "arn:aws:acm:us-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000002"
 create_ecr_repositories = false
+# ECS Exec on for debugging (`aws ecs execute-command`); never in uat or prod.
+enable_ecs_exec = true
+# An apply waits up to this long for every service to settle.
+ecs_steady_state_timeout_minutes = 15
 # domain_name     = "qa.carcierge.example.com"
 # route53_zone_id = "Z0123456789ABCDEFGHIJ"
+# WAF: off here for cost (the ALB is a test endpoint); on in uat and prod. Alternatively
 # waf_web_acl_arn = "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/<name>/<id>"
+enable_waf = false
 
 # Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
 # spot = share of tasks on FARGATE_SPOT (%): high here, interruptions are acceptable.
@@ -94,6 +100,13 @@ redis_config = {
   apply_immediately        = true
   skip_final_snapshot      = true # explicit: qa's cache may be lost on destroy
 }
+
+# Roles that may assume <env>-carcierge-opensearch-admin (all_access in the domain): the
+# account's IAM Identity Center administrators (the generated role name ends in a random
+# suffix, hence the *). Use this environment's account id; a plan refuses another account's roles.
+opensearch_admin_principal_arns = [
+  "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
+]
 
 opensearch_config = {
   engine_version = "OpenSearch_2.19"

@@ -19,9 +19,15 @@ alb_ingress_cidrs          = ["0.0.0.0/0"]
 # optional DNS alias, WAF and ECR repositories.
 ssl_certificate_arn     = "arn:aws:acm:us-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000003"
 create_ecr_repositories = false
+# ECS Exec off: a session is a shell with the container's secrets and task role.
+enable_ecs_exec = false
+# An apply waits up to this long for every service to settle (two tasks per service).
+ecs_steady_state_timeout_minutes = 30
 # domain_name     = "uat.carcierge.example.com"
 # route53_zone_id = "Z0123456789ABCDEFGHIJ"
-# waf_web_acl_arn = "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/<name>/<id>"
+# WAF: the project's web ACL (managed rule groups, per-IP rate limit, logs in
+# aws-waf-logs-uat-carcierge). waf_web_acl_arn is the bring-your-own alternative.
+enable_waf = true
 
 # Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
 # spot = share of tasks on FARGATE_SPOT (%): partial here; the first task of each service stays on FARGATE.
@@ -92,6 +98,13 @@ redis_config = {
   engine_version           = "7.1"
   snapshot_retention_limit = 3
 }
+
+# Roles that may assume <env>-carcierge-opensearch-admin (all_access in the domain): the
+# account's IAM Identity Center administrators (the generated role name ends in a random
+# suffix, hence the *). Use this environment's account id; a plan refuses another account's roles.
+opensearch_admin_principal_arns = [
+  "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
+]
 
 opensearch_config = {
   engine_version = "OpenSearch_2.19"

@@ -1,5 +1,5 @@
 # Internet-facing ALB: HTTPS with one rule per public service, HTTP redirected to HTTPS,
-# access logs in a bucket of its own, optional WAF and DNS alias.
+# access logs in a bucket of its own, optional DNS alias. The optional WAF: waf.tf.
 
 data "aws_elb_service_account" "current" {}
 
@@ -120,8 +120,8 @@ locals {
 # --- load balancer --------------------------------------------------------------------
 
 resource "aws_lb" "main" {
-  # checkov:skip=CKV2_AWS_28:a WAF web ACL is optional and associated through waf_web_acl_arn (aws_wafv2_web_acl_association.alb)
-  # checkov:skip=CKV2_AWS_76:the web ACL comes from outside (waf_web_acl_arn); its rules, Log4j managed rules included, belong to its owner
+  # checkov:skip=CKV2_AWS_28:the WAF is per environment (waf.tf): the module's web ACL in uat and prod (create_waf) or one brought through waf_web_acl_arn, associated by aws_wafv2_web_acl_association.alb; staging and qa run without
+  # checkov:skip=CKV2_AWS_76:the module's web ACL carries the known-bad-inputs rule group (Log4j) in rule_json, which checkov does not read; a brought web ACL's rules belong to its owner
   # checkov:skip=CKV_AWS_150:deletion protection is per environment (alb_deletion_protection): on in uat and prod, off in staging and qa so they can be torn down
   name               = local.alb_name
   internal           = false
@@ -243,13 +243,6 @@ resource "aws_lb_listener_rule" "service" {
   }
 
   tags = merge(var.tags, { Name = "${each.value.name}-rule" })
-}
-
-resource "aws_wafv2_web_acl_association" "alb" {
-  count = var.waf_web_acl_arn == null ? 0 : 1
-
-  resource_arn = aws_lb.main.arn
-  web_acl_arn  = var.waf_web_acl_arn
 }
 
 resource "aws_route53_record" "alb" {

@@ -1,5 +1,6 @@
 # One task execution role (pull images, write the services' logs, read the listed secrets) and
-# one task role per service (ECS Exec channels only, plus task_role_policy_statements).
+# one task role per service (task_role_policy_statements, plus the ECS Exec channels when exec
+# is on).
 # Every ARN is built from names, so the policies are complete in the plan.
 
 locals {
@@ -100,14 +101,11 @@ locals {
   ]
 
   task_statements = {
-    for key in keys(local.services) : key => concat(
-      [for statement in local.exec_statements : statement if var.enable_execute_command],
-      [for statement in lookup(var.task_role_policy_statements, key, []) : merge(
-        { Effect = statement.effect, Action = statement.actions, Resource = statement.resources },
-        statement.sid == null ? {} : { Sid = statement.sid },
-        statement.condition == null ? {} : { Condition = statement.condition },
-      )],
-    )
+    for key in keys(local.services) : key => [for statement in lookup(var.task_role_policy_statements, key, []) : merge(
+      { Effect = statement.effect, Action = statement.actions, Resource = statement.resources },
+      statement.sid == null ? {} : { Sid = statement.sid },
+      statement.condition == null ? {} : { Condition = statement.condition },
+    )]
   }
 
   # The trust AWS documents for the task execution role (the ECS/Fargate agent assumes it).
@@ -165,6 +163,15 @@ resource "aws_iam_role" "task" {
   assume_role_policy = jsonencode(local.task_assume_role_policy)
 
   tags = merge(var.tags, { Name = "${each.value.name}-task" })
+}
+
+# ECS Exec's permissions in a policy of their own, present only while exec is on.
+resource "aws_iam_role_policy" "exec" {
+  for_each = var.enable_execute_command ? local.services : {}
+
+  name   = "${each.value.name}-task-exec"
+  role   = aws_iam_role.task[each.key].id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.exec_statements })
 }
 
 resource "aws_iam_role_policy" "task" {

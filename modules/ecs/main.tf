@@ -48,6 +48,7 @@ locals {
       health_path  = service.health_check_path
       architecture = service.cpu_architecture
       read_only    = service.read_only_root_fs
+      user         = service.user
       command      = service.command
       # Routing: the default route matches /*; a public service without routing gets /<key>[/*].
       path_patterns = service.default_route ? ["/*"] : (
@@ -72,6 +73,24 @@ locals {
   }
 
   public_services = { for key, service in local.services : key => service if service.public }
+
+  # What each container runs as, in container-definition terms (also the output
+  # container_runtime, readable in a plan where the definitions themselves are not yet known).
+  # Not root, and no Linux capabilities: the process runs as services.*.user (a non-root
+  # uid[:gid], validated) and drops every capability Docker grants by default. Fargate accepts
+  # drop of any capability and add of SYS_PTRACE only (Amazon ECS API Reference,
+  # KernelCapabilities). An init process reaps the ECS Exec sessions' child processes.
+  container_runtime = {
+    for key, service in local.services : key => {
+      user                   = service.user
+      readonlyRootFilesystem = service.read_only
+      writablePaths          = [for volume in service.volumes : volume.path]
+      linuxParameters = {
+        initProcessEnabled = true
+        capabilities       = { add = [], drop = ["ALL"] }
+      }
+    }
+  }
 }
 
 # --- logs -----------------------------------------------------------------------------
@@ -190,8 +209,8 @@ resource "aws_ecs_task_definition" "service" {
       readonlyRootFilesystem = each.value.read_only
       mountPoints            = [for volume in each.value.volumes : { sourceVolume = volume.name, containerPath = volume.path, readOnly = false }]
       volumesFrom            = []
-      # An init process reaps the ECS Exec sessions' child processes.
-      linuxParameters = { initProcessEnabled = true }
+      user                   = local.container_runtime[each.key].user
+      linuxParameters        = local.container_runtime[each.key].linuxParameters
 
       logConfiguration = {
         logDriver = "awslogs"
@@ -220,7 +239,12 @@ resource "aws_ecs_service" "service" {
 
   enable_execute_command  = var.enable_execute_command
   enable_ecs_managed_tags = true
-  propagate_tags          = "SERVICE"
+
+  # Apply returns only when every service has reached a steady state (its deployment finished,
+  # running = desired), so a green apply means the new tasks are healthy. A deployment the
+  # circuit breaker rolls back fails the apply. Default provider timeout: 20 minutes.
+  wait_for_steady_state = true
+  propagate_tags        = "SERVICE"
 
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
@@ -284,6 +308,11 @@ resource "aws_ecs_service" "service" {
     }
   }
 
+  timeouts {
+    create = "${var.service_steady_state_timeout_minutes}m"
+    update = "${var.service_steady_state_timeout_minutes}m"
+  }
+
   tags = merge(var.tags, { Name = each.value.name })
 
   lifecycle {
@@ -297,6 +326,7 @@ resource "aws_ecs_service" "service" {
     aws_iam_role_policy.execution,
     aws_iam_role_policy.execution_secrets,
     aws_iam_role_policy.task,
+    aws_iam_role_policy.exec,
     aws_lb_listener_rule.service,
     aws_ecs_cluster_capacity_providers.main,
   ]

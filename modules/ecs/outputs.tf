@@ -105,3 +105,8 @@ output "ecr_repository_urls" {
   description = "ECR repository URL per service key (empty unless create_ecr_repositories)."
   value       = { for key, repository in aws_ecr_repository.service : key => repository.repository_url }
 }
+
+output "container_runtime" {
+  description = "How each service's container runs, keyed by service: user, readonlyRootFilesystem, writablePaths (task-scoped volumes) and linuxParameters (capabilities), as in its container definition."
+  value       = local.container_runtime
+}

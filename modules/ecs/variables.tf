@@ -161,13 +161,35 @@ variable "route53_zone_id" {
 }
 
 variable "waf_web_acl_arn" {
-  description = "Optional regional WAFv2 web ACL to associate with the ALB; null for none."
+  description = "Bring-your-own regional WAFv2 web ACL to associate with the ALB; null for none. Conflicts with create_waf."
   type        = string
   default     = null
 
   validation {
+    condition     = !(var.create_waf && var.waf_web_acl_arn != null)
+    error_message = "waf_web_acl_arn and create_waf conflict: set create_waf = true for the module's own web ACL, or waf_web_acl_arn to associate an existing one, not both."
+  }
+
+  validation {
     condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
     error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+  }
+}
+
+variable "create_waf" {
+  description = "Create a regional WAFv2 web ACL for the ALB (AWS managed rule groups: IP reputation, core rule set, known bad inputs; a per-IP rate limit) that logs to the CloudWatch log group aws-waf-logs-<name_prefix>. Conflicts with waf_web_acl_arn."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may send in any 5-minute window before the WAF blocks it (rate-based rule; WAF's range is 10 to 2,000,000,000)."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number of requests per 5 minutes from 10 to 2000000000 (WAF's range); got ${var.waf_rate_limit}."
   }
 }
 
@@ -185,9 +207,20 @@ variable "container_insights" {
 }
 
 variable "enable_execute_command" {
-  description = "ECS Exec on every service (sessions encrypted with kms_key_arn and logged to CloudWatch)."
+  description = "ECS Exec on every service (sessions encrypted with kms_key_arn and logged to CloudWatch). Off by default: a session is a shell in the container with its secrets and task role. When off, services refuse exec and task roles get no ssmmessages permissions."
   type        = bool
-  default     = true
+  default     = false
+}
+
+variable "service_steady_state_timeout_minutes" {
+  description = "How long an apply waits for each service to reach a steady state after a create or update (wait_for_steady_state) before it fails, in minutes."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.service_steady_state_timeout_minutes >= 5 && var.service_steady_state_timeout_minutes <= 120 && floor(var.service_steady_state_timeout_minutes) == var.service_steady_state_timeout_minutes
+    error_message = "service_steady_state_timeout_minutes must be a whole number of minutes from 5 to 120; got ${var.service_steady_state_timeout_minutes}."
+  }
 }
 
 variable "health_check_grace_period_seconds" {
@@ -278,7 +311,8 @@ variable "services" {
     environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
     (target tracking, %); spot (share of tasks on FARGATE_SPOT, %); command; cpu_architecture
-    (X86_64 | ARM64); read_only_root_fs (default true).
+    (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
+    user[:group], default "1000:1000"; never root: the image must let that user run the app).
   EOT
   type = map(object({
     container_image   = string
@@ -302,6 +336,7 @@ variable "services" {
     command           = optional(list(string))
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
+    user              = optional(string, "1000:1000")
   }))
 
   validation {
@@ -428,6 +463,12 @@ variable "services" {
       for ref in values(service.secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))
     ]]))
     error_message = "services.*.secrets values must be full Secrets Manager secret ARNs (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>), optionally followed by :<json-key>:<version-stage>:<version-id>; got: ${join(", ", flatten([for key, service in var.services : [for name, ref in service.secrets : "${key}.${name} = \"${ref}\"" if !can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))]]))}."
+  }
+
+  validation {
+    # uid, uid:gid, user or user:group; root (name or uid 0) is refused.
+    condition     = alltrue([for service in values(var.services) : can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0])])
+    error_message = "services.*.user must be a non-root user: a uid or user name, optionally with :gid or :group (e.g. \"1000:1000\" or \"app\"); root and uid 0 are refused; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.user}\"" if !(can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0]))])}."
   }
 
   validation {

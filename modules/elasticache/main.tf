@@ -66,9 +66,13 @@ resource "aws_cloudwatch_log_group" "this" {
 #    the write-only auth_token_wo. The secret is the single source of truth: if the group
 #    fails to create, the next apply reuses the stored token instead of generating another,
 #    so the secret and the group can never disagree.
-# Write-only arguments are sent only when their *_wo_version changes: bump
-# redis_config.auth_token_version to rotate (ElastiCache's default ROTATE strategy keeps the old
-# token valid alongside the new one until tasks have been restarted with the new secret).
+# Write-only arguments are sent only when their *_wo_version changes (or, for the token, when
+# the update strategy changes). Rotation is two applies (README.md, "Rotating the AUTH token"):
+# bump redis_config.auth_token_version with auth_token_update_strategy = "ROTATE" (old and new
+# tokens both valid while the tasks restart with the new secret), then set "SET" again: the
+# provider re-sends the current token with SET and ElastiCache drops the old one
+# (ModifyReplicationGroup AuthTokenUpdateStrategy: ROTATE adds a token, SET - allowed after
+# ROTATE - leaves only the given one). ROTATE alone would leave a leaked token valid for good.
 
 ephemeral "aws_secretsmanager_random_password" "auth_token" {
   # AUTH tokens are 16-128 printable characters without / " @ or spaces: alphanumerics only.
@@ -79,7 +83,7 @@ ephemeral "aws_secretsmanager_random_password" "auth_token" {
 }
 
 resource "aws_secretsmanager_secret" "auth_token" {
-  # checkov:skip=CKV2_AWS_57:The token must change on the cache and in the secret together; rotation is driven by redis_config.auth_token_version (write-only, ROTATE strategy), not by a Secrets Manager rotation Lambda.
+  # checkov:skip=CKV2_AWS_57:The token must change on the cache and in the secret together; rotation is driven by redis_config.auth_token_version (write-only, ROTATE then SET), not by a Secrets Manager rotation Lambda.
   name                    = "${var.name_prefix}-redis-auth"
   description             = "AUTH token of the ${var.environment} Redis replication group ${local.replication_group_id} (plain string)"
   kms_key_id              = var.kms_key_arn
@@ -130,8 +134,9 @@ resource "aws_elasticache_replication_group" "this" {
   transit_encryption_enabled = true
   transit_encryption_mode    = "required"
 
-  auth_token_wo         = ephemeral.aws_secretsmanager_secret_version.auth_token.secret_string
-  auth_token_wo_version = var.redis_config.auth_token_version
+  auth_token_wo              = ephemeral.aws_secretsmanager_secret_version.auth_token.secret_string
+  auth_token_wo_version      = var.redis_config.auth_token_version
+  auth_token_update_strategy = var.redis_config.auth_token_update_strategy
 
   auto_minor_version_upgrade = true
   apply_immediately          = var.redis_config.apply_immediately

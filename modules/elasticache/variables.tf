@@ -70,20 +70,21 @@ variable "tags" {
 # --- the cache ------------------------------------------------------------------------
 
 variable "redis_config" {
-  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); auth_token_version (bump to rotate the AUTH token: a new token is generated, stored in Secrets Manager and set on the group with the ROTATE strategy)."
+  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); auth_token_version (bump to rotate the AUTH token: a new token is generated, stored in Secrets Manager and set on the group); auth_token_update_strategy (\"SET\", the default: the group accepts only the current token; \"ROTATE\" only during a rotation, while old and new are both valid: bump auth_token_version with ROTATE, restart the services, then set SET again, which removes the old token)."
   type = object({
-    node_type                = string
-    num_cache_nodes          = number
-    engine_version           = string
-    engine                   = optional(string, "redis")
-    port                     = optional(number, 6379)
-    parameters               = optional(map(string), {})
-    snapshot_retention_limit = optional(number, 7)
-    snapshot_window          = optional(string, "03:00-04:00")
-    maintenance_window       = optional(string, "sun:05:00-sun:06:00")
-    apply_immediately        = optional(bool, false)
-    skip_final_snapshot      = optional(bool, false)
-    auth_token_version       = optional(number, 1)
+    node_type                  = string
+    num_cache_nodes            = number
+    engine_version             = string
+    engine                     = optional(string, "redis")
+    port                       = optional(number, 6379)
+    parameters                 = optional(map(string), {})
+    snapshot_retention_limit   = optional(number, 7)
+    snapshot_window            = optional(string, "03:00-04:00")
+    maintenance_window         = optional(string, "sun:05:00-sun:06:00")
+    apply_immediately          = optional(bool, false)
+    skip_final_snapshot        = optional(bool, false)
+    auth_token_version         = optional(number, 1)
+    auth_token_update_strategy = optional(string, "SET")
   })
 
   validation {
@@ -124,6 +125,11 @@ variable "redis_config" {
   validation {
     condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.redis_config.maintenance_window))
     error_message = "redis_config.maintenance_window must be ddd:hh:mm-ddd:hh:mm in UTC with lowercase days (mon-sun), at least 60 minutes long, e.g. \"sun:05:00-sun:06:00\"; got \"${var.redis_config.maintenance_window}\"."
+  }
+
+  validation {
+    condition     = contains(["SET", "ROTATE"], var.redis_config.auth_token_update_strategy)
+    error_message = "redis_config.auth_token_update_strategy must be \"SET\" (only the current AUTH token is valid) or \"ROTATE\" (during a rotation: old and new tokens valid until SET again); got \"${var.redis_config.auth_token_update_strategy}\"."
   }
 
   validation {

@@ -37,11 +37,14 @@ locals {
 #
 # The master user is an IAM role (SigV4-signed requests), not an internal user: the provider's
 # master_user_password has no write-only variant, so an internal master password would sit in
-# state. Principals of the account that may assume this role administer the security plugin
-# (roles, role mappings for the services' task roles).
+# state. Only the named admin roles (admin_principal_arns) may assume it. The trust names the
+# account as principal and narrows it with aws:PrincipalArn, the pattern AWS documents for
+# IAM Identity Center roles, whose names end in a generated suffix (IAM User Guide, "IAM JSON
+# policy elements: Principal" and the aws:PrincipalArn condition key); a role ARN as principal
+# would also break when that role is recreated.
 
 resource "aws_iam_role" "master" {
-  # checkov:skip=CKV_AWS_61:Deliberate: the account root as principal delegates to the account's own IAM, so only principals whose IAM policy grants sts:AssumeRole on this role may assume it (no other account, no service). Set opensearch_config.master_user_arn to map an existing admin principal instead.
+  # checkov:skip=CKV_AWS_61:the account principal is narrowed by the ArnLike aws:PrincipalArn condition to the named admin roles (admin_principal_arns); no other principal of the account may assume it
   count = local.create_master_role ? 1 : 0
 
   name        = "${var.name_prefix}-opensearch-admin"
@@ -49,15 +52,28 @@ resource "aws_iam_role" "master" {
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
-      Sid       = "AccountPrincipalsWithAssumeRolePermission"
+      Sid       = "NamedAdminRolesOnly"
       Effect    = "Allow"
       Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
       Action    = "sts:AssumeRole"
+      Condition = { ArnLike = { "aws:PrincipalArn" = var.admin_principal_arns } }
     }]
   })
   max_session_duration = 3600
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-admin" })
+
+  lifecycle {
+    precondition {
+      condition     = length(var.admin_principal_arns) > 0
+      error_message = "admin_principal_arns must name at least one admin role when the module creates the master role (opensearch_config.master_user_arn unset)."
+    }
+
+    precondition {
+      condition     = alltrue([for arn in var.admin_principal_arns : split(":", arn)[4] == local.account_id])
+      error_message = "admin_principal_arns must be roles of the deploying account ${local.account_id}; got ${join(", ", [for arn in var.admin_principal_arns : arn if split(":", arn)[4] != local.account_id])}."
+    }
+  }
 }
 
 # --- logs -----------------------------------------------------------------------------

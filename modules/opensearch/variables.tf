@@ -69,6 +69,18 @@ variable "access_roles" {
   }
 }
 
+variable "admin_principal_arns" {
+  description = "IAM roles of this account that may assume the master role the module creates (all_access in the domain): role ARNs, where * inside a role name matches a generated suffix such as that of IAM Identity Center roles (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*). Required unless opensearch_config.master_user_arn is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    # A role name made only of * and / (role/*) would trust every role of the account again.
+    condition     = alltrue([for arn in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/*-]+$", arn)) && !can(regex(":role/[*/]*$", arn))])
+    error_message = "admin_principal_arns must be IAM role ARNs such as arn:aws:iam::123456789012:role/carcierge-admin (a * may stand for part of a role name, never for all of it)."
+  }
+}
+
 variable "tags" {
   description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
   type        = map(string)

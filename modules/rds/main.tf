@@ -1,4 +1,6 @@
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 locals {
   identifier   = "${var.name_prefix}-rds-postgres"
@@ -8,12 +10,24 @@ locals {
 
   max_allocated_storage = coalesce(var.rds_config.max_allocated_storage, min(var.rds_config.allocated_storage * 5, 65536))
 
-  # Logged by default: DDL statements and statements slower than one second. Either can be
-  # overridden through rds_config.parameters; everything else there is applied at the next
-  # reboot (static and dynamic parameters alike).
-  log_min_duration_statement = lookup(var.rds_config.parameters, "log_min_duration_statement", "1000")
-  log_statement              = lookup(var.rds_config.parameters, "log_statement", "ddl")
-  extra_parameters           = { for name, value in var.rds_config.parameters : name => value if !contains(["log_min_duration_statement", "log_statement"], name) }
+  # Logged by default: statements slower than one second, and DDL through pgaudit. Not through
+  # log_statement: its ddl level writes CREATE/ALTER ROLE ... PASSWORD '...' to the log in clear
+  # text (PostgreSQL documentation, log_statement), so it stays "none" (a validation refuses
+  # other levels). pgaudit's DDL class excludes the ROLE class (CREATE/ALTER/DROP ROLE, GRANT,
+  # REVOKE), so password changes never reach the log (pgaudit README, pgaudit.log; RDS User
+  # Guide, "Using pgAudit to log database activity"). pgaudit must be preloaded; the
+  # rds_pgaudit role and CREATE EXTENSION pgaudit (once per database) complete AWS's setup.
+  # Everything in rds_config.parameters is applied at the next reboot (static and dynamic
+  # parameters alike); the defaults below can be overridden there.
+  managed_parameters = {
+    log_min_duration_statement = lookup(var.rds_config.parameters, "log_min_duration_statement", "1000")
+    log_statement              = lookup(var.rds_config.parameters, "log_statement", "none")
+    "pgaudit.log"              = lookup(var.rds_config.parameters, "pgaudit.log", "ddl")
+    "pgaudit.role"             = lookup(var.rds_config.parameters, "pgaudit.role", "rds_pgaudit")
+  }
+  # Static: applied at the next reboot (an instance created with the group starts with it).
+  shared_preload_libraries = lookup(var.rds_config.parameters, "shared_preload_libraries", "pg_stat_statements,pgaudit")
+  extra_parameters         = { for name, value in var.rds_config.parameters : name => value if !contains(concat(keys(local.managed_parameters), ["shared_preload_libraries"]), name) }
 
   log_exports = ["postgresql", "upgrade"]
 
@@ -51,14 +65,18 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
-  parameter {
-    name  = "log_min_duration_statement"
-    value = local.log_min_duration_statement
+  dynamic "parameter" {
+    for_each = local.managed_parameters
+    content {
+      name  = parameter.key
+      value = parameter.value
+    }
   }
 
   parameter {
-    name  = "log_statement"
-    value = local.log_statement
+    name         = "shared_preload_libraries"
+    value        = local.shared_preload_libraries
+    apply_method = "pending-reboot"
   }
 
   dynamic "parameter" {
@@ -104,6 +122,12 @@ resource "aws_iam_role" "monitoring" {
       Effect    = "Allow"
       Principal = { Service = "monitoring.rds.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # Only on behalf of this instance (RDS User Guide, "Setting up and enabling Enhanced
+      # Monitoring": confused deputy conditions aws:SourceAccount and aws:SourceArn).
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:rds:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:db:${local.identifier}" }
+      }
     }]
   })
 

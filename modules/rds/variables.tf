@@ -152,6 +152,24 @@ variable "rds_config" {
   }
 
   validation {
+    # log_statement = ddl, mod or all logs ALTER ROLE ... PASSWORD '...' in clear text.
+    condition     = lower(lookup(var.rds_config.parameters, "log_statement", "none")) == "none"
+    error_message = "rds_config.parameters.log_statement must be \"none\": ddl, mod and all write passwords of CREATE/ALTER ROLE statements to the log in clear text; DDL is audited by pgaudit (pgaudit.log = \"ddl\", which leaves out role statements); got \"${lookup(var.rds_config.parameters, "log_statement", "none")}\"."
+  }
+
+  validation {
+    # pgaudit's ROLE class (part of ALL unless -role) logs CREATE/ALTER ROLE statements,
+    # passwords included.
+    condition     = !contains(split(",", lower(replace(lookup(var.rds_config.parameters, "pgaudit.log", "ddl"), " ", ""))), "role") && !(contains(split(",", lower(replace(lookup(var.rds_config.parameters, "pgaudit.log", "ddl"), " ", ""))), "all") && !contains(split(",", lower(replace(lookup(var.rds_config.parameters, "pgaudit.log", "ddl"), " ", ""))), "-role"))
+    error_message = "rds_config.parameters[\"pgaudit.log\"] must leave out the role class (role, or all without -role): it logs CREATE/ALTER ROLE ... PASSWORD in clear text; use classes such as \"ddl\" or \"ddl,write\"; got \"${lookup(var.rds_config.parameters, "pgaudit.log", "ddl")}\"."
+  }
+
+  validation {
+    condition     = can(regex("(^|,)\\s*pgaudit\\s*(,|$)", lookup(var.rds_config.parameters, "shared_preload_libraries", "pgaudit")))
+    error_message = "rds_config.parameters.shared_preload_libraries must include pgaudit (DDL auditing); got \"${lookup(var.rds_config.parameters, "shared_preload_libraries", "pgaudit")}\"."
+  }
+
+  validation {
     condition     = !contains([for name in keys(var.rds_config.parameters) : lower(name)], "rds.force_ssl")
     error_message = "rds_config.parameters must not set rds.force_ssl: the module always requires TLS (rds.force_ssl = 1)."
   }

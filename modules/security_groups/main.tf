@@ -132,6 +132,12 @@ resource "aws_vpc_security_group_egress_rule" "ecs_to_ecs" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-ecs-${each.key}" })
 }
 
+# HTTPS to the internet stays open, also where interface endpoints exist (uat, prod): tasks
+# need AWS APIs without endpoints here (ECS Service Connect's control plane, SSM messages for
+# ECS Exec, STS, KMS) and whatever third-party HTTPS APIs the services call; the S3 prefix list
+# and the VPC CIDR alone would cut those off. Restricting egress further belongs to an egress
+# allowlist (Route 53 Resolver DNS Firewall or a proxy) once the services' destinations are
+# known; the interface endpoints' policies limit what passes through them to this account.
 resource "aws_vpc_security_group_egress_rule" "ecs_https_internet" {
   security_group_id = aws_security_group.ecs.id
   description       = "HTTPS out through the NAT gateway: image pulls and AWS APIs"

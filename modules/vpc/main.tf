@@ -416,6 +416,34 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
   tags = merge(var.tags, { Name = "${local.name}-endpoints-sg-in-https" })
 }
 
+# Endpoint policies: only principals of this account may use an interface endpoint
+# (aws:PrincipalAccount), and for CloudWatch Logs and Secrets Manager only on this account's
+# resources (aws:ResourceAccount), so a stolen credential of another account cannot move data
+# out through them (VPC PrivateLink guide, "Control access to VPC endpoints using endpoint
+# policies"; IAM global condition keys). ECR keeps aws:PrincipalAccount alone: images may come
+# from another account's registry (services.*.container_image). The S3 gateway endpoint keeps
+# the default policy: ECR image layers come from AWS-owned S3 buckets.
+locals {
+  endpoint_policies = {
+    for service in local.interface_endpoint_services : service => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "ThisAccountOnly"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "*"
+        Resource  = "*"
+        Condition = {
+          StringEquals = merge(
+            { "aws:PrincipalAccount" = data.aws_caller_identity.current.account_id },
+            contains(["logs", "secretsmanager"], service) ? { "aws:ResourceAccount" = data.aws_caller_identity.current.account_id } : {},
+          )
+        }
+      }]
+    })
+  }
+}
+
 resource "aws_vpc_endpoint" "interface" {
   for_each = var.enable_interface_endpoints ? toset(local.interface_endpoint_services) : toset([])
 
@@ -425,6 +453,7 @@ resource "aws_vpc_endpoint" "interface" {
   private_dns_enabled = true
   subnet_ids          = local.subnet_ids.private
   security_group_ids  = [aws_security_group.endpoints[0].id]
+  policy              = local.endpoint_policies[each.key]
 
   tags = merge(var.tags, { Name = "${local.name}-endpoint-${replace(each.key, ".", "-")}" })
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import ci_variables, report
@@ -74,6 +75,30 @@ def check_saved_plan(
     return files
 
 
+# The AWS provider's error when wait_for_steady_state gives up on an ECS service (create or
+# update; internal/service/ecs/service.go), followed in Terraform's diagnostic by the address
+# (with or without -no-color's box drawing):
+#   Error: waiting for ECS Service (arn:...:service/<cluster>/<name>) update: timeout while ...
+#     with module.ecs.aws_ecs_service.service["service2"],
+_STEADY_STATE_ERROR = re.compile(r"waiting for ECS Service \((?P<arn>[^)]*)\) (?:create|update)\b")
+_ADDRESS = re.compile(r"^[\s│╷]*with (?P<address>\S+?),?\s*$", re.MULTILINE)
+
+
+def unsettled_services(output: str) -> list[str]:
+    """The ECS services ("<address> (<service name>)") that did not reach a steady state during
+    an apply, read from Terraform's error output."""
+    found: list[str] = []
+    for match in _STEADY_STATE_ERROR.finditer(output):
+        rest = output[match.end() :]
+        following = rest.split("Error:", 1)[0]  # this diagnostic only
+        address = _ADDRESS.search(following)
+        name = match["arn"].rsplit("/", 1)[-1]
+        entry = f"{address['address']} ({name})" if address else name
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
 def run_apply(
     project: Project,
     environment: str,
@@ -101,6 +126,13 @@ def run_apply(
         applied = terraform.run_json(["apply", "-input=false", str(files.binary)], echo=echo)
         failure = applied.failure(completed_by="change_summary")
         if failure:
+            unsettled = unsettled_services("\n".join(d.render() for d in applied.errors))
+            if unsettled:
+                raise StageFailed(
+                    f"terraform apply failed for {environment}: ECS service(s) did not reach a "
+                    f"steady state: {', '.join(unsettled)}; see its events and stopped tasks "
+                    "(the deployment circuit breaker rolls a failed deployment back)"
+                )
             raise StageFailed(
                 f"terraform apply failed for {environment}: {failure}; see the messages above"
             )

@@ -229,6 +229,12 @@ RULES: tuple[Rule, ...] = (
         default=False,
         stronger=HIGHER,
     ),
+    Rule(
+        "ALB WAF web ACL",
+        "aws_wafv2_web_acl_association",
+        aggregate="count",
+        stronger=HIGHER,
+    ),
     # ECS, per service (the for_each key of the services map)
     Rule(
         "ECS {key}: desired tasks",
@@ -264,6 +270,14 @@ RULES: tuple[Rule, ...] = (
         stronger=LOWER,
         per_instance=True,
         unit="%",
+    ),
+    Rule(
+        "ECS Exec",
+        "aws_ecs_service",
+        "enable_execute_command",
+        aggregate="any",
+        default=False,
+        stronger=LOWER,
     ),
     Rule(
         "ECS Container Insights",

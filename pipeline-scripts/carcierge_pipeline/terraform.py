@@ -198,6 +198,7 @@ class Diagnostic:
     filename: str | None = None
     line: int | None = None
     code: str | None = None
+    address: str | None = None  # the resource instance it is about, if any
 
     @classmethod
     def from_message(cls, message: Mapping[str, object]) -> Diagnostic:
@@ -212,11 +213,14 @@ class Diagnostic:
             filename=where.get("filename"),
             line=(where.get("start") or {}).get("line"),
             code=snippet.get("code"),
+            address=body.get("address"),
         )
 
     def render(self) -> str:
         """As Terraform prints it without colour: the shape reviewers and tests read."""
         lines = [f"{self.severity.capitalize()}: {self.summary}", ""]
+        if self.address:
+            lines.append(f"  with {self.address},")
         if self.filename:
             lines.append(f"  on {self.filename} line {self.line}:")
             if self.code is not None:

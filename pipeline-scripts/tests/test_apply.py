@@ -218,3 +218,64 @@ def test_apply_decides_on_what_terraform_said(
     if output == ERROR_DIAGNOSTIC:  # shown as Terraform shows it, on stderr
         assert "Error: creating ECS Service\n\nboom\n" in capsys.readouterr().err
     assert files.binary.exists(), "a failed apply keeps the plan for the record"
+
+
+# What Terraform prints when wait_for_steady_state gives up on a service (the AWS provider's
+# message, internal/service/ecs/service.go, in Terraform's diagnostic box).
+STEADY_STATE_FAILURE = """\
+module.ecs.aws_ecs_service.service["service2"]: Still modifying... [29m50s elapsed]
+╷
+│ Error: waiting for ECS Service (arn:aws:ecs:us-west-1:123456789012:service/{CLUSTER}/{NAME}) \
+update: timeout while waiting for state to become 'tfSTABLE' (last state: 'tfPENDING', \
+timeout: 30m0s)
+│
+│   with module.ecs.aws_ecs_service.service["service2"],
+│   on modules/ecs/main.tf line 226, in resource "aws_ecs_service" "service":
+│  226: resource "aws_ecs_service" "service" {
+│
+╵
+╷
+│ Error: creating CloudWatch Logs Log Group (/ecs/prod-carcierge-service3): operation error
+│
+│   with module.ecs.aws_cloudwatch_log_group.service["service3"],
+╵
+""".replace("{CLUSTER}/{NAME}", "prod-carcierge-ecs-cluster/prod-carcierge-service2")
+
+
+def test_unsettled_services_are_read_from_terraforms_error_output():
+    from carcierge_pipeline.apply import unsettled_services
+
+    assert unsettled_services(STEADY_STATE_FAILURE) == [
+        'module.ecs.aws_ecs_service.service["service2"] (prod-carcierge-service2)'
+    ]
+    no_color = STEADY_STATE_FAILURE.replace("│ ", "").replace("╷\n", "").replace("╵\n", "")
+    created = no_color.replace(") update:", ") create:").replace("service2", "service5")
+    assert unsettled_services(created) == [
+        'module.ecs.aws_ecs_service.service["service5"] (prod-carcierge-service5)'
+    ]
+    assert unsettled_services("Error: creating CloudWatch Logs Log Group (x)") == []
+
+
+def test_apply_names_the_service_that_did_not_settle(project, terraform_log, monkeypatch):
+    save_plan(project)
+    arn = "arn:aws:ecs:us-west-1:123456789012:service/prod-carcierge-ecs-cluster/"
+    diagnostic = {
+        "type": "diagnostic",
+        "@message": "Error: waiting for ECS Service",
+        "diagnostic": {
+            "severity": "error",
+            "summary": f"waiting for ECS Service ({arn}prod-carcierge-service2) update: "
+            "timeout while waiting for state to become 'tfSTABLE'",
+            "address": 'module.ecs.aws_ecs_service.service["service2"]',
+        },
+    }
+    monkeypatch.setenv("STANDIN_APPLY_OUTPUT", json.dumps(diagnostic))
+    monkeypatch.setenv("STANDIN_APPLY_EXIT", "1")
+    with pytest.raises(StageFailed) as failure:
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
+    assert str(failure.value) == (
+        "terraform apply failed for prod: ECS service(s) did not reach a steady state: "
+        'module.ecs.aws_ecs_service.service["service2"] (prod-carcierge-service2); '
+        "see its events and stopped tasks (the deployment circuit breaker rolls a failed "
+        "deployment back)"
+    )

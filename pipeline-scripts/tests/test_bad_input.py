@@ -332,6 +332,14 @@ CASES = [
         service("service2", container_port=3007, path_patterns=["/service7"], secrets={"KEY": "k"}),
         "services.*.secrets values must be full Secrets Manager secret ARNs",
     ),
+    Case(
+        "service-runs-as-root",
+        ("services", "service8"),
+        service("service2", container_port=3008, path_patterns=["/service8"], user="0:0"),
+        "services.*.user must be a non-root user: a uid or user name, optionally with :gid or "
+        ':group (e.g. "1000:1000" or "app"); root and uid 0 are refused; got: service8 = '
+        '"0:0"',
+    ),
     # --- the ALB's certificate and DNS
     Case(
         "certificate-arn-malformed",
@@ -508,6 +516,54 @@ CASES = [
         ("alarm_thresholds", "evaluation_periods"),
         0,
         "evaluation_periods = 0",
+    ),
+    # --- hardening inputs
+    Case(
+        "steady-state-timeout-too-long",
+        ("ecs_steady_state_timeout_minutes",),
+        240,
+        "ecs_steady_state_timeout_minutes must be a whole number of minutes from 5 to 120; got 240",
+    ),
+    Case(
+        "opensearch-admin-any-role",
+        ("opensearch_admin_principal_arns",),
+        ["arn:aws:iam::123456789012:role/*"],
+        "opensearch_admin_principal_arns must be IAM role ARNs such as "
+        "arn:aws:iam::123456789012:role/carcierge-admin",
+    ),
+    Case(
+        "redis-auth-token-strategy-delete",
+        ("redis_config", "auth_token_update_strategy"),
+        "DELETE",
+        'redis_config.auth_token_update_strategy must be "SET" (only the current AUTH token is '
+        'valid) or "ROTATE"',
+        rule=REDIS,
+    ),
+    Case(
+        "rds-log-statement-ddl",
+        ("rds_config", "parameters"),
+        {"log_statement": "ddl"},
+        'rds_config.parameters.log_statement must be "none": ddl, mod and all write passwords of '
+        "CREATE/ALTER ROLE statements to the log in clear text",
+        rule=RDS,
+    ),
+    Case(
+        "prod-own-waf-and-brought-waf",
+        ("waf_web_acl_arn",),
+        "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/shared/0123abcd-0123-4567-89ab-0123456789ab",
+        "waf_web_acl_arn and enable_waf conflict: set enable_waf = true for the project's own web "
+        "ACL, or waf_web_acl_arn to associate an existing one, not both",
+        environment="prod",
+        reads=(("enable_waf",),),
+    ),
+    Case(
+        "prod-no-opensearch-admin",
+        ("opensearch_admin_principal_arns",),
+        [],
+        "opensearch_admin_principal_arns must name at least one admin role while "
+        "opensearch_config.master_user_arn is unset",
+        environment="prod",
+        reads=(("opensearch_config",),),
     ),
     # --- prod's protections cannot be switched off by a variable
     Case(

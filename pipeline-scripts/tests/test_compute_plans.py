@@ -63,7 +63,7 @@ def test_five_services_behind_the_alb_with_routes(environment_plans, environment
             3000 + int(key[-1]),
         )
         assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
-        assert service["enable_execute_command"] is True
+        assert service["enable_execute_command"] is (environment not in PROTECTED)
         assert service["network_configuration"][0]["assign_public_ip"] is False
 
     paths = {key: rule["condition"][0]["path_pattern"][0]["values"] for key, rule in rules.items()}

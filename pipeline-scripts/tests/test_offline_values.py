@@ -82,3 +82,20 @@ def test_availability_zones_are_realistic_for_us_west_1():
 def test_elb_log_account_for_region():
     account = datasources.overrides_for("aws_elb_service_account", {}, "us-west-1")
     assert account["arn"] == "arn:aws:iam::027434742980:root"
+
+
+def test_blocks_with_dynamic_attributes_pass_through_as_sent():
+    """Terraform sends a list of blocks whose type contains ``dynamic`` as one dynamic value,
+    [type JSON, value] (aws_wafv2_web_acl's rule); planning keeps it as configured."""
+    block = {
+        "attributes": {"name": {"type": "string", "required": True}},
+        "block_types": {
+            "rule": {
+                "nesting_mode": "list",
+                "block": {"attributes": {"statement": {"type": "dynamic", "optional": True}}},
+            },
+        },
+    }
+    wrapped = [b'["list",["object",{"statement":"dynamic"}]]', [{"statement": None}]]
+    planned = values.plan_create(block, {"name": "acl", "rule": wrapped})
+    assert planned == {"name": "acl", "rule": wrapped}

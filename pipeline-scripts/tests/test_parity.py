@@ -75,8 +75,13 @@ def test_report_values(plans, label, expected):
 
 def test_rows_follow_the_rules_with_services_grouped(plans):
     labels = [row.label for row in parity.build_report(plans).rows]
-    assert labels[:3] == ["NAT gateways", "Interface VPC endpoints", "ALB deletion protection"]
-    assert labels[3:11] == [
+    assert labels[:4] == [
+        "NAT gateways",
+        "Interface VPC endpoints",
+        "ALB deletion protection",
+        "ALB WAF web ACL",
+    ]
+    assert labels[4:12] == [
         f"ECS {service}: {setting}"
         for service in ("api", "worker")
         for setting in ("desired tasks", "min tasks", "max tasks", "Spot share")
@@ -263,6 +268,10 @@ def test_real_environments_prod_never_weaker_than_uat(environment_plans):
     assert report.findings == [], "\n".join(parity.render(report))
     # Not vacuous: settings the root already plans are read in every environment.
     assert "—" not in report.values("KMS key deletion window (days)")
+    # The hardening switches: ECS Exec only below uat, the project's WAF from uat on.
+    assert report.values("ECS Exec") == ["on", "on", "off", "off"]
+    assert report.values("ALB WAF web ACL") == ["0", "0", "1", "1"]
+    assert {report.row(label).verdict for label in ("ECS Exec", "ALB WAF web ACL")} == {"ok"}
     compared = [row for row in report.rows if row.verdict == "ok"]
     assert compared, "no setting was compared"
 

@@ -140,6 +140,7 @@ run "task_roles" {
   command = plan
 
   variables {
+    enable_execute_command = true
     task_role_policy_statements = {
       service2 = [{
         sid       = "ReadUploads"
@@ -162,23 +163,23 @@ run "task_roles" {
   }
 
   assert {
-    condition = alltrue(flatten([for policy in aws_iam_role_policy.task : [
+    condition = alltrue(flatten([for policy in aws_iam_role_policy.exec : [
       for statement in jsondecode(policy.policy).Statement : statement.Resource != "*" || startswith(statement.Sid, "EcsExecChannels")
     ]]))
     error_message = "the only \"*\" resource in task roles is the ECS Exec message channels (no resource-level permissions)"
   }
 
   assert {
-    condition = toset([for statement in jsondecode(aws_iam_role_policy.task["service1"].policy).Statement : statement.Sid]) == toset([
+    condition = length(aws_iam_role_policy.exec) == 5 && toset([for statement in jsondecode(aws_iam_role_policy.exec["service1"].policy).Statement : statement.Sid]) == toset([
       "EcsExecChannels", "EcsExecFindLogGroup", "EcsExecWriteSessionLogs", "EcsExecSessionKey",
     ])
-    error_message = "by default a task role holds ECS Exec and nothing else"
+    error_message = "with ECS Exec on, every task role gets the exec policy, holding ECS Exec and nothing else"
   }
 
   assert {
-    condition = anytrue([for statement in jsondecode(aws_iam_role_policy.task["service2"].policy).Statement :
+    condition = keys(aws_iam_role_policy.task) == ["service2"] && anytrue([for statement in jsondecode(aws_iam_role_policy.task["service2"].policy).Statement :
       statement.Sid == "ReadUploads" && statement.Action == ["s3:GetObject"] && statement.Resource == ["arn:aws:s3:::carcierge-uploads/*"] && statement.Effect == "Allow"
-    ]) && !strcontains(aws_iam_role_policy.task["service1"].policy, "ReadUploads")
+    ])
     error_message = "extra statements go to the named service's role only"
   }
 

@@ -1,5 +1,7 @@
-# Per-service runtime settings: deployments roll back on failure, ECS Exec is on and audited,
-# logs go to the service's group, tasks stay private, spot share maps to capacity providers.
+# Per-service runtime settings: deployments roll back on failure and applies wait for them,
+# ECS Exec (on here, off by default) is audited, containers run as non-root without
+# capabilities, logs go to the service's group, tasks stay private, spot share maps to capacity
+# providers.
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
@@ -24,6 +26,8 @@ variables {
   kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days    = 14
   ssl_certificate_arn   = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+  # On here (staging and qa); the module's default is off.
+  enable_execute_command = true
 
   # The product spec's five services (its staging example).
   services = {
@@ -51,6 +55,13 @@ run "deployment_and_exec" {
   assert {
     condition     = alltrue([for service in aws_ecs_service.service : service.enable_execute_command])
     error_message = "ECS Exec is on for every service"
+  }
+
+  assert {
+    condition = alltrue([for service in aws_ecs_service.service :
+      service.wait_for_steady_state && service.timeouts.create == "20m" && service.timeouts.update == "20m"
+    ])
+    error_message = "applies wait for every service to settle, 20 minutes by default"
   }
 
   assert {
@@ -204,6 +215,14 @@ run "container_settings" {
     )
     error_message = "a writable root filesystem needs no extra volumes"
   }
+
+  assert {
+    condition = alltrue([for definition in aws_ecs_task_definition.service :
+      jsondecode(definition.container_definitions)[0].user == "1000:1000" &&
+      jsondecode(definition.container_definitions)[0].linuxParameters.capabilities == { add = [], drop = ["ALL"] }
+    ])
+    error_message = "containers run as uid 1000 by default and drop every Linux capability"
+  }
 }
 
 run "spot_share" {
@@ -244,7 +263,7 @@ run "exec_off" {
   }
 
   assert {
-    condition     = alltrue([for service in aws_ecs_service.service : !service.enable_execute_command]) && length(aws_iam_role_policy.task) == 0
+    condition     = alltrue([for service in aws_ecs_service.service : !service.enable_execute_command]) && length(aws_iam_role_policy.task) == 0 && length(aws_iam_role_policy.exec) == 0
     error_message = "without ECS Exec the services have it off and the task roles get no permissions"
   }
 

@@ -30,6 +30,9 @@ variables {
   security_group_id  = "sg-0ccccccccccccccc3"
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
+  admin_principal_arns = [
+    "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
+  ]
   # The product spec's example.
   opensearch_config = {
     engine_version = "OpenSearch_2.3"
@@ -139,8 +142,10 @@ run "encryption_tls_and_fine_grained_access" {
   }
 
   assert {
-    condition     = aws_iam_role.master[0].name == "staging-carcierge-opensearch-admin" && jsondecode(aws_iam_role.master[0].assume_role_policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root"
-    error_message = "the master role is <env>-carcierge-opensearch-admin, assumable from this account only"
+    condition = aws_iam_role.master[0].name == "staging-carcierge-opensearch-admin" && jsondecode(aws_iam_role.master[0].assume_role_policy).Statement[0].Principal.AWS == "arn:aws:iam::123456789012:root" && jsondecode(aws_iam_role.master[0].assume_role_policy).Statement[0].Condition.ArnLike["aws:PrincipalArn"] == [
+      "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
+    ]
+    error_message = "the master role is <env>-carcierge-opensearch-admin, assumable by the named admin roles of this account only"
   }
 
   assert {
@@ -281,4 +286,24 @@ run "rejects_generated_domain_name_over_28_characters" {
     name_prefix = "staging-carcierge-platform"
   }
   expect_failures = [aws_opensearch_domain.this]
+}
+
+run "admins_of_another_account_are_refused" {
+  command = plan
+
+  variables {
+    admin_principal_arns = ["arn:aws:iam::210987654321:role/admin"]
+  }
+
+  expect_failures = [aws_iam_role.master]
+}
+
+run "a_role_wildcard_alone_is_refused" {
+  command = plan
+
+  variables {
+    admin_principal_arns = ["arn:aws:iam::123456789012:role/*"]
+  }
+
+  expect_failures = [var.admin_principal_arns]
 }

@@ -40,10 +40,22 @@ def is_wholly_known(value: Any) -> bool:
     return True
 
 
+def _has_dynamic(block: Block) -> bool:
+    """Whether a block's implied type contains ``dynamic`` (cty's DynamicPseudoType)."""
+    attributes = block.get("attributes", {}).values()
+    return any("dynamic" in repr(attribute.get("type")) for attribute in attributes) or any(
+        _has_dynamic(nested["block"]) for nested in block.get("block_types", {}).values()
+    )
+
+
 def _map_nested(block_type: dict[str, Any], value: Any, fn: Any) -> Any:
     if value is None or is_unknown(value):
         return value
     nested = block_type["block"]
+    if block_type["nesting_mode"] in ("list", "set", "map") and _has_dynamic(nested):
+        # Terraform sends such a collection of blocks as a dynamic value ([type JSON, value];
+        # e.g. aws_wafv2_web_acl's rule, whose statement is dynamic): kept as configured.
+        return value
     mode = block_type["nesting_mode"]
     if mode in ("list", "set"):
         return [fn(nested, item) for item in value]
