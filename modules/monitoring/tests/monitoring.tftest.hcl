@@ -79,6 +79,32 @@ run "full_environment_alarms" {
     condition     = aws_cloudwatch_dashboard.overview.dashboard_name == "prod-carcierge-overview" && length(jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets) == 8
     error_message = "the overview dashboard has a widget per concern"
   }
+
+  assert {
+    # PutDashboard: "metrics" is an array of metric arrays; each is the namespace, the metric
+    # name and dimension name/value pairs (strings), with an optional rendering object last.
+    # try(…, false): a metric that is not an array at all fails the check instead of erroring.
+    condition = alltrue([for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets :
+      length(widget.properties.metrics) > 0 && alltrue([for metric in widget.properties.metrics : try(
+        !can(tostring(metric))
+        && length([for part in metric : part if can(tostring(part))]) >= 2
+        && length([for part in metric : part if can(tostring(part))]) % 2 == 0
+        && alltrue([for index, part in metric : can(regex("^[A-Za-z0-9]", part)) || (index == length(metric) - 1 && can(keys(part)))]),
+        false
+      )])
+    ])
+    error_message = "every dashboard widget's metrics must be a list of [namespace, metric name, dimension name, value, …, {options}] arrays"
+  }
+
+  assert {
+    condition = [for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets : widget.properties.metrics if startswith(widget.properties.title, "Redis")] == [[
+      ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", "prod-carcierge-redis-001"],
+      ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", "prod-carcierge-redis-002"],
+      ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "prod-carcierge-redis-001"],
+      ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "prod-carcierge-redis-002"],
+    ]]
+    error_message = "the Redis widget charts engine CPU and memory of each member, one metric array each"
+  }
 }
 
 run "alarms_scale_with_services_and_skip_absent_stores" {
