@@ -48,8 +48,8 @@ locals {
     ],
     var.redis == null ? [] : [
       {
-        title   = "Redis engine CPU and memory (%)"
-        stat    = "Average"
+        title = "Redis engine CPU and memory (%)"
+        stat  = "Average"
         # concat, not flatten: flatten is recursive and would merge the metric arrays into one
         # list of strings, which PutDashboard rejects ("metrics" is an array of arrays).
         metrics = concat(

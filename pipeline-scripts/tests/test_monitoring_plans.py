@@ -44,7 +44,9 @@ def test_alarm_count_follows_services_and_stores(environment_plans, environment)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_replication_lag_alarm_on_every_member_of_a_replicated_group(environment_plans, environment):
+def test_replication_lag_alarm_on_every_member_of_a_replicated_group(
+    environment_plans, environment
+):
     """After a failover the replica is another member: each one has its lag alarm."""
     plan = environment_plans(environment)
     nodes = _variable(plan, "redis_config")["num_cache_nodes"]
