@@ -335,6 +335,47 @@ CASES = [
         service("service2", container_port=3007, path_patterns=["/service7"], secrets={"KEY": "k"}),
         "services.*.secrets values must be full Secrets Manager secret ARNs",
     ),
+    # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
+    Case(
+        "path-patterns-four",
+        ("services", "service8"),
+        service("service2", container_port=3008, path_patterns=["/a", "/b", "/c", "/d"]),
+        "services.*.path_patterns and host_headers: an ALB listener rule takes at most 3 values "
+        "per condition (3 path_patterns, 3 host_headers) and 5 values in all (4 for the "
+        "default_route, whose rule also matches /*); got: service8 = 4 path_patterns + 0 "
+        "host_headers",
+    ),
+    Case(
+        "routing-wildcards-six",
+        ("services", "service9"),
+        service("service2", container_port=3009, path_patterns=["/a/*/?/*", "/b/*/?/*"]),
+        "an ALB listener rule takes at most 5 wildcards (* or ?) in all its values (the "
+        "default_route's /* counts one); got: service9 = 6 wildcards",
+    ),
+    Case(
+        "path-pattern-with-brace",
+        ("services", "service10"),
+        service("service2", container_port=3010, path_patterns=["/items/{id}"]),
+        "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9"
+        " _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); "
+        'got: service10 = "/items/{id}"',
+    ),
+    Case(
+        "host-header-not-a-host-name",
+        ("services", "service11"),
+        service("service2", container_port=3011, path_patterns=[], host_headers=["localhost"]),
+        "services.*.host_headers must be host names of at most 128 characters: A-Z a-z 0-9 - . "
+        "and the wildcards * ?, with at least one . and only letters after the last . "
+        '(e.g. api.example.com, *.example.com); got: service11 = "localhost"',
+    ),
+    Case(
+        "arm64-on-fargate-spot",
+        ("services", "service12"),
+        service("service2", container_port=3012, cpu_architecture="ARM64", spot=50),
+        "services.*: cpu_architecture = ARM64 needs spot = 0, because Fargate Spot runs X86_64 "
+        "tasks only; set spot = 0 to stay on ARM64, or cpu_architecture = X86_64 to use Spot; "
+        "got: service12 = ARM64 with spot = 50",
+    ),
     # --- the ALB's certificate and DNS
     Case(
         "certificate-arn-malformed",
