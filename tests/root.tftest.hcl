@@ -53,3 +53,24 @@ run "project_name_must_fit_aws_name_limits" {
 
   expect_failures = [var.project_name]
 }
+
+# One source for each data-store port: a custom rds_config.port / redis_config.port is what the
+# security groups and the data tier's network ACL open (both outputs read the rules).
+run "data_store_ports_follow_the_store_configs" {
+  command = plan
+
+  variables {
+    rds_config   = { engine = "postgres", engine_version = "16", instance_class = "db.t4g.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", port = 5433 }
+    redis_config = { node_type = "cache.t4g.micro", num_cache_nodes = 1, engine_version = "7.1", port = 6380 }
+  }
+
+  assert {
+    condition     = module.security_groups.data_store_ports == { redis = 6380, opensearch = 443, rds = 5433 }
+    error_message = "the data stores' security groups must admit the configured ports (RDS 5433, Redis 6380), got ${jsonencode(module.security_groups.data_store_ports)}"
+  }
+
+  assert {
+    condition     = module.vpc.data_tier_ports == { redis = 6380, opensearch = 443, rds = 5433 }
+    error_message = "the data tier's network ACL must admit the configured ports (RDS 5433, Redis 6380), got ${jsonencode(module.vpc.data_tier_ports)}"
+  }
+}
