@@ -438,7 +438,7 @@ variable "rds_config" {
 }
 
 variable "opensearch_config" {
-  description = "OpenSearch (modules/opensearch): the product spec's engine_version (OpenSearch_X.Y), instance_type (.search), instance_count (2+ = zone-aware), volume_size (GiB); optional availability_zone_count, dedicated_master_count/type, volume_iops/throughput, snapshot_start_hour, off_peak_start_hour, master_user_arn, domain_name."
+  description = "OpenSearch (modules/opensearch): the product spec's engine_version (OpenSearch_X.Y), instance_type (.search), instance_count (2+ = zone-aware), volume_size (GiB); optional availability_zone_count, dedicated_master_count/type, volume_iops/throughput, off_peak_start_hour, master_user_arn, domain_name."
   type = object({
     engine_version          = string
     instance_type           = string
@@ -449,7 +449,6 @@ variable "opensearch_config" {
     dedicated_master_type   = optional(string)
     volume_iops             = optional(number)
     volume_throughput       = optional(number)
-    snapshot_start_hour     = optional(number)
     off_peak_start_hour     = optional(number)
     master_user_arn         = optional(string)
     domain_name             = optional(string)

@@ -159,10 +159,6 @@ resource "aws_opensearch_domain" "this" {
     }
   }
 
-  snapshot_options {
-    automated_snapshot_start_hour = var.opensearch_config.snapshot_start_hour
-  }
-
   auto_tune_options {
     desired_state       = local.burstable ? "DISABLED" : "ENABLED"
     rollback_on_disable = "NO_ROLLBACK"
