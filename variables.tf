@@ -415,7 +415,7 @@ variable "waf_web_acl_arn" {
 # so an omitted optional field takes the module's default.
 
 variable "rds_config" {
-  description = "PostgreSQL (modules/rds): the product spec's engine, engine_version (prefer a major such as \"16\"; a pinned minor like \"14.9\" stops being creatable once AWS retires it), instance_class, allocated_storage, database_name, username; optional max_allocated_storage, multi_az, backup_retention_period (default 7), backup_window, maintenance_window, skip_final_snapshot, performance_insights, monitoring_interval, apply_immediately, port, parameters."
+  description = "PostgreSQL (modules/rds): the product spec's engine, engine_version (prefer a major such as \"16\"; a pinned minor must be one RDS still creates, e.g. not the spec's \"14.9\"), instance_class, allocated_storage, database_name, username; optional max_allocated_storage, multi_az, backup_retention_period (default 7), backup_window, maintenance_window, skip_final_snapshot, performance_insights, monitoring_interval, apply_immediately, port, parameters."
   type = object({
     engine                  = string
     engine_version          = string
@@ -438,7 +438,7 @@ variable "rds_config" {
 }
 
 variable "opensearch_config" {
-  description = "OpenSearch (modules/opensearch): the product spec's engine_version (OpenSearch_X.Y), instance_type (.search), instance_count (2+ = zone-aware), volume_size (GiB); optional availability_zone_count, dedicated_master_count/type, volume_iops/throughput, off_peak_start_hour, master_user_arn, domain_name."
+  description = "OpenSearch (modules/opensearch): the product spec's engine_version (OpenSearch_X.Y, a version the service still offers, e.g. OpenSearch_2.19), instance_type (.search), instance_count (2+ = zone-aware), volume_size (GiB); optional availability_zone_count, dedicated_master_count/type, volume_iops/throughput, off_peak_start_hour, master_user_arn, domain_name."
   type = object({
     engine_version          = string
     instance_type           = string

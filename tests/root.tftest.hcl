@@ -8,6 +8,11 @@ provider "aws" {
 
 variables {
   environment = "qa"
+  # terraform.tfvars (loaded by terraform test) keeps the product spec's engine versions, RDS
+  # 14.9 and OpenSearch_2.3, which AWS no longer creates and the modules refuse: the spec's
+  # example with current versions instead.
+  rds_config        = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
 }
 
 run "names_follow_the_convention" {

@@ -447,6 +447,16 @@ CASES = [
         'rds_config.engine must be "postgres" (the platform runs RDS for PostgreSQL); got "mysql"',
         rule=RDS,
     ),
+    Case(
+        "rds-engine-version-retired-minor",
+        ("rds_config", "engine_version"),
+        "14.9",
+        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (AWS '
+        'retired it; RDS release calendar, read 2026-12-01). Use a major such as "16" '
+        "(recommended: RDS picks the newest minor and keeps it current) or a minor of at least "
+        "14.18, 15.13, 16.9, 17.5",
+        rule=RDS,
+    ),
     # --- OpenSearch (validated in modules/opensearch)
     Case(
         "opensearch-type-without-search-suffix",
@@ -492,6 +502,15 @@ CASES = [
         "2.19",
         "opensearch_config.engine_version must be OpenSearch_<major>.<minor>, e.g. "
         '"OpenSearch_2.19"; got "2.19"',
+        rule=OPENSEARCH,
+    ),
+    Case(
+        "opensearch-engine-version-past-end-of-support",
+        ("opensearch_config", "engine_version"),
+        "OpenSearch_2.3",
+        'opensearch_config.engine_version "OpenSearch_2.3" is not a version Amazon OpenSearch '
+        "Service creates domains with (OpenSearch 1.0-1.2 and 2.3-2.9 are past their end of "
+        "support; read 2026-12-01); use one of OpenSearch_1.3, OpenSearch_2.11, OpenSearch_2.13,",
         rule=OPENSEARCH,
     ),
     Case(

@@ -30,9 +30,10 @@ variables {
   security_group_id  = "sg-0ccccccccccccccc3"
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
-  # The product spec's example.
+  # The product spec's example, with its OpenSearch_2.3 (past AWS's end of support) replaced by
+  # the environments' version.
   opensearch_config = {
-    engine_version = "OpenSearch_2.3"
+    engine_version = "OpenSearch_2.19"
     instance_type  = "t3.small.search"
     instance_count = 1
     volume_size    = 20
@@ -283,4 +284,44 @@ run "rejects_generated_domain_name_over_28_characters" {
     name_prefix = "staging-carcierge-platform"
   }
   expect_failures = [aws_opensearch_domain.this]
+}
+
+# Engine versions: the table in engine_versions.tf (OpenSearch Service supported versions, read
+# 2026-12-01).
+run "rejects_the_spec_example_version_past_end_of_support" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.3", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_a_minor_the_service_does_not_offer" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.18", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "accepts_the_oldest_supported_1x" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_1.3", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  assert {
+    condition     = aws_opensearch_domain.this.engine_version == "OpenSearch_1.3"
+    error_message = "OpenSearch_1.3 is a version the service creates domains with and must plan"
+  }
+}
+
+run "accepts_a_version_newer_than_the_table" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_3.7", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  assert {
+    condition     = aws_opensearch_domain.this.engine_version == "OpenSearch_3.7"
+    error_message = "OpenSearch_3.7 is a version the service creates domains with and must plan"
+  }
 }
