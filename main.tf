@@ -116,6 +116,7 @@ module "vpc" {
   enable_interface_endpoints = var.enable_interface_endpoints
   log_retention_days         = var.log_retention_days
   kms_key_arn                = aws_kms_key.main.arn
+  data_store_ports           = local.data_store_ports
 }
 
 module "security_groups" {
@@ -126,6 +127,18 @@ module "security_groups" {
   vpc_cidr_block    = module.vpc.vpc_cidr_block
   alb_ingress_cidrs = var.alb_ingress_cidrs
   service_ports     = { for name, service in var.services : name => service.container_port }
+  data_store_ports  = local.data_store_ports
+}
+
+# One source for each data-store port: the store's own module (redis_config.port and
+# rds_config.port, else the module's default; OpenSearch's HTTPS 443). The security groups and
+# the data tier's network ACL open exactly these.
+locals {
+  data_store_ports = {
+    redis      = module.elasticache.port
+    opensearch = module.opensearch.port
+    rds        = module.rds.port
+  }
 }
 
 # --- data stores ---

@@ -8,6 +8,11 @@ provider "aws" {
 
 variables {
   environment = "qa"
+  # terraform.tfvars (loaded by terraform test) keeps the product spec's engine versions, RDS
+  # 14.9 and OpenSearch_2.3, which AWS no longer creates and the modules refuse: the spec's
+  # example with current versions instead.
+  rds_config        = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
 }
 
 run "names_follow_the_convention" {
@@ -52,4 +57,25 @@ run "project_name_must_fit_aws_name_limits" {
   }
 
   expect_failures = [var.project_name]
+}
+
+# One source for each data-store port: a custom rds_config.port / redis_config.port is what the
+# security groups and the data tier's network ACL open (both outputs read the rules).
+run "data_store_ports_follow_the_store_configs" {
+  command = plan
+
+  variables {
+    rds_config   = { engine = "postgres", engine_version = "16", instance_class = "db.t4g.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", port = 5433 }
+    redis_config = { node_type = "cache.t4g.micro", num_cache_nodes = 1, engine_version = "7.1", port = 6380 }
+  }
+
+  assert {
+    condition     = module.security_groups.data_store_ports == { redis = 6380, opensearch = 443, rds = 5433 }
+    error_message = "the data stores' security groups must admit the configured ports (RDS 5433, Redis 6380), got ${jsonencode(module.security_groups.data_store_ports)}"
+  }
+
+  assert {
+    condition     = module.vpc.data_tier_ports == { redis = 6380, opensearch = 443, rds = 5433 }
+    error_message = "the data tier's network ACL must admit the configured ports (RDS 5433, Redis 6380), got ${jsonencode(module.vpc.data_tier_ports)}"
+  }
 }

@@ -305,13 +305,14 @@ variable "services" {
     The containerised services, keyed by a short service name (lowercase letters, digits, hyphens).
     Required: container_image, container_port, desired_count, cpu, memory (the product spec's fields).
     Optional: health_check_path ("/health"); routing on the ALB: path_patterns and/or host_headers
-    (default when both are empty: /<key> and /<key>/*), default_route (at most one service: catches
-    every request no other rule matches), priority (listener rule priority 1-49999, default from
+    (at most 3 each and 5 in all, AWS's listener-rule limits; default when both are empty: /<key>
+    and /<key>/*), default_route (at most one service: catches every request no other rule
+    matches), priority (listener rule priority 1-49999, default from
     the sorted service keys); public (false: no ALB route, reachable only through Service Connect);
     environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
-    (target tracking, %); spot (share of tasks on FARGATE_SPOT, %); command; cpu_architecture
-    (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
+    (target tracking, %); spot (share of tasks on FARGATE_SPOT, %; X86_64 only); command;
+    cpu_architecture (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
     user[:group], default "1000:1000"; never root: the image must let that user run the app).
   EOT
   type = map(object({
@@ -413,6 +414,15 @@ variable "services" {
   }
 
   validation {
+    # "Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider.
+    # Fargate Spot only supports Linux tasks with the X86_64 architecture." AWS: Amazon ECS
+    # developer guide, "AWS Fargate capacity providers" (fargate-capacity-providers.html), read
+    # 2026-12-01.
+    condition     = alltrue([for service in values(var.services) : service.cpu_architecture != "ARM64" || service.spot == 0])
+    error_message = "services.*: cpu_architecture = ARM64 needs spot = 0, because Fargate Spot runs X86_64 tasks only; set spot = 0 to stay on ARM64, or cpu_architecture = X86_64 to use Spot; got: ${join(", ", [for key, service in var.services : "${key} = ARM64 with spot = ${service.spot}" if service.cpu_architecture == "ARM64" && service.spot != 0])}."
+  }
+
+  validation {
     condition     = alltrue([for service in values(var.services) : service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100])
     error_message = "services.*.cpu_target and memory_target (target tracking, %) must be from 1 to 100; got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu_target}/${service.memory_target}" if !(service.cpu_target >= 1 && service.cpu_target <= 100 && service.memory_target >= 1 && service.memory_target <= 100)])}."
   }
@@ -428,13 +438,45 @@ variable "services" {
   }
 
   validation {
-    # An ALB rule allows five condition values; the default route spends one on "/*".
+    # ALB listener rules take at most 3 values per condition and 5 per rule; the default route
+    # spends one on "/*". AWS: Elastic Load Balancing, Application Load Balancers guide,
+    # "Condition types for listener rules" (rule-condition-types.html, "Condition basics") and
+    # "Quotas for your Application Load Balancers" (condition values per rule: 5), read 2026-12-01.
+    # The provider checks only 1-128 characters per value (elbv2/listener_rule.go).
     condition = alltrue([for service in values(var.services) :
-      length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5
-      && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128])
-      && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))])
+      length(service.path_patterns) <= 3 && length(service.host_headers) <= 3
+      && length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5
     ])
-    error_message = "services.*: routing needs path_patterns starting with / and host_headers of letters, digits, . - * ? (each at most 128 characters), at most 5 values per service (4 for the default_route); check: ${join(", ", [for key, service in var.services : key if !(length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5 && alltrue([for pattern in service.path_patterns : startswith(pattern, "/") && length(pattern) <= 128]) && alltrue([for host in service.host_headers : length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]+$", host))]))])}."
+    error_message = "services.*.path_patterns and host_headers: an ALB listener rule takes at most 3 values per condition (3 path_patterns, 3 host_headers) and 5 values in all (4 for the default_route, whose rule also matches /*); got: ${join(", ", [for key, service in var.services : "${key} = ${length(service.path_patterns)} path_patterns + ${length(service.host_headers)} host_headers${service.default_route ? " + /*" : ""}" if !(length(service.path_patterns) <= 3 && length(service.host_headers) <= 3 && length(service.path_patterns) + length(service.host_headers) + (service.default_route ? 1 : 0) <= 5)])}."
+  }
+
+  validation {
+    # At most 5 wildcards (* or ?) per rule (same AWS pages as above: "wildcards per rule").
+    condition = alltrue([for service in values(var.services) :
+      length(regexall("[*?]", join("", concat(service.path_patterns, service.host_headers)))) + (service.default_route ? 1 : 0) <= 5
+    ])
+    error_message = "services.*.path_patterns and host_headers: an ALB listener rule takes at most 5 wildcards (* or ?) in all its values (the default_route's /* counts one); got: ${join(", ", [for key, service in var.services : "${key} = ${length(regexall("[*?]", join("", concat(service.path_patterns, service.host_headers)))) + (service.default_route ? 1 : 0)} wildcards" if length(regexall("[*?]", join("", concat(service.path_patterns, service.host_headers)))) + (service.default_route ? 1 : 0) > 5])}."
+  }
+
+  validation {
+    # Path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &
+    # and the wildcards * ?. AWS: "Condition types for listener rules", "Path conditions", and the
+    # ELBv2 API reference, RuleCondition.Values; read 2026-12-01.
+    condition = alltrue([for service in values(var.services) : alltrue([for pattern in service.path_patterns :
+      length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\"'@:+&*?-]*$", pattern))
+    ])])
+    error_message = "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); got: ${join(", ", flatten([for key, service in var.services : [for pattern in service.path_patterns : "${key} = \"${pattern}\"" if !(length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\"'@:+&*?-]*$", pattern)))]]))}."
+  }
+
+  validation {
+    # Host names: case-insensitive, up to 128 characters of A-Z a-z 0-9 - . and the wildcards * ?,
+    # with at least one "." and only letters after the last one. AWS: ELBv2 API reference,
+    # HostHeaderConditionConfig.Values, and "Condition types for listener rules", "Host
+    # conditions"; read 2026-12-01.
+    condition = alltrue([for service in values(var.services) : alltrue([for host in service.host_headers :
+      length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]*\\.[A-Za-z]+$", host))
+    ])])
+    error_message = "services.*.host_headers must be host names of at most 128 characters: A-Z a-z 0-9 - . and the wildcards * ?, with at least one . and only letters after the last . (e.g. api.example.com, *.example.com); got: ${join(", ", flatten([for key, service in var.services : [for host in service.host_headers : "${key} = \"${host}\"" if !(length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]*\\.[A-Za-z]+$", host)))]]))}."
   }
 
   validation {

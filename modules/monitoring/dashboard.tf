@@ -48,9 +48,14 @@ locals {
     ],
     var.redis == null ? [] : [
       {
-        title   = "Redis engine CPU and memory (%)"
-        stat    = "Average"
-        metrics = flatten([for node in values(local.redis_nodes) : [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node.id], ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node.id]]])
+        title = "Redis engine CPU and memory (%)"
+        stat  = "Average"
+        # concat, not flatten: flatten is recursive and would merge the metric arrays into one
+        # list of strings, which PutDashboard rejects ("metrics" is an array of arrays).
+        metrics = concat(
+          [for node in values(local.redis_nodes) : ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node.id]],
+          [for node in values(local.redis_nodes) : ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", node.id]],
+        )
       },
     ],
     var.opensearch == null ? [] : [

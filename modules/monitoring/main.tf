@@ -12,8 +12,11 @@ locals {
   # Keyed by member number (known at plan time); the member id goes into the dimensions only.
   redis_nodes = var.redis == null ? {} : {
     for index in range(var.redis.node_count) : format("%03d", index + 1) => {
-      id      = format("%s-%03d", var.redis.replication_group_id, index + 1)
-      replica = index > 0
+      id = format("%s-%03d", var.redis.replication_group_id, index + 1)
+      # Any member can be the replica: failover promotes one and demotes the other. With two or
+      # more nodes every member gets the replication-lag alarm; the primary reports no
+      # ReplicationLag, which the alarm treats as notBreaching.
+      replicated = var.redis.node_count > 1
     }
   }
 
@@ -104,8 +107,8 @@ locals {
           comparison  = "GreaterThanThreshold", threshold = local.t.redis_evictions, missing = "notBreaching"
         }
       },
-      # Only replicas report replication lag; the first member starts as the primary.
-      !node.replica ? {} : {
+      # Only replicas report replication lag; which member is one changes at each failover.
+      !node.replicated ? {} : {
         "redis-node${number}-replication-lag" = {
           description = "Redis ${node.id}: replication lag above ${local.t.redis_replication_lag_seconds} s"
           namespace   = "AWS/ElastiCache", metric = "ReplicationLag", statistic = "Maximum"

@@ -4,9 +4,11 @@ data "aws_region" "current" {}
 
 locals {
   domain_name = coalesce(var.opensearch_config.domain_name, "${var.name_prefix}-opensearch")
-  account_id  = data.aws_caller_identity.current.account_id
-  partition   = data.aws_partition.current.partition
-  region      = data.aws_region.current.region
+  # A VPC domain serves its endpoint over HTTPS on 443 only (enforce_https); not configurable.
+  https_port = 443
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
   # Built from its parts: the log resource policy must exist before the domain does.
   domain_arn = "arn:${local.partition}:es:${local.region}:${local.account_id}:domain/${local.domain_name}"
 
@@ -171,10 +173,6 @@ resource "aws_opensearch_domain" "this" {
     master_user_options {
       master_user_arn = local.master_user_arn
     }
-  }
-
-  snapshot_options {
-    automated_snapshot_start_hour = var.opensearch_config.snapshot_start_hour
   }
 
   auto_tune_options {

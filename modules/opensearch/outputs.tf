@@ -13,6 +13,11 @@ output "endpoint" {
   value       = aws_opensearch_domain.this.endpoint
 }
 
+output "port" {
+  description = "Port of the HTTPS endpoint (the security groups and network ACLs open it)."
+  value       = local.https_port
+}
+
 output "dashboard_endpoint" {
   description = "OpenSearch Dashboards host name (inside the VPC)."
   value       = aws_opensearch_domain.this.dashboard_endpoint

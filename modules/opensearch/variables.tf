@@ -90,7 +90,7 @@ variable "tags" {
 # --- the domain -----------------------------------------------------------------------
 
 variable "opensearch_config" {
-  description = "OpenSearch domain. The product spec's fields: engine_version (\"OpenSearch_X.Y\"), instance_type (<family>.<size>.search), instance_count (data nodes; 2 or more makes the domain zone-aware over availability_zone_count AZs, so the count must be a multiple of it), volume_size (GiB of gp3 per data node, 10-16384; t3.small.search allows at most 100). Optional: availability_zone_count (2 or 3), dedicated_master_count (0 = none, else 3 or 5) and dedicated_master_type, volume_iops / volume_throughput (gp3 baseline 3000 / 125 by default), snapshot_start_hour (UTC hour of the daily automated snapshot for engines that take daily snapshots; OpenSearch itself snapshots hourly), off_peak_start_hour (UTC start of the 10-hour window for service software updates and Auto-Tune), master_user_arn (IAM principal mapped to the all_access role; default: a <name_prefix>-opensearch-admin role this module creates), domain_name (override of <name_prefix>-opensearch; 3-28 characters). T2 types are refused: they support neither encryption at rest nor fine-grained access control."
+  description = "OpenSearch domain. The product spec's fields: engine_version (\"OpenSearch_X.Y\", a version the service still creates domains with: see engine_versions.tf), instance_type (<family>.<size>.search), instance_count (data nodes; 2 or more makes the domain zone-aware over availability_zone_count AZs, so the count must be a multiple of it), volume_size (GiB of gp3 per data node, 10-16384; t3.small.search allows at most 100). Optional: availability_zone_count (2 or 3), dedicated_master_count (0 = none, else 3 or 5) and dedicated_master_type, volume_iops / volume_throughput (gp3 baseline 3000 / 125 by default), off_peak_start_hour (UTC start of the 10-hour window for service software updates and Auto-Tune), master_user_arn (IAM principal mapped to the all_access role; default: a <name_prefix>-opensearch-admin role this module creates), domain_name (override of <name_prefix>-opensearch; 3-28 characters). T2 types are refused: they support neither encryption at rest nor fine-grained access control."
   type = object({
     engine_version          = string
     instance_type           = string
@@ -101,7 +101,6 @@ variable "opensearch_config" {
     dedicated_master_type   = optional(string)
     volume_iops             = optional(number, 3000)
     volume_throughput       = optional(number, 125)
-    snapshot_start_hour     = optional(number, 3)
     off_peak_start_hour     = optional(number, 6)
     master_user_arn         = optional(string)
     domain_name             = optional(string)
@@ -110,6 +109,16 @@ variable "opensearch_config" {
   validation {
     condition     = can(regex("^OpenSearch_[0-9]+\\.[0-9]+$", var.opensearch_config.engine_version))
     error_message = "opensearch_config.engine_version must be OpenSearch_<major>.<minor>, e.g. \"OpenSearch_2.19\"; got \"${var.opensearch_config.engine_version}\"."
+  }
+
+  validation {
+    # Only versions the service still creates domains with (the table in engine_versions.tf,
+    # read 2026-12-01).
+    condition = !can(regex("^OpenSearch_[0-9]+\\.[0-9]+$", var.opensearch_config.engine_version)) || contains(local.opensearch_creatable_versions, var.opensearch_config.engine_version) || try(
+      tonumber(split(".", trimprefix(var.opensearch_config.engine_version, "OpenSearch_"))[0]) * 1000 + tonumber(split(".", var.opensearch_config.engine_version)[1]) > local.opensearch_newest_listed,
+      false
+    )
+    error_message = "opensearch_config.engine_version \"${var.opensearch_config.engine_version}\" is not a version Amazon OpenSearch Service creates domains with (OpenSearch 1.0-1.2 and 2.3-2.9 are past their end of support; read 2026-12-01); use one of ${join(", ", local.opensearch_creatable_versions)} (OpenSearch_2.19 is the environments' choice)."
   }
 
   validation {
@@ -153,8 +162,8 @@ variable "opensearch_config" {
   }
 
   validation {
-    condition     = alltrue([for hour in [var.opensearch_config.snapshot_start_hour, var.opensearch_config.off_peak_start_hour] : hour >= 0 && hour <= 23 && floor(hour) == hour])
-    error_message = "opensearch_config.snapshot_start_hour and off_peak_start_hour must be whole UTC hours from 0 to 23."
+    condition     = var.opensearch_config.off_peak_start_hour >= 0 && var.opensearch_config.off_peak_start_hour <= 23 && floor(var.opensearch_config.off_peak_start_hour) == var.opensearch_config.off_peak_start_hour
+    error_message = "opensearch_config.off_peak_start_hour must be a whole UTC hour from 0 to 23; got ${var.opensearch_config.off_peak_start_hour}."
   }
 
   validation {

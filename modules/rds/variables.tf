@@ -70,7 +70,7 @@ variable "tags" {
 # --- the database ---------------------------------------------------------------------
 
 variable "rds_config" {
-  description = "PostgreSQL instance. The product spec's fields: engine (\"postgres\"), engine_version (prefer a major version such as \"16\": RDS picks the newest minor and upgrades minors in the maintenance window; a pinned minor such as \"14.9\" stops being creatable once AWS retires it), instance_class (db.<family>.<size>), allocated_storage (GiB of gp3, 20-65536), database_name, username (master user; RDS generates and rotates its password in Secrets Manager). Optional: max_allocated_storage (storage autoscaling ceiling, default 5x allocated_storage, at most 65536), multi_az, backup_retention_period (days, 1-35; default 7), backup_window / maintenance_window (UTC, must not overlap), skip_final_snapshot (true only where the data may be lost on destroy), performance_insights (default true), monitoring_interval (enhanced monitoring seconds: 0 = off, 1, 5, 10, 15, 30, 60), apply_immediately, port, parameters (extra parameter-group settings; rds.force_ssl is always 1)."
+  description = "PostgreSQL instance. The product spec's fields: engine (\"postgres\"), engine_version (prefer a major version such as \"16\": RDS picks the newest minor and upgrades minors in the maintenance window; a pinned minor must be one RDS still creates, see engine_versions.tf; the spec's \"14.9\" is retired), instance_class (db.<family>.<size>), allocated_storage (GiB of gp3, 20-65536), database_name, username (master user; RDS generates and rotates its password in Secrets Manager). Optional: max_allocated_storage (storage autoscaling ceiling, default 5x allocated_storage, at most 65536), multi_az, backup_retention_period (days, 1-35; default 7), backup_window / maintenance_window (UTC, must not overlap), skip_final_snapshot (true only where the data may be lost on destroy), performance_insights (default true), monitoring_interval (enhanced monitoring seconds: 0 = off, 1, 5, 10, 15, 30, 60), apply_immediately, port, parameters (extra parameter-group settings; rds.force_ssl is always 1)."
   type = object({
     engine                  = string
     engine_version          = string
@@ -94,6 +94,18 @@ variable "rds_config" {
   validation {
     condition     = var.rds_config.engine == "postgres"
     error_message = "rds_config.engine must be \"postgres\" (the platform runs RDS for PostgreSQL); got \"${var.rds_config.engine}\"."
+  }
+
+  validation {
+    # A pinned minor must be one RDS still creates (the table in engine_versions.tf, read
+    # 2026-12-01); a major alone is always current, RDS picks its newest minor.
+    condition = !can(regex("^[0-9]+\\.[0-9]+$", var.rds_config.engine_version)) || try(
+      contains(keys(local.postgres_oldest_creatable_minor), split(".", var.rds_config.engine_version)[0])
+      ? tonumber(split(".", var.rds_config.engine_version)[1]) >= local.postgres_oldest_creatable_minor[split(".", var.rds_config.engine_version)[0]]
+      : tonumber(split(".", var.rds_config.engine_version)[0]) > max([for major in keys(local.postgres_oldest_creatable_minor) : tonumber(major)]...),
+      false
+    )
+    error_message = "rds_config.engine_version \"${var.rds_config.engine_version}\" is a PostgreSQL minor that RDS no longer creates (AWS retired it; RDS release calendar, read 2026-12-01). Use a major such as \"16\" (recommended: RDS picks the newest minor and keeps it current) or a minor of at least ${join(", ", [for major, minor in local.postgres_oldest_creatable_minor : "${major}.${minor}"])}; 13 is past RDS standard support, so only \"13\" itself is accepted."
   }
 
   validation {

@@ -38,7 +38,7 @@ resource "aws_security_group" "ecs" {
 resource "aws_security_group" "redis" {
   # checkov:skip=CKV2_AWS_5:attached to the replication group by the ElastiCache module, which consumes redis_security_group_id
   name        = "${var.name_prefix}-redis-sg"
-  description = "ElastiCache Redis: 6379 from ECS services only; no egress"
+  description = "ElastiCache Redis: ${var.data_store_ports.redis} from ECS services only; no egress"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-redis-sg" })
@@ -47,7 +47,7 @@ resource "aws_security_group" "redis" {
 resource "aws_security_group" "opensearch" {
   # checkov:skip=CKV2_AWS_5:attached to the domain by the OpenSearch module, which consumes opensearch_security_group_id
   name        = "${var.name_prefix}-opensearch-sg"
-  description = "OpenSearch: HTTPS 443 from ECS services only; no egress"
+  description = "OpenSearch: HTTPS ${var.data_store_ports.opensearch} from ECS services only; no egress"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-sg" })
@@ -56,7 +56,7 @@ resource "aws_security_group" "opensearch" {
 resource "aws_security_group" "rds" {
   # checkov:skip=CKV2_AWS_5:attached to the DB instance by the RDS module, which consumes rds_security_group_id
   name        = "${var.name_prefix}-rds-sg"
-  description = "RDS PostgreSQL: 5432 from ECS services only; no egress"
+  description = "RDS PostgreSQL: ${var.data_store_ports.rds} from ECS services only; no egress"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-rds-sg" })
@@ -160,12 +160,13 @@ resource "aws_vpc_security_group_egress_rule" "ecs_https_vpc" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-https-vpc" })
 }
 
-# One rule a store in each direction: the stores differ only in port and security group.
+# One rule a store in each direction: the stores differ only in port and security group. The
+# ports are the stores' own (data_store_ports), never literals here.
 locals {
   data_stores = {
-    redis      = { port = 6379, security_group_id = aws_security_group.redis.id, protocol = "Redis 6379", service = "ElastiCache" }
-    opensearch = { port = 443, security_group_id = aws_security_group.opensearch.id, protocol = "HTTPS 443", service = "OpenSearch" }
-    rds        = { port = 5432, security_group_id = aws_security_group.rds.id, protocol = "PostgreSQL 5432", service = "RDS" }
+    redis      = { port = var.data_store_ports.redis, security_group_id = aws_security_group.redis.id, protocol = "Redis ${var.data_store_ports.redis}", service = "ElastiCache" }
+    opensearch = { port = var.data_store_ports.opensearch, security_group_id = aws_security_group.opensearch.id, protocol = "HTTPS ${var.data_store_ports.opensearch}", service = "OpenSearch" }
+    rds        = { port = var.data_store_ports.rds, security_group_id = aws_security_group.rds.id, protocol = "PostgreSQL ${var.data_store_ports.rds}", service = "RDS" }
   }
 }
 

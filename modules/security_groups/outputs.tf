@@ -22,3 +22,8 @@ output "rds_security_group_id" {
   description = "Security group of the RDS PostgreSQL instance."
   value       = aws_security_group.rds.id
 }
+
+output "data_store_ports" {
+  description = "Port each data store's security group admits from the ECS services, read from its ingress rule (redis, opensearch, rds)."
+  value       = { for store, rule in aws_vpc_security_group_ingress_rule.store_from_ecs : store => rule.from_port }
+}

@@ -261,15 +261,20 @@ locals {
     # container ports from the ALB and other tasks, replies from the internet (via NAT) and the data tier
     "private-in-ephemeral" = { tier = "private", egress = false, rule_number = 110, from = local.ephemeral.from, to = local.ephemeral.to, cidr = "0.0.0.0/0" }
     "private-out-https"    = { tier = "private", egress = true, rule_number = 100, from = 443, to = 443, cidr = "0.0.0.0/0" }
-    # replies to the ALB, container ports of other tasks, PostgreSQL 5432 and Redis 6379 in the data tier
+    # replies to the ALB, container ports of other tasks, PostgreSQL and Redis in the data tier
     "private-out-ephemeral-vpc" = { tier = "private", egress = true, rule_number = 110, from = local.ephemeral.from, to = local.ephemeral.to, cidr = var.vpc_cidr }
 
-    # data: only the private tier, only on the data-store ports
-    "data-in-postgres"   = { tier = "data", egress = false, rule_number = 100, from = 5432, to = 5432, cidr = local.tier_cidrs.private }
-    "data-in-redis"      = { tier = "data", egress = false, rule_number = 110, from = 6379, to = 6379, cidr = local.tier_cidrs.private }
-    "data-in-opensearch" = { tier = "data", egress = false, rule_number = 120, from = 443, to = 443, cidr = local.tier_cidrs.private }
+    # data: only the private tier, only on the ports the data stores listen on (data_store_ports)
+    "data-in-postgres"   = { tier = "data", egress = false, rule_number = 100, from = var.data_store_ports.rds, to = var.data_store_ports.rds, cidr = local.tier_cidrs.private }
+    "data-in-redis"      = { tier = "data", egress = false, rule_number = 110, from = var.data_store_ports.redis, to = var.data_store_ports.redis, cidr = local.tier_cidrs.private }
+    "data-in-opensearch" = { tier = "data", egress = false, rule_number = 120, from = var.data_store_ports.opensearch, to = var.data_store_ports.opensearch, cidr = local.tier_cidrs.private }
     "data-out-ephemeral" = { tier = "data", egress = true, rule_number = 100, from = local.ephemeral.from, to = local.ephemeral.to, cidr = local.tier_cidrs.private }
   }
+}
+
+locals {
+  # The data tier's ingress rule of each data store (output data_tier_ports).
+  data_in_rules = { rds = "data-in-postgres", redis = "data-in-redis", opensearch = "data-in-opensearch" }
 }
 
 # One resource per tier (not for_each) so checkov's graph sees each ACL attached to its subnets.

@@ -107,3 +107,8 @@ output "endpoints_security_group_id" {
   description = "Security group of the interface endpoints (null when they are disabled)."
   value       = one(aws_security_group.endpoints[*].id)
 }
+
+output "data_tier_ports" {
+  description = "Port the data tier's network ACL admits from the private tier for each data store, read from its rule (redis, opensearch, rds)."
+  value       = { for store, key in local.data_in_rules : store => aws_network_acl_rule.this[key].from_port }
+}

@@ -83,6 +83,22 @@ variable "kms_key_arn" {
   }
 }
 
+variable "data_store_ports" {
+  description = "Port each data store listens on, from its own module (root: module.elasticache.port, module.opensearch.port, module.rds.port, which follow redis_config.port and rds_config.port). The only source of these ports: the data tier's network ACL admits exactly these from the private tier."
+  type = object({
+    redis      = number
+    opensearch = number
+    rds        = number
+  })
+
+  validation {
+    # The private tier's network ACL sends to 443 (HTTPS) and 1024-65535 (modules/vpc); RDS and
+    # ElastiCache validate their own ranges (1150-65535, 1024-65535).
+    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= 1024 && port <= 65535))])
+    error_message = "data_store_ports values must be whole port numbers, 443 or 1024-65535 (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for every resource of the module (the provider's default_tags add Environment, Project, ManagedBy)."
   type        = map(string)

@@ -334,11 +334,52 @@ CASES = [
     ),
     Case(
         "service-runs-as-root",
-        ("services", "service8"),
-        service("service2", container_port=3008, path_patterns=["/service8"], user="0:0"),
+        ("services", "service13"),
+        service("service2", container_port=3013, path_patterns=["/service13"], user="0:0"),
         "services.*.user must be a non-root user: a uid or user name, optionally with :gid or "
-        ':group (e.g. "1000:1000" or "app"); root and uid 0 are refused; got: service8 = '
+        ':group (e.g. "1000:1000" or "app"); root and uid 0 are refused; got: service13 = '
         '"0:0"',
+    ),
+    # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
+    Case(
+        "path-patterns-four",
+        ("services", "service8"),
+        service("service2", container_port=3008, path_patterns=["/a", "/b", "/c", "/d"]),
+        "services.*.path_patterns and host_headers: an ALB listener rule takes at most 3 values "
+        "per condition (3 path_patterns, 3 host_headers) and 5 values in all (4 for the "
+        "default_route, whose rule also matches /*); got: service8 = 4 path_patterns + 0 "
+        "host_headers",
+    ),
+    Case(
+        "routing-wildcards-six",
+        ("services", "service9"),
+        service("service2", container_port=3009, path_patterns=["/a/*/?/*", "/b/*/?/*"]),
+        "an ALB listener rule takes at most 5 wildcards (* or ?) in all its values (the "
+        "default_route's /* counts one); got: service9 = 6 wildcards",
+    ),
+    Case(
+        "path-pattern-with-brace",
+        ("services", "service10"),
+        service("service2", container_port=3010, path_patterns=["/items/{id}"]),
+        "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9"
+        " _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); "
+        'got: service10 = "/items/{id}"',
+    ),
+    Case(
+        "host-header-not-a-host-name",
+        ("services", "service11"),
+        service("service2", container_port=3011, path_patterns=[], host_headers=["localhost"]),
+        "services.*.host_headers must be host names of at most 128 characters: A-Z a-z 0-9 - . "
+        "and the wildcards * ?, with at least one . and only letters after the last . "
+        '(e.g. api.example.com, *.example.com); got: service11 = "localhost"',
+    ),
+    Case(
+        "arm64-on-fargate-spot",
+        ("services", "service12"),
+        service("service2", container_port=3012, cpu_architecture="ARM64", spot=50),
+        "services.*: cpu_architecture = ARM64 needs spot = 0, because Fargate Spot runs X86_64 "
+        "tasks only; set spot = 0 to stay on ARM64, or cpu_architecture = X86_64 to use Spot; "
+        "got: service12 = ARM64 with spot = 50",
     ),
     # --- the ALB's certificate and DNS
     Case(
@@ -411,6 +452,16 @@ CASES = [
         'rds_config.engine must be "postgres" (the platform runs RDS for PostgreSQL); got "mysql"',
         rule=RDS,
     ),
+    Case(
+        "rds-engine-version-retired-minor",
+        ("rds_config", "engine_version"),
+        "14.9",
+        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (AWS '
+        'retired it; RDS release calendar, read 2026-12-01). Use a major such as "16" '
+        "(recommended: RDS picks the newest minor and keeps it current) or a minor of at least "
+        "14.18, 15.13, 16.9, 17.5",
+        rule=RDS,
+    ),
     # --- OpenSearch (validated in modules/opensearch)
     Case(
         "opensearch-type-without-search-suffix",
@@ -456,6 +507,15 @@ CASES = [
         "2.19",
         "opensearch_config.engine_version must be OpenSearch_<major>.<minor>, e.g. "
         '"OpenSearch_2.19"; got "2.19"',
+        rule=OPENSEARCH,
+    ),
+    Case(
+        "opensearch-engine-version-past-end-of-support",
+        ("opensearch_config", "engine_version"),
+        "OpenSearch_2.3",
+        'opensearch_config.engine_version "OpenSearch_2.3" is not a version Amazon OpenSearch '
+        "Service creates domains with (OpenSearch 1.0-1.2 and 2.3-2.9 are past their end of "
+        "support; read 2026-12-01); use one of OpenSearch_1.3, OpenSearch_2.11, OpenSearch_2.13,",
         rule=OPENSEARCH,
     ),
     Case(

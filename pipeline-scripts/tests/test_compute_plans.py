@@ -208,6 +208,11 @@ BAD_SERVICES = {
     "image": GOOD | {"container_image": "nginx latest"},
     "arch": GOOD | {"cpu_architecture": "AMD64"},
     "spot": GOOD | {"spot": 101},
+    "paths": GOOD | {"path_patterns": ["/a", "/b", "/c", "/d"]},
+    "wildcards": GOOD | {"path_patterns": ["/a/*/?/*", "/b/*/?/*"]},
+    "pathchars": GOOD | {"path_patterns": ["/items/{id}"]},
+    "hosts": GOOD | {"host_headers": ["localhost"]},
+    "armspot": GOOD | {"cpu_architecture": "ARM64", "spot": 50},
 }
 EXPECTED_MESSAGES = {
     "pair": "services.*.cpu/memory must be a Fargate task size",
@@ -219,6 +224,20 @@ EXPECTED_MESSAGES = {
     "arch": "services.*.cpu_architecture must be X86_64 or ARM64; got: arch = AMD64",
     "spot": "services.*.spot (share of tasks on FARGATE_SPOT) must be a whole percentage from 0 "
     "to 100; got: spot = 101",
+    "paths": "an ALB listener rule takes at most 3 values per condition (3 path_patterns, 3 "
+    "host_headers) and 5 values in all (4 for the default_route, whose rule also matches /*); "
+    "got: paths = 4 path_patterns + 0 host_headers",
+    "wildcards": "an ALB listener rule takes at most 5 wildcards (* or ?) in all its values (the "
+    "default_route's /* counts one); got: wildcards = 6 wildcards",
+    "pathchars": "services.*.path_patterns must start with / and be at most 128 characters of A-Z "
+    "a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); "
+    'got: pathchars = "/items/{id}"',
+    "hosts": "services.*.host_headers must be host names of at most 128 characters: A-Z a-z 0-9 "
+    "- . and the wildcards * ?, with at least one . and only letters after the last . (e.g. "
+    'api.example.com, *.example.com); got: hosts = "localhost"',
+    "armspot": "services.*: cpu_architecture = ARM64 needs spot = 0, because Fargate Spot runs "
+    "X86_64 tasks only; set spot = 0 to stay on ARM64, or cpu_architecture = X86_64 to use Spot; "
+    "got: armspot = ARM64 with spot = 50",
 }
 
 

@@ -36,11 +36,28 @@ def test_alarm_count_follows_services_and_stores(environment_plans, environment)
         + 2 * len(public)  # target 5xx, unhealthy hosts per target group
         + 4  # RDS
         + 3 * redis_nodes
-        + (redis_nodes - 1)  # replication lag on replicas
+        + (redis_nodes if redis_nodes >= 2 else 0)  # replication lag on every member
         + 4
         + (1 if search_nodes >= 2 else 0)  # OpenSearch, yellow from two nodes
     )
     assert len(_alarms(plan)) == expected
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_replication_lag_alarm_on_every_member_of_a_replicated_group(
+    environment_plans, environment
+):
+    """After a failover the replica is another member: each one has its lag alarm."""
+    plan = environment_plans(environment)
+    nodes = _variable(plan, "redis_config")["num_cache_nodes"]
+    # The member id (the dimension) is known after apply here; the alarm's key names the member.
+    watched = sorted(
+        change["index"]
+        for change in _alarms(plan).values()
+        if change["change"]["after"]["metric_name"] == "ReplicationLag"
+    )
+    members = [f"redis-node{n:03d}-replication-lag" for n in range(1, nodes + 1)]
+    assert watched == (members if nodes >= 2 else [])
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -174,3 +174,35 @@ def test_no_ingress_from_anywhere_except_the_alb(environment_plans, environment)
     assert alb == [f'{ALB_INGRESS}"http-0.0.0.0/0"]', f'{ALB_INGRESS}"https-0.0.0.0/0"]']
     # ... and nothing else is.
     assert sorted(set(open_ingress) - set(alb)) == []
+
+
+# --- data-store ports: one source each, the store's own config ---------------------------------
+
+DATA_IN_RULES = {
+    "rds": "data-in-postgres",
+    "redis": "data-in-redis",
+    "opensearch": "data-in-opensearch",
+}
+
+
+def _opened_ports(plan: dict) -> dict[str, set[int]]:
+    """Per store: every port its security group rules and the data tier's ACL rule open."""
+    ingress = _of(plan, "module.security_groups.aws_vpc_security_group_ingress_rule.store_from_ecs")
+    egress = _of(plan, "module.security_groups.aws_vpc_security_group_egress_rule.ecs_to_store")
+    nacl = _of(plan, "module.vpc.aws_network_acl_rule.this")
+    return {
+        store: {
+            port
+            for rule in (ingress[store], egress[store], nacl[DATA_IN_RULES[store]])
+            for port in (rule["from_port"], rule["to_port"])
+        }
+        for store in DATA_IN_RULES
+    }
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_data_store_ports_are_the_configured_ones(environment_plans, environment):
+    plan = environment_plans(environment)
+    rds = plan["variables"]["rds_config"]["value"].get("port") or 5432
+    redis = plan["variables"]["redis_config"]["value"].get("port") or 6379
+    assert _opened_ports(plan) == {"rds": {rds}, "redis": {redis}, "opensearch": {443}}

@@ -212,14 +212,9 @@ def test_monitoring_dashboard_body_is_known_with_placeholders(monitoring_plan):
     (board,) = monitoring_plan.of_type("aws_cloudwatch_dashboard")
     body = json.loads(board.get("dashboard_body"))
     assert len(body["widgets"]) == 8
-    # Every widget but the Redis one (fixed on branch h1-modules) passes the schema.
-    assert {f.message.split(".properties")[0] for f in result.findings} <= {
-        "dashboard_body.widgets[6]",
-        "more schema errors in dashboard_body, not listed",
-    }
+    assert result.findings == []
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on branch h1-modules")
 def test_monitoring_dashboard_body_passes_the_schema(monitoring_plan):
     assert [f.line for f in rules.check_plan(monitoring_plan)] == []
 

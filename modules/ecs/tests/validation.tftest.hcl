@@ -485,10 +485,12 @@ run "good_edge_values_are_accepted" {
   variables {
     services = {
       # The product spec's example image reference, without a registry host.
-      service1 = { container_image = "your-ecr-repo/service1:latest", container_port = 3001, desired_count = 2, cpu = 512, memory = 1024 }
+      # At the ALB's limits: 3 path patterns with every allowed character, 2 host headers
+      # (5 values in the rule), 4 wildcards.
+      service1 = { container_image = "your-ecr-repo/service1:latest", container_port = 3001, desired_count = 2, cpu = 512, memory = 1024, path_patterns = ["/api/*", "/v?/it's/@me:a+b&c~$\"d\"", "/x_y-z.json"], host_headers = ["*.example.com", "api-2.example.org"] }
       big      = { container_image = "registry.example.com:5000/team/big@sha256:${sha256("big")}", container_port = 65535, desired_count = 0, min_capacity = 0, max_capacity = 1, cpu = 16384, memory = 122880, spot = 100 }
       arm      = { container_image = "public.ecr.aws/docker/library/nginx:1.27-alpine", container_port = 1, desired_count = 3, min_capacity = 3, max_capacity = 3, cpu = 8192, memory = 16384, cpu_architecture = "ARM64", priority = 49999 }
-      web      = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 2048, default_route = true, host_headers = ["www.example.com"] }
+      web      = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 2048, default_route = true, host_headers = ["www.example.com", "*.example.net", "shop?.example.io"] }
     }
     shared_secrets  = { RDS = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbC123" }
     domain_name     = "carcierge.example.com"
@@ -500,4 +502,83 @@ run "good_edge_values_are_accepted" {
     condition     = length(aws_ecs_service.service) == 4 && aws_lb_listener_rule.service["arm"].priority == 49999 && aws_lb_listener_rule.service["web"].priority == 50000
     error_message = "valid edge values must plan"
   }
+
+  assert {
+    condition     = [for condition in aws_lb_listener_rule.service["service1"].condition : condition.path_pattern[0].values if length(condition.path_pattern) > 0] == [toset(["/api/*", "/v?/it's/@me:a+b&c~$\"d\"", "/x_y-z.json"])] && [for condition in aws_lb_listener_rule.service["web"].condition : condition.host_header[0].values if length(condition.host_header) > 0] == [toset(["www.example.com", "*.example.net", "shop?.example.io"])]
+    error_message = "routing values at the ALB's limits must reach the listener rules unchanged"
+  }
+}
+
+# ALB listener rules: at most 3 values per condition, 5 per rule, 5 wildcards per rule; path and
+# host characters as AWS documents them (see the services validations).
+run "four_path_patterns" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3", "/4"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "four_host_headers" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, host_headers = ["a.example.com", "b.example.com", "c.example.com", "d.example.com"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "six_wildcards_in_a_rule" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/a/*/?/*", "/b/*/?/*"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "path_pattern_with_a_character_alb_refuses" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/items/{id}"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "host_header_without_a_dot" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, host_headers = ["localhost"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "arm64_on_fargate_spot" {
+  command = plan
+
+  variables {
+    services = {
+      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "ARM64", spot = 50 }
+    }
+  }
+
+  expect_failures = [var.services]
 }

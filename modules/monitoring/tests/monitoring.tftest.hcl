@@ -31,8 +31,8 @@ run "full_environment_alarms" {
 
   assert {
     # 2 services x (cpu, memory) + p99 + 2 target groups x (5xx, unhealthy) + 4 RDS
-    # + Redis (3 on the primary, 4 on the replica) + OpenSearch (red, yellow, storage, JVM, snapshot)
-    condition     = length(aws_cloudwatch_metric_alarm.metric) == 4 + 1 + 4 + 4 + 7 + 5
+    # + Redis (4 on each of 2 members) + OpenSearch (red, yellow, storage, JVM, snapshot)
+    condition     = length(aws_cloudwatch_metric_alarm.metric) == 4 + 1 + 4 + 4 + 8 + 5
     error_message = "unexpected number of single-metric alarms: ${length(aws_cloudwatch_metric_alarm.metric)}"
   }
 
@@ -66,8 +66,13 @@ run "full_environment_alarms" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.metric["redis-node002-replication-lag"].dimensions.CacheClusterId == "prod-carcierge-redis-002" && !contains(keys(aws_cloudwatch_metric_alarm.metric), "redis-node001-replication-lag")
-    error_message = "replication lag is alarmed on replicas only"
+    # After a failover the replica is -001: with two or more nodes every member is alarmed
+    # (the current primary reports no ReplicationLag, and missing data is notBreaching).
+    condition = alltrue([for number in ["001", "002"] :
+      aws_cloudwatch_metric_alarm.metric["redis-node${number}-replication-lag"].dimensions.CacheClusterId == "prod-carcierge-redis-${number}"
+      && aws_cloudwatch_metric_alarm.metric["redis-node${number}-replication-lag"].treat_missing_data == "notBreaching"
+    ])
+    error_message = "replication lag must be alarmed on every member of a replicated group"
   }
 
   assert {
@@ -78,6 +83,32 @@ run "full_environment_alarms" {
   assert {
     condition     = aws_cloudwatch_dashboard.overview.dashboard_name == "prod-carcierge-overview" && length(jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets) == 8
     error_message = "the overview dashboard has a widget per concern"
+  }
+
+  assert {
+    # PutDashboard: "metrics" is an array of metric arrays; each is the namespace, the metric
+    # name and dimension name/value pairs (strings), with an optional rendering object last.
+    # try(…, false): a metric that is not an array at all fails the check instead of erroring.
+    condition = alltrue([for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets :
+      length(widget.properties.metrics) > 0 && alltrue([for metric in widget.properties.metrics : try(
+        !can(tostring(metric))
+        && length([for part in metric : part if can(tostring(part))]) >= 2
+        && length([for part in metric : part if can(tostring(part))]) % 2 == 0
+        && alltrue([for index, part in metric : can(regex("^[A-Za-z0-9]", part)) || (index == length(metric) - 1 && can(keys(part)))]),
+        false
+      )])
+    ])
+    error_message = "every dashboard widget's metrics must be a list of [namespace, metric name, dimension name, value, …, {options}] arrays"
+  }
+
+  assert {
+    condition = [for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets : widget.properties.metrics if startswith(widget.properties.title, "Redis")] == [[
+      ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", "prod-carcierge-redis-001"],
+      ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", "prod-carcierge-redis-002"],
+      ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "prod-carcierge-redis-001"],
+      ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", "prod-carcierge-redis-002"],
+    ]]
+    error_message = "the Redis widget charts engine CPU and memory of each member, one metric array each"
   }
 }
 
@@ -109,6 +140,11 @@ run "alarms_scale_with_services_and_skip_absent_stores" {
   assert {
     condition     = !contains(keys(aws_cloudwatch_metric_alarm.metric), "opensearch-cluster-yellow")
     error_message = "a single-node domain must not alarm on yellow"
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.metric) : key if endswith(key, "-replication-lag")]) == 0
+    error_message = "a single-node group has no replica: no replication-lag alarm"
   }
 }
 

@@ -33,9 +33,10 @@ variables {
   admin_principal_arns = [
     "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*",
   ]
-  # The product spec's example.
+  # The product spec's example, with its OpenSearch_2.3 (past AWS's end of support) replaced by
+  # the environments' version.
   opensearch_config = {
-    engine_version = "OpenSearch_2.3"
+    engine_version = "OpenSearch_2.19"
     instance_type  = "t3.small.search"
     instance_count = 1
     volume_size    = 20
@@ -149,8 +150,10 @@ run "encryption_tls_and_fine_grained_access" {
   }
 
   assert {
-    condition     = aws_opensearch_domain.this.snapshot_options[0].automated_snapshot_start_hour == 3
-    error_message = "the daily snapshot start hour is set (default 03:00 UTC)"
+    # automated_snapshot_start_hour applies only to legacy Elasticsearch < 5.3; OpenSearch
+    # snapshots hourly. The block is left out rather than set to something that does nothing.
+    condition     = length(aws_opensearch_domain.this.snapshot_options) == 0
+    error_message = "snapshot_options must not be set: it has no effect on OpenSearch engines"
   }
 
   assert {
@@ -306,4 +309,44 @@ run "a_role_wildcard_alone_is_refused" {
   }
 
   expect_failures = [var.admin_principal_arns]
+}
+
+# Engine versions: the table in engine_versions.tf (OpenSearch Service supported versions, read
+# 2026-12-01).
+run "rejects_the_spec_example_version_past_end_of_support" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.3", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "rejects_a_minor_the_service_does_not_offer" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_2.18", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  expect_failures = [var.opensearch_config]
+}
+
+run "accepts_the_oldest_supported_1x" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_1.3", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  assert {
+    condition     = aws_opensearch_domain.this.engine_version == "OpenSearch_1.3"
+    error_message = "OpenSearch_1.3 is a version the service creates domains with and must plan"
+  }
+}
+
+run "accepts_a_version_newer_than_the_table" {
+  command = plan
+  variables {
+    opensearch_config = { engine_version = "OpenSearch_3.7", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+  }
+  assert {
+    condition     = aws_opensearch_domain.this.engine_version == "OpenSearch_3.7"
+    error_message = "OpenSearch_3.7 is a version the service creates domains with and must plan"
+  }
 }

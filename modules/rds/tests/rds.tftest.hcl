@@ -30,10 +30,11 @@ variables {
   security_group_id  = "sg-0ccccccccccccccc3"
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
-  # The product spec's example (a pinned minor is a valid input, though AWS retires minors).
+  # The product spec's example, with its minor 14.9 (retired by AWS) replaced by the oldest minor
+  # of 14 RDS still creates (engine_versions.tf).
   rds_config = {
     engine            = "postgres"
-    engine_version    = "14.9"
+    engine_version    = "14.18"
     instance_class    = "db.t3.micro"
     allocated_storage = 20
     database_name     = "carcierge"
@@ -48,7 +49,7 @@ run "spec_example_lower_environment" {
     deletion_protection = false
     rds_config = {
       engine              = "postgres"
-      engine_version      = "14.9"
+      engine_version      = "14.18"
       instance_class      = "db.t3.micro"
       allocated_storage   = 20
       database_name       = "carcierge"
@@ -63,7 +64,7 @@ run "spec_example_lower_environment" {
   }
 
   assert {
-    condition     = aws_db_instance.this.instance_class == "db.t3.micro" && aws_db_instance.this.engine_version == "14.9" && aws_db_instance.this.multi_az == false
+    condition     = aws_db_instance.this.instance_class == "db.t3.micro" && aws_db_instance.this.engine_version == "14.18" && aws_db_instance.this.multi_az == false
     error_message = "the spec's example plans as given: db.t3.micro, single-AZ"
   }
 
@@ -343,4 +344,62 @@ run "rejects_skipping_the_final_snapshot_when_protected" {
     rds_config          = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", skip_final_snapshot = true }
   }
   expect_failures = [var.rds_config]
+}
+
+# Engine versions: the table in engine_versions.tf (RDS release calendar, read 2026-12-01).
+run "rejects_the_spec_example_minor_aws_retired" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "14.9", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_a_minor_retired_in_may_2026" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16.8", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "rejects_a_pinned_minor_of_a_major_past_standard_support" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "13.4", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
+run "accepts_the_oldest_creatable_minor" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "17.5", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  assert {
+    condition     = aws_db_instance.this.engine_version == "17.5"
+    error_message = "engine_version 17.5 is one RDS still creates and must plan"
+  }
+}
+
+run "accepts_a_major_past_standard_support" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "13", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  assert {
+    condition     = aws_db_instance.this.engine_version == "13"
+    error_message = "engine_version 13 is one RDS still creates and must plan"
+  }
+}
+
+run "accepts_a_major_newer_than_the_table" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "18.1", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  assert {
+    condition     = aws_db_instance.this.engine_version == "18.1"
+    error_message = "engine_version 18.1 is one RDS still creates and must plan"
+  }
 }

@@ -31,9 +31,10 @@ override_resource {
 }
 
 variables {
-  name_prefix    = "staging-carcierge"
-  vpc_id         = "vpc-0123456789abcdef0"
-  vpc_cidr_block = "10.10.0.0/16"
+  name_prefix      = "staging-carcierge"
+  vpc_id           = "vpc-0123456789abcdef0"
+  vpc_cidr_block   = "10.10.0.0/16"
+  data_store_ports = { redis = 6379, opensearch = 443, rds = 5432 }
   service_ports = {
     service1 = 3001
     service2 = 3002
@@ -177,6 +178,39 @@ run "restricted_alb_and_shared_ports" {
     )
     error_message = "services sharing a port share one rule per direction (AWS rejects duplicate rules)"
   }
+}
+
+run "data_store_ports_come_from_the_stores" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 6380, opensearch = 443, rds = 5433 }
+  }
+
+  assert {
+    condition = {
+      for store in ["redis", "opensearch", "rds"] : store => [
+        aws_vpc_security_group_egress_rule.ecs_to_store[store].from_port, aws_vpc_security_group_egress_rule.ecs_to_store[store].to_port,
+        aws_vpc_security_group_ingress_rule.store_from_ecs[store].from_port, aws_vpc_security_group_ingress_rule.store_from_ecs[store].to_port,
+      ]
+    } == { redis = [6380, 6380, 6380, 6380], opensearch = [443, 443, 443, 443], rds = [5433, 5433, 5433, 5433] }
+    error_message = "ECS egress and store ingress must open the ports the data stores listen on (data_store_ports), not fixed ones"
+  }
+
+  assert {
+    condition     = aws_security_group.rds.description == "RDS PostgreSQL: 5433 from ECS services only; no egress" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].description == "Redis 6380 from ECS services"
+    error_message = "descriptions name the configured ports"
+  }
+}
+
+run "data_store_port_out_of_range_is_rejected" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 6379, opensearch = 443, rds = 80 }
+  }
+
+  expect_failures = [var.data_store_ports]
 }
 
 run "alb_ingress_cidrs_must_not_be_empty" {

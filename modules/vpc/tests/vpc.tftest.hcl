@@ -125,6 +125,7 @@ variables {
   vpc_cidr           = "10.10.0.0/16"
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
+  data_store_ports   = { redis = 6379, opensearch = 443, rds = 5432 }
 }
 
 # --- topology: two AZs, single NAT (staging/qa shape) ----------------------------------------
@@ -383,6 +384,32 @@ run "nacl_rules" {
     condition     = length(aws_default_network_acl.this.ingress) == 0 && length(aws_default_network_acl.this.egress) == 0
     error_message = "the default network ACL denies everything"
   }
+}
+
+run "data_tier_opens_the_ports_the_stores_listen_on" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 6380, opensearch = 443, rds = 5433 }
+  }
+
+  assert {
+    condition = toset([
+      for r in aws_network_acl_rule.this : "${r.from_port}-${r.to_port}/${r.cidr_block}"
+      if r.network_acl_id == aws_network_acl.data.id && !r.egress
+    ]) == toset(["5433-5433/10.10.64.0/18", "6380-6380/10.10.64.0/18", "443-443/10.10.64.0/18"])
+    error_message = "the data tier's ingress follows data_store_ports (RDS 5433, Redis 6380 here), not fixed ports"
+  }
+}
+
+run "data_store_port_the_private_tier_cannot_send_to_is_rejected" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 636, opensearch = 443, rds = 5432 }
+  }
+
+  expect_failures = [var.data_store_ports]
 }
 
 # --- topology: three AZs, NAT per AZ, interface endpoints (prod shape) --------------------------
