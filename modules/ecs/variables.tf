@@ -459,20 +459,21 @@ variable "services" {
   }
 
   validation {
-    # Path patterns: case-sensitive, up to 128 characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &
-    # and the wildcards * ?. AWS: "Condition types for listener rules", "Path conditions", and the
-    # ELBv2 API reference, RuleCondition.Values; read 2026-12-01.
+    # Path patterns: case-sensitive, up to 128 characters of letters, digits, _ - . $ / ~ @ : + &,
+    # double quote, apostrophe, and the wildcards * ?. AWS: Elastic Load Balancing guide, Condition
+    # types for listener rules, Path conditions, and the ELBv2 API reference, RuleCondition.Values;
+    # read 2026-12-01.
     condition = alltrue([for service in values(var.services) : alltrue([for pattern in service.path_patterns :
-      length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\"'@:+&*?-]*$", pattern))
+      length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\u0022'@:+&*?-]*$", pattern))
     ])])
-    error_message = "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); got: ${join(", ", flatten([for key, service in var.services : [for pattern in service.path_patterns : "${key} = \"${pattern}\"" if !(length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\"'@:+&*?-]*$", pattern)))]]))}."
+    error_message = "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); got: ${join(", ", flatten([for key, service in var.services : [for pattern in service.path_patterns : "${key} = \"${pattern}\"" if !(length(pattern) <= 128 && can(regex("^/[A-Za-z0-9_.$/~\u0022'@:+&*?-]*$", pattern)))]]))}."
   }
 
   validation {
     # Host names: case-insensitive, up to 128 characters of A-Z a-z 0-9 - . and the wildcards * ?,
-    # with at least one "." and only letters after the last one. AWS: ELBv2 API reference,
-    # HostHeaderConditionConfig.Values, and "Condition types for listener rules", "Host
-    # conditions"; read 2026-12-01.
+    # with at least one dot and only letters after the last one. AWS: ELBv2 API reference,
+    # HostHeaderConditionConfig.Values, and the guide's Condition types for listener rules, Host
+    # conditions; read 2026-12-01.
     condition = alltrue([for service in values(var.services) : alltrue([for host in service.host_headers :
       length(host) <= 128 && can(regex("^[A-Za-z0-9*?.-]*\\.[A-Za-z]+$", host))
     ])])
