@@ -141,10 +141,41 @@ def test_good_dashboard_body_passes():
             _edit("widgets.0.properties.metrics", [["AWS/ES", "M", {"a": 1}, {"b": 2}]]),
             "metrics[0]",
         ),
+        # "One metrics array can include 0-500 metrics and expressions."
+        (
+            _edit("widgets.0.properties.metrics", [["AWS/ES", f"M{i}"] for i in range(501)]),
+            "widgets[0].properties.metrics: is too long",
+        ),
+        (_edit("widgets.0.height", 1001), "widgets[0].height: is greater than"),
+        (_edit("widgets.0.properties.view", "line"), "widgets[0].properties.view"),
     ],
 )
 def test_bad_dashboard_bodies_are_refused(body, expected):
     one_finding(dashboard.RULE, dashboard_plan(body), expected, "aws_cloudwatch_dashboard.main")
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("widgets.0.properties.metrics", [["AWS/ES", f"M{i}"] for i in range(500)]),
+        ("widgets.0.properties.metrics", []),  # 0 metrics: allowed by the page
+        ("widgets.0.properties.period", 60),
+        ("widgets.0.x", 23),
+        ("widgets.0.height", 1000),
+        ("widgets.1.type", "custom"),  # not on the page; let through (not verified)
+    ],
+)
+def test_dashboard_values_within_the_page_pass(path, value):
+    body = _edit(path, value)
+    if value == "custom":
+        body["widgets"][1]["properties"] = {}
+    assert findings(dashboard.RULE, dashboard_plan(body)) == []
+
+
+@pytest.mark.parametrize("kind", dashboard.DOCUMENTED_TYPES)
+def test_every_documented_widget_type_is_accepted(kind):
+    body = {"widgets": [{"type": kind, "properties": {"markdown": "x", "region": "us-west-1"}}]}
+    assert findings(dashboard.RULE, dashboard_plan(body)) == []
 
 
 def test_dashboard_body_that_is_not_json_is_refused():
@@ -375,6 +406,10 @@ def test_unknown_architecture_is_unchecked():
         ("aws_cloudwatch_log_group.l", {"name": "/ecs/a b"}, "a-z A-Z 0-9 . - _ / #"),
         ("aws_cloudwatch_dashboard.d", {"dashboard_name": "a.b"}, "dashboard_name"),
         ("aws_s3_bucket.b", {"bucket": "Logs"}, "lowercase"),
+        # IAM's pattern means ASCII alphanumerics; Python's \w alone would take "é".
+        ("aws_iam_role.r", {"name": "rôle"}, "letters, digits"),
+        ("aws_sns_topic.t", {"name": "alerts.txt"}, "1-256 letters"),
+        ("aws_kms_alias.k", {"name": "alias/aws/x"}, "not 'alias/aws/'"),
     ],
 )
 def test_names_aws_refuses_are_refused(address, values, expected):
@@ -395,6 +430,9 @@ def test_the_projects_longest_names_pass():
         change("aws_security_group.s", {"name": "staging-carcierge-alb-sg"}),
         change("aws_cloudwatch_log_group.l", {"name": "/ecs/staging-carcierge/service1"}),
         change("aws_kms_alias.k", {"name": "alias/staging-carcierge-main"}),
+        # What the sources allow and an earlier pattern refused:
+        change("aws_sns_topic.f", {"name": "staging-carcierge-events.fifo"}),  # FIFO topic
+        change("aws_kms_alias.c", {"name": "alias/team:main"}),  # ':' in the model's pattern
     )
     assert findings(names.RULE, model) == []
 
@@ -420,17 +458,44 @@ def test_unknown_names_are_unchecked_only_when_configured():
 # --- engine versions ----------------------------------------------------------------------
 
 
+PG = {"engine": "postgres"}
+
+
 @pytest.mark.parametrize(
     ("address", "values", "expected"),
     [
-        ("aws_db_instance.db", {"engine": "postgres", "engine_version": "14.9"}, "minor 14.9"),
-        ("aws_db_instance.db", {"engine": "postgres", "engine_version": "16.8"}, "≥ 16.9"),
-        ("aws_db_instance.db", {"engine": "postgres", "engine_version": "12"}, "major 12"),
-        ("aws_opensearch_domain.d", {"engine_version": "OpenSearch_2.2"}, "new domains"),
+        # Below the lowest minor the release calendar lists as supported.
+        ("aws_db_instance.db", {**PG, "engine_version": "14.9"}, "lowest listed: 14.14"),
+        # 18.0 exists only in the RDS Preview environment.
+        ("aws_db_instance.db", {**PG, "engine_version": "18.0"}, "lowest listed: 18.1"),
+        # Marked ** (NO_CREATE) in the calendar.
+        ("aws_db_instance.db", {**PG, "engine_version": "18.2"}, "NO_CREATE"),
+        ("aws_db_instance.db", {**PG, "engine_version": "17.8"}, "NO_CREATE"),
+        # End of standard support May 2026 (calendar); creation stopped 1 May 2026 (notice).
+        ("aws_db_instance.db", {**PG, "engine_version": "16.8"}, "≥ 16.9"),
+        ("aws_db_instance.db", {**PG, "engine_version": "10"}, "deprecated"),
+        ("aws_db_instance.db", {**PG, "engine_version": "9.6"}, "deprecated"),
+        (
+            "aws_db_instance.db",
+            {
+                **PG,
+                "engine_version": "12",
+                "engine_lifecycle_support": "open-source-rds-extended-support-disabled",
+            },
+            "major 12 is past its RDS end of standard support",
+        ),
+        ("aws_db_instance.db", {**PG, "engine_version": "sixteen"}, "not a PostgreSQL version"),
+        ("aws_opensearch_domain.d", {"engine_version": "OpenSearch 2.19"}, "CreateDomain"),
+        ("aws_opensearch_domain.d", {"engine_version": "2.19"}, "OpenSearch_X.Y"),
         (
             "aws_elasticache_replication_group.r",
-            {"engine": "redis", "engine_version": "5.0.6"},
-            "redis 5.0.6 cannot be created",
+            {"engine": "redis", "engine_version": "3.2.10"},
+            "older than ElastiCache supports for redis (4.0.10 and later)",
+        ),
+        (
+            "aws_elasticache_replication_group.r",
+            {"engine": "valkey", "engine_version": "7.1"},
+            "valkey (7.2 and later)",
         ),
     ],
 )
@@ -440,12 +505,27 @@ def test_engine_versions_aws_no_longer_creates_are_refused(address, values, expe
 
 def test_current_engine_versions_pass():
     model = plan(
-        change("aws_db_instance.a", {"engine": "postgres", "engine_version": "16"}),
-        change("aws_db_instance.b", {"engine": "postgres", "engine_version": "17.7"}),
+        # The environments' versions: PostgreSQL "16", OpenSearch_2.19, Redis "7.1".
+        change("aws_db_instance.a", {**PG, "engine_version": "16"}),
         change("aws_opensearch_domain.d", {"engine_version": "OpenSearch_2.19"}),
         change("aws_elasticache_replication_group.r", {"engine": "redis", "engine_version": "7.1"}),
+        # Others the sources list as creatable, or do not settle (let through).
+        change("aws_db_instance.b", {**PG, "engine_version": "17.7"}),
+        change("aws_db_instance.c", {**PG, "engine_version": "18.3"}),
+        change("aws_db_instance.d", {**PG, "engine_version": "16.9"}),
+        change("aws_db_instance.e", {**PG, "engine_version": "12"}),  # Extended Support
+        change("aws_db_instance.f", {**PG, "engine_version": "11.22-rds.20250814"}),
+        change("aws_opensearch_domain.e", {"engine_version": "OpenSearch_3.3"}),
+        change("aws_opensearch_domain.f", {"engine_version": "Elasticsearch_7.10"}),
+        change(
+            "aws_elasticache_replication_group.o", {"engine": "redis", "engine_version": "5.0.6"}
+        ),
+        change("aws_elasticache_replication_group.x", {"engine": "redis", "engine_version": "6.x"}),
         change(
             "aws_elasticache_replication_group.v", {"engine": "valkey", "engine_version": "8.0"}
+        ),
+        change(
+            "aws_elasticache_replication_group.w", {"engine": "valkey", "engine_version": "9.0"}
         ),
     )
     assert findings(engines.RULE, model) == []
@@ -540,7 +620,7 @@ def test_store_port_that_its_network_acl_does_not_allow_is_refused():
         ports.RULE,
         ports_plan(acl_port=6379),
         "network ACL aws_network_acl.data of its subnets does not allow it inbound",
-        "vpc-network-acls.html",
+        "API_CreateNetworkAclEntry.html",
     )
 
 

@@ -1,20 +1,24 @@
 """CloudWatch dashboard bodies against a JSON Schema written from AWS's "Dashboard Body
 Structure and Syntax" (CloudWatch API Reference), read 2026-12-01:
 
-- the body is a JSON object that must hold a ``widgets`` array (0-500 widget objects), with
-  optional ``start``, ``end``, ``periodOverride`` (auto | inherit) and ``variables``;
-- a widget requires ``type`` and ``properties``; ``x`` 0-23, ``y`` ≥ 0, ``width`` 1-24 and
-  ``height`` 1-1000 grid units;
-- a metric widget's ``properties.metrics`` is an array of arrays (1-100 per graph): each metric
-  is ``[Namespace, MetricName, DimensionName, DimensionValue, …, {rendering properties}]``, or
-  ``[{"expression": …}]`` for metric math; ``region`` is required; ``view`` is one of
-  timeSeries, singleValue, gauge, bar, pie, table; ``period`` is 1, 5, 10, 20, 30 or a
-  multiple of 60;
-- a text widget needs ``properties.markdown``.
+- "A DashboardBody is a string in JSON format. It can include an array of between 0 and 500
+  widget objects ... The dashboard must include a widgets array, but that array can be empty";
+  optional ``start``, ``end``, ``periodOverride`` ("Valid Values: auto | inherit") and
+  ``variables``;
+- a widget: ``type`` required, "Valid Values: metric | text | log | alarm | explorer";
+  ``properties`` required; ``x`` "Valid Values: 0-23", ``y`` "Any integer, 0 or higher",
+  ``width`` "1-24", ``height`` "1-1000";
+- a metric widget's ``properties.metrics`` is "Array of arrays": "One metrics array can include
+  0-500 metrics and expressions"; each metric is ``[Namespace, MetricName, [{DimensionName,
+  DimensionValue}...] {Rendering Properties Object}]`` or ``[ {"expression" : ...} ]``;
+  ``region`` "Required: Yes"; ``view`` "Valid Values: timeSeries | singleValue | gauge | bar |
+  pie | table"; ``period`` "Any multiple of 60, with 60 as the minimum";
+- a text widget: "The markdown field is required".
 
-The schema checks structure, not every property AWS documents: properties it does not list are
-allowed. One thing it cannot say is *where* a metric's optional rendering object goes (last);
-it allows at most one object per metric.
+Allowed beyond the page (so that the gate never refuses what AWS may accept; not verified):
+widget type ``custom`` and ``period`` 1, 5, 10, 20 or 30 (high-resolution periods). Properties
+the schema does not list are allowed. One thing it cannot say is *where* a metric's optional
+rendering object goes (last); it allows at most one object per metric.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ SOURCE = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/"
     "CloudWatch-Dashboard-Body-Structure.html"
 )
+DOCUMENTED_TYPES = ["metric", "text", "log", "alarm", "explorer"]
+UNVERIFIED_TYPES = ["custom"]  # not on the page; allowed, not verified
 
 _METRIC = {
     "type": "array",
@@ -63,7 +69,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["type", "properties"],
             "properties": {
-                "type": {"enum": ["metric", "text", "log", "alarm", "explorer", "custom"]},
+                "type": {"enum": DOCUMENTED_TYPES + UNVERIFIED_TYPES},
                 "x": {"type": "integer", "minimum": 0, "maximum": 23},
                 "y": {"type": "integer", "minimum": 0},
                 "width": {"type": "integer", "minimum": 1, "maximum": 24},
@@ -92,7 +98,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["region"],
             "properties": {
-                "metrics": {"type": "array", "minItems": 1, "maxItems": 100, "items": _METRIC},
+                "metrics": {"type": "array", "maxItems": 500, "items": _METRIC},
                 "region": {"type": "string", "minLength": 1},
                 "title": {"type": "string"},
                 "stat": {"type": "string"},
@@ -101,6 +107,7 @@ SCHEMA: dict[str, Any] = {
                 "view": {"enum": ["timeSeries", "singleValue", "gauge", "bar", "pie", "table"]},
                 "period": {
                     "type": "integer",
+                    # The page: multiples of 60 from 60; 1-30 allowed beyond it (not verified).
                     "anyOf": [{"enum": [1, 5, 10, 20, 30]}, {"multipleOf": 60, "minimum": 60}],
                 },
                 "annotations": {"type": "object"},

@@ -1,9 +1,18 @@
 """ECS: Fargate Spot runs only X86_64 Linux tasks.
 
-"Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider"
-(Amazon ECS Developer Guide, "Amazon ECS clusters for Fargate", read 2026-12-01). A service
-uses Fargate Spot through its own capacity provider strategy or, with neither strategy nor
-launch type, through its cluster's default strategy.
+"Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider.
+Fargate Spot only supports Linux tasks with the X86_64 architecture." (Amazon ECS, "AWS
+Fargate capacity providers", fargate-capacity-providers.html, read 2026-12-01 in its English
+copy at docs.amazonaws.cn/en_us/AmazonECS/latest/userguide/; the docs.aws.amazon.com copy of
+the page, titled "Amazon ECS clusters for the Fargate launch type", says "Fargate Spot only
+supports Linux tasks with the X86_64 architecture on platform version 1.3.0 or later"). A
+service uses Fargate Spot through its own capacity provider strategy or, with neither strategy
+nor launch type, through its cluster's default strategy (the same page: "When you run a
+standalone task or create a service, you either use the cluster's default capacity provider
+strategy or a capacity provider strategy that overrides the default one"). An entry with
+weight 0 and no base places no tasks (Best Practices Guide, "Amazon ECS clusters for Fargate",
+ec2-and-fargate-spot.html: a capacity provider with weight 0 is not used to place tasks; read
+in its zh/ko translations, the English excerpt read stops before that sentence).
 """
 
 from __future__ import annotations
@@ -14,9 +23,7 @@ from typing import Any
 from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
 from carcierge_pipeline.rules import Rule, Unknown, Violation
 
-SOURCE = (
-    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html"
-)
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/userguide/fargate-capacity-providers.html"
 
 
 def _uses_spot(strategy: Any) -> bool:

@@ -8,6 +8,14 @@ rule. From "Add a listener rule" (same guide): a path pattern is at most 128 cha
 ``A-Z a-z 0-9 _ - . $ / ~ " ' @ : + &`` and the wildcards ``* ?``; a host header is at most
 128 characters of ``A-Z a-z 0-9 - _ .`` and ``* ?``, with at least one ``.`` and only letters
 after the last one. Regex values are counted but their characters are not checked.
+
+Re-read 2026-12-01 in the AWS service model (botocore elbv2/2015-12-01 service-2.json,
+RuleCondition Values, HostHeaderConditionConfig, PathPatternConditionConfig): the path-pattern
+characters, the 128-character limit and the host header's "at least one '.'" / "only
+alphabetical characters after the final '.'" match; the model's host-header characters are
+"A-Z, a-z, 0-9 - . * ?" (no ``_``), so allowing ``_`` here is looser than the model (never
+refuses what AWS accepts). The per-condition, per-rule and wildcard limits were not re-read in
+this pass (still from the "Condition types for listener rules" page as first written).
 """
 
 from __future__ import annotations

@@ -1,11 +1,19 @@
 """Data-store ports agree with the security groups and network ACLs in front of them.
 
 A store listens on its port (RDS ``port``, ElastiCache ``port``, OpenSearch HTTPS 443); AWS
-accepts a different port at create, and the store is then unreachable: its security group must
-allow the port inbound ("Control traffic to your AWS resources using security groups", VPC User
-Guide) and the network ACL of its subnets must allow it inbound before any deny ("Control
-subnet traffic with network access control lists": rules are evaluated in order, lowest number
-first), both read 2026-12-01.
+accepts a different port at create, and the store is then unreachable. Sources, read
+2026-12-01:
+
+- security groups: "You must specify ingress rules to allow inbound traffic. By default, no
+  inbound traffic is allowed." (CloudFormation Template Reference, AWS::EC2::SecurityGroup);
+  an ``ip_protocol`` of -1 means all protocols (botocore ec2/2016-11-15 service-2.json,
+  AuthorizeSecurityGroupIngress IpProtocol: "To specify all protocols, use -1").
+- network ACLs: "When determining whether a packet should be allowed in or out of a subnet
+  associated with the ACL, we process the entries in the ACL according to the rule numbers, in
+  ascending order" (EC2 API Reference, CreateNetworkAclEntry; RuleNumber: "ACL entries are
+  processed in ascending order by rule number"); protocol "-1" means all protocols (same).
+- not verified: that an OpenSearch domain in a VPC is reached on 443 only (the rule assumes
+  HTTPS); the VPC User Guide pages on security groups and network ACLs were not read.
 
 Links come from the configuration's references (store -> security group, store -> subnet group
 -> subnets -> network ACL). Where a rule's link goes through a ``local`` or ``each.value`` (the
@@ -23,8 +31,14 @@ from typing import Any
 from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
 from carcierge_pipeline.rules import Rule, Unknown, Violation
 
-SOURCE = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html"
-NACL_SOURCE = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html"
+SOURCE = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+    'aws-resource-ec2-securitygroup.html ("By default, no inbound traffic is allowed")'
+)
+NACL_SOURCE = (
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html "
+    "(entries processed in ascending order by rule number)"
+)
 
 # store type -> (port attribute or fixed port, security group attributes, subnet attributes)
 STORES: dict[str, tuple[str | int, tuple[str, ...], tuple[str, ...]]] = {
