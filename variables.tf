@@ -400,13 +400,11 @@ variable "create_ecr_repositories" {
 variable "enable_ecs_exec" {
   description = "ECS Exec (a shell in running containers through `aws ecs execute-command`) on every service. Off in uat and prod: a session sees the container's secrets and task role; on in staging and qa for debugging. When off, services refuse exec and task roles get no ssmmessages permissions."
   type        = bool
-  default     = false
 }
 
 variable "ecs_steady_state_timeout_minutes" {
   description = "How long an apply waits for each ECS service to reach a steady state (new tasks running and healthy) after a create or update before the apply fails, in minutes (5-120)."
   type        = number
-  default     = 20
 
   validation {
     condition     = var.ecs_steady_state_timeout_minutes >= 5 && var.ecs_steady_state_timeout_minutes <= 120 && floor(var.ecs_steady_state_timeout_minutes) == var.ecs_steady_state_timeout_minutes
@@ -417,7 +415,6 @@ variable "ecs_steady_state_timeout_minutes" {
 variable "enable_waf" {
   description = "Create a WAFv2 web ACL for the ALB (AWS managed rule groups for IP reputation, common exploits and known bad inputs, plus a per-IP rate limit; logged to aws-waf-logs-<env>-carcierge). On in uat and prod. Conflicts with waf_web_acl_arn, the bring-your-own option."
   type        = bool
-  default     = false
 }
 
 variable "waf_web_acl_arn" {
@@ -484,7 +481,6 @@ variable "opensearch_config" {
 variable "opensearch_admin_principal_arns" {
   description = "IAM roles that may assume the OpenSearch master role (<env>-carcierge-opensearch-admin, all_access in the domain): role ARNs of this account, where * in the role name matches the generated suffix of IAM Identity Center roles (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_<permission-set>_*). Required while opensearch_config.master_user_arn is unset; no other principal of the account may assume the role."
   type        = list(string)
-  default     = []
 
   validation {
     # A role name made only of * and / (role/*) would trust every role of the account again.
