@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import ci_variables, report
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import PlanFiles, prepare
+from carcierge_pipeline.plan import LOCK_TIMEOUT, PlanFiles, prepare
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
@@ -86,7 +86,11 @@ def run_apply(
         if environ.get("TF_LOG"):
             echo(f"TF_LOG={environ['TF_LOG']}: Terraform logs at that level")
         terraform = prepare(project, environment, mode)
-        applied = terraform.run_json(["apply", "-input=false", str(files.binary)], echo=echo)
+        # Wait for a plan of the same state (another pipeline) rather than fail at once.
+        applied = terraform.run_json(
+            ["apply", "-input=false", f"-lock-timeout={LOCK_TIMEOUT}", str(files.binary)],
+            echo=echo,
+        )
         failure = applied.failure(completed_by="change_summary")
         if failure:
             raise StageFailed(

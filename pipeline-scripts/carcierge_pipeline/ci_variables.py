@@ -27,7 +27,7 @@ from pathlib import Path
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import UserError
-from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.terraform import Mode, has_aws_credentials, resolve_mode
 
 
 @dataclass(frozen=True)
@@ -243,3 +243,47 @@ def ensure_plugin_cache(mode: Mode, environ: MutableMapping[str, str] = os.envir
     directory = environ.get("TF_PLUGIN_CACHE_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
+    """The mode of a plan or apply job: in GitLab CI, decided by the ref, never by luck.
+
+    - An environment branch (main, qa, uat, prod; not a merge request) plans and applies for
+      real: it must be a protected branch and have its environment's credentials, and
+      ``OFFLINE=1`` is refused. A missing credential fails the job instead of turning it into
+      a preview that apply would refuse.
+    - Any unprotected ref (feature branches, merge requests unless GitLab marks them protected)
+      is an offline preview, even when credentials reach it; ``OFFLINE=0`` is refused.
+    - Outside a CI job (no ``CI_JOB_ID``): ``terraform.resolve_mode`` (credentials or
+      ``OFFLINE``).
+    """
+    if not environ.get("CI_JOB_ID"):
+        return resolve_mode(environ)
+    protected = environ.get("CI_COMMIT_REF_PROTECTED") == "true"
+    merge_request = environ.get("CI_PIPELINE_SOURCE") == "merge_request_event"
+    branch = environ.get("CI_COMMIT_BRANCH")
+    if branch in environments.BRANCH_ENVIRONMENTS and not merge_request:
+        environment = environments.BRANCH_ENVIRONMENTS[branch]
+        if not protected:
+            raise UserError(
+                f"branch {branch!r} deploys {environment} but is not a protected branch: "
+                "protect it (README, Pipeline set-up) so it alone gets the credentials"
+            )
+        if environ.get("OFFLINE") == "1":
+            raise UserError(
+                f"OFFLINE=1 on branch {branch!r}: the environment branches plan and apply "
+                "for real; preview on a feature branch instead"
+            )
+        if not has_aws_credentials(environ):
+            raise UserError(
+                f"no AWS credentials for {environment} on branch {branch!r}: the job must "
+                f"declare environment {environment} and get its role (AWS_ROLE_ARN) or keys "
+                "scoped to it (README, Pipeline set-up)"
+            )
+        return Mode(False, f"branch {branch!r} deploys {environment}")
+    if not protected:
+        ref = environ.get("CI_COMMIT_REF_NAME") or branch or "this ref"
+        if environ.get("OFFLINE") == "0":
+            raise UserError(f"OFFLINE=0 on {ref!r}: real plans run only on protected refs")
+        return Mode(True, f"{ref!r} is not a protected ref")
+    return resolve_mode(environ)

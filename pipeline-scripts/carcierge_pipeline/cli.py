@@ -32,6 +32,9 @@ def _cmd_env(args: argparse.Namespace) -> None:
         return
     selection = ci_variables.select_environments(None)
     print(f"{' '.join(selection.environments)}  ({selection.reason})")
+    mode = ci_variables.stage_mode()
+    kind = "offline preview" if mode.offline else "real"
+    print(f"mode: {kind} ({mode.reason})")
 
 
 # --- pipeline stages: each checks the pipeline's variables first (one line on a bad value) ---
@@ -51,7 +54,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
     variables = ci_variables.load()
     selection = ci_variables.select_environments(args.environment, variables=variables)
-    mode = resolve_mode()
+    mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
     project = Project.find()
     if not args.environment:
@@ -95,7 +98,7 @@ def _cmd_apply(args: argparse.Namespace) -> None:
 
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
-    mode = resolve_mode()
+    mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
     run_apply(
         Project.find(),

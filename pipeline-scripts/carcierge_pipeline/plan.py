@@ -22,6 +22,8 @@ OFFLINE_BANNER = (
     "OFFLINE PREVIEW ({reason}): planning {environment} against a fresh, empty account with "
     "the offline AWS provider. Remote state is not read; nothing can be applied."
 )
+# How long a real plan or apply waits for another run's lock on the same state.
+LOCK_TIMEOUT = "10m"
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def run_plan(
         if mode.offline:
             plan_args.append("-lock=false")
         else:  # wait for an apply of the same state (other pipelines) rather than fail
-            plan_args.append("-lock-timeout=10m")
+            plan_args.append(f"-lock-timeout={LOCK_TIMEOUT}")
         # Decided on what Terraform said, not on its exit code alone (terraform.JsonRun).
         failure = terraform.run_json(plan_args, echo=echo).failure(completed_by="change_summary")
         if failure:
@@ -144,11 +146,18 @@ def run_plan(
         )
         _check_plan_identity(files, environment, app_name)
         commit = current_commit(project.root, environ)
-        kind = f"offline preview ({mode.reason})" if mode.offline else f"real plan ({mode.reason})"
+        kind = (
+            f"**OFFLINE PREVIEW** ({mode.reason}): counts against an empty account, not this "
+            "environment's changes; no MR widget"
+            if mode.offline
+            else f"real plan ({mode.reason})"
+        )
         summary = report.publish(
             files.json,
             files.directory,
             environment,
+            # A preview's counts are those of an empty account: never the MR widget's.
+            widget=not mode.offline,
             context=f"{kind}; commit {(commit.sha or 'unknown')[:12]}"
             + (" with uncommitted changes" if commit.dirty else ""),
         )
@@ -164,7 +173,8 @@ def run_plan(
             terraform_version=summary.terraform_version,
         ).write(files.meta)
         echo(f"plan written: {files.binary}, {files.json.name}, {files.text.name}")
-        echo(f"reports: {files.summary.name}, {files.gitlab_report.name}, {files.meta.name}")
+        widget = "no MR widget (preview)" if mode.offline else files.gitlab_report.name
+        echo(f"reports: {files.summary.name}, {widget}, {files.meta.name}")
         echo(f"Plan {summary.headline}")
         for change in summary.stateful_destroys:
             echo(f"  DANGER {change.action.upper()} {change.address} ({change.stateful})")

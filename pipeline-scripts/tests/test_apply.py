@@ -88,7 +88,8 @@ def test_applies_the_saved_plan_and_passes_tf_log(project, terraform_log, monkey
     lines = terraform_log.read_text().splitlines()
     assert lines[0].startswith("init -input=false -reconfigure -backend-config=bucket=")
     assert "-backend-config=key=carcierge/prod/terraform.tfstate" in lines[0]
-    assert lines[1] == f"apply -json -input=false {files.binary} TF_LOG=DEBUG"
+    # It waits for another run's lock on the same state rather than failing at once.
+    assert lines[1] == f"apply -json -input=false -lock-timeout=10m {files.binary} TF_LOG=DEBUG"
     assert said[-2:] == ["Apply complete! Resources: 4 added, 0 changed.", "applied prod"]
     assert said[0] == "applying the saved plan plan.bin: prod: 4 to create, 0 to update, " + (
         "0 to replace, 0 to delete"

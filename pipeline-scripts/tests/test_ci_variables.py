@@ -3,6 +3,8 @@ environment a job works on."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from carcierge_pipeline import ci_variables, cli
@@ -14,6 +16,8 @@ PIPELINE_VARIABLES = (
     "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
     "CI_MERGE_REQUEST_IID",
     "CI_PIPELINE_SOURCE",
+    "CI_JOB_ID",
+    "CI_COMMIT_REF_PROTECTED",
 )
 
 
@@ -143,7 +147,82 @@ def test_apply_environment_from_branch_or_flag():
 
 def test_env_command_explains(monkeypatch, capsys):
     monkeypatch.setenv("CI_COMMIT_BRANCH", "qa")
+    monkeypatch.setenv("OFFLINE", "1")
     assert cli.main(["env"]) == 0
-    assert capsys.readouterr().out == "qa  (branch 'qa' deploys the qa environment)\n"
+    assert capsys.readouterr().out == (
+        "qa  (branch 'qa' deploys the qa environment)\nmode: offline preview (OFFLINE=1)\n"
+    )
     assert cli.main(["env", "--branch", "feature/y"]) == 0
     assert capsys.readouterr().out.startswith("staging  ('feature/y' is not an environment branch")
+
+
+# --- the mode of a plan/apply job: decided by the ref (issue 14, items 1, 3, 10) -------------
+
+JOB = {"CI_JOB_ID": "7", "HOME": "/nonexistent"}
+KEYS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}
+
+
+def _branch(branch: str, *, protected: bool, **extra: str) -> dict[str, str]:
+    return {
+        **JOB,
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BRANCH": branch,
+        "CI_COMMIT_REF_NAME": branch,
+        "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+        **extra,
+    }
+
+
+def test_environment_branch_plans_for_real_with_its_credentials():
+    mode = ci_variables.stage_mode(_branch("prod", protected=True, **KEYS))
+    assert not mode.offline and mode.reason == "branch 'prod' deploys prod"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        # Item 1: no credential reached the job: fail, never an offline preview.
+        (
+            _branch("qa", protected=True),
+            "no AWS credentials for qa on branch 'qa': the job must declare environment qa",
+        ),
+        (
+            _branch("main", protected=True, OFFLINE="1", **KEYS),
+            "OFFLINE=1 on branch 'main': the environment branches plan and apply for real",
+        ),
+        # Item 10: an environment branch that is not protected gets no real run at all.
+        (
+            _branch("prod", protected=False, **KEYS),
+            "branch 'prod' deploys prod but is not a protected branch",
+        ),
+        (
+            _branch("feature/x", protected=False, OFFLINE="0", **KEYS),
+            "OFFLINE=0 on 'feature/x': real plans run only on protected refs",
+        ),
+    ],
+)
+def test_environment_branch_refuses_anything_but_a_real_run(environ, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        ci_variables.stage_mode(environ)
+
+
+def test_unprotected_refs_preview_even_with_credentials():
+    # Items 3 and 10: a feature branch or an MR from one is a preview, whatever reached it.
+    feature = ci_variables.stage_mode(_branch("feature/x", protected=False, **KEYS))
+    assert feature.offline and feature.reason == "'feature/x' is not a protected ref"
+    merge_request = {
+        **JOB,
+        **KEYS,
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_COMMIT_REF_NAME": "feature/x",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "qa",
+        "CI_COMMIT_REF_PROTECTED": "false",
+    }
+    assert ci_variables.stage_mode(merge_request).offline
+    # GitLab marks an MR between protected branches protected (project setting): a real plan.
+    assert not ci_variables.stage_mode({**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}).offline
+
+
+def test_outside_ci_the_credentials_decide():
+    assert ci_variables.stage_mode({"HOME": "/nonexistent"}).offline
+    assert not ci_variables.stage_mode({"HOME": "/nonexistent", **KEYS}).offline

