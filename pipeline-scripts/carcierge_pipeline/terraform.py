@@ -92,6 +92,13 @@ class Terraform:
     executable: Path = field(default_factory=pinned_terraform)
     extra_env: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def log_path(self) -> Path:
+        """Where ``TF_LOG`` output goes: build/terraform.log of the working directory."""
+        path = self.workdir / "build" / "terraform.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     @classmethod
     def for_mode(cls, workdir: Path, mode: Mode) -> Terraform:
         """Offline always uses the pinned engine; real mode prefers an installed Terraform."""
@@ -106,6 +113,12 @@ class Terraform:
         # for seconds, so collecting at 400 % trades ~100 MB for ~10 % less CPU (a staging plan:
         # 5.5 -> 4.9 CPU-s). A GOGC set by the caller wins.
         env.setdefault("GOGC", GOGC)
+        # A Terraform log never goes to the job log, which every Reporter can read and which
+        # `artifacts:access` does not cover: at DEBUG the AWS provider logs request bodies,
+        # write-only secrets included. It goes to a file kept as an `access: developer`
+        # artifact (.gitlab-ci.yml) unless the caller names another.
+        if env.get("TF_LOG") and not env.get("TF_LOG_PATH"):
+            env["TF_LOG_PATH"] = str(self.log_path)
         if self.offline:
             from carcierge_pipeline.offline import install
 
