@@ -59,6 +59,8 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     project = Project.find()
     if not args.environment:
         print(f"planning {', '.join(selection.environments)}: {selection.reason}")
+    if not mode.offline:
+        _preflight(project, selection.environments)
     for environment in selection.environments:
         run_plan(
             project,
@@ -67,6 +69,18 @@ def _cmd_plan(args: argparse.Namespace) -> None:
             allow_destroy=args.allow_destroy or variables.allow_destroy,
             app_name=variables.app_name,
         )
+
+
+def _preflight(project: Project, names: Sequence[str]) -> None:
+    """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.preflight import run_preflight
+
+    clients = state.AwsClients(os.environ.get("AWS_REGION") or DEFAULT_REGION)
+    with state.aws_errors("the pre-flight check of the account"):
+        for environment in names:
+            run_preflight(project.root, environment, clients.iam)
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:

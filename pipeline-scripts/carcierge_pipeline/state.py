@@ -106,6 +106,10 @@ class AwsClients:
     def kms(self) -> Any:
         return self._client("kms")
 
+    @property
+    def iam(self) -> Any:
+        return self._client("iam")
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())

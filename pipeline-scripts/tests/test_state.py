@@ -7,8 +7,6 @@ policy is checked as a document, not by sending plain-HTTP requests.
 from __future__ import annotations
 
 import json
-import logging
-import socket
 import urllib.request
 
 import boto3
@@ -21,26 +19,6 @@ from carcierge_pipeline.errors import UserError
 REGION = "us-west-1"
 BUCKET = "acme-carcierge-tfstate"
 TABLE = "carcierge-terraform-locks"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def _clear_aws_environment(monkeypatch, tmp_path) -> None:
