@@ -53,10 +53,22 @@ ROOTS: dict[str, Root] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class RootType:
+    """A TYPE value: what kind of root, which fixes where its state lives."""
+
+    description: str
+    state_key: str  # a template of {app} (APP_NAME) and {environment}
+
+
 # TYPE values: what kind of root, which fixes how it is planned and where its state lives.
-TYPES: dict[str, str] = {
-    "app": "one state per environment (carcierge/<env>/terraform.tfstate), variables from "
-    "environments/<env>.tfvars",
+TYPES: dict[str, RootType] = {
+    "app": RootType(
+        "one state per environment (<APP_NAME>/<env>/terraform.tfstate), variables from "
+        "environments/<env>.tfvars",
+        "{app}/{environment}/terraform.tfstate",
+    ),
 }
 
 TF_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "JSON")
@@ -115,6 +127,30 @@ class PipelineVariables:
     @property
     def roots(self) -> list[Root]:
         return [ROOTS[name] for name in self.modules]
+
+    def state_key(self, environment: str) -> str:
+        """Where ``environment``'s state lives: the TYPE's layout, named by APP_NAME."""
+        return TYPES[self.type].state_key.format(
+            app=self.app_name, environment=environments.require_environment(environment)
+        )
+
+
+def check_app_name(root: Path, app_name: str) -> None:
+    """APP_NAME must be the configuration's project_name (terraform.tfvars), checked before
+    Terraform starts; the plan stage checks the planned value again (an environment file may
+    still set it, which the input checks refuse)."""
+    from carcierge_pipeline import hcl
+
+    shared = root / "terraform.tfvars"
+    project_name = (
+        hcl.plain(hcl.load_tfvars(shared)).get("project_name") if shared.is_file() else None
+    )
+    # An ill-formed project_name is left to Terraform's own validation message.
+    if isinstance(project_name, str) and _APP_NAME.match(project_name) and project_name != app_name:
+        raise UserError(
+            f"APP_NAME is {app_name!r} but project_name in terraform.tfvars is "
+            f"{project_name!r}; they must match (APP_NAME also names the state key)"
+        )
 
 
 def load(environ: Mapping[str, str] = os.environ) -> PipelineVariables:

@@ -40,13 +40,23 @@ def _cmd_env(args: argparse.Namespace) -> None:
 # --- pipeline stages: each checks the pipeline's variables first (one line on a bad value) ---
 
 
+def _roots(variables: ci_variables.PipelineVariables) -> list[Project]:
+    """The Terraform roots MODULES selects, each a project of its own (its own build/)."""
+    project = Project.find()
+    return [
+        project if root.path == "." else Project(project.root / root.path)
+        for root in variables.roots
+    ]
+
+
 def _cmd_validate(args: argparse.Namespace) -> None:
     from carcierge_pipeline.validate import run_validate
 
     variables = ci_variables.load()
     mode = resolve_mode()
     ci_variables.ensure_plugin_cache(mode)
-    run_validate(Project.find(), mode, tests=variables.terraform_test and not args.skip_tests)
+    for project in _roots(variables):
+        run_validate(project, mode, tests=variables.terraform_test and not args.skip_tests)
 
 
 def _cmd_plan(args: argparse.Namespace) -> None:
@@ -56,27 +66,34 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     selection = ci_variables.select_environments(args.environment, variables=variables)
     mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
-    project = Project.find()
+    projects = _roots(variables)
+    for project in projects:  # APP_NAME before any Terraform work, for every root
+        ci_variables.check_app_name(project.root, variables.app_name)
     if not args.environment:
         print(f"planning {', '.join(selection.environments)}: {selection.reason}")
-    if not mode.offline:
-        _preflight(project, selection.environments)
-    for environment in selection.environments:
-        run_plan(
-            project,
-            environment,
-            mode,
-            allow_destroy=args.allow_destroy or variables.allow_destroy,
-            app_name=variables.app_name,
-        )
+    for project in projects:
+        if len(projects) > 1:
+            print(f"root {project.root}")
+        if not mode.offline:
+            _preflight(project, selection.environments)
+        for environment in selection.environments:
+            run_plan(
+                project,
+                environment,
+                mode,
+                allow_destroy=args.allow_destroy or variables.allow_destroy,
+                app_name=variables.app_name,
+            )
 
 
 def _preflight(project: Project, names: Sequence[str]) -> None:
     """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
     from carcierge_pipeline import state
-    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.backend import DEFAULT_REGION, backend_settings
     from carcierge_pipeline.preflight import run_preflight
 
+    for environment in names:  # the pipeline's own settings first: no AWS call needed
+        backend_settings(environment)
     clients = state.AwsClients(os.environ.get("AWS_REGION") or DEFAULT_REGION)
     with state.aws_errors("the pre-flight check of the account"):
         for environment in names:
@@ -114,12 +131,13 @@ def _cmd_apply(args: argparse.Namespace) -> None:
     environment = ci_variables.deploy_environment(args.environment)
     mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
-    run_apply(
-        Project.find(),
-        environment,
-        mode,
-        allow_destroy=args.allow_destroy or variables.allow_destroy,
-    )
+    for project in _roots(variables):
+        run_apply(
+            project,
+            environment,
+            mode,
+            allow_destroy=args.allow_destroy or variables.allow_destroy,
+        )
 
 
 def _cmd_docs(args: argparse.Namespace) -> None:

@@ -226,3 +226,54 @@ def test_unprotected_refs_preview_even_with_credentials():
 def test_outside_ci_the_credentials_decide():
     assert ci_variables.stage_mode({"HOME": "/nonexistent"}).offline
     assert not ci_variables.stage_mode({"HOME": "/nonexistent", **KEYS}).offline
+
+
+# --- MODULES, TYPE and APP_NAME select and name what is planned (issue 14, item 9) ------------
+
+
+def test_app_name_and_type_name_the_state_key(monkeypatch):
+    from carcierge_pipeline.backend import backend_settings
+
+    bucket = {"TF_STATE_BUCKET": "b"}
+    assert backend_settings("prod", bucket)["key"] == "carcierge/prod/terraform.tfstate"
+    assert backend_settings("prod", {**bucket, "APP_NAME": "shop"})["key"] == (
+        "shop/prod/terraform.tfstate"
+    )
+    monkeypatch.setitem(
+        ci_variables.TYPES, "shared", ci_variables.RootType("test", "{app}/shared/{environment}")
+    )
+    monkeypatch.setitem(
+        ci_variables.ROOTS, "dns", ci_variables.Root("dns", "dns", "shared", "dns", "test")
+    )
+    chosen = {**bucket, "MODULES": "dns", "TYPE": "shared"}
+    assert backend_settings("qa", chosen)["key"] == "carcierge/shared/qa"
+
+
+def test_app_name_is_checked_before_terraform_starts(project, monkeypatch, capsys):
+    monkeypatch.setenv("APP_NAME", "shop")
+    monkeypatch.setenv("OFFLINE", "1")
+    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    assert cli.main(["plan", "-e", "qa"]) == 2
+    assert capsys.readouterr().err == (
+        "error: APP_NAME is 'shop' but project_name in terraform.tfvars is 'carcierge'; they "
+        "must match (APP_NAME also names the state key)\n"
+    )
+
+
+def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline_cache):
+    import shutil
+
+    from conftest import FIXTURES
+
+    from carcierge_pipeline.project import Project
+
+    shutil.copytree(FIXTURES / "tiny-project", tmp_path / "dns")
+    monkeypatch.setitem(
+        ci_variables.ROOTS, "dns", ci_variables.Root("dns", "dns", "app", "dns", "test root")
+    )
+    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: Project(tmp_path)))
+    monkeypatch.setenv("OFFLINE", "1")
+    monkeypatch.setenv("MODULES", "dns")
+    assert cli.main(["plan", "-e", "staging"]) == 0
+    assert (tmp_path / "dns" / "build" / "staging" / "plan.json").is_file()
+    assert not (tmp_path / "build").exists(), "the platform root was not selected"

@@ -68,6 +68,7 @@ def test_a_real_plan_stops_before_terraform(project, moto_endpoint, monkeypatch,
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("OFFLINE", "0")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
     for name in ("CI_JOB_ID", "CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
