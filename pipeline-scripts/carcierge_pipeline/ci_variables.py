@@ -310,11 +310,13 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
                 f"OFFLINE=1 on branch {branch!r}: the environment branches plan and apply "
                 "for real; preview on a feature branch instead"
             )
-        if not has_aws_credentials(environ):
+        # OFFLINE=0: the runner itself provides them (an instance profile, which no variable
+        # shows); otherwise they must be visible.
+        if not has_aws_credentials(environ) and environ.get("OFFLINE") != "0":
             raise UserError(
                 f"no AWS credentials for {environment} on branch {branch!r}: the job must "
                 f"declare environment {environment} and get its role (AWS_ROLE_ARN) or keys "
-                "scoped to it (README, Pipeline set-up)"
+                "scoped to it (README, Pipeline set-up; OFFLINE=0 if the runner has them)"
             )
         return Mode(False, f"branch {branch!r} deploys {environment}")
     if not protected:

@@ -32,9 +32,13 @@ def _cmd_env(args: argparse.Namespace) -> None:
         return
     selection = ci_variables.select_environments(None)
     print(f"{' '.join(selection.environments)}  ({selection.reason})")
+    from carcierge_pipeline import oidc
+
+    oidc.use_id_token()
     mode = ci_variables.stage_mode()
     kind = "offline preview" if mode.offline else "real"
     print(f"mode: {kind} ({mode.reason})")
+    print(f"credentials: {oidc.describe()}")
 
 
 # --- pipeline stages: each checks the pipeline's variables first (one line on a bad value) ---
@@ -60,7 +64,10 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.oidc import use_id_token
     from carcierge_pipeline.plan import run_plan
+
+    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
     variables = ci_variables.load()
     selection = ci_variables.select_environments(args.environment, variables=variables)
@@ -126,6 +133,9 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
 
 def _cmd_apply(args: argparse.Namespace) -> None:
     from carcierge_pipeline.apply import run_apply
+    from carcierge_pipeline.oidc import use_id_token
+
+    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
@@ -169,6 +179,35 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print("\n".join(state.render_bootstrap(result)))
+
+
+def _cmd_oidc_bootstrap(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import oidc, state
+    from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
+
+    variables = ci_variables.load()
+    bucket = args.bucket or os.environ.get("TF_STATE_BUCKET")
+    if not bucket:
+        raise UserError("no state bucket: pass --bucket or set TF_STATE_BUCKET")
+    items = oidc.bootstrap(
+        args.project_path,
+        bucket,
+        args.table or os.environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
+        args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
+        gitlab_url=args.gitlab_url,
+        audience=args.audience,
+        kms_key=os.environ.get("TF_STATE_KMS_KEY") or DEFAULT_STATE_KMS_KEY,
+        deploy_policy_arn=args.deploy_policy_arn,
+        app_name=variables.app_name,
+    )
+    if args.json:
+        print(json.dumps([item.__dict__ for item in items], indent=2))
+        return
+    width = max(len(item.name) for item in items)
+    for item in items:
+        print(f"  {item.status:<9}  {item.name:<{width}}  {item.detail}")
+    changed = sum(item.status != state.UNCHANGED for item in items)
+    print(f"{changed} of {len(items)} items changed" if changed else "nothing changed")
 
 
 def _cmd_state_lock(args: argparse.Namespace) -> None:
@@ -276,6 +315,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
     )
     lock.set_defaults(handler=_cmd_state_lock)
+
+    oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
+    oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")
+    oidc_bootstrap = oidc_actions.add_parser(
+        "bootstrap",
+        help="create the OIDC provider and one deploy role per environment (idempotent)",
+    )
+    oidc_bootstrap.add_argument("--project-path", required=True, help="<group>/<project>")
+    oidc_bootstrap.add_argument("--gitlab-url", default="https://gitlab.com")
+    oidc_bootstrap.add_argument("--audience", help="the id_tokens aud (default: --gitlab-url)")
+    oidc_bootstrap.add_argument(
+        "--deploy-policy-arn", help="managed policy with what deploying the stack needs"
+    )
+    oidc_bootstrap.add_argument("--bucket", help="default: $TF_STATE_BUCKET")
+    oidc_bootstrap.add_argument("--table", help="default: $TF_LOCK_TABLE")
+    oidc_bootstrap.add_argument("--region", help="default: $BACKEND_REGION or us-west-1")
+    oidc_bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
+    oidc_bootstrap.set_defaults(handler=_cmd_oidc_bootstrap)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

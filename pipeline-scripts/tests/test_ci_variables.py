@@ -148,9 +148,12 @@ def test_apply_environment_from_branch_or_flag():
 def test_env_command_explains(monkeypatch, capsys):
     monkeypatch.setenv("CI_COMMIT_BRANCH", "qa")
     monkeypatch.setenv("OFFLINE", "1")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
     assert cli.main(["env"]) == 0
     assert capsys.readouterr().out == (
         "qa  (branch 'qa' deploys the qa environment)\nmode: offline preview (OFFLINE=1)\n"
+        "credentials: none found\n"
     )
     assert cli.main(["env", "--branch", "feature/y"]) == 0
     assert capsys.readouterr().out.startswith("staging  ('feature/y' is not an environment branch")
@@ -204,6 +207,12 @@ def test_environment_branch_plans_for_real_with_its_credentials():
 def test_environment_branch_refuses_anything_but_a_real_run(environ, message):
     with pytest.raises(UserError, match=re.escape(message)):
         ci_variables.stage_mode(environ)
+
+
+def test_runner_credentials_are_declared_with_offline_0():
+    # An instance-profile runner shows no credential variable: OFFLINE=0 says it has one.
+    mode = ci_variables.stage_mode(_branch("uat", protected=True, OFFLINE="0"))
+    assert not mode.offline
 
 
 def test_unprotected_refs_preview_even_with_credentials():

@@ -114,6 +114,13 @@ def test_plan_declares_its_environment(pipeline):
     assert preview["rules"][0] == {"if": "$PLAN_ENVIRONMENT", "when": "never"}
 
 
+def test_plan_and_apply_log_in_with_gitlab_oidc(pipeline):
+    # Item 2: an ID token for the jobs that use AWS, and only those.
+    token = {"GITLAB_OIDC_TOKEN": {"aud": "$CI_SERVER_URL"}}
+    for name in JOBS:
+        assert pipeline[name].get("id_tokens") == (token if name in ("plan", "apply") else None)
+
+
 def test_one_lock_group_per_environment_state(pipeline):
     # Item 5: the group is the state's (an MR from main into qa waits for qa, not main), and
     # no job that can hold a state lock may be cancelled by auto-cancel.
@@ -232,14 +239,14 @@ def _gitlab_ci_local(repo: Path, home: Path, *args: str, timeout: int = 600):
     )
 
 
-# Environment-scoped credentials as a GitLab project would hold them (static keys here: the
-# simplest credential the Python detects). gitlab-ci-local hands a scoped value only to a job
-# that declares that environment, as GitLab does; it does not model "protected", so the
-# unprotected runs below get them too: the worst case, someone forgot the protected flag.
+# Environment-scoped deploy roles as a GitLab project holds them for OIDC (README, Pipeline
+# set-up). gitlab-ci-local hands a scoped value only to a job that declares that environment, as
+# GitLab does; it does not model "protected" (the unprotected runs below get them too: the
+# worst case, someone forgot the protected flag) and issues no ID tokens, so a stand-in token
+# is passed to every job (GitLab gives one only to the jobs with `id_tokens`, checked above).
+ROLE = "arn:aws:iam::111111111111:role/carcierge-deploy-{}"
 SCOPED_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": {
-        "values": {env: f"AKIA{env.upper()}" for env in environments.ENVIRONMENTS},
-    },
+    "AWS_ROLE_ARN": {"values": {env: ROLE.format(env) for env in environments.ENVIRONMENTS}},
 }
 # A stand-in venv: `carcierge <command>` prints what the job sees, then for plan and apply asks
 # the real CLI which environment and mode it would run (`carcierge env`, the same decision the
@@ -247,7 +254,7 @@ SCOPED_CREDENTIALS = {
 STUB = """#!/bin/sh
 echo "SEES job=$CI_JOB_NAME command=$1 environment=${CI_ENVIRONMENT_NAME:-none}" \
   "action=${CI_ENVIRONMENT_ACTION:-none} plan_environment=${PLAN_ENVIRONMENT:-none}" \
-  "key=${AWS_ACCESS_KEY_ID:-none}"
+  "role=${AWS_ROLE_ARN:-none}"
 case "$1" in plan|apply) exec "%s" env ;; esac
 """
 
@@ -273,6 +280,8 @@ def _jobs_seen(log: str) -> dict[str, dict[str, str]]:
             seen.update(field.split("=", 1) for field in text.split()[1:])
         elif text.startswith(("mode: ", "error: ")):
             seen["mode"] = text
+        elif text.startswith("credentials: "):
+            seen["credentials"] = text.removeprefix("credentials: ")
         else:
             seen["selects"] = text  # `carcierge env`: the environment(s) and why
     for status, job in re.findall(r"^\s*(PASS|FAIL)\s+(\w+)", log, re.MULTILINE):
@@ -311,6 +320,7 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
         run = _gitlab_ci_local(
             repo, home, "--force-shell-executor", "--manual", "apply",
             "--ignore-predefined-vars", ignore, "--variable", f"CARCIERGE_VENV={stub}",
+            "--variable", "GITLAB_OIDC_TOKEN=stand-in-id-token",
             *extra, *args, timeout=120,
         )  # fmt: skip
         logs.append(run.stdout + run.stderr)
@@ -321,17 +331,18 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
     for branch, environment in environments.BRANCH_ENVIRONMENTS.items():
         _git(repo, "checkout", "-q", "-B", branch)
         jobs = pipeline(*protected)
-        key = f"AKIA{environment.upper()}"
+        role = ROLE.format(environment)
         assert set(jobs) == {"validate", "plan", "apply"}, logs[-1][-3000:]
-        assert jobs["validate"]["key"] == "none"  # no environment declared, no credentials
+        assert jobs["validate"]["role"] == "none"  # no environment declared, no credentials
         assert jobs["plan"] | {"mode": "", "selects": ""} == {
             "job": "plan", "command": "plan", "environment": environment,
-            "action": "prepare", "plan_environment": environment, "key": key,
-            "mode": "", "selects": "", "status": "PASS",
+            "action": "prepare", "plan_environment": environment, "role": role,
+            "credentials": f"GitLab OIDC, role {role}", "mode": "", "selects": "",
+            "status": "PASS",
         }  # fmt: skip
         assert jobs["plan"]["mode"] == f"mode: real (branch {branch!r} deploys {environment})"
         assert (jobs["apply"]["environment"], jobs["apply"]["action"]) == (environment, "start")
-        assert jobs["apply"]["key"] == key and jobs["apply"]["status"] == "PASS"
+        assert jobs["apply"]["role"] == role and jobs["apply"]["status"] == "PASS"
 
     # Item 1: on an environment branch a missing credential fails the plan job.
     _git(repo, "checkout", "-q", "qa")
@@ -344,14 +355,14 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
     _git(repo, "checkout", "-q", "-b", "feature/pipeline-test")
     jobs = pipeline("--variable", "ENVIRONMENTS=staging,qa")
     assert set(jobs) == {"validate", "preview"}, logs[-1][-3000:]
-    assert (jobs["preview"]["environment"], jobs["preview"]["key"]) == ("none", "none")
+    assert (jobs["preview"]["environment"], jobs["preview"]["role"]) == ("none", "none")
     assert jobs["preview"]["selects"].startswith("staging qa  (branch 'feature/pipeline-test'")
     assert jobs["preview"]["mode"] == (
         "mode: offline preview ('feature/pipeline-test' is not a protected ref)"
     )
 
     # Items 3, 5: a merge request into qa plans qa (its environment, its lock group
-    # carcierge-qa), and from an unprotected branch it is a preview even if a key reaches it.
+    # carcierge-qa), and from an unprotected branch it is a preview even if a role reaches it.
     jobs = pipeline(
         "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
         "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
