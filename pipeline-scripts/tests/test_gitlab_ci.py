@@ -149,6 +149,9 @@ def test_one_image_and_cli_only_jobs(pipeline):
     assert pipeline["default"]["before_script"] == ["make setup"]
     cache_files = {tuple(c["key"]["files"]) for c in pipeline["default"]["cache"]}
     assert ("pyproject.toml", "Makefile") in cache_files
+    # Item 10: no cache is shared between refs.
+    for cache in pipeline["default"]["cache"]:
+        assert cache["key"]["prefix"].endswith("-$CI_COMMIT_REF_SLUG"), cache
     for name in JOBS:
         job = pipeline[name]
         assert "image" not in job, f"{name} must use the one default image"
@@ -157,7 +160,12 @@ def test_one_image_and_cli_only_jobs(pipeline):
 
 
 def test_analyse_jobs_only_when_asked(pipeline):
-    assert pipeline["security"]["rules"] == [{"if": "$RUN_SECURITY_SCAN =~ /^true$/i"}]
+    # Item 10: the scan always runs on the environment branches, and apply needs it.
+    assert pipeline["security"]["rules"] == [
+        {"if": "$DEPLOY_ENVIRONMENT"},
+        {"if": "$RUN_SECURITY_SCAN =~ /^true$/i"},
+    ]
+    assert {"job": "security"} in pipeline["apply"]["needs"]
     assert pipeline["cost"]["rules"] == [{"if": "$RUN_COST_SCAN =~ /^true$/i"}]
     assert pipeline["security"]["artifacts"]["reports"]["junit"] == "build/*/checkov-junit.xml"
 
@@ -332,7 +340,8 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
         _git(repo, "checkout", "-q", "-B", branch)
         jobs = pipeline(*protected)
         role = ROLE.format(environment)
-        assert set(jobs) == {"validate", "plan", "apply"}, logs[-1][-3000:]
+        assert set(jobs) == {"validate", "plan", "security", "apply"}, logs[-1][-3000:]
+        assert jobs["security"]["status"] == "PASS" and jobs["security"]["role"] == "none"
         assert jobs["validate"]["role"] == "none"  # no environment declared, no credentials
         assert jobs["plan"] | {"mode": "", "selects": ""} == {
             "job": "plan", "command": "plan", "environment": environment,
