@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from carcierge_pipeline import ci_variables, environments
@@ -81,8 +81,6 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     for project in projects:
         if len(projects) > 1:
             print(f"root {project.root}")
-        if not mode.offline:
-            _preflight(project, selection.environments)
         for environment in selection.environments:
             run_plan(
                 project,
@@ -90,6 +88,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
                 mode,
                 allow_destroy=args.allow_destroy or variables.allow_destroy,
                 app_name=variables.app_name,
+                preflight=None if mode.offline else _preflight(project),
             )
 
 
@@ -109,18 +108,20 @@ def _cmd_drift(args: argparse.Namespace) -> None:
         run_drift(project, environment, mode)
 
 
-def _preflight(project: Project, names: Sequence[str]) -> None:
+def _preflight(project: Project) -> Callable[[str], None]:
     """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
     from carcierge_pipeline import state
     from carcierge_pipeline.backend import DEFAULT_REGION, backend_settings
     from carcierge_pipeline.preflight import run_preflight
 
-    for environment in names:  # the pipeline's own settings first: no AWS call needed
-        backend_settings(environment)
     clients = state.AwsClients(os.environ.get("AWS_REGION") or DEFAULT_REGION)
-    with state.aws_errors("the pre-flight check of the account"):
-        for environment in names:
+
+    def check(environment: str) -> None:
+        backend_settings(environment)  # the pipeline's own settings first: no AWS call needed
+        with state.aws_errors("the pre-flight check of the account"):
             run_preflight(project.root, environment, clients.iam)
+
+    return check
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:

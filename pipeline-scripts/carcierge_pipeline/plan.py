@@ -84,11 +84,14 @@ def prepare(
         return terraform
     terraform = Terraform.for_mode(project.root, mode)
     settings = backend_settings(environment)
+    # A committed lock file is the provider's checksums from the registry: CI never rewrites it.
+    locked = ["-lockfile=readonly"] if (project.root / ".terraform.lock.hcl").is_file() else []
     terraform.run(
         [
             "init",
             "-input=false",
             "-reconfigure",
+            *locked,
             *(f"-backend-config={key}={value}" for key, value in settings.items()),
         ]
     )
@@ -104,9 +107,11 @@ def run_plan(
     allow_destroy: bool | None = None,
     app_name: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    preflight: Callable[[str], None] | None = None,
 ) -> PlanFiles:
-    """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, and ``app_name``
-    (APP_NAME) when given must match the environment's project_name."""
+    """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
+    (APP_NAME) when given must match the environment's project_name, and ``preflight`` runs
+    after the input checks, before Terraform."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -118,6 +123,8 @@ def run_plan(
         files.directory.mkdir(parents=True, exist_ok=True)
         files.clear()  # a failed plan must leave nothing behind that could be applied
         check_environment_inputs(project.root, environment)
+        if preflight:  # real mode: what would fail mid-apply (preflight.py), before Terraform
+            preflight(environment)
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
         terraform = prepare(project, environment, mode)

@@ -65,7 +65,7 @@ def terraform_log(tmp_path, monkeypatch) -> Path:
     script = bin_dir / "terraform"
     script.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.15.5"}\'; exit 0; fi\n'
+        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.16.4"}\'; exit 0; fi\n'
         f'echo "$* TF_LOG=$TF_LOG" >> {log}\n'
         f'echo "$TF_LOG_PATH" > {log.with_name("tf_log_path")}\n'
         # apply -json: what STANDIN_APPLY_OUTPUT holds (a test's), else a finished apply.

@@ -37,7 +37,7 @@ def terraform(tmp_path, monkeypatch) -> Path:
     script = bin_dir / "terraform"
     script.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.15.5"}\'; exit 0; fi\n'
+        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.16.4"}\'; exit 0; fi\n'
         f'echo "$*" >> {log}\n'
         'case "$1" in\n'
         f"  plan) echo '{json.dumps(SUMMARY)}'; exit \"${{STANDIN_PLAN_EXIT:-0}}\" ;;\n"

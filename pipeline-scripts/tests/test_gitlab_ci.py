@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline import ci_variables, environments, terraform
 from carcierge_pipeline.planmeta import PlanMeta
 
 TOOLS = Path(sys.prefix) / "tools"
@@ -160,9 +160,48 @@ def test_one_image_and_cli_only_jobs(pipeline):
         assert cache["key"]["prefix"].endswith("-$CI_COMMIT_REF_SLUG"), cache
     for name in JOBS:
         job = pipeline[name]
-        assert "image" not in job, f"{name} must use the one default image"
+        if name in REAL_MODE_JOBS:
+            continue
+        assert "image" not in job, f"{name} must use the default image"
         for line in job["script"]:
             assert line.startswith(("$CARCIERGE_VENV/bin/carcierge ", "make ")), line
+
+
+REAL_MODE_JOBS = ("plan", "drift", "apply")
+
+
+def test_real_mode_jobs_run_the_ci_image_and_install_nothing(pipeline, project):
+    # Items 6, 7: HashiCorp's terraform and the runtime package come in the image built from
+    # ci/Dockerfile; no `make setup` (dev extras, offline schema, PyPI) and no shared cache.
+    assert pipeline["variables"]["CARCIERGE_CI_IMAGE"].startswith("$CI_REGISTRY_IMAGE/ci:")
+    for name in REAL_MODE_JOBS:
+        job = pipeline[name]
+        assert job["image"] == "$CARCIERGE_CI_IMAGE", name
+        assert job["before_script"] == [] and job["cache"] == [], name
+        assert job["variables"]["CARCIERGE_VENV"] == "/usr/local", name
+        assert all(line.startswith("$CARCIERGE_VENV/bin/carcierge ") for line in job["script"])
+    dockerfile = (project.root / "ci" / "Dockerfile").read_text()
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, re.MULTILINE))
+    version = tuple(int(part) for part in args["TERRAFORM_VERSION"].split("."))
+    low, high = terraform.EXIT_CODE_REGRESSION
+    assert not low <= version <= high and version >= terraform.MINIMUM_VERSION
+    assert pipeline["variables"]["CARCIERGE_CI_IMAGE"].endswith(args["TERRAFORM_VERSION"])
+    assert re.fullmatch(r"[0-9a-f]{64}", args["TERRAFORM_SHA256"])
+    assert args["HASHICORP_PGP_FINGERPRINT"] == "C874011F0AB405110D02105534365D9472D7468F"
+    for step in (
+        'gpg --batch --verify "$sums.sig" "$sums"',  # HashiCorp signed the checksums
+        "sha256sum -c -",  # the zip matches them and the pin
+        "-var-file=broken.tfvars",  # the exit-code fix, proven on this binary
+        "pip install --no-cache-dir --disable-pip-version-check /opt/carcierge ",  # no [dev]
+    ):
+        assert step in dockerfile, step
+
+
+def test_the_root_pins_the_provider_the_stand_in_reproduces(project):
+    from carcierge_pipeline.offline.cache import PROVIDER_VERSION
+
+    version_tf = (project.root / "version.tf").read_text()
+    assert re.search(rf'^\s*version = "{re.escape(PROVIDER_VERSION)}"$', version_tf, re.MULTILINE)
 
 
 def test_analyse_jobs_only_when_asked(pipeline):
