@@ -2,7 +2,7 @@
 
 It refuses, with one line, when the plan is missing, belongs to another environment, commit or
 pipeline, was changed after planning, is an offline preview, or deletes stateful resources
-without ALLOW_DESTROY=TRUE. ``TF_LOG`` reaches Terraform unchanged.
+without ALLOW_DESTROY=TRUE, and a TF_LOG at which the provider logs request bodies.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import ci_variables, report
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import PlanFiles, prepare
+from carcierge_pipeline.plan import LOCK_TIMEOUT, PlanFiles, prepare
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
+
+# Log levels at which the provider logs request and response bodies (JSON is TRACE as JSON).
+VERBOSE_LOG_LEVELS = ("TRACE", "DEBUG", "JSON")
 
 
 def check_saved_plan(
@@ -113,6 +116,13 @@ def run_apply(
             f"apply needs AWS credentials: this is an offline run ({mode.reason}), "
             "and offline plans are previews that cannot be applied"
         )
+    # What Terraform will see: its environment is this process's (terraform.Terraform.env).
+    level = (os.environ.get("TF_LOG") or environ.get("TF_LOG") or "").strip().upper()
+    if level in VERBOSE_LOG_LEVELS:
+        raise UserError(
+            f"apply refuses TF_LOG={level}: at that level the AWS provider logs request bodies, "
+            "write-only secrets included; use INFO or lower (plans may use it)"
+        )
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
     with project.exclusive(f"plan-{environment}"):
@@ -120,10 +130,14 @@ def run_apply(
         summary = report.analyse(json.loads(files.json.read_text()), environment)
         report.guard(summary, allow_destroy, echo)
         echo(f"applying the saved plan {files.binary.name}: {summary.headline}")
-        if environ.get("TF_LOG"):
-            echo(f"TF_LOG={environ['TF_LOG']}: Terraform logs at that level")
+        if level:
+            echo(f"TF_LOG={level}: Terraform logs at that level to build/terraform.log")
         terraform = prepare(project, environment, mode)
-        applied = terraform.run_json(["apply", "-input=false", str(files.binary)], echo=echo)
+        # Wait for a plan of the same state (another pipeline) rather than fail at once.
+        applied = terraform.run_json(
+            ["apply", "-input=false", f"-lock-timeout={LOCK_TIMEOUT}", str(files.binary)],
+            echo=echo,
+        )
         failure = applied.failure(completed_by="change_summary")
         if failure:
             unsettled = unsettled_services("\n".join(d.render() for d in applied.errors))

@@ -15,8 +15,11 @@ DEFAULT_LOCK_TABLE = "carcierge-terraform-locks"
 DEFAULT_STATE_KMS_KEY = "alias/carcierge-terraform-state"
 
 
-def state_key(environment: str) -> str:
-    return f"carcierge/{require_environment(environment)}/terraform.tfstate"
+def state_key(environment: str, environ: Mapping[str, str] = os.environ) -> str:
+    """``<APP_NAME>/<env>/terraform.tfstate`` for TYPE=app (ci_variables.TYPES)."""
+    from carcierge_pipeline import ci_variables
+
+    return ci_variables.load(environ).state_key(require_environment(environment))
 
 
 def backend_settings(environment: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -33,7 +36,7 @@ def backend_settings(environment: str, environ: Mapping[str, str] = os.environ) 
         )
     return {
         "bucket": bucket,
-        "key": state_key(environment),
+        "key": state_key(environment, environ),
         "region": environ.get("BACKEND_REGION") or DEFAULT_REGION,
         "encrypt": "true",
         "kms_key_id": environ.get("TF_STATE_KMS_KEY") or DEFAULT_STATE_KMS_KEY,

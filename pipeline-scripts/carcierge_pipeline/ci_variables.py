@@ -27,7 +27,7 @@ from pathlib import Path
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import UserError
-from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.terraform import Mode, has_aws_credentials, resolve_mode
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,22 @@ ROOTS: dict[str, Root] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class RootType:
+    """A TYPE value: what kind of root, which fixes where its state lives."""
+
+    description: str
+    state_key: str  # a template of {app} (APP_NAME) and {environment}
+
+
 # TYPE values: what kind of root, which fixes how it is planned and where its state lives.
-TYPES: dict[str, str] = {
-    "app": "one state per environment (carcierge/<env>/terraform.tfstate), variables from "
-    "environments/<env>.tfvars",
+TYPES: dict[str, RootType] = {
+    "app": RootType(
+        "one state per environment (<APP_NAME>/<env>/terraform.tfstate), variables from "
+        "environments/<env>.tfvars",
+        "{app}/{environment}/terraform.tfstate",
+    ),
 }
 
 TF_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "JSON")
@@ -115,6 +127,30 @@ class PipelineVariables:
     @property
     def roots(self) -> list[Root]:
         return [ROOTS[name] for name in self.modules]
+
+    def state_key(self, environment: str) -> str:
+        """Where ``environment``'s state lives: the TYPE's layout, named by APP_NAME."""
+        return TYPES[self.type].state_key.format(
+            app=self.app_name, environment=environments.require_environment(environment)
+        )
+
+
+def check_app_name(root: Path, app_name: str) -> None:
+    """APP_NAME must be the configuration's project_name (terraform.tfvars), checked before
+    Terraform starts; the plan stage checks the planned value again (an environment file may
+    still set it, which the input checks refuse)."""
+    from carcierge_pipeline import hcl
+
+    shared = root / "terraform.tfvars"
+    project_name = (
+        hcl.plain(hcl.load_tfvars(shared)).get("project_name") if shared.is_file() else None
+    )
+    # An ill-formed project_name is left to Terraform's own validation message.
+    if isinstance(project_name, str) and _APP_NAME.match(project_name) and project_name != app_name:
+        raise UserError(
+            f"APP_NAME is {app_name!r} but project_name in terraform.tfvars is "
+            f"{project_name!r}; they must match (APP_NAME also names the state key)"
+        )
 
 
 def load(environ: Mapping[str, str] = os.environ) -> PipelineVariables:
@@ -243,3 +279,49 @@ def ensure_plugin_cache(mode: Mode, environ: MutableMapping[str, str] = os.envir
     directory = environ.get("TF_PLUGIN_CACHE_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
+    """The mode of a plan or apply job: in GitLab CI, decided by the ref, never by luck.
+
+    - An environment branch (main, qa, uat, prod; not a merge request) plans and applies for
+      real: it must be a protected branch and have its environment's credentials, and
+      ``OFFLINE=1`` is refused. A missing credential fails the job instead of turning it into
+      a preview that apply would refuse.
+    - Any unprotected ref (feature branches, merge requests unless GitLab marks them protected)
+      is an offline preview, even when credentials reach it; ``OFFLINE=0`` is refused.
+    - Outside a CI job (no ``CI_JOB_ID``): ``terraform.resolve_mode`` (credentials or
+      ``OFFLINE``).
+    """
+    if not environ.get("CI_JOB_ID"):
+        return resolve_mode(environ)
+    protected = environ.get("CI_COMMIT_REF_PROTECTED") == "true"
+    merge_request = environ.get("CI_PIPELINE_SOURCE") == "merge_request_event"
+    branch = environ.get("CI_COMMIT_BRANCH")
+    if branch in environments.BRANCH_ENVIRONMENTS and not merge_request:
+        environment = environments.BRANCH_ENVIRONMENTS[branch]
+        if not protected:
+            raise UserError(
+                f"branch {branch!r} deploys {environment} but is not a protected branch: "
+                "protect it (README, Pipeline set-up) so it alone gets the credentials"
+            )
+        if environ.get("OFFLINE") == "1":
+            raise UserError(
+                f"OFFLINE=1 on branch {branch!r}: the environment branches plan and apply "
+                "for real; preview on a feature branch instead"
+            )
+        # OFFLINE=0: the runner itself provides them (an instance profile, which no variable
+        # shows); otherwise they must be visible.
+        if not has_aws_credentials(environ) and environ.get("OFFLINE") != "0":
+            raise UserError(
+                f"no AWS credentials for {environment} on branch {branch!r}: the job must "
+                f"declare environment {environment} and get its role (AWS_ROLE_ARN) or keys "
+                "scoped to it (README, Pipeline set-up; OFFLINE=0 if the runner has them)"
+            )
+        return Mode(False, f"branch {branch!r} deploys {environment}")
+    if not protected:
+        ref = environ.get("CI_COMMIT_REF_NAME") or branch or "this ref"
+        if environ.get("OFFLINE") == "0":
+            raise UserError(f"OFFLINE=0 on {ref!r}: real plans run only on protected refs")
+        return Mode(True, f"{ref!r} is not a protected ref")
+    return resolve_mode(environ)

@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from carcierge_pipeline import ci_variables, environments
@@ -32,9 +32,25 @@ def _cmd_env(args: argparse.Namespace) -> None:
         return
     selection = ci_variables.select_environments(None)
     print(f"{' '.join(selection.environments)}  ({selection.reason})")
+    from carcierge_pipeline import oidc
+
+    oidc.use_id_token()
+    mode = ci_variables.stage_mode()
+    kind = "offline preview" if mode.offline else "real"
+    print(f"mode: {kind} ({mode.reason})")
+    print(f"credentials: {oidc.describe()}")
 
 
 # --- pipeline stages: each checks the pipeline's variables first (one line on a bad value) ---
+
+
+def _roots(variables: ci_variables.PipelineVariables) -> list[Project]:
+    """The Terraform roots MODULES selects, each a project of its own (its own build/)."""
+    project = Project.find()
+    return [
+        project if root.path == "." else Project(project.root / root.path)
+        for root in variables.roots
+    ]
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
@@ -43,27 +59,69 @@ def _cmd_validate(args: argparse.Namespace) -> None:
     variables = ci_variables.load()
     mode = resolve_mode()
     ci_variables.ensure_plugin_cache(mode)
-    run_validate(Project.find(), mode, tests=variables.terraform_test and not args.skip_tests)
+    for project in _roots(variables):
+        run_validate(project, mode, tests=variables.terraform_test and not args.skip_tests)
 
 
 def _cmd_plan(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.oidc import use_id_token
     from carcierge_pipeline.plan import run_plan
+
+    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
     variables = ci_variables.load()
     selection = ci_variables.select_environments(args.environment, variables=variables)
-    mode = resolve_mode()
+    mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
-    project = Project.find()
+    projects = _roots(variables)
+    for project in projects:  # APP_NAME before any Terraform work, for every root
+        ci_variables.check_app_name(project.root, variables.app_name)
     if not args.environment:
         print(f"planning {', '.join(selection.environments)}: {selection.reason}")
-    for environment in selection.environments:
-        run_plan(
-            project,
-            environment,
-            mode,
-            allow_destroy=args.allow_destroy or variables.allow_destroy,
-            app_name=variables.app_name,
-        )
+    for project in projects:
+        if len(projects) > 1:
+            print(f"root {project.root}")
+        for environment in selection.environments:
+            run_plan(
+                project,
+                environment,
+                mode,
+                allow_destroy=args.allow_destroy or variables.allow_destroy,
+                app_name=variables.app_name,
+                preflight=None if mode.offline else _preflight(project),
+            )
+
+
+def _cmd_drift(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.drift import run_drift
+    from carcierge_pipeline.oidc import use_id_token
+
+    use_id_token()
+    variables = ci_variables.load()
+    environment = args.environment or os.environ.get("DRIFT_ENVIRONMENT")
+    if not environment:
+        raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
+    environments.require_environment(environment)
+    mode = ci_variables.stage_mode()
+    ci_variables.ensure_plugin_cache(mode)
+    for project in _roots(variables):
+        run_drift(project, environment, mode)
+
+
+def _preflight(project: Project) -> Callable[[str], None]:
+    """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_REGION, backend_settings
+    from carcierge_pipeline.preflight import run_preflight
+
+    clients = state.AwsClients(os.environ.get("AWS_REGION") or DEFAULT_REGION)
+
+    def check(environment: str) -> None:
+        backend_settings(environment)  # the pipeline's own settings first: no AWS call needed
+        with state.aws_errors("the pre-flight check of the account"):
+            run_preflight(project.root, environment, clients.iam)
+
+    return check
 
 
 def _cmd_analyse(args: argparse.Namespace) -> None:
@@ -92,17 +150,21 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
 
 def _cmd_apply(args: argparse.Namespace) -> None:
     from carcierge_pipeline.apply import run_apply
+    from carcierge_pipeline.oidc import use_id_token
+
+    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
-    mode = resolve_mode()
+    mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
-    run_apply(
-        Project.find(),
-        environment,
-        mode,
-        allow_destroy=args.allow_destroy or variables.allow_destroy,
-    )
+    for project in _roots(variables):
+        run_apply(
+            project,
+            environment,
+            mode,
+            allow_destroy=args.allow_destroy or variables.allow_destroy,
+        )
 
 
 def _cmd_docs(args: argparse.Namespace) -> None:
@@ -134,6 +196,35 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print("\n".join(state.render_bootstrap(result)))
+
+
+def _cmd_oidc_bootstrap(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import oidc, state
+    from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
+
+    variables = ci_variables.load()
+    bucket = args.bucket or os.environ.get("TF_STATE_BUCKET")
+    if not bucket:
+        raise UserError("no state bucket: pass --bucket or set TF_STATE_BUCKET")
+    items = oidc.bootstrap(
+        args.project_path,
+        bucket,
+        args.table or os.environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
+        args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
+        gitlab_url=args.gitlab_url,
+        audience=args.audience,
+        kms_key=os.environ.get("TF_STATE_KMS_KEY") or DEFAULT_STATE_KMS_KEY,
+        deploy_policy_arn=args.deploy_policy_arn,
+        app_name=variables.app_name,
+    )
+    if args.json:
+        print(json.dumps([item.__dict__ for item in items], indent=2))
+        return
+    width = max(len(item.name) for item in items)
+    for item in items:
+        print(f"  {item.status:<9}  {item.name:<{width}}  {item.detail}")
+    changed = sum(item.status != state.UNCHANGED for item in items)
+    print(f"{changed} of {len(items)} items changed" if changed else "nothing changed")
 
 
 def _cmd_state_lock(args: argparse.Namespace) -> None:
@@ -217,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     apply.set_defaults(handler=_cmd_apply)
 
+    drift = commands.add_parser(
+        "drift", help="scheduled drift check: plan -detailed-exitcode, exit 3 on drift"
+    )
+    drift.add_argument("--environment", "-e", help="default: $DRIFT_ENVIRONMENT")
+    drift.set_defaults(handler=_cmd_drift)
+
     docs = commands.add_parser("docs", help="regenerate module README input/output tables")
     docs.add_argument("--check", action="store_true", help="fail instead of writing")
     docs.set_defaults(handler=_cmd_docs)
@@ -273,6 +370,24 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
     roles.set_defaults(handler=_cmd_db_roles)
 
+    oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
+    oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")
+    oidc_bootstrap = oidc_actions.add_parser(
+        "bootstrap",
+        help="create the OIDC provider and one deploy role per environment (idempotent)",
+    )
+    oidc_bootstrap.add_argument("--project-path", required=True, help="<group>/<project>")
+    oidc_bootstrap.add_argument("--gitlab-url", default="https://gitlab.com")
+    oidc_bootstrap.add_argument("--audience", help="the id_tokens aud (default: --gitlab-url)")
+    oidc_bootstrap.add_argument(
+        "--deploy-policy-arn", help="managed policy with what deploying the stack needs"
+    )
+    oidc_bootstrap.add_argument("--bucket", help="default: $TF_STATE_BUCKET")
+    oidc_bootstrap.add_argument("--table", help="default: $TF_LOCK_TABLE")
+    oidc_bootstrap.add_argument("--region", help="default: $BACKEND_REGION or us-west-1")
+    oidc_bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
+    oidc_bootstrap.set_defaults(handler=_cmd_oidc_bootstrap)
+
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"
     )
@@ -295,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return UserError.exit_code
     except StageFailed as error:
         print(f"failed: {error}", file=sys.stderr)
-        return StageFailed.exit_code
+        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -11,3 +11,10 @@ class StageFailed(Exception):
     """A stage ran and found a problem (failed validation, refused plan, failed checks)."""
 
     exit_code = 1
+
+
+class DriftFound(StageFailed):
+    """A scheduled drift check found the environment differs from its code: a signal, not an
+    error of the pipeline, so it has an exit code of its own."""
+
+    exit_code = 3

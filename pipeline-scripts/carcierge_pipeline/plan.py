@@ -22,6 +22,8 @@ OFFLINE_BANNER = (
     "OFFLINE PREVIEW ({reason}): planning {environment} against a fresh, empty account with "
     "the offline AWS provider. Remote state is not read; nothing can be applied."
 )
+# How long a real plan or apply waits for another run's lock on the same state.
+LOCK_TIMEOUT = "10m"
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ def prepare(
         terraform.run(["init", "-input=false", "-no-color"], capture=True)
         return terraform
     settings = backend_settings(environment)
+    # A committed lock file is the provider's checksums from the registry: CI never rewrites it.
+    # (The rehearsal's scratch copy has none: its provider is the offline stand-in.)
+    locked = ["-lockfile=readonly"] if (project.root / ".terraform.lock.hcl").is_file() else []
     if mode.rehearsal:
+        locked = []
         # A scratch copy keeps the emulator's backend out of the project's own .terraform.
         workdir = scratch_copy(
             project.root,
@@ -97,6 +103,7 @@ def prepare(
             "init",
             "-input=false",
             "-reconfigure",
+            *locked,
             *(f"-backend-config={key}={value}" for key, value in settings.items()),
         ]
     )
@@ -112,9 +119,11 @@ def run_plan(
     allow_destroy: bool | None = None,
     app_name: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    preflight: Callable[[str], None] | None = None,
 ) -> PlanFiles:
-    """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, and ``app_name``
-    (APP_NAME) when given must match the environment's project_name."""
+    """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
+    (APP_NAME) when given must match the environment's project_name, and ``preflight`` runs
+    after the input checks, before Terraform."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -126,6 +135,8 @@ def run_plan(
         files.directory.mkdir(parents=True, exist_ok=True)
         files.clear()  # a failed plan must leave nothing behind that could be applied
         check_environment_inputs(project.root, environment)
+        if preflight:  # real mode: what would fail mid-apply (preflight.py), before Terraform
+            preflight(environment)
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
         terraform = prepare(project, environment, mode)
@@ -138,7 +149,7 @@ def run_plan(
         if mode.offline:
             plan_args.append("-lock=false")
         else:  # wait for an apply of the same state (other pipelines) rather than fail
-            plan_args.append("-lock-timeout=10m")
+            plan_args.append(f"-lock-timeout={LOCK_TIMEOUT}")
         # Decided on what Terraform said, not on its exit code alone (terraform.JsonRun).
         failure = terraform.run_json(plan_args, echo=echo).failure(completed_by="change_summary")
         if failure:
@@ -160,7 +171,8 @@ def run_plan(
         _check_plan_identity(files, environment, app_name)
         commit = current_commit(project.root, environ)
         kind = (
-            f"offline preview ({mode.reason})"
+            f"**OFFLINE PREVIEW** ({mode.reason}): counts against an empty account, not this "
+            "environment's changes; no MR widget"
             if mode.offline
             else f"rehearsal plan ({mode.reason})"
             if mode.rehearsal
@@ -170,6 +182,8 @@ def run_plan(
             files.json,
             files.directory,
             environment,
+            # A preview's counts are those of an empty account: never the MR widget's.
+            widget=not mode.offline,
             context=f"{kind}; commit {(commit.sha or 'unknown')[:12]}"
             + (" with uncommitted changes" if commit.dirty else ""),
         )
@@ -186,7 +200,8 @@ def run_plan(
             terraform_version=summary.terraform_version,
         ).write(files.meta)
         echo(f"plan written: {files.binary}, {files.json.name}, {files.text.name}")
-        echo(f"reports: {files.summary.name}, {files.gitlab_report.name}, {files.meta.name}")
+        widget = "no MR widget (preview)" if mode.offline else files.gitlab_report.name
+        echo(f"reports: {files.summary.name}, {widget}, {files.meta.name}")
         echo(f"Plan {summary.headline}")
         for change in summary.stateful_destroys:
             echo(f"  DANGER {change.action.upper()} {change.address} ({change.stateful})")

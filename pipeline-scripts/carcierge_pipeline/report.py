@@ -208,9 +208,13 @@ def guard(report: PlanReport, allow_destroy: bool, echo: Callable[[str], None] =
     )
 
 
-def publish(plan_json: Path, directory: Path, environment: str, *, context: str = "") -> PlanReport:
-    """Write gitlab-report.json and summary.md next to the plan; return the report."""
+def publish(
+    plan_json: Path, directory: Path, environment: str, *, context: str = "", widget: bool = True
+) -> PlanReport:
+    """Write summary.md and, unless ``widget`` is False (offline previews), the MR widget's
+    gitlab-report.json next to the plan; return the report."""
     report = analyse(Plan.load(plan_json), environment)
-    (directory / "gitlab-report.json").write_text(json.dumps(report.widget) + "\n")
+    if widget:
+        (directory / "gitlab-report.json").write_text(json.dumps(report.widget) + "\n")
     (directory / "summary.md").write_text(markdown(report, context=context))
     return report

@@ -106,6 +106,10 @@ class AwsClients:
     def kms(self) -> Any:
         return self._client("kms")
 
+    @property
+    def iam(self) -> Any:
+        return self._client("iam")
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -262,7 +266,7 @@ def _as_sorted_list(value: Any) -> list:
     return sorted(value) if isinstance(value, list) else [value]
 
 
-def _statement_essentials(statement: Mapping[str, Any]) -> tuple:
+def statement_essentials(statement: Mapping[str, Any]) -> tuple:
     principal = statement.get("Principal")
     if principal == "*":
         principal = {"AWS": "*"}
@@ -461,7 +465,7 @@ def _ensure_policy(s3: Any, bucket: str, region: str) -> Item:
         statements = [statements]
     by_sid = {s.get("Sid"): s for s in statements}
     if all(
-        sid in by_sid and _statement_essentials(by_sid[sid]) == _statement_essentials(statement)
+        sid in by_sid and statement_essentials(by_sid[sid]) == statement_essentials(statement)
         for sid, statement in zip(POLICY_SIDS, wanted["Statement"], strict=True)
     ):
         return Item(name, UNCHANGED, "TLS-only (deny aws:SecureTransport=false, TLS < 1.2)")

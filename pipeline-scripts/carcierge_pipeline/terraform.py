@@ -47,14 +47,33 @@ def _version_of(executable: str) -> tuple[int, ...] | None:
         return None
 
 
+# Releases whose plan ignores a malformed -var-file and exits 0 (hashicorp/terraform#38685,
+# a 1.15 regression): never the engine of a real plan or apply.
+EXIT_CODE_REGRESSION = ((1, 15, 0), (1, 15, 5))
+
+
 def real_terraform() -> Path:
-    """A ``terraform`` on PATH that satisfies version.tf, else the pinned engine."""
+    """HashiCorp's ``terraform`` on PATH (the CI image, ci/Dockerfile): real plans and applies
+    never run the PyPI engine, nor a release older than version.tf allows or with the
+    exit-code regression."""
     found = shutil.which("terraform")
-    if found and Path(found).resolve() != pinned_terraform().resolve():
-        version = _version_of(found)
-        if version and version >= MINIMUM_VERSION:
-            return Path(found)
-    return pinned_terraform()
+    if not found or Path(found).resolve() == pinned_terraform().resolve():
+        raise UserError(
+            "real mode runs HashiCorp's terraform binary and none is on PATH (only the "
+            "offline engine): use the CI image built from ci/Dockerfile, or install the "
+            "release it pins"
+        )
+    version = _version_of(found)
+    shown = ".".join(map(str, version)) if version else "unknown"
+    if not version or version < MINIMUM_VERSION:
+        raise UserError(f"{found} is Terraform {shown}; version.tf needs >= 1.10.0")
+    low, high = EXIT_CODE_REGRESSION
+    if low <= version <= high:
+        raise UserError(
+            f"{found} is Terraform {shown}, whose plan exits 0 on a broken -var-file "
+            "(hashicorp/terraform#38685): use the release ci/Dockerfile pins"
+        )
+    return Path(found)
 
 
 def has_aws_credentials(environ: Mapping[str, str] = os.environ) -> bool:
@@ -96,10 +115,16 @@ class Terraform:
     extra_env: dict[str, str] = field(default_factory=dict)
     rehearsal: bool = False
 
+    @property
+    def log_path(self) -> Path:
+        """Where ``TF_LOG`` output goes: build/terraform.log of the working directory."""
+        path = self.workdir / "build" / "terraform.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     @classmethod
     def for_mode(cls, workdir: Path, mode: Mode) -> Terraform:
-        """Offline and the rehearsal use the pinned engine; real mode prefers an installed
-        Terraform."""
+        """Offline and the rehearsal use the pinned engine; real mode only HashiCorp's binary."""
         local = mode.offline or mode.rehearsal
         executable = pinned_terraform() if local else real_terraform()
         return cls(workdir, offline=mode.offline, executable=executable, rehearsal=mode.rehearsal)
@@ -112,6 +137,12 @@ class Terraform:
         # for seconds, so collecting at 400 % trades ~100 MB for ~10 % less CPU (a staging plan:
         # 5.5 -> 4.9 CPU-s). A GOGC set by the caller wins.
         env.setdefault("GOGC", GOGC)
+        # A Terraform log never goes to the job log, which every Reporter can read and which
+        # `artifacts:access` does not cover: at DEBUG the AWS provider logs request bodies,
+        # write-only secrets included. It goes to a file kept as an `access: developer`
+        # artifact (.gitlab-ci.yml) unless the caller names another.
+        if env.get("TF_LOG") and not env.get("TF_LOG_PATH"):
+            env["TF_LOG_PATH"] = str(self.log_path)
         if self.offline or self.rehearsal:
             from carcierge_pipeline.offline import install, server
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,24 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
     # The published files (plan.bin/json/txt) of an environment planned through plan_of.
     plan_of.build_dir = copy.build_dir
     return plan_of
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on 127.0.0.1: S3, DynamoDB, KMS, IAM, STS as boto3 and Terraform see AWS."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

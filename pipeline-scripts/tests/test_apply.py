@@ -65,8 +65,9 @@ def terraform_log(tmp_path, monkeypatch) -> Path:
     script = bin_dir / "terraform"
     script.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.15.5"}\'; exit 0; fi\n'
+        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.16.4"}\'; exit 0; fi\n'
         f'echo "$* TF_LOG=$TF_LOG" >> {log}\n'
+        f'echo "$TF_LOG_PATH" > {log.with_name("tf_log_path")}\n'
         # apply -json: what STANDIN_APPLY_OUTPUT holds (a test's), else a finished apply.
         'if [ "$1" = apply ]; then\n'
         '  printf "%s\\n" "${STANDIN_APPLY_OUTPUT-$FINISHED}"; exit "${STANDIN_APPLY_EXIT:-0}"\n'
@@ -82,18 +83,33 @@ def terraform_log(tmp_path, monkeypatch) -> Path:
 
 def test_applies_the_saved_plan_and_passes_tf_log(project, terraform_log, monkeypatch):
     files = save_plan(project)
-    monkeypatch.setenv("TF_LOG", "DEBUG")
+    monkeypatch.setenv("TF_LOG", "INFO")
+    monkeypatch.delenv("TF_LOG_PATH", raising=False)
     said: list[str] = []
     run_apply(project, "prod", REAL, echo=said.append, environ=CI)
     lines = terraform_log.read_text().splitlines()
     assert lines[0].startswith("init -input=false -reconfigure -backend-config=bucket=")
     assert "-backend-config=key=carcierge/prod/terraform.tfstate" in lines[0]
-    assert lines[1] == f"apply -json -input=false {files.binary} TF_LOG=DEBUG"
+    # It waits for another run's lock on the same state rather than failing at once.
+    assert lines[1] == f"apply -json -input=false -lock-timeout=10m {files.binary} TF_LOG=INFO"
+    # Issue 14, item 8: the log goes to a file (an `access: developer` artifact), not the job log.
+    assert terraform_log.with_name("tf_log_path").read_text().strip() == str(
+        project.root / "build" / "terraform.log"
+    )
     assert said[-2:] == ["Apply complete! Resources: 4 added, 0 changed.", "applied prod"]
     assert said[0] == "applying the saved plan plan.bin: prod: 4 to create, 0 to update, " + (
         "0 to replace, 0 to delete"
     )
     assert not files.binary.exists(), "an applied plan is used up"
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "trace", "JSON"])
+def test_apply_refuses_logs_that_carry_request_bodies(project, terraform_log, monkeypatch, level):
+    save_plan(project)
+    monkeypatch.setenv("TF_LOG", level)
+    with pytest.raises(UserError, match=f"apply refuses TF_LOG={level.upper()}: at that level"):
+        run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
+    assert not terraform_log.exists(), "Terraform must not start"
 
 
 @pytest.mark.parametrize(

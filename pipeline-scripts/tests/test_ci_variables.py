@@ -3,6 +3,8 @@ environment a job works on."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from carcierge_pipeline import ci_variables, cli
@@ -14,6 +16,8 @@ PIPELINE_VARIABLES = (
     "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
     "CI_MERGE_REQUEST_IID",
     "CI_PIPELINE_SOURCE",
+    "CI_JOB_ID",
+    "CI_COMMIT_REF_PROTECTED",
 )
 
 
@@ -143,7 +147,142 @@ def test_apply_environment_from_branch_or_flag():
 
 def test_env_command_explains(monkeypatch, capsys):
     monkeypatch.setenv("CI_COMMIT_BRANCH", "qa")
+    monkeypatch.setenv("OFFLINE", "1")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
     assert cli.main(["env"]) == 0
-    assert capsys.readouterr().out == "qa  (branch 'qa' deploys the qa environment)\n"
+    assert capsys.readouterr().out == (
+        "qa  (branch 'qa' deploys the qa environment)\nmode: offline preview (OFFLINE=1)\n"
+        "credentials: none found\n"
+    )
     assert cli.main(["env", "--branch", "feature/y"]) == 0
     assert capsys.readouterr().out.startswith("staging  ('feature/y' is not an environment branch")
+
+
+# --- the mode of a plan/apply job: decided by the ref (issue 14, items 1, 3, 10) -------------
+
+JOB = {"CI_JOB_ID": "7", "HOME": "/nonexistent"}
+KEYS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"}
+
+
+def _branch(branch: str, *, protected: bool, **extra: str) -> dict[str, str]:
+    return {
+        **JOB,
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BRANCH": branch,
+        "CI_COMMIT_REF_NAME": branch,
+        "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+        **extra,
+    }
+
+
+def test_environment_branch_plans_for_real_with_its_credentials():
+    mode = ci_variables.stage_mode(_branch("prod", protected=True, **KEYS))
+    assert not mode.offline and mode.reason == "branch 'prod' deploys prod"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        # Item 1: no credential reached the job: fail, never an offline preview.
+        (
+            _branch("qa", protected=True),
+            "no AWS credentials for qa on branch 'qa': the job must declare environment qa",
+        ),
+        (
+            _branch("main", protected=True, OFFLINE="1", **KEYS),
+            "OFFLINE=1 on branch 'main': the environment branches plan and apply for real",
+        ),
+        # Item 10: an environment branch that is not protected gets no real run at all.
+        (
+            _branch("prod", protected=False, **KEYS),
+            "branch 'prod' deploys prod but is not a protected branch",
+        ),
+        (
+            _branch("feature/x", protected=False, OFFLINE="0", **KEYS),
+            "OFFLINE=0 on 'feature/x': real plans run only on protected refs",
+        ),
+    ],
+)
+def test_environment_branch_refuses_anything_but_a_real_run(environ, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        ci_variables.stage_mode(environ)
+
+
+def test_runner_credentials_are_declared_with_offline_0():
+    # An instance-profile runner shows no credential variable: OFFLINE=0 says it has one.
+    mode = ci_variables.stage_mode(_branch("uat", protected=True, OFFLINE="0"))
+    assert not mode.offline
+
+
+def test_unprotected_refs_preview_even_with_credentials():
+    # Items 3 and 10: a feature branch or an MR from one is a preview, whatever reached it.
+    feature = ci_variables.stage_mode(_branch("feature/x", protected=False, **KEYS))
+    assert feature.offline and feature.reason == "'feature/x' is not a protected ref"
+    merge_request = {
+        **JOB,
+        **KEYS,
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_COMMIT_REF_NAME": "feature/x",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "qa",
+        "CI_COMMIT_REF_PROTECTED": "false",
+    }
+    assert ci_variables.stage_mode(merge_request).offline
+    # GitLab marks an MR between protected branches protected (project setting): a real plan.
+    assert not ci_variables.stage_mode({**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}).offline
+
+
+def test_outside_ci_the_credentials_decide():
+    assert ci_variables.stage_mode({"HOME": "/nonexistent"}).offline
+    assert not ci_variables.stage_mode({"HOME": "/nonexistent", **KEYS}).offline
+
+
+# --- MODULES, TYPE and APP_NAME select and name what is planned (issue 14, item 9) ------------
+
+
+def test_app_name_and_type_name_the_state_key(monkeypatch):
+    from carcierge_pipeline.backend import backend_settings
+
+    bucket = {"TF_STATE_BUCKET": "b"}
+    assert backend_settings("prod", bucket)["key"] == "carcierge/prod/terraform.tfstate"
+    assert backend_settings("prod", {**bucket, "APP_NAME": "shop"})["key"] == (
+        "shop/prod/terraform.tfstate"
+    )
+    monkeypatch.setitem(
+        ci_variables.TYPES, "shared", ci_variables.RootType("test", "{app}/shared/{environment}")
+    )
+    monkeypatch.setitem(
+        ci_variables.ROOTS, "dns", ci_variables.Root("dns", "dns", "shared", "dns", "test")
+    )
+    chosen = {**bucket, "MODULES": "dns", "TYPE": "shared"}
+    assert backend_settings("qa", chosen)["key"] == "carcierge/shared/qa"
+
+
+def test_app_name_is_checked_before_terraform_starts(project, monkeypatch, capsys):
+    monkeypatch.setenv("APP_NAME", "shop")
+    monkeypatch.setenv("OFFLINE", "1")
+    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    assert cli.main(["plan", "-e", "qa"]) == 2
+    assert capsys.readouterr().err == (
+        "error: APP_NAME is 'shop' but project_name in terraform.tfvars is 'carcierge'; they "
+        "must match (APP_NAME also names the state key)\n"
+    )
+
+
+def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline_cache):
+    import shutil
+
+    from conftest import FIXTURES
+
+    from carcierge_pipeline.project import Project
+
+    shutil.copytree(FIXTURES / "tiny-project", tmp_path / "dns")
+    monkeypatch.setitem(
+        ci_variables.ROOTS, "dns", ci_variables.Root("dns", "dns", "app", "dns", "test root")
+    )
+    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: Project(tmp_path)))
+    monkeypatch.setenv("OFFLINE", "1")
+    monkeypatch.setenv("MODULES", "dns")
+    assert cli.main(["plan", "-e", "staging"]) == 0
+    assert (tmp_path / "dns" / "build" / "staging" / "plan.json").is_file()
+    assert not (tmp_path / "build").exists(), "the platform root was not selected"

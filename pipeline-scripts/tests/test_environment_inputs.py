@@ -117,7 +117,7 @@ STAND_IN = """
 import json, os, sys
 args = sys.argv[1:]
 if args[:1] == ["version"]:
-    print(json.dumps({"terraform_version": "1.15.5"}))
+    print(json.dumps({"terraform_version": "1.16.4"}))
     sys.exit(0)
 with open(LOG, "a") as log:
     log.write(" ".join(args) + "\\n")

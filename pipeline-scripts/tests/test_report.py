@@ -158,8 +158,11 @@ def tiny(tmp_path, offline_cache) -> Project:
 def test_plan_stage_writes_reports_and_meta(tiny):
     environ = {"CI_COMMIT_SHA": "a" * 40, "CI_PIPELINE_ID": "42"}
     files = run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, environ=environ)
-    assert json.loads(files.gitlab_report.read_text()) == {"create": 1, "update": 0, "delete": 0}
-    assert "**1 to create, 0 to update, 0 to replace, 0 to delete.**" in files.summary.read_text()
+    # An offline preview's counts are an empty account's: no MR widget (issue 14, item 3).
+    assert not files.gitlab_report.exists()
+    summary = files.summary.read_text()
+    assert "**1 to create, 0 to update, 0 to replace, 0 to delete.**" in summary
+    assert "**OFFLINE PREVIEW**" in summary and "no MR widget" in summary
     meta = PlanMeta.read(files.meta)
     assert (meta.environment, meta.commit, meta.pipeline_id) == ("staging", "a" * 40, "42")
     assert meta.offline and meta.commit_source == "CI_COMMIT_SHA"
@@ -179,7 +182,6 @@ def test_destroy_guard_in_the_plan_stage_keeps_reports_drops_the_plan(tiny, monk
     assert not (build / "plan-meta.json").exists()
     assert not (build / "cost.json").exists()
     assert "DANGER" in (build / "summary.md").read_text()
-    assert (build / "gitlab-report.json").is_file()
     # ALLOW_DESTROY=TRUE (any case) lets the same plan through.
     files = run_plan(
         tiny, "staging", OFFLINE, echo=lambda _: None, environ={"ALLOW_DESTROY": "true"}

@@ -7,9 +7,9 @@ policy is checked as a document, not by sending plain-HTTP requests.
 from __future__ import annotations
 
 import json
-import logging
-import socket
+import os
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -21,26 +21,6 @@ from carcierge_pipeline.errors import UserError
 REGION = "us-west-1"
 BUCKET = "acme-carcierge-tfstate"
 TABLE = "carcierge-terraform-locks"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def _clear_aws_environment(monkeypatch, tmp_path) -> None:
@@ -469,3 +449,101 @@ def test_missing_credentials_is_one_line(moto_endpoint, monkeypatch, tmp_path, c
     err = capsys.readouterr().err
     assert err.startswith("error: no AWS credentials while reading lock")
     assert err.count("\n") == 1
+
+
+# --- GitLab OIDC: provider, one deploy role per environment, state isolation (issue 14: 2, 10)
+
+
+def test_oidc_bootstrap_creates_provider_roles_and_isolation_then_nothing(aws, moto_endpoint):
+    from carcierge_pipeline import oidc
+
+    _bootstrap(aws)
+    iam = _client(moto_endpoint, "iam")
+    deploy = iam.create_policy(PolicyName="carcierge-deploy", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*"}],
+    }))["Policy"]["Arn"]  # fmt: skip
+    arguments = {
+        "project_path": "acme/carcierge-infra",
+        "bucket": BUCKET,
+        "table": TABLE,
+        "region": REGION,
+        "kms_key": state.DEFAULT_KMS_ALIAS,
+        "deploy_policy_arn": deploy,
+        "clients": aws,
+    }
+    first = oidc.bootstrap(**arguments)
+    assert [(item.name, item.status) for item in first] == [
+        ("OIDC provider gitlab.com", "created"),
+        *[(f"role carcierge-deploy-{env}", "created") for env in ("staging", "qa", "uat", "prod")],
+        ("bucket policy: state isolation", "created"),
+    ]
+    assert all(item.status == "unchanged" for item in oidc.bootstrap(**arguments))
+
+    [provider] = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    described = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+    assert described["ClientIDList"] == ["https://gitlab.com"]
+    # Trust: this project's prod branch only, with the jobs' audience.
+    role = iam.get_role(RoleName="carcierge-deploy-prod")["Role"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Principal"] == {"Federated": provider["Arn"]}
+    assert trust["Condition"] == {
+        "StringEquals": {
+            "gitlab.com:aud": "https://gitlab.com",
+            "gitlab.com:sub": "project_path:acme/carcierge-infra:ref_type:branch:ref:prod",
+        }
+    }
+    staging_sub = iam.get_role(RoleName="carcierge-deploy-staging")["Role"][
+        "AssumeRolePolicyDocument"
+    ]["Statement"][0]["Condition"]["StringEquals"]["gitlab.com:sub"]
+    assert staging_sub.endswith(":ref:main")  # main deploys staging
+    # Its state access: its own prefix, lock items and key; nothing of the others.
+    policy = iam.get_role_policy(
+        RoleName="carcierge-deploy-prod", PolicyName="carcierge-state-access"
+    )
+    text = json.dumps(policy["PolicyDocument"])
+    assert f"{BUCKET}/carcierge/prod/*" in text and "carcierge/qa" not in text
+    attached = iam.list_attached_role_policies(RoleName="carcierge-deploy-prod")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [deploy]
+    # The bucket denies each environment's objects to the other deploy roles; TLS rules stay.
+    bucket_policy = json.loads(
+        _client(moto_endpoint, "s3").get_bucket_policy(Bucket=BUCKET)["Policy"]
+    )
+    by_sid = {s["Sid"]: s for s in bucket_policy["Statement"]}
+    assert set(state.POLICY_SIDS) <= set(by_sid)
+    deny = by_sid["OnlyDeployRoleOfProd"]
+    assert deny["Effect"] == "Deny" and deny["Resource"].endswith(f"{BUCKET}/carcierge/prod/*")
+    assert deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == role["Arn"]
+
+
+def test_oidc_bootstrap_refuses_a_bad_project_path_in_one_line(aws, capsys):
+    assert cli.main(["oidc", "bootstrap", "--project-path", "nogroup", "--bucket", BUCKET]) == 2
+    assert capsys.readouterr().err == (
+        "error: --project-path must be <group>/<project>; got 'nogroup'\n"
+    )
+
+
+def test_the_id_token_becomes_the_web_identity(tmp_path):
+    from carcierge_pipeline import oidc
+    from carcierge_pipeline.terraform import has_aws_credentials
+
+    environ = {
+        "HOME": str(tmp_path),
+        "AWS_ROLE_ARN": "arn:aws:iam::111111111111:role/carcierge-deploy-qa",
+        "GITLAB_OIDC_TOKEN": "eyJ.token.sig",
+        "CI_PROJECT_ID": "42",
+        "CI_JOB_ID": "7",
+    }
+    assert not has_aws_credentials(environ)
+    assert oidc.use_id_token(environ)
+    token_file = environ["AWS_WEB_IDENTITY_TOKEN_FILE"]
+    assert Path(token_file).read_text() == "eyJ.token.sig"
+    assert oct(os.stat(token_file).st_mode & 0o777) == "0o600"
+    assert environ["AWS_ROLE_SESSION_NAME"] == "gitlab-42-7"
+    assert has_aws_credentials(environ)
+    assert oidc.describe(environ) == (
+        "GitLab OIDC, role arn:aws:iam::111111111111:role/carcierge-deploy-qa"
+    )
+    # Without a role there is nothing to assume: the token alone is not a credential.
+    assert not oidc.use_id_token({"GITLAB_OIDC_TOKEN": "x"})

@@ -1,0 +1,103 @@
+"""Real-mode pre-flight: what would otherwise fail halfway through an apply, refused before
+Terraform starts, with one line per problem.
+
+- Placeholders in the environment's variables: the account ID of AWS's documentation examples
+  (``123456789012``) in an image URI, a certificate ARN or any other value. They pass every
+  validation (they are well-formed) and fail only when AWS is asked for them.
+- What a fresh account lacks: the OpenSearch service-linked role, which AWS needs before it can
+  create a domain inside a VPC (``aws iam create-service-linked-role --aws-service-name
+  opensearchservice.amazonaws.com``, once per account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from carcierge_pipeline import environments, hcl
+from carcierge_pipeline.errors import StageFailed
+
+EXAMPLE_ACCOUNT = "123456789012"
+SHARED_FILE = "terraform.tfvars"
+# The OpenSearch service-linked role (AWSServiceRoleForAmazonOpenSearchService) is found by its
+# path, which names the service; accounts from the Elasticsearch days may have the older role
+# under es.amazonaws.com, which OpenSearch accepts.
+OPENSEARCH_ROLE = "AWSServiceRoleForAmazonOpenSearchService"
+OPENSEARCH_ROLE_PATHS = (
+    "/aws-service-role/opensearchservice.amazonaws.com/",
+    "/aws-service-role/es.amazonaws.com/",
+)
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _line(path: Path, needle: str) -> str:
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if needle in text and not text.lstrip().startswith("#"):
+            return f":{number}"
+    return ""
+
+
+def placeholder_problems(root: Path, environment: str) -> list[str]:
+    """One line per value of the environment's variable files that names the example account."""
+    problems = []
+    for path in (root / SHARED_FILE, environments.var_file(root, environment)):
+        if not path.is_file():
+            continue
+        for key, value in hcl.plain(hcl.load_tfvars(path)).items():
+            for where, text in _strings(value, key):
+                if EXAMPLE_ACCOUNT not in text:
+                    continue
+                place = f"{path.relative_to(root).as_posix()}{_line(path, text)}"
+                if where == "ssl_certificate_arn":
+                    fix = "request an ACM certificate in the deployment region and put its ARN here"
+                    what = "is the placeholder certificate"
+                elif where.endswith(".container_image"):
+                    fix = "push the image to your ECR and put its URI (an immutable tag) here"
+                    what = "is an image in AWS's example account"
+                else:
+                    fix = "replace it with a value of your account"
+                    what = "names AWS's example account"
+                problems.append(f"{place}: {where} {what} {EXAMPLE_ACCOUNT}: {fix}")
+    return problems
+
+
+def account_problems(iam: Any) -> list[str]:
+    """What a fresh account lacks, read with an IAM client (``iam:ListRoles`` only)."""
+    for prefix in OPENSEARCH_ROLE_PATHS:
+        if iam.list_roles(PathPrefix=prefix).get("Roles"):
+            return []
+    return [
+        f"the account has no OpenSearch service-linked role ({OPENSEARCH_ROLE}), which a "
+        "VPC domain needs: once per account, `aws iam create-service-linked-role "
+        "--aws-service-name opensearchservice.amazonaws.com`"
+    ]
+
+
+def run_preflight(
+    root: Path,
+    environment: str,
+    iam: Any,
+    *,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Every problem on its own line, then one StageFailed; nothing if all is well."""
+    problems = placeholder_problems(root, environment) + account_problems(iam)
+    for problem in problems:
+        echo(f"pre-flight: {problem}")
+    if problems:
+        raise StageFailed(
+            f"pre-flight found {len(problems)} problem(s) that would fail the {environment} "
+            "apply halfway; fix them first (lines above)"
+        )
+    echo(f"pre-flight: {environment} has no placeholders and the account is ready")

