@@ -57,9 +57,10 @@ def test_a_fresh_account_lacks_the_opensearch_role(iam):
 
 def test_preflight_reports_every_problem_then_fails(project, iam):
     said: list[str] = []
-    with pytest.raises(StageFailed, match=r"pre-flight found 7 problem\(s\) .* prod apply"):
+    with pytest.raises(StageFailed, match=r"pre-flight found 8 problem\(s\) .* prod apply"):
         preflight.run_preflight(project.root, "prod", iam, echo=said.append)
-    assert len(said) == 7 and all(line.startswith("pre-flight: ") for line in said)
+    assert len(said) == 8 and all(line.startswith("pre-flight: ") for line in said)
+    assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
 
 def test_a_real_plan_stops_before_terraform(project, moto_endpoint, monkeypatch, capsys):
@@ -75,4 +76,4 @@ def test_a_real_plan_stops_before_terraform(project, moto_endpoint, monkeypatch,
     assert cli.main(["plan", "-e", "uat"]) == 1
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
-    assert captured.err.startswith("failed: pre-flight found 7 problem(s)")
+    assert captured.err.startswith("failed: pre-flight found 8 problem(s)")
