@@ -1,5 +1,6 @@
-"""The rehearsal: the real path (state bootstrap, Terraform's S3 backend with its KMS
-encryption and both locks, plan, apply of the saved plan, plan again) run on this machine
+"""The rehearsal: the real path (state and OIDC bootstrap, sign-in as the environment's deploy
+role through AssumeRoleWithWebIdentity, Terraform's S3 backend with its KMS encryption and
+both locks, plan, apply of the saved plan, plan again) run on this machine
 against a local AWS emulator (moto's server on 127.0.0.1), with the offline provider standing
 in for AWS's resources.
 
@@ -11,6 +12,7 @@ the rehearsal's apply; see apply.check_saved_plan).
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import logging
@@ -21,9 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from carcierge_pipeline import state
+from carcierge_pipeline import oidc, state
 from carcierge_pipeline.apply import run_apply
-from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION
+from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
+from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.plan import run_plan
 from carcierge_pipeline.project import Project
@@ -32,6 +35,11 @@ from carcierge_pipeline.terraform import Mode
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
 BUCKET = "carcierge-rehearsal-tfstate"
+# The GitLab project the rehearsal's deploy roles trust (the emulator checks no token).
+PROJECT_PATH = "carcierge/infrastructure"
+GITLAB_URL = "https://gitlab.rehearsal.invalid"
+# The services the rehearsal's path calls (state bootstrap, OIDC bootstrap, backend, locks).
+_SERVICES = ("STS", "S3", "DYNAMODB", "KMS", "IAM")
 # What the rehearsal puts in place of the machine's AWS settings while it runs.
 _AWS_SETTINGS = (
     "AWS_ACCESS_KEY_ID",
@@ -41,12 +49,15 @@ _AWS_SETTINGS = (
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
+    oidc.TOKEN_VARIABLE,
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_CONFIG_FILE",
     "AWS_ENDPOINT_URL",
+    *(f"AWS_ENDPOINT_URL_{service}" for service in _SERVICES),
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_EC2_METADATA_DISABLED",
@@ -100,8 +111,12 @@ def emulator() -> Iterator[str]:
 
 def settings(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
     """The process environment of a rehearsal against ``endpoint``."""
+    endpoint = require_loopback(endpoint)
     return {
-        "AWS_ENDPOINT_URL": require_loopback(endpoint),
+        "AWS_ENDPOINT_URL": endpoint,
+        # Named per service as well: the SDK's web-identity credential provider inside
+        # Terraform's S3 backend ignores AWS_ENDPOINT_URL and would ask AWS's own STS.
+        **{f"AWS_ENDPOINT_URL_{service}": endpoint for service in _SERVICES},
         "AWS_ACCESS_KEY_ID": "rehearsal",
         "AWS_SECRET_ACCESS_KEY": "rehearsal",
         "AWS_REGION": region,
@@ -140,6 +155,49 @@ def bootstrap_backend(endpoint: str) -> state.BootstrapResult:
     return result
 
 
+def bootstrap_deploy_roles(endpoint: str) -> None:
+    """The GitLab OIDC provider and the four deploy roles, as `carcierge oidc bootstrap`
+    creates them. Their bucket-policy isolation is removed afterwards like the TLS policy
+    (moto reads conditional denies as unconditional); the roles' own state-access policies
+    stay."""
+    clients = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint))
+    oidc.bootstrap(
+        PROJECT_PATH,
+        BUCKET,
+        DEFAULT_LOCK_TABLE,
+        DEFAULT_REGION,
+        gitlab_url=GITLAB_URL,
+        kms_key=DEFAULT_STATE_KMS_KEY,
+        clients=clients,
+    )
+    clients.s3.delete_bucket_policy(Bucket=BUCKET)
+
+
+def _id_token(environment: str) -> str:
+    """A token shaped like the job's GitLab ID token for the environment's branch (unsigned:
+    the emulator does not verify it; AWS would, against the GitLab instance's keys)."""
+    branch = next(b for b, env in BRANCH_ENVIRONMENTS.items() if env == environment)
+    claims = {"aud": GITLAB_URL, "sub": oidc.subject(PROJECT_PATH, branch), "iss": GITLAB_URL}
+    parts = [json.dumps({"alg": "RS256", "typ": "JWT"}), json.dumps(claims), "rehearsal"]
+    return ".".join(base64.urlsafe_b64encode(part.encode()).decode().rstrip("=") for part in parts)
+
+
+def use_deploy_role(
+    endpoint: str, environment: str, environ: dict[str, str] | os._Environ[str] = os.environ
+) -> str:
+    """From here on, no static keys: Terraform's S3 backend and boto3 sign in as the
+    environment's deploy role through ``AssumeRoleWithWebIdentity``, with the ID token the CI
+    job would have. Returns the role's ARN."""
+    iam = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint)).iam
+    role_arn = str(iam.get_role(RoleName=oidc.role_name(environment))["Role"]["Arn"])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        environ.pop(name, None)
+    environ["AWS_ROLE_ARN"] = role_arn
+    environ[oidc.TOKEN_VARIABLE] = _id_token(environment)
+    oidc.use_id_token(environ)
+    return role_arn
+
+
 @dataclass(frozen=True)
 class Rehearsal:
     environment: str
@@ -169,6 +227,9 @@ def rehearse(
         echo(
             f"state backend: s3://{result.bucket} (key {result.kms_key_arn}), table {result.table}"
         )
+        bootstrap_deploy_roles(endpoint)
+        role = use_deploy_role(endpoint, environment)
+        echo(f"signed in as {role} through AssumeRoleWithWebIdentity (GitLab OIDC)")
         files = run_plan(project, environment, MODE, echo=echo, environ=identity)
         first = analyse(json.loads(files.json.read_text()), environment)
         run_apply(project, environment, MODE, echo=echo, environ=identity)

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 from conftest import _copy_project
 
@@ -98,8 +99,23 @@ def emulator(monkeypatch, tmp_path):
 def test_rehearsal_of_the_real_path(
     project, offline_cache, emulator, tmp_path, monkeypatch, capsys
 ):
-    aws = AwsClients("us-west-1", emulator)
+    admin = boto3.session.Session(aws_access_key_id="rehearsal", aws_secret_access_key="x")
+    aws = AwsClients("us-west-1", emulator, session=admin)
     bootstrap = rehearsal.bootstrap_backend(emulator)
+    # From here on the stages sign in as the deploy role of staging, through
+    # AssumeRoleWithWebIdentity with a GitLab-shaped ID token: no static keys remain.
+    rehearsal.bootstrap_deploy_roles(emulator)
+    environ = dict(os.environ)
+    role_arn = rehearsal.use_deploy_role(emulator, ENV, environ)
+    for name in set(os.environ) | set(environ):
+        if name in environ:
+            monkeypatch.setenv(name, environ[name])
+        else:
+            monkeypatch.delenv(name)
+    assert "AWS_ACCESS_KEY_ID" not in os.environ
+    assert role_arn.endswith(":role/carcierge-deploy-staging")
+    caller = boto3.client("sts", region_name="us-west-1").get_caller_identity()["Arn"]
+    assert ":assumed-role/carcierge-deploy-staging/" in caller, caller
     runner_a = _copy_project(project, tmp_path / "runner-a")
     runner_b = _copy_project(project, tmp_path / "runner-b")
     bucket, key = rehearsal.BUCKET, state_key(ENV)
