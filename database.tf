@@ -8,14 +8,6 @@ locals {
   # so every role is a valid unquoted PostgreSQL identifier and two keys never share a role;
   # modules/rds validates the names again.
   database_users = { for key in keys(var.services) : key => "svc_${replace(key, "-", "_")}" }
-
-  # The services as configured, plus DB_USERNAME (their own role) in their environment. The
-  # role wins over a service's own DB_USERNAME: IAM lets the task connect as that role only.
-  services_with_database_user = {
-    for key, service in var.services : key => merge(service, {
-      environment = merge(service.environment, module.rds.service_connection_environment[key])
-    })
-  }
 }
 
 # In a policy of its own per task role: the resource id of the instance is known only after

@@ -226,9 +226,11 @@ module "ecs" {
   log_retention_days      = var.log_retention_days
   alb_deletion_protection = var.deletion_protection
 
-  services           = local.services_with_database_user # + DB_USERNAME (database.tf)
-  shared_environment = local.service_connection_environment
-  shared_secrets     = local.service_connection_secrets
+  services = var.services
+  # Each service's own database role (DB_USERNAME) and connection settings: database.tf.
+  service_environment = module.rds.service_connection_environment
+  shared_environment  = local.service_connection_environment
+  shared_secrets      = local.service_connection_secrets
 
   ssl_certificate_arn     = var.ssl_certificate_arn
   domain_name             = var.domain_name

@@ -253,6 +253,17 @@ variable "shared_environment" {
   }
 }
 
+variable "service_environment" {
+  description = "Per-service settings, by service key, that win over the service's own environment (e.g. DB_USERNAME: IAM lets the task connect to the database as that role only)."
+  type        = map(map(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue(flatten([for settings in values(var.service_environment) : [for name in keys(settings) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))]]))
+    error_message = "service_environment keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+}
+
 variable "shared_secrets" {
   description = "Secrets injected into every service: env var name => Secrets Manager secret ARN, optionally with a JSON key suffix (arn:...:secret:name-AbCdEf:password::)."
   type        = map(string)

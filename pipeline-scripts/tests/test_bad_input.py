@@ -152,6 +152,7 @@ def service(key: str, **fields: Any) -> dict[str, Any]:
 
 
 RDS = "modules/rds/variables.tf"
+ECS = "modules/ecs/variables.tf"
 OPENSEARCH = "modules/opensearch/variables.tf"
 REDIS = "modules/elasticache/variables.tf"
 S = ("services",)
@@ -239,7 +240,13 @@ CASES = [
         "overlapping: 198.51.100.0/24 and 198.51.100.0/24.",
     ),
     # --- services (the product spec's fields, Fargate sizes, names, routing)
-    Case("services-empty", S, {}, "services must contain at least one service; got an empty map."),
+    Case(
+        "services-empty",
+        S,
+        {},
+        "services must contain at least one service; got an empty map.",
+        rule=ECS,
+    ),
     Case(
         "service-key-too-long-for-aws-names",
         ("services", "reservations-api"),
@@ -255,6 +262,7 @@ CASES = [
         service("service2", container_port=3006, path_patterns=["/service6"]),
         "services keys must be lowercase letters, digits and hyphens, start with a letter and "
         "not end with a hyphen; got: Service6",
+        rule=ECS,
     ),
     Case(
         "image-malformed",
@@ -262,6 +270,7 @@ CASES = [
         service("service2", container_image="Carcierge Service2:latest"),
         "services.*.container_image must be an image reference "
         "[registry/]repository[:tag][@sha256:digest]",
+        rule=ECS,
     ),
     Case(
         "port-0",
@@ -286,6 +295,7 @@ CASES = [
         ("services", "service1"),
         service("service1", cpu=256, memory=4096),
         "services.*.cpu/memory must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048",
+        rule=ECS,
     ),
     Case(
         "min-capacity-above-max",
@@ -293,12 +303,14 @@ CASES = [
         service("service2", min_capacity=3, max_capacity=2, desired_count=2),
         "services.*: task counts must be whole numbers with min_capacity <= desired_count <= "
         "max_capacity and max_capacity >= 1",
+        rule=ECS,
     ),
     Case(
         "desired-count-above-max",
         ("services", "service3"),
         service("service3", desired_count=5),
         "service3 = 1/5/2 (min/desired/max)",
+        rule=ECS,
     ),
     Case(
         "spot-share-above-100",
@@ -306,12 +318,14 @@ CASES = [
         service("service4", spot=150),
         "services.*.spot (share of tasks on FARGATE_SPOT) must be a whole percentage from 0 to "
         "100; got: service4 = 150",
+        rule=ECS,
     ),
     Case(
         "unknown-cpu-architecture",
         ("services", "service5"),
         service("service5", cpu_architecture="arm"),
         "services.*.cpu_architecture must be X86_64 or ARM64; got: service5 = arm",
+        rule=ECS,
     ),
     Case(
         "health-check-path-without-slash",
@@ -319,18 +333,21 @@ CASES = [
         service("service1", health_check_path="health"),
         "services.*.health_check_path must be a URL path starting with / (at most 1024 "
         'characters); got: service1 = "health"',
+        rule=ECS,
     ),
     Case(
         "two-default-routes",
         ("services", "service6"),
         service("service2", container_port=3006, default_route=True, path_patterns=[]),
         "services: at most one service may be the default_route",
+        rule=ECS,
     ),
     Case(
         "secret-not-an-arn",
         ("services", "service7"),
         service("service2", container_port=3007, path_patterns=["/service7"], secrets={"KEY": "k"}),
         "services.*.secrets values must be full Secrets Manager secret ARNs",
+        rule=ECS,
     ),
     Case(
         "service-runs-as-root",
@@ -339,6 +356,7 @@ CASES = [
         "services.*.user must be a non-root user: a uid or user name, optionally with :gid or "
         ':group (e.g. "1000:1000" or "app"); root and uid 0 are refused; got: service13 = '
         '"0:0"',
+        rule=ECS,
     ),
     # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
     Case(
@@ -349,6 +367,7 @@ CASES = [
         "per condition (3 path_patterns, 3 host_headers) and 5 values in all (4 for the "
         "default_route, whose rule also matches /*); got: service8 = 4 path_patterns + 0 "
         "host_headers",
+        rule=ECS,
     ),
     Case(
         "routing-wildcards-six",
@@ -356,6 +375,7 @@ CASES = [
         service("service2", container_port=3009, path_patterns=["/a/*/?/*", "/b/*/?/*"]),
         "an ALB listener rule takes at most 5 wildcards (* or ?) in all its values (the "
         "default_route's /* counts one); got: service9 = 6 wildcards",
+        rule=ECS,
     ),
     Case(
         "path-pattern-with-brace",
@@ -364,6 +384,7 @@ CASES = [
         "services.*.path_patterns must start with / and be at most 128 characters of A-Z a-z 0-9"
         " _ - . $ / ~ \" ' @ : + & and the wildcards * ? (what an ALB path condition accepts); "
         'got: service10 = "/items/{id}"',
+        rule=ECS,
     ),
     Case(
         "host-header-not-a-host-name",
@@ -372,6 +393,7 @@ CASES = [
         "services.*.host_headers must be host names of at most 128 characters: A-Z a-z 0-9 - . "
         "and the wildcards * ?, with at least one . and only letters after the last . "
         '(e.g. api.example.com, *.example.com); got: service11 = "localhost"',
+        rule=ECS,
     ),
     Case(
         "arm64-on-fargate-spot",
@@ -380,6 +402,7 @@ CASES = [
         "services.*: cpu_architecture = ARM64 needs spot = 0, because Fargate Spot runs X86_64 "
         "tasks only; set spot = 0 to stay on ARM64, or cpu_architecture = X86_64 to use Spot; "
         "got: service12 = ARM64 with spot = 50",
+        rule=ECS,
     ),
     # --- the ALB's certificate and DNS
     Case(
@@ -667,7 +690,11 @@ def _related(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def _conflict(a: Case, b: Case) -> bool:
-    """Whether one case changes a setting the other changes or its rule reads."""
+    """Whether one case changes a setting the other changes or its rule reads, or both change
+    one setting whose rules live in different files: a value that fails a root rule never
+    reaches the module, so the module's own rules on it are not checked in that plan."""
+    if a.setting[0] == b.setting[0] and a.rule != b.rule:
+        return True
     return any(_related(a.setting, x) for x in (b.setting, *b.reads)) or any(
         _related(b.setting, x) for x in a.reads
     )

@@ -170,7 +170,7 @@ def test_rehearsal_of_the_real_path(
     assert dynamodb_lock() is None
     assert not s3_lockfile()
     head = aws.s3.head_object(Bucket=bucket, Key=key)
-    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head.get("ServerSideEncryption") == "aws:kms", "the state object must be SSE-KMS"
     key_id = aws.kms.describe_key(KeyId=head["SSEKMSKeyId"])["KeyMetadata"]["Arn"]
     assert key_id == bootstrap.kms_key_arn
     assert aws.s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
