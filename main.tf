@@ -1,11 +1,3 @@
-provider "aws" {
-  region = var.aws_region
-
-  default_tags {
-    tags = local.common_tags
-  }
-}
-
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
@@ -21,6 +13,11 @@ locals {
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+}
+
+# The environments and log retention values the variable validations check against.
+module "conventions" {
+  source = "./modules/conventions"
 }
 
 # The environment's customer-managed key: encrypts logs, secrets and data stores at rest.

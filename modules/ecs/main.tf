@@ -1,6 +1,11 @@
 # ECS on Fargate: cluster, per-service task definitions, services, logs and auto scaling.
 # ALB and its log bucket: alb.tf. IAM: iam.tf. Optional ECR and DNS: ecr.tf, alb.tf.
 
+# The environments and log retention values the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 

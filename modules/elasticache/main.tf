@@ -1,3 +1,8 @@
+# The environments and log retention values the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 locals {
   replication_group_id = "${var.name_prefix}-redis"
   engine_major         = tonumber(split(".", var.redis_config.engine_version)[0])

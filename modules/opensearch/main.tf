@@ -1,3 +1,8 @@
+# The environments and log retention values the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}

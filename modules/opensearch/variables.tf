@@ -15,8 +15,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = contains(["staging", "qa", "uat", "prod"], var.environment)
-    error_message = "environment must be one of staging, qa, uat, prod; got \"${var.environment}\"."
+    condition     = contains(module.conventions.environments, var.environment)
+    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
   }
 }
 
@@ -50,8 +50,8 @@ variable "log_retention_days" {
   type        = number
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got ${var.log_retention_days}."
+    condition     = contains(module.conventions.log_retention_days, var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's retention values: ${join(", ", module.conventions.log_retention_days)}; got ${var.log_retention_days}."
   }
 }
 

@@ -1,6 +1,11 @@
 # Three-tier VPC: public (ALB, NAT), private (ECS tasks, interface endpoints) and data (RDS,
 # Redis, OpenSearch; no route out of the VPC), spread over az_count availability zones.
 
+# The environments and log retention values the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_availability_zones" "available" {
   state = "available"
 

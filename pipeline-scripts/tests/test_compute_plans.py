@@ -9,9 +9,9 @@ import json
 import pytest
 from conftest import OFFLINE
 
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.plan import prepare
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
 PROTECTED = ("uat", "prod")
 SERVICES = {f"service{i}" for i in range(1, 6)}
 # tasks per service (min, desired, max) and FARGATE_SPOT share, from the environment profiles

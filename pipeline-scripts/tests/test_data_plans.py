@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
+
 LOWER = ("staging", "qa")  # single node / single AZ, no deletion protection, no final snapshots
 UPPER = ("uat", "prod")  # Multi-AZ Redis and RDS, zone-aware OpenSearch, protected
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
 
 
 def _output(plan: dict, name: str) -> tuple[dict, dict]:

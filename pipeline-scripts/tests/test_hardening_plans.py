@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
+
 PROTECTED = ("uat", "prod")
 ACCOUNT = "123456789012"  # the offline stand-in's account
 REGION = "us-west-1"

@@ -7,7 +7,8 @@ from ipaddress import ip_network
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
+
 LOWER = ("staging", "qa")  # single NAT, no interface endpoints (cost)
 UPPER = ("uat", "prod")  # NAT per AZ, interface endpoints
 INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager"}

@@ -1,0 +1,13 @@
+# The project's conventions that several modules check their inputs against: one owner for each
+# list. No resources and no provider: a module or the root calls it and uses its outputs in its
+# variable validations (Terraform >= 1.9 lets a validation refer to other objects).
+# pipeline-scripts/tests/test_conventions.py checks that the Python package agrees.
+
+locals {
+  # The environments, in promotion order (carcierge_pipeline/environments.py: ENVIRONMENTS).
+  environments = ["staging", "qa", "uat", "prod"]
+
+  # The values CloudWatch Logs accepts for a log group's retention, in days
+  # (PutRetentionPolicy, retentionInDays; botocore logs service model, read 2026-12-01).
+  log_retention_days = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+}

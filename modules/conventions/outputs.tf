@@ -1,0 +1,9 @@
+output "environments" {
+  description = "The deployment environments, in promotion order."
+  value       = local.environments
+}
+
+output "log_retention_days" {
+  description = "The retention values (days) CloudWatch Logs accepts."
+  value       = local.log_retention_days
+}

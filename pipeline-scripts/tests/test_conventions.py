@@ -1,0 +1,43 @@
+"""The lists the Terraform modules check their inputs against have one owner,
+modules/conventions; the Python package's own list of environments must agree with it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hcl2
+
+from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS, ENVIRONMENTS
+from carcierge_pipeline.hcl import plain
+
+ROOT = Path(__file__).resolve().parents[2]
+CONVENTIONS = ROOT / "modules" / "conventions" / "main.tf"
+
+
+def _conventions() -> dict:
+    parsed = hcl2.loads(CONVENTIONS.read_text())
+    return {name: plain(value) for block in parsed["locals"] for name, value in block.items()}
+
+
+def test_python_and_terraform_name_the_same_environments_in_the_same_order():
+    assert tuple(_conventions()["environments"]) == ENVIRONMENTS
+    assert set(BRANCH_ENVIRONMENTS.values()) == set(ENVIRONMENTS)
+
+
+def test_no_configuration_keeps_its_own_copy_of_a_list():
+    """Every other .tf file refers to module.conventions instead of repeating a list."""
+    retention = re.compile(r"\[1, 3, 5, 7, 14, 30")
+    environments = re.compile(r'\["staging", "qa", "uat", "prod"\]')
+    for path in [*ROOT.glob("*.tf"), *ROOT.glob("modules/*/*.tf")]:
+        if path == CONVENTIONS:
+            continue
+        text = path.read_text()
+        assert not retention.search(text), f"{path.relative_to(ROOT)} repeats the retention list"
+        assert not environments.search(text), f"{path.relative_to(ROOT)} repeats the environments"
+
+
+def test_retention_values_are_cloudwatchs():
+    values = _conventions()["log_retention_days"]
+    assert values == sorted(set(values)) and values[0] == 1 and values[-1] == 3653
+    assert len(values) == 22
