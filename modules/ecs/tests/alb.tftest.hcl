@@ -1,15 +1,7 @@
 # The ALB: HTTPS with the certificate and a TLS 1.3/1.2 policy, HTTP redirected (301), a fixed
 # 404 by default, access logs in a locked-down bucket; optional WAF, DNS alias and ECR.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,15 +1,7 @@
 # IAM: the execution role reads exactly the listed secrets; task roles carry ECS Exec and the
 # statements asked for, never the action "*"; "*" resources only where IAM offers no scoping.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -2,15 +2,7 @@
 # with the longest service key the module accepts (14 characters: staging-carcierge- is 18 of
 # the 32 characters a target group name may have).
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

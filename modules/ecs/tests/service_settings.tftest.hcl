@@ -3,15 +3,7 @@
 # capabilities, logs go to the service's group, tasks stay private, spot share maps to capacity
 # providers.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -2,15 +2,7 @@
 # Each case breaks exactly one rule. (The messages themselves are checked by
 # pipeline-scripts/tests/test_compute_plans.py, which reads Terraform's output.)
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
