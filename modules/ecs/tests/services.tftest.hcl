@@ -5,31 +5,6 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
-variables {
-  name_prefix           = "staging-carcierge"
-  environment           = "staging"
-  aws_region            = "us-west-1"
-  vpc_id                = "vpc-0123456789abcdef0"
-  public_subnet_ids     = ["subnet-0public0000000001", "subnet-0public0000000002"]
-  private_subnet_ids    = ["subnet-0private000000001", "subnet-0private000000002"]
-  alb_security_group_id = "sg-0alb00000000000001"
-  ecs_security_group_id = "sg-0ecs00000000000001"
-  kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-  log_retention_days    = 14
-  ssl_certificate_arn   = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
-
-  # The product spec's five services (its staging example).
-  services = {
-    for i in range(1, 6) : "service${i}" => {
-      container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service${i}:1.0.0"
-      container_port  = 3000 + i
-      desired_count   = 2
-      cpu             = 512
-      memory          = 1024
-      default_route   = i == 1
-    }
-  }
-}
 
 run "one_service" {
   command = plan
