@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from carcierge_pipeline.errors import UserError
 
@@ -70,7 +71,7 @@ def validate_roles(roles: Mapping[str, str]) -> dict[str, str]:
     return dict(roles)
 
 
-def sync_roles(conn, roles: Mapping[str, str]) -> RolesReport:
+def sync_roles(conn: Any, roles: Mapping[str, str]) -> RolesReport:
     """Bring the services' roles, grants and schemas to the wanted state on ``conn`` (a psycopg
     connection as the master user, to the services' database). Commits once at the end."""
     from psycopg import sql
@@ -168,7 +169,9 @@ def sync_roles(conn, roles: Mapping[str, str]) -> RolesReport:
     return report
 
 
-def _granted(conn, catalog: str, name_column: str, acl_column: str, obj: str, role: str, priv: str):
+def _granted(
+    conn: Any, catalog: str, name_column: str, acl_column: str, obj: str, role: str, priv: str
+) -> bool:
     """Whether ``role`` holds ``priv`` on ``obj`` by a grant of its own (not through PUBLIC)."""
     from psycopg import sql
 
@@ -235,7 +238,7 @@ def master_credentials(secret_arn: str) -> tuple[str, str]:
     return value["username"], value["password"]
 
 
-def connect_master(settings: Settings, credentials: Callable[[str], tuple[str, str]]):
+def connect_master(settings: Settings, credentials: Callable[[str], tuple[str, str]]) -> Any:
     """A connection as the master user over TLS, the server verified against the RDS CA."""
     import psycopg
 
@@ -262,7 +265,7 @@ def run_roles(
     environment: str,
     *,
     env: Mapping[str, str] = os.environ,
-    connect: Callable[[Settings], object] | None = None,
+    connect: Callable[[Settings], Any] | None = None,
     echo: Callable[[str], None] = print,
 ) -> RolesReport:
     """`carcierge db roles -e <env>`: settings from the task's environment, then sync_roles."""

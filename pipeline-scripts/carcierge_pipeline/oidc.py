@@ -151,7 +151,9 @@ def _ensure_provider(iam: Any, url: str, audience: str) -> tuple[str, Item]:
     return arn, Item(name, CREATED, f"audience {audience}")
 
 
-def _ensure_role(iam: Any, name: str, trust: dict[str, Any], policy: dict[str, Any]) -> tuple:
+def _ensure_role(
+    iam: Any, name: str, trust: dict[str, Any], policy: dict[str, Any]
+) -> tuple[str, str]:
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
@@ -194,8 +196,8 @@ def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) ->
             raise
         raw = ""
     current = json.loads(raw) if raw else {"Version": "2012-10-17", "Statement": []}
-    present = current.get("Statement", [])
-    present = [present] if isinstance(present, dict) else present
+    listed: Any = current.get("Statement", [])
+    present: list[dict[str, Any]] = [listed] if isinstance(listed, dict) else list(listed)
     by_sid = {s.get("Sid"): s for s in present}
     detail = "each environment's state denied to the other deploy roles"
     if all(

@@ -153,7 +153,7 @@ class Plan:
     resources: list[Resource] = field(default_factory=list)
 
     @classmethod
-    def of(cls, plan: Mapping[str, Any]) -> Plan:
+    def of(cls, plan: Plan | Mapping[str, Any]) -> Plan:
         if isinstance(plan, Plan):
             return plan
         return cls(plan, [Resource.of(c) for c in plan.get("resource_changes") or []])
@@ -165,7 +165,7 @@ class Plan:
     # --- plan-wide values ----------------------------------------------------------------
     @property
     def terraform_version(self) -> str:
-        return self.raw.get("terraform_version", "")
+        return str(self.raw.get("terraform_version", ""))
 
     @property
     def variables(self) -> dict[str, Any]:
@@ -206,7 +206,7 @@ class Plan:
     # --- configuration -------------------------------------------------------------------
     def module_config(self, module: str) -> Mapping[str, Any]:
         """The configuration of a module address ('' for the root, 'module.ecs', …)."""
-        node = self.configuration.get("root_module") or {}
+        node: Mapping[str, Any] = self.configuration.get("root_module") or {}
         for part in re.findall(r"module\.([^.\[]+)(?:\[[^\]]*\])?", module):
             node = ((node.get("module_calls") or {}).get(part) or {}).get("module") or {}
         return node
@@ -214,7 +214,8 @@ class Plan:
     def _resource_config(self, resource: Resource) -> Mapping[str, Any]:
         for config in self.module_config(resource.module).get("resources") or []:
             if config.get("address") == f"{resource.type}.{resource.name}":
-                return config
+                found: Mapping[str, Any] = config
+                return found
         return {}
 
     def _expression(self, resource: Resource, attribute: str) -> Any:

@@ -129,7 +129,9 @@ def settings(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
 
 
 @contextmanager
-def aws_environment(endpoint: str, environ: dict[str, str] | os._Environ[str] = os.environ):
+def aws_environment(
+    endpoint: str, environ: dict[str, str] | os._Environ[str] = os.environ
+) -> Iterator[None]:
     """Replace every AWS setting of ``environ`` by the rehearsal's own, restored afterwards."""
     saved = {name: environ[name] for name in _AWS_SETTINGS if name in environ}
     for name in _AWS_SETTINGS:

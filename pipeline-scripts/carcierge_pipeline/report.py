@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.planmodel import Plan
@@ -67,7 +68,7 @@ class Change:
         return self.action in ("delete", "replace")
 
 
-def _path_text(path: list) -> str:
+def _path_text(path: list[str | int]) -> str:
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
@@ -88,7 +89,7 @@ class PlanReport:
 
     @property
     def by_type(self) -> dict[str, dict[str, int]]:
-        table: dict[str, Counter] = {}
+        table: dict[str, Counter[str]] = {}
         for change in self.changes:
             if change.action in ACTIONS:
                 table.setdefault(change.type, Counter())[change.action] += 1
@@ -110,13 +111,13 @@ class PlanReport:
         )
 
 
-def widget_counts(plan: dict | Plan) -> dict[str, int]:
+def widget_counts(plan: Mapping[str, Any] | Plan) -> dict[str, int]:
     """GitLab's MR-widget counts, computed the way GitLab's own tooling does."""
     words = [word for change in Plan.of(plan) for word in change.actions]
     return {key: words.count(key) for key in ("create", "update", "delete")}
 
 
-def analyse(plan: dict | Plan, environment: str) -> PlanReport:
+def analyse(plan: Mapping[str, Any] | Plan, environment: str) -> PlanReport:
     model = Plan.of(plan)
     report = PlanReport(
         environment,

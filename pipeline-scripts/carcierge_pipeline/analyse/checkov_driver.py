@@ -17,6 +17,8 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 
 def _child(argv: list[str], output: str) -> int:
@@ -49,7 +51,7 @@ def _share_parsers(preload: list[str]) -> None:
         build = ply.yacc.yacc
         parsers: dict[tuple[type, str | None], object] = {}
 
-        def yacc(*args, module=None, start=None, **kwargs):
+        def yacc(*args: Any, module: Any = None, start: Any = None, **kwargs: Any) -> Any:
             if module is None:
                 return build(*args, start=start, **kwargs)
             key = (type(module), start)
@@ -64,17 +66,17 @@ def _share_parsers(preload: list[str]) -> None:
         import hcl2
     except ImportError:
         return
-    parse = hcl2.loads
+    parse: Callable[..., Any] = hcl2.loads
     parsed: dict[str, object] = {}
 
-    def loads(text, *args, **kwargs):
+    def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(text, str):
             return parse(text, *args, **kwargs)
         if text not in parsed:
             parsed[text] = parse(text)
         return copy.deepcopy(parsed[text])
 
-    def load(file, *args, **kwargs):
+    def load(file: Any, *args: Any, **kwargs: Any) -> Any:
         return loads(file.read(), *args, **kwargs)
 
     hcl2.loads, hcl2.load = loads, load

@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from carcierge_pipeline import environments as environments_module
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -95,7 +96,7 @@ class SecurityReport:
         return sum(scan.parsing_errors for scan in self.scans)
 
 
-def _reports(data: object) -> list[dict]:
+def _reports(data: object) -> list[dict[str, Any]]:
     """checkov prints one report object, a list of them, or a bare summary when nothing ran."""
     if isinstance(data, list):
         return [d for d in data if isinstance(d, dict)]

@@ -50,7 +50,8 @@ class OfflineCache:
 
     @cached_property
     def _schema_document(self) -> dict[str, Any]:
-        return json.loads(self.schema_json_path.read_text())
+        document: dict[str, Any] = json.loads(self.schema_json_path.read_text())
+        return document
 
     def provider_schema(self) -> dict[str, Any]:
         """The aws entry of ``terraform providers schema -json``."""

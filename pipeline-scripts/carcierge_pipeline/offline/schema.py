@@ -333,7 +333,9 @@ class _Builder:
             return not (member.optional or member.required)
         return True
 
-    def _nested_block(self, member: Member, ref: _StructRef, path: tuple[str, ...]) -> dict:
+    def _nested_block(
+        self, member: Member, ref: _StructRef, path: tuple[str, ...]
+    ) -> dict[str, Any]:
         block = self.block(*self._members(ref.name), path)
         nesting = "single" if ref.kind == "object" else ref.kind
         if nesting == "set" and _block_has_dynamic(block):

@@ -167,7 +167,8 @@ class OfflineProvider:
             return self._schema
 
     def _block(self, kind: str, type_name: str) -> values.Block:
-        return self._provider_schema()[kind][type_name]["block"]
+        block: values.Block = self._provider_schema()[kind][type_name]["block"]
+        return block
 
     def GetProviderSchema(self, request: Any, context: Any) -> bytes:
         # Pre-serialized at set-up: the full AWS schema is large and identical every launch.

@@ -23,7 +23,8 @@ def decode(raw: bytes) -> Any:
 
 
 def encode(value: Any) -> bytes:
-    return msgpack.packb(value, use_bin_type=True)
+    packed: bytes = msgpack.packb(value, use_bin_type=True)
+    return packed
 
 
 def is_unknown(value: Any) -> bool:

@@ -39,7 +39,7 @@ _HOST = re.compile(r"^[A-Za-z0-9\-_.*?]+$")
 _HOST_TLD = re.compile(r"\.[A-Za-z]+$")
 
 
-def _evaluations(kind: str, block: dict) -> list[Any]:
+def _evaluations(kind: str, block: dict[str, Any]) -> list[Any]:
     """The match evaluations of one condition block."""
     if kind == "query_string":
         return [block]

@@ -214,7 +214,7 @@ def _check_acls(
             )
 
 
-def _covers_entry(entry: dict, port: int) -> bool:
+def _covers_entry(entry: dict[str, Any], port: int) -> bool:
     protocol = str(entry.get("protocol"))
     low, high = entry.get("from_port"), entry.get("to_port")
     if protocol in ("-1", "all"):
