@@ -168,6 +168,7 @@ module "opensearch" {
   opensearch_config  = var.opensearch_config
 
   admin_principal_arns = var.opensearch_admin_principal_arns
+  snapshot_replica     = local.backup_copies # backups.tf
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
@@ -191,6 +192,7 @@ module "rds" {
   deletion_protection = var.deletion_protection
   rds_config          = var.rds_config
   iam_database_users  = local.database_users # database.tf
+  backup_replication  = local.backup_copies  # backups.tf
 }
 
 # --- service connection settings (data stores) ---
