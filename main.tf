@@ -128,6 +128,7 @@ module "security_groups" {
   alb_ingress_cidrs = var.alb_ingress_cidrs
   service_ports     = { for name, service in var.services : name => service.container_port }
   data_store_ports  = local.data_store_ports
+  log_delivery      = var.enable_log_delivery
 }
 
 # One source for each data-store port: the store's own module (redis_config.port and
@@ -241,6 +242,24 @@ module "ecs" {
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
+}
+
+# --- logs into OpenSearch ---
+
+module "log_delivery" {
+  source = "./modules/log_delivery"
+  count  = var.enable_log_delivery ? 1 : 0
+
+  name_prefix        = local.name_prefix
+  environment        = var.environment
+  sources            = module.ecs.log_group_names
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = aws_kms_key.main.arn
+
+  opensearch_domain_arn = module.opensearch.domain_arn
+  opensearch_endpoint   = module.opensearch.endpoint
+  subnet_ids            = module.vpc.private_subnet_id_list
+  security_group_id     = module.security_groups.log_delivery_security_group_id
 }
 
 # --- monitoring ---

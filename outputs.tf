@@ -249,3 +249,13 @@ output "opensearch_snapshot_replica_bucket" {
   description = "Replica of the OpenSearch snapshot bucket in backup_region, or null."
   value       = module.opensearch.snapshot_replica_bucket
 }
+
+output "opensearch_delivery_role_arn" {
+  description = "Role the log delivery pipeline writes into OpenSearch with (`carcierge opensearch setup` maps it to write logs-*), or null where enable_log_delivery is off."
+  value       = one(module.log_delivery[*].delivery_role_arn)
+}
+
+output "log_delivery_streams" {
+  description = "Firehose stream per service log group, or {} where enable_log_delivery is off."
+  value       = try(module.log_delivery[0].stream_names, {})
+}

@@ -365,7 +365,7 @@ run "manual_snapshots_bucket_and_role" {
   }
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.snapshot.policy).Statement[1].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}/*" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[0].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[2].Resource == var.kms_key_arn
+    condition     = jsondecode(aws_iam_role_policy.snapshot.policy).Statement[1].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}/*" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[0].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[2].Resource == var.kms_key_arn
     error_message = "the snapshot role reaches its bucket and the environment key only"
   }
 
