@@ -29,8 +29,7 @@ locals {
   log_prefix = "logs/"
   dlq_prefix = "dlq/"
 
-  log_group_arns = { for source, group in var.sources : source => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${group}" }
-  pipeline_name  = "${var.name_prefix}-logs"
+  pipeline_name = "${var.name_prefix}-logs"
 }
 
 # --- staging bucket: decompressed log files, failed records, refused documents ----------
@@ -177,7 +176,10 @@ resource "aws_iam_role" "firehose" {
       Effect    = "Allow"
       Principal = { Service = "firehose.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*" }
+      }
     }]
   })
 
@@ -265,8 +267,9 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
 # --- subscription filters ----------------------------------------------------------------
 
 # CloudWatch Logs User Guide, "Subscription filters with Amazon Data Firehose" (read
-# 2026-12-01): a role CloudWatch Logs assumes, trusted with aws:SourceArn of the log groups, that
-# may put records into the stream.
+# 2026-12-01): a role CloudWatch Logs assumes, trusted with aws:SourceArn of this account's log
+# groups in the region (the guide's form, arn:aws:logs:<region>:<account>:*), that may put
+# records into the module's streams only.
 resource "aws_iam_role" "subscription" {
   name        = "${var.name_prefix}-log-delivery-subscription"
   description = "CloudWatch Logs sends the ${var.environment} service log groups to their Firehose streams"
@@ -278,7 +281,7 @@ resource "aws_iam_role" "subscription" {
       Action    = "sts:AssumeRole"
       Condition = {
         StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = [for arn in values(local.log_group_arns) : "${arn}:*"] }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*" }
       }
     }]
   })

@@ -51,7 +51,10 @@ resource "aws_iam_role" "pipeline" {
       Effect    = "Allow"
       Principal = { Service = "osis-pipelines.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${local.pipeline_name}" }
+      }
     }]
   })
 

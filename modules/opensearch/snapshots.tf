@@ -105,8 +105,10 @@ resource "aws_s3_bucket_policy" "snapshots" {
 # The role OpenSearch Service assumes to read and write the repository ("TheSnapshotRole":
 # trusted by es.amazonaws.com; s3:ListBucket on the bucket, s3:GetObject/PutObject/DeleteObject
 # on its objects; OpenSearch Service Developer Guide, "Prerequisites" of manual snapshots). The
-# trust is limited to this account (aws:SourceAccount, IAM User Guide "The confused deputy
-# problem"); the guide documents no source ARN for this assumption, so none is required.
+# trust is limited to this account and this domain (aws:SourceAccount, aws:SourceArn; IAM User
+# Guide "The confused deputy problem"), as every service trust of the project. That OpenSearch
+# sends the domain as source when it assumes the snapshot role is not confirmed by the snapshot
+# guide: if registering the repository fails with an access error, check this condition first.
 resource "aws_iam_role" "snapshot" {
   name        = "${var.name_prefix}-opensearch-snapshot"
   description = "OpenSearch Service writes manual snapshots of ${local.domain_name} to ${local.snapshot_bucket}"
@@ -117,7 +119,10 @@ resource "aws_iam_role" "snapshot" {
       Effect    = "Allow"
       Principal = { Service = "es.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = local.domain_arn }
+      }
     }]
   })
 

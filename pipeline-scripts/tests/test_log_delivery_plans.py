@@ -106,5 +106,5 @@ def test_roles_trust_only_their_service_in_this_account(environment_plans, envir
     subscription = json.loads(
         resources[f"{MODULE}.aws_iam_role.subscription"]["assume_role_policy"]
     )
-    source_arns = subscription["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
-    assert all(f":log-group:/ecs/{environment}-carcierge-" in arn for arn in source_arns)
+    source_arn = subscription["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn == "arn:aws:logs:us-west-1:123456789012:*"
