@@ -125,6 +125,7 @@ module "security_groups" {
   alb_ingress_cidrs = var.alb_ingress_cidrs
   service_ports     = { for name, service in var.services : name => service.container_port }
   data_store_ports  = local.data_store_ports
+  log_delivery      = var.enable_log_delivery
 }
 
 # One source for each data-store port: the store's own module (redis_config.port and
@@ -165,6 +166,7 @@ module "opensearch" {
   opensearch_config  = var.opensearch_config
 
   admin_principal_arns = var.opensearch_admin_principal_arns
+  snapshot_replica     = local.backup_copies # backups.tf
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
@@ -188,6 +190,7 @@ module "rds" {
   deletion_protection = var.deletion_protection
   rds_config          = var.rds_config
   iam_database_users  = local.database_users # database.tf
+  backup_replication  = local.backup_copies  # backups.tf
 }
 
 # --- service connection settings (data stores) ---
@@ -238,6 +241,24 @@ module "ecs" {
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
+}
+
+# --- logs into OpenSearch ---
+
+module "log_delivery" {
+  source = "./modules/log_delivery"
+  count  = var.enable_log_delivery ? 1 : 0
+
+  name_prefix        = local.name_prefix
+  environment        = var.environment
+  sources            = module.ecs.log_group_names
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = aws_kms_key.main.arn
+
+  opensearch_domain_arn = module.opensearch.domain_arn
+  opensearch_endpoint   = module.opensearch.endpoint
+  subnet_ids            = module.vpc.private_subnet_id_list
+  security_group_id     = module.security_groups.log_delivery_security_group_id
 }
 
 # --- monitoring ---

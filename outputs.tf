@@ -219,3 +219,43 @@ output "dashboard_name" {
   description = "CloudWatch overview dashboard of the environment."
   value       = module.monitoring.dashboard_name
 }
+
+output "opensearch_snapshot_bucket" {
+  description = "S3 bucket of the OpenSearch manual snapshot repository (`carcierge opensearch setup` registers it)."
+  value       = module.opensearch.snapshot_bucket
+}
+
+output "opensearch_snapshot_role_arn" {
+  description = "Role OpenSearch Service assumes for manual snapshots; the principal that registers the repository needs iam:PassRole on it."
+  value       = module.opensearch.snapshot_role_arn
+}
+
+output "backup_region" {
+  description = "Region of the cross-region backup copies, or null where enable_cross_region_backups is off."
+  value       = var.enable_cross_region_backups ? var.backup_region : null
+}
+
+output "backup_kms_key_arn" {
+  description = "KMS key in backup_region that encrypts the cross-region copies, or null."
+  value       = one(aws_kms_key.backup[*].arn)
+}
+
+output "rds_backup_replication_arn" {
+  description = "ARN of the RDS automated backups replicated to backup_region (restore from it there), or null."
+  value       = module.rds.backup_replication_arn
+}
+
+output "opensearch_snapshot_replica_bucket" {
+  description = "Replica of the OpenSearch snapshot bucket in backup_region, or null."
+  value       = module.opensearch.snapshot_replica_bucket
+}
+
+output "opensearch_delivery_role_arn" {
+  description = "Role the log delivery pipeline writes into OpenSearch with (`carcierge opensearch setup` maps it to write logs-*), or null where enable_log_delivery is off."
+  value       = one(module.log_delivery[*].delivery_role_arn)
+}
+
+output "log_delivery_streams" {
+  description = "Firehose stream per service log group, or {} where enable_log_delivery is off."
+  value       = try(module.log_delivery[0].stream_names, {})
+}

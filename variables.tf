@@ -44,6 +44,28 @@ variable "kms_deletion_window_in_days" {
   }
 }
 
+# --- backups and logs --------------------------------------------------------------------
+
+variable "enable_cross_region_backups" {
+  description = "Copy backups to backup_region: RDS automated backups (point-in-time restore there) and the OpenSearch manual snapshot bucket, each encrypted with a KMS key of that region. On in prod."
+  type        = bool
+}
+
+variable "backup_region" {
+  description = "Second region of the cross-region backup copies (enable_cross_region_backups), e.g. us-west-2; never aws_region. RDS offers backup replication only between some region pairs: check with `aws rds describe-source-regions --region <backup_region>`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_region)) && var.backup_region != var.aws_region
+    error_message = "backup_region must be an AWS region code other than aws_region (${var.aws_region}), e.g. us-west-2; got \"${var.backup_region}\"."
+  }
+}
+
+variable "enable_log_delivery" {
+  description = "Stream every service's log group into the OpenSearch domain (modules/log_delivery: subscription filters, Firehose streams, an S3 staging bucket, an OpenSearch Ingestion pipeline writing daily indices logs-<service>-yyyy.MM.dd). On in every environment; off saves its cost (see README, Cost)."
+  type        = bool
+}
+
 # --- shared across modules ------------------------------------------------------------
 
 variable "log_retention_days" {

@@ -8,6 +8,14 @@ kms_deletion_window_in_days = 7
 log_retention_days  = 14
 deletion_protection = false
 
+# Backups and logs
+# Cross-region copies off (cost); qa's data may be lost.
+enable_cross_region_backups = false
+backup_region               = "us-west-2"
+# Logs into OpenSearch; false here drops the streams, the staging bucket and the ingestion
+# pipeline (the largest part of its cost, README "Cost") when qa does not need them.
+enable_log_delivery = true
+
 # Network
 vpc_cidr                   = "10.20.0.0/16"
 az_count                   = 2

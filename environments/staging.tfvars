@@ -8,6 +8,13 @@ kms_deletion_window_in_days = 7
 log_retention_days  = 14
 deletion_protection = false
 
+# Backups and logs
+# Cross-region copies off (cost); staging's data may be lost.
+enable_cross_region_backups = false
+backup_region               = "us-west-2"
+# Logs into OpenSearch: every service's log group, daily indices logs-<service>-yyyy.MM.dd.
+enable_log_delivery = true
+
 # Network
 vpc_cidr                   = "10.10.0.0/16"
 az_count                   = 2

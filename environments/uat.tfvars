@@ -8,6 +8,13 @@ kms_deletion_window_in_days = 30
 log_retention_days  = 30
 deletion_protection = true
 
+# Backups and logs
+# Cross-region copies off: uat's data can be rebuilt from prod's restore runbook; prod has them.
+enable_cross_region_backups = false
+backup_region               = "us-west-2"
+# Logs into OpenSearch: every service's log group, daily indices logs-<service>-yyyy.MM.dd.
+enable_log_delivery = true
+
 # Network
 vpc_cidr                   = "10.30.0.0/16"
 az_count                   = 2

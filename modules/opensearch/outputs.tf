@@ -49,3 +49,23 @@ output "log_group_names" {
   description = "CloudWatch log groups the domain publishes to, by log type."
   value       = { for type, group in aws_cloudwatch_log_group.this : type => group.name }
 }
+
+output "snapshot_bucket" {
+  description = "S3 bucket of the manual snapshot repository (KMS-encrypted with the environment key, versioned, TLS only)."
+  value       = aws_s3_bucket.snapshots.bucket
+}
+
+output "snapshot_bucket_arn" {
+  description = "ARN of the manual snapshot bucket."
+  value       = aws_s3_bucket.snapshots.arn
+}
+
+output "snapshot_role_arn" {
+  description = "Role OpenSearch Service assumes to write manual snapshots (role_arn of the repository; whoever registers the repository needs iam:PassRole on it)."
+  value       = aws_iam_role.snapshot.arn
+}
+
+output "snapshot_replica_bucket" {
+  description = "Cross-region replica of the snapshot bucket, or null without one."
+  value       = one(aws_s3_bucket.snapshots_replica[*].bucket)
+}

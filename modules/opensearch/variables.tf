@@ -176,3 +176,30 @@ variable "opensearch_config" {
     error_message = "opensearch_config.master_user_arn must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)."
   }
 }
+
+# --- manual snapshots -----------------------------------------------------------------
+
+variable "snapshot_noncurrent_days" {
+  description = "Days S3 keeps a snapshot file after the snapshot policy's retention deleted it (noncurrent versions of the snapshot bucket): an undo window, not the snapshot retention itself."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.snapshot_noncurrent_days >= 1 && floor(var.snapshot_noncurrent_days) == var.snapshot_noncurrent_days
+    error_message = "snapshot_noncurrent_days must be a whole number of days, at least 1; got ${var.snapshot_noncurrent_days}."
+  }
+}
+
+variable "snapshot_replica" {
+  description = "Replicate the manual snapshot bucket to a second region: region (not the domain's) and kms_key_arn (a KMS key of that region, which encrypts the replica). null: no replica."
+  type = object({
+    region      = string
+    kms_key_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.snapshot_replica == null || can(regex("^arn:aws[a-z-]*:kms:${try(var.snapshot_replica.region, "")}:[0-9]{12}:key/.+$", try(var.snapshot_replica.kms_key_arn, "")))
+    error_message = "snapshot_replica.kms_key_arn must be a KMS key ARN of snapshot_replica.region (the replica is encrypted with a key of its own region)."
+  }
+}

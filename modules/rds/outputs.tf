@@ -72,3 +72,8 @@ output "log_group_names" {
   description = "CloudWatch log groups the instance exports to, by log type."
   value       = { for type, group in aws_cloudwatch_log_group.this : type => group.name }
 }
+
+output "backup_replication_arn" {
+  description = "ARN of the replicated automated backups in the second region, or null without replication."
+  value       = one(aws_db_instance_automated_backups_replication.this[*].id)
+}

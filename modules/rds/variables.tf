@@ -217,3 +217,17 @@ variable "iam_database_users" {
     error_message = "iam_database_users must give every service a role of its own; shared: ${join(", ", distinct([for user in values(var.iam_database_users) : user if length([for other in values(var.iam_database_users) : other if other == user]) > 1]))}."
   }
 }
+
+variable "backup_replication" {
+  description = "Replicate the automated backups to a second region: region (not the instance's) and kms_key_arn (a KMS key of that region). null: no cross-region copies. The replicated backups are kept as long as rds_config.backup_retention_period."
+  type = object({
+    region      = string
+    kms_key_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.backup_replication == null || can(regex("^arn:aws[a-z-]*:kms:${try(var.backup_replication.region, "")}:[0-9]{12}:key/.+$", try(var.backup_replication.kms_key_arn, "")))
+    error_message = "backup_replication.kms_key_arn must be a KMS key ARN of backup_replication.region (RDS encrypts the copies with a key of the destination region)."
+  }
+}

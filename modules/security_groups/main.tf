@@ -197,3 +197,42 @@ resource "aws_vpc_security_group_ingress_rule" "store_from_ecs" {
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-in-ecs" })
 }
+
+# --- log delivery (OpenSearch Ingestion pipeline): HTTPS to OpenSearch only ------------------
+
+resource "aws_security_group" "log_delivery" {
+  # checkov:skip=CKV2_AWS_5:attached to the OpenSearch Ingestion pipeline by the log_delivery module, which consumes log_delivery_security_group_id
+  count = var.log_delivery ? 1 : 0
+
+  name        = "${var.name_prefix}-log-delivery-sg"
+  description = "OpenSearch Ingestion log pipeline: HTTPS ${var.data_store_ports.opensearch} to OpenSearch only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-sg" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "log_delivery_to_opensearch" {
+  count = var.log_delivery ? 1 : 0
+
+  security_group_id            = aws_security_group.log_delivery[0].id
+  description                  = "HTTPS ${var.data_store_ports.opensearch} to OpenSearch"
+  ip_protocol                  = "tcp"
+  from_port                    = var.data_store_ports.opensearch
+  to_port                      = var.data_store_ports.opensearch
+  referenced_security_group_id = aws_security_group.opensearch.id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-sg-out-opensearch" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "opensearch_from_log_delivery" {
+  count = var.log_delivery ? 1 : 0
+
+  security_group_id            = aws_security_group.opensearch.id
+  description                  = "HTTPS ${var.data_store_ports.opensearch} from the log delivery pipeline"
+  ip_protocol                  = "tcp"
+  from_port                    = var.data_store_ports.opensearch
+  to_port                      = var.data_store_ports.opensearch
+  referenced_security_group_id = aws_security_group.log_delivery[0].id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-sg-in-log-delivery" })
+}

@@ -27,3 +27,8 @@ output "data_store_ports" {
   description = "Port each data store's security group admits from the ECS services, read from its ingress rule (redis, opensearch, rds)."
   value       = { for store, rule in aws_vpc_security_group_ingress_rule.store_from_ecs : store => rule.from_port }
 }
+
+output "log_delivery_security_group_id" {
+  description = "Security group of the log delivery pipeline, or null without log delivery."
+  value       = one(aws_security_group.log_delivery[*].id)
+}

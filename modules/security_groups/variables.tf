@@ -80,3 +80,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "log_delivery" {
+  description = "Create the log delivery pipeline's security group (HTTPS to OpenSearch) and OpenSearch's rule admitting it."
+  type        = bool
+  default     = false
+}

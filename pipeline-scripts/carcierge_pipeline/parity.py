@@ -349,6 +349,26 @@ RULES: tuple[Rule, ...] = (
         default=False,
         stronger=LOWER,
     ),
+    # Logs into OpenSearch (enable_log_delivery) and cross-region copies
+    # (enable_cross_region_backups): counted, so an environment without them shows 0.
+    Rule(
+        "Log delivery streams into OpenSearch",
+        "aws_kinesis_firehose_delivery_stream",
+        aggregate="count",
+        stronger=HIGHER,
+    ),
+    Rule(
+        "RDS backups replicated cross-region",
+        "aws_db_instance_automated_backups_replication",
+        aggregate="count",
+        stronger=HIGHER,
+    ),
+    Rule(
+        "S3 buckets replicated cross-region",
+        "aws_s3_bucket_replication_configuration",
+        aggregate="count",
+        stronger=HIGHER,
+    ),
     # Monitoring
     Rule("CloudWatch alarms", "aws_cloudwatch_metric_alarm", aggregate="count", stronger=HIGHER),
     # Retention and protection across the platform

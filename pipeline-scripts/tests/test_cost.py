@@ -233,3 +233,30 @@ def test_infracost_failure_is_one_line(tmp_path):
     environ = {"INFRACOST_API_KEY": "bad", "INFRACOST": str(binary)}
     with pytest.raises(StageFailed, match="infracost failed"):
         cost.run_cost(tmp_path, "staging", echo=lambda _: None, environ=environ)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("qa", {"aws_osis_pipeline": 1, "aws_kinesis_firehose_delivery_stream": 5}),
+        (
+            "prod",
+            {
+                "aws_osis_pipeline": 1,
+                "aws_kinesis_firehose_delivery_stream": 5,
+                "aws_db_instance_automated_backups_replication": 1,
+                "aws_s3_bucket_replication_configuration": 1,
+            },
+        ),
+    ],
+)
+def test_log_delivery_and_cross_region_copies_are_listed_never_dropped(
+    environment_plans, environment, expected
+):
+    estimate = cost.builtin_estimate(environment_plans(environment), environment, "us-west-1")
+    listed = {}
+    for line in estimate.not_estimated:
+        for resource_type in cost._Pricer.UNPRICED_USAGE:
+            if f"{resource_type}." in line:
+                listed[resource_type] = listed.get(resource_type, 0) + 1
+    assert listed == expected

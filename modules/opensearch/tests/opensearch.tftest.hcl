@@ -350,3 +350,60 @@ run "accepts_a_version_newer_than_the_table" {
     error_message = "OpenSearch_3.7 is a version the service creates domains with and must plan"
   }
 }
+
+run "manual_snapshots_bucket_and_role" {
+  command = plan
+
+  assert {
+    condition     = aws_s3_bucket.snapshots.bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-1"
+    error_message = "the snapshot bucket is <name_prefix>-opensearch-snapshots-<account>-<region>"
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.snapshots.rule).apply_server_side_encryption_by_default).kms_master_key_id == var.kms_key_arn
+    error_message = "the snapshot bucket is encrypted with the environment key"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.snapshot.policy).Statement[1].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}/*" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[0].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[2].Resource == var.kms_key_arn
+    error_message = "the snapshot role reaches its bucket and the environment key only"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.snapshot.assume_role_policy).Statement[0].Principal.Service == "es.amazonaws.com"
+    error_message = "OpenSearch Service assumes the snapshot role"
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket.snapshots_replica) == 0 && length(aws_s3_bucket_replication_configuration.snapshots) == 0
+    error_message = "no replica without snapshot_replica"
+  }
+}
+
+run "snapshot_replica_in_the_second_region" {
+  command = plan
+
+  variables {
+    snapshot_replica = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/99999999-2222-3333-4444-555555555555" }
+  }
+
+  assert {
+    condition     = aws_s3_bucket.snapshots_replica[0].region == "us-west-2" && aws_s3_bucket.snapshots_replica[0].bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-2"
+    error_message = "the replica bucket lives in the second region"
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_replication_configuration.snapshots[0].rule).destination).encryption_configuration[0].replica_kms_key_id == var.snapshot_replica.kms_key_arn
+    error_message = "replicated snapshots are re-encrypted with the second region's key"
+  }
+}
+
+run "snapshot_replica_key_must_be_of_its_region" {
+  command = plan
+
+  variables {
+    snapshot_replica = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-1:123456789012:key/99999999-2222-3333-4444-555555555555" }
+  }
+
+  expect_failures = [var.snapshot_replica]
+}

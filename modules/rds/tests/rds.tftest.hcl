@@ -403,3 +403,40 @@ run "accepts_a_major_newer_than_the_table" {
     error_message = "engine_version 18.1 is one RDS still creates and must plan"
   }
 }
+
+run "automated_backups_replicated_to_the_second_region" {
+  command = plan
+
+  variables {
+    backup_replication = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/99999999-2222-3333-4444-555555555555" }
+  }
+
+  assert {
+    condition     = aws_db_instance_automated_backups_replication.this[0].region == "us-west-2" && aws_db_instance_automated_backups_replication.this[0].kms_key_id == var.backup_replication.kms_key_arn
+    error_message = "the automated backups are replicated into the second region with its key"
+  }
+
+  assert {
+    condition     = aws_db_instance_automated_backups_replication.this[0].retention_period == aws_db_instance.this.backup_retention_period
+    error_message = "the replicated backups are kept as long as the source's"
+  }
+}
+
+run "no_backup_replication_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_db_instance_automated_backups_replication.this) == 0
+    error_message = "no cross-region copies unless backup_replication is set"
+  }
+}
+
+run "backup_replication_key_must_be_of_its_region" {
+  command = plan
+
+  variables {
+    backup_replication = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-1:123456789012:key/99999999-2222-3333-4444-555555555555" }
+  }
+
+  expect_failures = [var.backup_replication]
+}

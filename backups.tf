@@ -1,0 +1,51 @@
+# Cross-region backup copies (enable_cross_region_backups, on in prod): a KMS key in
+# backup_region encrypts RDS's replicated automated backups and the replica of the OpenSearch
+# snapshot bucket; copies in another region must be encrypted with a key of that region (RDS
+# User Guide, "Replicating automated backups to another AWS Region"; S3 User Guide, "Replicating
+# encrypted objects"). Resources in backup_region use the provider's per-resource region
+# argument (hashicorp/aws 6.0 "Enhanced Region Support"): one provider configuration, no
+# aliases to pass into modules, and no second provider process per plan.
+
+locals {
+  backup_copies = var.enable_cross_region_backups ? {
+    region      = var.backup_region
+    kms_key_arn = aws_kms_key.backup[0].arn
+  } : null
+}
+
+resource "aws_kms_key" "backup" {
+  count = var.enable_cross_region_backups ? 1 : 0
+
+  region                  = var.backup_region
+  description             = "${local.name_prefix}-kms-backup: cross-region backup copies of the ${var.environment} environment in ${var.backup_region}"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = var.kms_deletion_window_in_days
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      # Use and administration through the account's IAM policies (AWS default key policy):
+      # RDS and the S3 replication role use it with the permissions of their callers and role.
+      Sid       = "AccountAdministration"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+
+  tags = { Name = "${local.name_prefix}-kms-backup" }
+
+  # Without it the copies cannot be read: a literal, as for the main key.
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "backup" {
+  count = var.enable_cross_region_backups ? 1 : 0
+
+  region        = var.backup_region
+  name          = "alias/${local.name_prefix}-backup"
+  target_key_id = aws_kms_key.backup[0].key_id
+}

@@ -1,0 +1,316 @@
+# Service logs into the environment's OpenSearch domain, by AWS-managed delivery only.
+#
+# Why not a Firehose stream with an OpenSearch destination: "Amazon Firehose currently does not
+# support the delivery of CloudWatch Logs to Amazon OpenSearch Service destination because
+# Amazon CloudWatch combines multiple log events into one Firehose record and Amazon OpenSearch
+# Service cannot accept multiple log events in one record" (Amazon Data Firehose Developer
+# Guide, "Writing to Amazon Data Firehose Using CloudWatch Logs", read 2026-12-01). So:
+#
+#   log group --subscription filter--> Firehose stream (one per source: decompresses the gzip
+#   batches and extracts the log messages) --> S3 staging bucket logs/<source>/ --event--> SQS
+#   --> OpenSearch Ingestion pipeline (in the private subnets) --> daily indices
+#   logs-<source>-yyyy.MM.dd in the domain; documents the domain refuses go to dlq/ in the bucket.
+#
+# The pipeline's role is the delivery role: `carcierge opensearch setup` maps it to a role with
+# write access to logs-* inside the domain (fine-grained access control).
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  bucket     = "${var.name_prefix}-log-delivery-${local.account_id}-${local.region}"
+  bucket_arn = "arn:${local.partition}:s3:::${local.bucket}"
+  # Objects of a source land under logs/<source>/; the pipeline reads the source from the key.
+  log_prefix = "logs/"
+  dlq_prefix = "dlq/"
+
+  pipeline_name = "${var.name_prefix}-logs"
+}
+
+# --- staging bucket: decompressed log files, failed records, refused documents ----------
+
+resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_18:server access logs of a log staging bucket would need a log bucket of their own; CloudTrail records access
+  # checkov:skip=CKV_AWS_144:transient copies of logs kept for log_retention_days; the indices are the record, no second region needed
+  bucket = local.bucket
+  # Transient data, no deletion protection needed: a destroy may empty it.
+  force_destroy = true
+
+  tags = merge(var.tags, { Name = local.bucket })
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+# As long as the environment keeps its logs (log_retention_days); the indices follow the same
+# retention through the ISM policy `carcierge opensearch setup` installs.
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  rule {
+    id     = "expire-with-log-retention"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.log_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.bucket
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+# New log files are announced to the pipeline through a queue (the S3 source of OpenSearch
+# Ingestion reads S3 event notifications from SQS).
+resource "aws_sqs_queue" "this" {
+  name                      = "${var.name_prefix}-log-delivery"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 345600 # 4 days: files not read by then are still in S3
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery" })
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  queue_url = aws_sqs_queue.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "S3EventsOfTheStagingBucket"
+      Effect    = "Allow"
+      Principal = { Service = "s3.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.this.arn
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = local.bucket_arn }
+      }
+    }]
+  })
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  bucket = aws_s3_bucket.this.bucket
+
+  queue {
+    queue_arn     = aws_sqs_queue.this.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = local.log_prefix
+  }
+
+  depends_on = [aws_sqs_queue_policy.this]
+}
+
+# --- Firehose: one stream per source ---------------------------------------------------
+
+resource "aws_iam_role" "firehose" {
+  name        = "${var.name_prefix}-log-delivery-firehose"
+  description = "Firehose writes the ${var.environment} service logs to ${local.bucket}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "firehose.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*" }
+      }
+    }]
+  })
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-firehose" })
+}
+
+# Firehose Developer Guide, "Grant Firehose access to an Amazon S3 destination" (read
+# 2026-12-01): these S3 actions on the bucket, and the key through S3 for SSE-KMS.
+resource "aws_iam_role_policy" "firehose" {
+  name = "${var.name_prefix}-log-delivery-firehose"
+  role = aws_iam_role.firehose.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "StagingBucket"
+        Effect   = "Allow"
+        Action   = ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"]
+        Resource = [local.bucket_arn, "${local.bucket_arn}/*"]
+      },
+      {
+        Sid      = "EnvironmentKeyThroughS3"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = var.kms_key_arn
+        Condition = {
+          StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
+        }
+      },
+    ]
+  })
+}
+
+resource "aws_kinesis_firehose_delivery_stream" "this" {
+  for_each = var.sources
+
+  name        = "${var.name_prefix}-logs-${each.key}"
+  destination = "extended_s3"
+
+  server_side_encryption {
+    enabled  = true
+    key_type = "CUSTOMER_MANAGED_CMK"
+    key_arn  = var.kms_key_arn
+  }
+
+  extended_s3_configuration {
+    role_arn            = aws_iam_role.firehose.arn
+    bucket_arn          = aws_s3_bucket.this.arn
+    kms_key_arn         = var.kms_key_arn
+    prefix              = "${local.log_prefix}${each.key}/"
+    error_output_prefix = "failed/${each.key}/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+    buffering_interval  = 60
+    buffering_size      = 5
+    compression_format  = "UNCOMPRESSED" # already decompressed; the pipeline reads lines
+
+    # CloudWatch Logs sends gzip-compressed batches: Decompression unpacks them and
+    # CloudWatchLogProcessing (DataMessageExtraction) keeps only the log messages, one a line
+    # (Firehose Developer Guide, "Writing to Amazon Data Firehose Using CloudWatch Logs":
+    # decompression and message extraction). Processor types and parameter names: provider
+    # docs (processors.type) and the Firehose API "Processor" / "ProcessorParameter".
+    processing_configuration {
+      enabled = true
+
+      processors {
+        type = "Decompression"
+        parameters {
+          parameter_name  = "CompressionFormat"
+          parameter_value = "GZIP"
+        }
+      }
+
+      processors {
+        type = "CloudWatchLogProcessing"
+        parameters {
+          parameter_name  = "DataMessageExtraction"
+          parameter_value = "true"
+        }
+      }
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-logs-${each.key}" })
+}
+
+# --- subscription filters ----------------------------------------------------------------
+
+# CloudWatch Logs User Guide, "Subscription filters with Amazon Data Firehose" (read
+# 2026-12-01): a role CloudWatch Logs assumes, trusted with aws:SourceArn of this account's log
+# groups in the region (the guide's form, arn:aws:logs:<region>:<account>:*), that may put
+# records into the module's streams only.
+resource "aws_iam_role" "subscription" {
+  name        = "${var.name_prefix}-log-delivery-subscription"
+  description = "CloudWatch Logs sends the ${var.environment} service log groups to their Firehose streams"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*" }
+      }
+    }]
+  })
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-subscription" })
+}
+
+resource "aws_iam_role_policy" "subscription" {
+  name = "${var.name_prefix}-log-delivery-subscription"
+  role = aws_iam_role.subscription.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "PutIntoOwnStreams"
+      Effect   = "Allow"
+      Action   = ["firehose:PutRecord", "firehose:PutRecordBatch"]
+      Resource = [for stream in aws_kinesis_firehose_delivery_stream.this : stream.arn]
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_subscription_filter" "this" {
+  for_each = var.sources
+
+  name            = "${var.name_prefix}-logs-${each.key}"
+  log_group_name  = each.value
+  filter_pattern  = "" # every event
+  destination_arn = aws_kinesis_firehose_delivery_stream.this[each.key].arn
+  role_arn        = aws_iam_role.subscription.arn
+
+  depends_on = [aws_iam_role_policy.subscription]
+}

@@ -1,0 +1,24 @@
+output "delivery_role_arn" {
+  description = "Role the ingestion pipeline writes to the domain with: map it in fine-grained access control (write to logs-*)."
+  value       = aws_iam_role.pipeline.arn
+}
+
+output "stream_names" {
+  description = "Firehose stream per source."
+  value       = { for source, stream in aws_kinesis_firehose_delivery_stream.this : source => stream.name }
+}
+
+output "index_pattern" {
+  description = "Index names the pipeline writes: logs-<source>-yyyy.MM.dd (template and retention policy match logs-*)."
+  value       = "logs-*"
+}
+
+output "bucket" {
+  description = "Staging bucket: logs/<source>/ (delivered files), failed/<source>/ (Firehose failures), dlq/ (documents the domain refused)."
+  value       = aws_s3_bucket.this.bucket
+}
+
+output "pipeline_name" {
+  description = "Name of the OpenSearch Ingestion pipeline."
+  value       = aws_osis_pipeline.this.pipeline_name
+}

@@ -1,0 +1,84 @@
+variable "name_prefix" {
+  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The pipeline is <name_prefix>-logs (OpenSearch Ingestion allows 3-28 characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,21}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-23 lowercase letters, digits or hyphens, starting with a letter (the pipeline name <name_prefix>-logs has at most 28 characters); got \"${var.name_prefix}\"."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment (used in descriptions)."
+  type        = string
+}
+
+variable "sources" {
+  description = "Log groups to deliver, keyed by source name (the service key): each gets a subscription filter, a Firehose stream <name_prefix>-logs-<source> and daily indices logs-<source>-yyyy.MM.dd."
+  type        = map(string)
+
+  validation {
+    condition     = length(var.sources) > 0 && alltrue([for source in keys(var.sources) : can(regex("^[a-z][a-z0-9-]{0,31}$", source))])
+    error_message = "sources must name at least one log group, keyed by lowercase names of 1-32 letters, digits or hyphens (they become index names)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the staging bucket keeps log files (the environment's log retention)."
+  type        = number
+
+  validation {
+    condition     = var.log_retention_days >= 1 && floor(var.log_retention_days) == var.log_retention_days
+    error_message = "log_retention_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Environment KMS key (ARN): encrypts the streams and the staging bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "opensearch_domain_arn" {
+  description = "ARN of the OpenSearch domain the logs go into."
+  type        = string
+}
+
+variable "opensearch_endpoint" {
+  description = "VPC endpoint host name of the domain (no scheme)."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the pipeline's network interfaces are placed in."
+  type        = list(string)
+}
+
+variable "security_group_id" {
+  description = "Security group of the pipeline (HTTPS to the domain's security group only; modules/security_groups)."
+  type        = string
+}
+
+variable "pipeline_units" {
+  description = "OpenSearch Compute Units of the pipeline: min (billed around the clock) and max (scaling ceiling)."
+  type = object({
+    min = number
+    max = number
+  })
+  default = { min = 1, max = 2 }
+
+  validation {
+    condition     = var.pipeline_units.min >= 1 && var.pipeline_units.max >= var.pipeline_units.min
+    error_message = "pipeline_units: min must be at least 1 and max at least min."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,110 @@
+"""Logs into OpenSearch, read from each environment's offline plan: for every service a
+subscription filter on its log group into a Firehose stream of its own that decompresses and
+extracts the messages into the encrypted staging bucket; one ingestion pipeline in the private
+subnets writes them to the domain; least-privilege roles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+MODULE = "module.log_delivery[0]"
+
+
+def _after(plan: dict) -> dict[str, dict]:
+    return {
+        rc["address"]: rc["change"]["after"]
+        for rc in plan["resource_changes"]
+        if rc["change"].get("after") is not None
+    }
+
+
+def _services(plan: dict) -> list[str]:
+    return sorted(plan["variables"]["services"]["value"])
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_service_log_group_streams_through_its_own_firehose(environment_plans, environment):
+    plan = environment_plans(environment)
+    assert plan["variables"]["enable_log_delivery"]["value"] is True
+    resources = _after(plan)
+    for service in _services(plan):
+        subscription = resources[
+            f'{MODULE}.aws_cloudwatch_log_subscription_filter.this["{service}"]'
+        ]
+        assert subscription["log_group_name"] == f"/ecs/{environment}-carcierge-{service}"
+        assert subscription["filter_pattern"] == ""
+        stream = resources[f'{MODULE}.aws_kinesis_firehose_delivery_stream.this["{service}"]']
+        assert stream["name"] == f"{environment}-carcierge-logs-{service}"
+        assert stream["server_side_encryption"][0]["enabled"] is True
+        assert stream["server_side_encryption"][0]["key_type"] == "CUSTOMER_MANAGED_CMK"
+        s3 = stream["extended_s3_configuration"][0]
+        assert s3["prefix"] == f"logs/{service}/"
+        assert s3["error_output_prefix"].startswith(f"failed/{service}/")
+        processors = s3["processing_configuration"][0]["processors"]
+        # CloudWatch Logs sends gzip batches: decompress first, then keep the messages.
+        assert [p["type"] for p in processors] == ["Decompression", "CloudWatchLogProcessing"]
+        assert processors[1]["parameters"] == [
+            {"parameter_name": "DataMessageExtraction", "parameter_value": "true"}
+        ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_staging_bucket_is_encrypted_private_tls_only_and_follows_log_retention(
+    environment_plans, environment
+):
+    plan = environment_plans(environment)
+    resources = _after(plan)
+    sse = resources[f"{MODULE}.aws_s3_bucket_server_side_encryption_configuration.this"]
+    assert (
+        sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
+    )
+    block = resources[f"{MODULE}.aws_s3_bucket_public_access_block.this"]
+    assert block["block_public_policy"] and block["restrict_public_buckets"]
+    policy = json.loads(resources[f"{MODULE}.aws_s3_bucket_policy.this"]["policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    lifecycle = resources[f"{MODULE}.aws_s3_bucket_lifecycle_configuration.this"]
+    retention = plan["variables"]["log_retention_days"]["value"]
+    assert lifecycle["rule"][0]["expiration"][0]["days"] == retention
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_pipeline_runs_in_the_private_subnets_and_reaches_opensearch_only(
+    environment_plans, environment
+):
+    resources = _after(environment_plans(environment))
+    pipeline = resources[f"{MODULE}.aws_osis_pipeline.this"]
+    assert pipeline["pipeline_name"] == f"{environment}-carcierge-logs"
+    assert len(pipeline["pipeline_name"]) <= 28
+    assert pipeline["vpc_options"], "the pipeline has VPC access"
+    egress = resources[
+        "module.security_groups.aws_vpc_security_group_egress_rule.log_delivery_to_opensearch[0]"
+    ]
+    ingress = resources[
+        "module.security_groups.aws_vpc_security_group_ingress_rule.opensearch_from_log_delivery[0]"
+    ]
+    assert egress["from_port"] == egress["to_port"] == 443
+    assert ingress["from_port"] == ingress["to_port"] == 443
+    assert "cidr_ipv4" not in egress or egress["cidr_ipv4"] is None
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_roles_trust_only_their_service_in_this_account(environment_plans, environment):
+    resources = _after(environment_plans(environment))
+    expected = {
+        "firehose": "firehose.amazonaws.com",
+        "subscription": "logs.amazonaws.com",
+        "pipeline": "osis-pipelines.amazonaws.com",
+    }
+    for role, service in expected.items():
+        trust = json.loads(resources[f"{MODULE}.aws_iam_role.{role}"]["assume_role_policy"])
+        (statement,) = trust["Statement"]
+        assert statement["Principal"] == {"Service": service}
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+    subscription = json.loads(
+        resources[f"{MODULE}.aws_iam_role.subscription"]["assume_role_policy"]
+    )
+    source_arn = subscription["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn == "arn:aws:logs:us-west-1:123456789012:*"
