@@ -14,6 +14,11 @@
 # The pipeline's role is the delivery role: `carcierge opensearch setup` maps it to a role with
 # write access to logs-* inside the domain (fine-grained access control).
 
+# The environments the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}

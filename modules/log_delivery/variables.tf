@@ -11,6 +11,11 @@ variable "name_prefix" {
 variable "environment" {
   description = "Deployment environment (used in descriptions)."
   type        = string
+
+  validation {
+    condition     = contains(module.conventions.environments, var.environment)
+    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
+  }
 }
 
 variable "sources" {
