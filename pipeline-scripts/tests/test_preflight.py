@@ -63,7 +63,8 @@ def test_preflight_reports_every_problem_then_fails(project, iam):
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
 
-def test_a_real_plan_stops_before_terraform(project, moto_endpoint, monkeypatch, capsys):
+def test_a_real_plan_stops_before_terraform(project, iam, moto_endpoint, monkeypatch, capsys):
+    # `iam` empties the shared moto server first: the fresh account has no OpenSearch role.
     # The CLI's real-mode path: placeholders refused before any `terraform init`.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
