@@ -54,7 +54,7 @@ def _roots(variables: ci_variables.PipelineVariables) -> list[Project]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.validate import run_validate
+    from carcierge_pipeline.stages.validate import run_validate
 
     variables = ci_variables.load()
     mode = resolve_mode()
@@ -65,7 +65,7 @@ def _cmd_validate(args: argparse.Namespace) -> None:
 
 def _cmd_plan(args: argparse.Namespace) -> None:
     from carcierge_pipeline.oidc import use_id_token
-    from carcierge_pipeline.plan import run_plan
+    from carcierge_pipeline.stages.plan import run_plan
 
     use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
@@ -93,8 +93,8 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
 
 def _cmd_drift(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.drift import run_drift
     from carcierge_pipeline.oidc import use_id_token
+    from carcierge_pipeline.stages.drift import run_drift
 
     use_id_token()
     variables = ci_variables.load()
@@ -132,11 +132,11 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
     for environment in selection.environments:
         try:
             if args.analysis == "security":
-                from carcierge_pipeline.analyse.security import run_security
+                from carcierge_pipeline.stages.analyse.security import run_security
 
                 run_security(project, environment)
             else:
-                from carcierge_pipeline.analyse.cost import run_cost
+                from carcierge_pipeline.stages.analyse.cost import run_cost
 
                 run_cost(project.build_dir(environment), environment)
         except StageFailed as error:
@@ -149,8 +149,8 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
 
 
 def _cmd_apply(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.apply import run_apply
     from carcierge_pipeline.oidc import use_id_token
+    from carcierge_pipeline.stages.apply import run_apply
 
     use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
@@ -240,9 +240,10 @@ def _cmd_db_roles(args: argparse.Namespace) -> None:
 
 
 def _cmd_parity(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.parity import run_parity
+    from carcierge_pipeline.stages.analyse.parity import run_parity
+    from carcierge_pipeline.stages.plan import run_plan
 
-    run_parity(Project.find(), reuse_plans=args.reuse_plans)
+    run_parity(Project.find(), reuse_plans=args.reuse_plans, planner=run_plan)
 
 
 def _cmd_rehearse(args: argparse.Namespace) -> None:

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from carcierge_pipeline import oidc, state
-from carcierge_pipeline.apply import run_apply
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
 from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import run_plan
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.report import PlanReport, analyse
+from carcierge_pipeline.stages.apply import run_apply
+from carcierge_pipeline.stages.plan import run_plan
 from carcierge_pipeline.terraform import Mode
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)

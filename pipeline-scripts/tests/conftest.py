@@ -92,7 +92,7 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
     Per-environment assertions read planned values from these, never the tfvars text. Under
     pytest-xdist the workers share one copy through a lock, so each environment plans once.
     """
-    from carcierge_pipeline.plan import run_plan
+    from carcierge_pipeline.stages.plan import run_plan
 
     # One directory per pytest run: the run's base temp, or with xdist its parent, which the
     # workers of this run share (never /tmp/pytest-of-<user>, which outlives runs).

@@ -11,8 +11,8 @@ import json
 import pytest
 
 from carcierge_pipeline import report
-from carcierge_pipeline.analyse.cost import run_cost
-from carcierge_pipeline.plan import PlanFiles
+from carcierge_pipeline.stages.analyse.cost import run_cost
+from carcierge_pipeline.workdir import PlanFiles
 
 
 @pytest.mark.slow(seconds=8)

@@ -12,12 +12,12 @@ import pytest
 from conftest import FIXTURES
 
 from carcierge_pipeline import cli
-from carcierge_pipeline.apply import run_apply
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import PlanFiles
 from carcierge_pipeline.planmeta import PlanMeta, sha256_of
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.stages.apply import run_apply
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import PlanFiles
 
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 SHA = "c0ffee" + "0" * 34
@@ -259,7 +259,7 @@ timeout: 30m0s)
 
 
 def test_unsettled_services_are_read_from_terraforms_error_output():
-    from carcierge_pipeline.apply import unsettled_services
+    from carcierge_pipeline.stages.apply import unsettled_services
 
     assert unsettled_services(STEADY_STATE_FAILURE) == [
         'module.ecs.aws_ecs_service.service["service2"] (prod-carcierge-service2)'

@@ -35,8 +35,8 @@ from conftest import _copy_project
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.inputs import SHARED_FILE, SHARED_SETTINGS
-from carcierge_pipeline.plan import PlanFiles
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.workdir import PlanFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 CARCIERGE = Path(sys.executable).parent / "carcierge"

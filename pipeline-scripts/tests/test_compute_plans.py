@@ -10,7 +10,7 @@ import pytest
 from conftest import OFFLINE
 
 from carcierge_pipeline.environments import ENVIRONMENTS
-from carcierge_pipeline.plan import prepare
+from carcierge_pipeline.workdir import prepare
 
 PROTECTED = ("uat", "prod")
 SERVICES = {f"service{i}" for i in range(1, 6)}

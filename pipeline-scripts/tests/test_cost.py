@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from carcierge_pipeline.analyse import cost
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.stages.analyse import cost
 
 PLANS = FIXTURES / "plans"
 HOURS = 730

@@ -13,9 +13,9 @@ import pytest
 from conftest import FIXTURES
 
 from carcierge_pipeline import cli
-from carcierge_pipeline.drift import run_drift
 from carcierge_pipeline.errors import DriftFound, StageFailed, UserError
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.stages.drift import run_drift
 from carcierge_pipeline.terraform import Mode
 
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")

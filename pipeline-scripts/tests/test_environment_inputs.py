@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, OFFLINE, _copy_project
 
-from carcierge_pipeline import cli, plan
+from carcierge_pipeline import cli
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.plan import PlanFiles, run_plan
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.stages import plan
+from carcierge_pipeline.stages.plan import run_plan
+from carcierge_pipeline.terraform import Mode, Terraform
+from carcierge_pipeline.workdir import PlanFiles
 
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 PUBLISHED = ("plan.bin", "plan.json", "plan.txt", "plan-meta.json", "summary.md")
@@ -203,7 +205,7 @@ def test_the_pinned_engine_error_is_caught_whatever_its_exit_code(tiny, offline_
     env_file.write_text('environment = "staging"\nextra = = 1\n')
     files = _stale_plan(tiny, "staging")
     errors: list[str] = []
-    monkeypatch.setattr(plan.Terraform, "run_json", _capturing(plan.Terraform.run_json, errors))
+    monkeypatch.setattr(Terraform, "run_json", _capturing(Terraform.run_json, errors))
     with pytest.raises(StageFailed) as refused:
         run_plan(tiny, "staging", OFFLINE, echo=lambda _: None)
     assert str(refused.value).startswith(

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from carcierge_pipeline import cli, parity
+from carcierge_pipeline import cli
 from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.stages.analyse import parity
 
 PLANS = FIXTURES / "parity"
 

@@ -10,7 +10,8 @@ from conftest import OFFLINE
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import UserError
-from carcierge_pipeline.plan import PlanFiles, run_plan
+from carcierge_pipeline.stages.plan import run_plan
+from carcierge_pipeline.workdir import PlanFiles
 
 
 @pytest.mark.parametrize("environment", environments.ENVIRONMENTS)

@@ -21,15 +21,16 @@ import pytest
 from conftest import _copy_project
 
 from carcierge_pipeline import cli, rehearsal
-from carcierge_pipeline.apply import run_apply
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, state_key
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.offline import server
-from carcierge_pipeline.plan import PlanFiles, run_plan
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.stages.apply import run_apply
+from carcierge_pipeline.stages.plan import run_plan
 from carcierge_pipeline.state import AwsClients
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import PlanFiles
 
 ENV = "staging"
 FIRST = {"CI_COMMIT_SHA": "a" * 40, "CI_PIPELINE_ID": "101"}

@@ -12,9 +12,9 @@ from conftest import FIXTURES, OFFLINE
 
 from carcierge_pipeline import report
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import run_plan
 from carcierge_pipeline.planmeta import PlanMeta, sha256_of
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.stages.plan import run_plan
 
 PLANS = FIXTURES / "plans"
 

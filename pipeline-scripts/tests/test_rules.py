@@ -14,10 +14,10 @@ from conftest import FIXTURES, OFFLINE
 from carcierge_pipeline import rules
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.plan import run_plan
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.rules import dashboard, ecs, engines, listener, names, ports
+from carcierge_pipeline.stages.plan import run_plan
 
 
 def change(

@@ -26,7 +26,7 @@ from conftest import OFFLINE
 
 from carcierge_pipeline import report
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.plan import prepare
+from carcierge_pipeline.workdir import prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from carcierge_pipeline.analyse import security
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.stages.analyse import security
 
 SKIP = re.compile(r"#\s*checkov:skip=([^:\s]*)(?::(.*))?")
 

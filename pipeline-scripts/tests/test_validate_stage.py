@@ -11,7 +11,7 @@ from conftest import FIXTURES, OFFLINE
 
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.validate import run_validate
+from carcierge_pipeline.stages.validate import run_validate
 
 MODULE = 'variable "size" {\n  type = number\n}\n\noutput "double" {\n  value = var.size * 2\n}\n'
 

@@ -7,107 +7,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 from carcierge_pipeline import ci_variables, environments, report, rules
-from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.inputs import check_environment_inputs
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
+from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
 
 OFFLINE_BANNER = (
     "OFFLINE PREVIEW ({reason}): planning {environment} against a fresh, empty account with "
     "the offline AWS provider. Remote state is not read; nothing can be applied."
 )
-# How long a real plan or apply waits for another run's lock on the same state.
-LOCK_TIMEOUT = "10m"
-
-
-@dataclass(frozen=True)
-class PlanFiles:
-    directory: Path
-
-    @property
-    def binary(self) -> Path:
-        return self.directory / "plan.bin"
-
-    @property
-    def json(self) -> Path:
-        return self.directory / "plan.json"
-
-    @property
-    def text(self) -> Path:
-        return self.directory / "plan.txt"
-
-    @property
-    def meta(self) -> Path:
-        return self.directory / "plan-meta.json"
-
-    @property
-    def gitlab_report(self) -> Path:
-        return self.directory / "gitlab-report.json"
-
-    @property
-    def summary(self) -> Path:
-        return self.directory / "summary.md"
-
-    # Results of the analyse stage: they describe a plan, so a new plan removes them.
-    ANALYSIS = ("cost.json", "cost.md", "checkov-junit.xml", "checkov.json")
-
-    def clear(self) -> None:
-        for path in (
-            self.binary,
-            self.json,
-            self.text,
-            self.meta,
-            self.gitlab_report,
-            self.summary,
-        ):
-            path.unlink(missing_ok=True)
-        for name in self.ANALYSIS:
-            (self.directory / name).unlink(missing_ok=True)
-
-
-def prepare(
-    project: Project, environment: str, mode: Mode, *, workdir_name: str | None = None
-) -> Terraform:
-    """An initialised working directory for ``environment`` in ``mode``."""
-    if mode.offline:
-        workdir = scratch_copy(
-            project.root, project.work_dir(workdir_name or f"plan-{environment}")
-        )
-        terraform = Terraform.for_mode(workdir, mode)
-        terraform.run(["init", "-input=false", "-no-color"], capture=True)
-        return terraform
-    settings = backend_settings(environment)
-    # A committed lock file is the provider's checksums from the registry: CI never rewrites it.
-    # (The rehearsal's scratch copy has none: its provider is the offline stand-in.)
-    locked = ["-lockfile=readonly"] if (project.root / ".terraform.lock.hcl").is_file() else []
-    if mode.rehearsal:
-        locked = []
-        # A scratch copy keeps the emulator's backend out of the project's own .terraform.
-        workdir = scratch_copy(
-            project.root,
-            project.work_dir(workdir_name or f"rehearse-{environment}"),
-            local_backend=False,
-        )
-        terraform = Terraform.for_mode(workdir, mode)
-        settings["use_path_style"] = "true"  # the emulator has no per-bucket host names
-    else:
-        terraform = Terraform.for_mode(project.root, mode)
-    terraform.run(
-        [
-            "init",
-            "-input=false",
-            "-reconfigure",
-            *locked,
-            *(f"-backend-config={key}={value}" for key, value in settings.items()),
-        ]
-    )
-    return terraform
 
 
 def run_plan(

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import ci_variables, report
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.plan import LOCK_TIMEOUT, PlanFiles, prepare
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
 
 # Log levels at which the provider logs request and response bodies (JSON is TRACE as JSON).
 VERBOSE_LOG_LEVELS = ("TRACE", "DEBUG", "JSON")

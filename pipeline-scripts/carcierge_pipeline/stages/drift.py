@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from carcierge_pipeline import environments, report
 from carcierge_pipeline.errors import DriftFound, StageFailed, UserError
-from carcierge_pipeline.plan import LOCK_TIMEOUT, PlanFiles, prepare
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
 
 CHANGES = 2  # terraform plan -detailed-exitcode: 0 no changes, 1 error, 2 changes
 

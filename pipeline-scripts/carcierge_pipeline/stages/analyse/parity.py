@@ -27,6 +27,7 @@ from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import PlanFiles
 
 PARITY_MODE = Mode(offline=True, reason="the parity report compares configured values")
 WEAKER_ENVIRONMENT, REFERENCE_ENVIRONMENT = "prod", "uat"
@@ -618,10 +619,18 @@ def _plan_output_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+# The plan stage's entry point, handed in by the caller (the CLI): an analysis never imports
+# another stage. Called as planner(project, environment, mode, echo=...) -> PlanFiles.
+Planner = Callable[..., PlanFiles]
+
+
 def load_plans(
-    project: Project, *, reuse_plans: bool = False, echo: Callable[[str], None] = print
+    project: Project,
+    *,
+    reuse_plans: bool = False,
+    planner: Planner | None = None,
+    echo: Callable[[str], None] = print,
 ) -> dict[str, dict[str, Any]]:
-    from carcierge_pipeline.plan import PlanFiles, run_plan
 
     plans: dict[str, dict[str, Any]] = {}
     for env in ENVIRONMENTS:
@@ -636,7 +645,9 @@ def load_plans(
             planning = _ParityProject(project.root)
             echo(f"planning {env} offline (plan text: {planning.build_dir(env)}/plan.txt)")
             with _plan_output_silenced():
-                files = run_plan(planning, env, PARITY_MODE, echo=lambda _: None)
+                if planner is None:
+                    raise UserError("parity needs plans: pass a planner or reuse_plans=True")
+                files = planner(planning, env, PARITY_MODE, echo=lambda _: None)
             # Read-only evidence: drop the binary plan so nothing here looks appliable.
             files.binary.unlink(missing_ok=True)
             path = files.json
@@ -645,10 +656,16 @@ def load_plans(
 
 
 def run_parity(
-    project: Project, *, reuse_plans: bool = False, echo: Callable[[str], None] = print
+    project: Project,
+    *,
+    reuse_plans: bool = False,
+    planner: Planner | None = None,
+    echo: Callable[[str], None] = print,
 ) -> Report:
-    """Plan every environment, print the parity table, fail if prod is weaker than uat."""
-    report = build_report(load_plans(project, reuse_plans=reuse_plans, echo=echo))
+    """Plan every environment with ``planner`` (or read their published plans), print the
+    parity table, fail if prod is weaker than uat."""
+    plans = load_plans(project, reuse_plans=reuse_plans, planner=planner, echo=echo)
+    report = build_report(plans)
     for text in render(report):
         echo(text)
     check(report)

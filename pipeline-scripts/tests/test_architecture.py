@@ -1,0 +1,55 @@
+"""The package shows its architecture: stages (validate, plan, analyse, apply, drift) sit above
+the shared machinery and never import each other; the machinery never imports a stage; only the
+entry points (the CLI and the rehearsal) compose stages. Read from the import statements."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "carcierge_pipeline"
+ENTRY_POINTS = {"carcierge_pipeline.cli", "carcierge_pipeline.rehearsal"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """Every carcierge_pipeline module ``path`` imports, at top level or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("carcierge_pipeline")}
+
+
+def stage_of(name: str) -> str | None:
+    """'plan' for carcierge_pipeline.stages.plan[...], 'analyse' for the analyse package."""
+    parts = name.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "stages" else None
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+STAGES = {stage_of(name) for name in MODULES} - {None}
+
+
+def test_the_stages_are_the_pipelines():
+    assert {"validate", "plan", "analyse", "apply", "drift"} <= STAGES
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_import_crosses_the_layers(name):
+    own = stage_of(name)
+    for imported in imports(MODULES[name]):
+        other = stage_of(imported)
+        if other is None or name in ENTRY_POINTS:
+            continue
+        assert own is not None, f"{name} is machinery and imports the stage {imported}"
+        assert other == own, f"the {own} stage ({name}) imports another stage: {imported}"
