@@ -130,6 +130,9 @@ rds_config = {
   monitoring_interval     = 60
 }
 
+# Operator task (post-apply commands inside the VPC): the CI image (ci/Dockerfile) in ECR
+ops_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0"
+
 # Monitoring (alert_emails: on-call addresses; none committed)
 alarm_thresholds = {
   evaluation_periods   = 3
