@@ -239,6 +239,17 @@ def _cmd_db_roles(args: argparse.Namespace) -> None:
     run_roles(environments.require_environment(args.environment))
 
 
+def _cmd_opensearch_setup(args: argparse.Namespace) -> None:
+    import logging
+
+    from carcierge_pipeline.opensearch_setup import run_setup
+
+    # opensearch-py logs every 404 as a warning; a missing document is what the command looks
+    # for, and it reports what it changed itself.
+    logging.getLogger("opensearch").setLevel(logging.ERROR)
+    run_setup(environments.require_environment(args.environment))
+
+
 def _cmd_parity(args: argparse.Namespace) -> None:
     from carcierge_pipeline.parity import run_parity
 
@@ -369,6 +380,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roles.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
     roles.set_defaults(handler=_cmd_db_roles)
+
+    opensearch = commands.add_parser(
+        "opensearch", help="what OpenSearch needs after apply (run inside the VPC)"
+    )
+    opensearch_actions = opensearch.add_subparsers(
+        dest="opensearch_command", required=True, metavar="ACTION"
+    )
+    opensearch_setup = opensearch_actions.add_parser(
+        "setup",
+        help="service roles and mappings, log index template, ISM retention, snapshot repository "
+        "and policy (idempotent); settings from OPENSEARCH_*, LOG_RETENTION_DAYS, AWS_REGION",
+    )
+    opensearch_setup.add_argument(
+        "--environment", "-e", required=True, help="staging, qa, uat or prod"
+    )
+    opensearch_setup.set_defaults(handler=_cmd_opensearch_setup)
 
     oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
     oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")
