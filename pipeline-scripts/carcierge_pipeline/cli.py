@@ -89,6 +89,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
                 allow_destroy=args.allow_destroy or variables.allow_destroy,
                 app_name=variables.app_name,
                 preflight=None if mode.offline else _preflight(project),
+                terraform_variables=ci_variables.terraform_variables(variables),
             )
 
 
@@ -105,7 +106,12 @@ def _cmd_drift(args: argparse.Namespace) -> None:
     mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
-        run_drift(project, environment, mode)
+        run_drift(
+            project,
+            environment,
+            mode,
+            terraform_variables=ci_variables.terraform_variables(variables),
+        )
 
 
 def _preflight(project: Project) -> Callable[[str], None]:

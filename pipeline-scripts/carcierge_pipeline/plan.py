@@ -120,10 +120,12 @@ def run_plan(
     app_name: str | None = None,
     environ: Mapping[str, str] = os.environ,
     preflight: Callable[[str], None] | None = None,
+    terraform_variables: Mapping[str, str] | None = None,
 ) -> PlanFiles:
     """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
-    (APP_NAME) when given must match the environment's project_name, and ``preflight`` runs
-    after the input checks, before Terraform."""
+    (APP_NAME) when given must match the environment's project_name, ``preflight`` runs
+    after the input checks, before Terraform, and ``terraform_variables`` (TF_VAR_* from the
+    pipeline's variables, ci_variables.terraform_variables) reach Terraform's environment only."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -140,6 +142,7 @@ def run_plan(
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
         terraform = prepare(project, environment, mode)
+        pass_variables(terraform, terraform_variables, echo)
         plan_args = [
             "plan",
             "-input=false",
@@ -213,6 +216,19 @@ def run_plan(
             files.meta.unlink(missing_ok=True)
             raise
         return files
+
+
+def pass_variables(
+    terraform: Terraform, variables: Mapping[str, str] | None, echo: Callable[[str], None]
+) -> None:
+    """TF_VAR_* for this Terraform run; the log names them, never their values."""
+    variables = dict(variables or {})
+    terraform.extra_env.update(variables)
+    if "TF_VAR_alert_emails" in variables:
+        count = len(json.loads(variables["TF_VAR_alert_emails"]))
+        echo(f"alert e-mails: {count} address(es) from ALERT_EMAILS")
+    else:
+        echo("alert e-mails: none (ALERT_EMAILS is not set for this environment)")
 
 
 def _check_plan_identity(files: PlanFiles, environment: str, app_name: str | None) -> None:
