@@ -165,8 +165,11 @@ module "opensearch" {
   log_retention_days = var.log_retention_days
   opensearch_config  = var.opensearch_config
 
-  admin_principal_arns = var.opensearch_admin_principal_arns
-  snapshot_replica     = local.backup_copies # backups.tf
+  # The operator task assumes the master role for `carcierge opensearch setup` (role mappings,
+  # templates, ISM and snapshot policies need the security and index-management APIs).
+  admin_principal_arns = concat(var.opensearch_admin_principal_arns, [local.ops_task_role_arn])
+  pass_role_arns       = local.opensearch_snapshot_role_arns # ops.tf
+  snapshot_replica     = local.backup_copies                 # backups.tf
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
@@ -241,6 +244,14 @@ module "ecs" {
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
+
+  # The operator task (ops.tf below): post-apply commands inside the VPC.
+  ops_task = {
+    image            = var.ops_image
+    environment      = local.ops_environment
+    read_secret_arns = [module.rds.master_user_secret_arn]
+    assume_role_arns = [module.opensearch.master_user_arn]
+  }
 }
 
 # --- logs into OpenSearch ---

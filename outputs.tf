@@ -259,3 +259,22 @@ output "log_delivery_streams" {
   description = "Firehose stream per service log group, or {} where enable_log_delivery is off."
   value       = try(module.log_delivery[0].stream_names, {})
 }
+
+# --- operator task ---
+
+output "ops_task" {
+  description = "The operator task <env>-carcierge-ops for post-apply commands inside the VPC: family, container, task role ARN, log group, and its environment (the settings of `carcierge db roles` and `carcierge opensearch setup`)."
+  value       = module.ecs.ops_task
+}
+
+output "ops_run_task" {
+  description = "The `aws ecs run-task` command line that starts the operator task in the private subnets with the ECS security group; append --overrides 'containerOverrides=[{name=ops,command=[carcierge,...]}]' (docs/runbooks/post-apply.md)."
+  value = join(" ", [
+    "aws ecs run-task",
+    "--cluster ${module.ecs.cluster_name}",
+    "--task-definition ${module.ecs.ops_task.family}",
+    "--launch-type FARGATE",
+    "--started-by carcierge-ops",
+    "--network-configuration '${jsonencode({ awsvpcConfiguration = { subnets = module.vpc.private_subnet_id_list, securityGroups = [module.security_groups.ecs_security_group_id], assignPublicIp = "DISABLED" } })}'",
+  ])
+}

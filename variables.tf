@@ -370,6 +370,18 @@ variable "redis_config" {
   })
 }
 
+# --- operator task --------------------------------------------------------------------
+
+variable "ops_image" {
+  description = "Image of the operator task <env>-carcierge-ops (post-apply commands inside the VPC: `carcierge db roles`, `carcierge opensearch setup`): the CI image built from ci/Dockerfile, pushed to this account's ECR, by immutable tag and/or digest, e.g. 123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0. Set in every environment file."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}\\.dkr\\.ecr(-fips)?\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", var.ops_image)) && can(regex("(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.ops_image)) && !endswith(var.ops_image, ":latest")
+    error_message = "ops_image must be an ECR image reference with an immutable version tag or a digest, <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>[@sha256:<digest>], not :latest (the task pulls from ECR with the execution role); got \"${var.ops_image}\"."
+  }
+}
+
 # --- monitoring -----------------------------------------------------------------------
 
 variable "alert_emails" {

@@ -142,7 +142,10 @@ rds_config = {
   monitoring_interval     = 60
 }
 
-# Monitoring (alert_emails: on-call addresses; none committed)
+# Operator task (post-apply commands inside the VPC): the CI image (ci/Dockerfile) in ECR
+ops_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0"
+
+# Monitoring (alert e-mails: never committed; the ALERT_EMAILS CI/CD variable, README "Variables")
 alarm_thresholds = {
   evaluation_periods   = 5
   ecs_cpu_percent      = 90

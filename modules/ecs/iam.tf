@@ -16,6 +16,13 @@ locals {
       ) if can(regex(local.ecr_image_pattern, service.image))
     ],
     [for key, service in local.services : "arn:${local.partition}:ecr:${var.aws_region}:${local.account_id}:repository/${service.name}" if var.create_ecr_repositories],
+    # The operator task's image (ops.tf; validated to be in ECR).
+    [for image in(local.ops_enabled ? [var.ops_task.image] : []) : format(
+      "arn:%s:ecr:%s:%s:repository/%s", local.partition,
+      regex(local.ecr_image_pattern, image).region,
+      regex(local.ecr_image_pattern, image).account,
+      regex(local.ecr_image_pattern, image).repository,
+    )],
   )))
 
   # Secret references may carry a JSON key suffix (:<key>:<stage>:<version>); IAM wants the
@@ -48,7 +55,7 @@ locals {
         Sid      = "WriteServiceLogs"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [for service in values(local.services) : "${local.log_group_arn}${service.log_group}:log-stream:*"]
+        Resource = [for group in concat([for service in values(local.services) : service.log_group], local.ops_enabled ? [local.ops_log_group] : []) : "${local.log_group_arn}${group}:log-stream:*"]
       }
     },
   ] : candidate.statement if candidate.include]

@@ -110,3 +110,14 @@ output "container_runtime" {
   description = "How each service's container runs, keyed by service: user, readonlyRootFilesystem, writablePaths (task-scoped volumes) and linuxParameters (capabilities), as in its container definition."
   value       = local.container_runtime
 }
+
+output "ops_task" {
+  description = "The operator task (null without ops_task): task definition family, task role ARN, log group and the container's environment (name => value)."
+  value = local.ops_enabled ? {
+    family        = aws_ecs_task_definition.ops[0].family
+    container     = "ops"
+    task_role_arn = aws_iam_role.ops_task[0].arn
+    log_group     = aws_cloudwatch_log_group.ops[0].name
+    environment   = local.ops_environment
+  } : null
+}

@@ -530,3 +530,33 @@ variable "services" {
     error_message = "services.*.command must be null (use the image's default) or a non-empty list of strings."
   }
 }
+
+# --- operator task --------------------------------------------------------------------
+
+variable "ops_task" {
+  description = "The operator task <name_prefix>-ops: a one-off Fargate task in the private subnets with the ECS security group, for post-apply commands that must run inside the VPC (`carcierge db roles`, `carcierge opensearch setup`). image: an ECR image with the carcierge package (the CI image of ci/Dockerfile); environment: its settings (name => value); read_secret_arns: secrets it may read (kms:Decrypt through Secrets Manager only); assume_role_arns: roles it may assume. null: no operator task."
+  type = object({
+    image            = string
+    cpu              = optional(number, 256)
+    memory           = optional(number, 512)
+    environment      = optional(map(string), {})
+    read_secret_arns = optional(list(string), [])
+    assume_role_arns = optional(list(string), [])
+  })
+  default = null
+
+  validation {
+    condition     = var.ops_task == null || can(regex("^[0-9]{12}\\.dkr\\.ecr(-fips)?\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", var.ops_task.image))
+    error_message = "ops_task.image must be an ECR image reference <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>[@sha256:<digest>] (the execution role pulls from ECR only)."
+  }
+
+  validation {
+    condition     = var.ops_task == null || contains([[256, 512], [256, 1024], [512, 1024], [512, 2048], [1024, 2048], [1024, 4096]], [var.ops_task.cpu, var.ops_task.memory])
+    error_message = "ops_task cpu/memory (vCPU units/MiB) must be one of the Fargate sizes 256/512, 256/1024, 512/1024, 512/2048, 1024/2048, 1024/4096."
+  }
+
+  validation {
+    condition     = var.ops_task == null || alltrue([for name in keys(var.ops_task.environment) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))])
+    error_message = "ops_task.environment keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+}

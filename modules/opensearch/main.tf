@@ -83,6 +83,25 @@ resource "aws_iam_role" "master" {
   }
 }
 
+# The master role registers the snapshot repository, so it passes the repository's role to the
+# service; only the roles named, and only to OpenSearch Service.
+resource "aws_iam_role_policy" "master_pass_role" {
+  count = local.create_master_role && length(var.pass_role_arns) > 0 ? 1 : 0
+
+  name = "${var.name_prefix}-opensearch-admin-pass-role"
+  role = aws_iam_role.master[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "PassSnapshotRoleToOpenSearch"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = var.pass_role_arns
+      Condition = { StringEquals = { "iam:PassedToService" = "es.amazonaws.com" } }
+    }]
+  })
+}
+
 # --- logs -----------------------------------------------------------------------------
 
 resource "aws_cloudwatch_log_group" "this" {

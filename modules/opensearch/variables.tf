@@ -81,6 +81,17 @@ variable "admin_principal_arns" {
   }
 }
 
+variable "pass_role_arns" {
+  description = "IAM roles the master role may pass to OpenSearch Service (iam:PassRole), e.g. the role of a manual snapshot repository in S3, which registering the repository requires of the signing principal (OpenSearch Service Developer Guide, \"Registering a manual snapshot repository\"). Empty: none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.pass_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "pass_role_arns must be IAM role ARNs such as arn:aws:iam::123456789012:role/prod-carcierge-opensearch-snapshots (no wildcards)."
+  }
+}
+
 variable "tags" {
   description = "Extra tags on every resource of the module (the provider adds Environment, Project, ManagedBy)."
   type        = map(string)

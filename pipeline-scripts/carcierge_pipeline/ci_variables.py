@@ -2,8 +2,10 @@
 
 The product spec names them (with its defaults): ``ENVIRONMENTS=staging``, ``MODULES=app``,
 ``APP_NAME=carcierge``, ``TYPE=app``, ``BACKEND_REGION=us-west-1``, ``RUN_SECURITY_SCAN=FALSE``,
-``RUN_COST_SCAN=FALSE``, ``TF_LOG=""``; the pipeline adds ``ALLOW_DESTROY=FALSE`` and
-``TERRAFORM_TEST=TRUE`` (FALSE: validate skips ``terraform test``, for a quick run). Every
+``RUN_COST_SCAN=FALSE``, ``TF_LOG=""``; the pipeline adds ``ALLOW_DESTROY=FALSE``,
+``TERRAFORM_TEST=TRUE`` (FALSE: validate skips ``terraform test``, for a quick run) and
+``ALERT_EMAILS`` (the on-call addresses subscribed to the alert topic, which no committed file
+may hold; handed to the plan as ``TF_VAR_alert_emails``). Every
 pipeline command checks all of them first, so a typo (``RUN_COST_SCAN=maybe``) fails the
 pipeline with one line instead of silently skipping a stage.
 
@@ -19,6 +21,7 @@ Which environment a job works on:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping, MutableMapping
@@ -83,7 +86,11 @@ DEFAULTS: dict[str, str] = {
     "ALLOW_DESTROY": "FALSE",
     "TERRAFORM_TEST": "TRUE",
     "TF_LOG": "",
+    "ALERT_EMAILS": "",
 }
+# The same check as the root variable alert_emails (variables.tf), so that a bad address fails
+# the job before Terraform starts.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _APP_NAME = re.compile(r"^[a-z][a-z0-9]{1,14}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 
@@ -123,6 +130,7 @@ class PipelineVariables:
     allow_destroy: bool
     terraform_test: bool
     tf_log: str
+    alert_emails: tuple[str, ...] = ()
 
     @property
     def roots(self) -> list[Root]:
@@ -194,6 +202,13 @@ def load(environ: Mapping[str, str] = os.environ) -> PipelineVariables:
             f"TF_LOG must be empty or one of {', '.join(TF_LOG_LEVELS)}; got {tf_log!r}"
         )
 
+    alert_emails = parse_alert_emails(environ.get("ALERT_EMAILS", ""))
+    if environ.get("TF_VAR_alert_emails") is not None:
+        raise UserError(
+            "TF_VAR_alert_emails is set: give the on-call addresses as ALERT_EMAILS "
+            "(comma-separated), which the plan hands to Terraform; unset TF_VAR_alert_emails"
+        )
+
     return PipelineVariables(
         environments=tuple(dict.fromkeys(envs)),
         modules=tuple(dict.fromkeys(modules)),
@@ -205,7 +220,33 @@ def load(environ: Mapping[str, str] = os.environ) -> PipelineVariables:
         allow_destroy=flag("ALLOW_DESTROY", environ),
         terraform_test=flag("TERRAFORM_TEST", environ),
         tf_log=tf_log,
+        alert_emails=alert_emails,
     )
+
+
+def parse_alert_emails(value: str) -> tuple[str, ...]:
+    """ALERT_EMAILS: e-mail addresses separated by commas (spaces around them are ignored).
+    A bad entry is named by its position, never echoed: the value stays out of job logs."""
+    if not value.strip():
+        return ()
+    entries = [entry.strip() for entry in value.split(",")]
+    for position, entry in enumerate(entries, 1):
+        if not _EMAIL.match(entry):
+            what = "is empty" if not entry else "is not an e-mail address"
+            raise UserError(
+                f"ALERT_EMAILS entry {position} of {len(entries)} {what}: give comma-separated "
+                "addresses such as oncall@example.com,platform@example.com"
+            )
+    return tuple(sorted(set(entries)))
+
+
+def terraform_variables(variables: PipelineVariables) -> dict[str, str]:
+    """What a plan passes to Terraform from the pipeline's variables, as TF_VAR_* in its
+    environment only: never in a tfvars file, an argument or the job log. Without ALERT_EMAILS
+    the root's default (no subscription) applies."""
+    if not variables.alert_emails:
+        return {}
+    return {"TF_VAR_alert_emails": json.dumps(list(variables.alert_emails))}
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
                 allow_destroy=args.allow_destroy or variables.allow_destroy,
                 app_name=variables.app_name,
                 preflight=None if mode.offline else _preflight(project),
+                terraform_variables=ci_variables.terraform_variables(variables),
             )
 
 
@@ -105,7 +106,12 @@ def _cmd_drift(args: argparse.Namespace) -> None:
     mode = ci_variables.stage_mode()
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
-        run_drift(project, environment, mode)
+        run_drift(
+            project,
+            environment,
+            mode,
+            terraform_variables=ci_variables.terraform_variables(variables),
+        )
 
 
 def _preflight(project: Project) -> Callable[[str], None]:
@@ -239,6 +245,17 @@ def _cmd_db_roles(args: argparse.Namespace) -> None:
     run_roles(environments.require_environment(args.environment))
 
 
+def _cmd_opensearch_setup(args: argparse.Namespace) -> None:
+    import logging
+
+    from carcierge_pipeline.opensearch_setup import run_setup
+
+    # opensearch-py logs every 404 as a warning; a missing document is what the command looks
+    # for, and it reports what it changed itself.
+    logging.getLogger("opensearch").setLevel(logging.ERROR)
+    run_setup(environments.require_environment(args.environment))
+
+
 def _cmd_parity(args: argparse.Namespace) -> None:
     from carcierge_pipeline.stages.analyse.parity import run_parity
     from carcierge_pipeline.stages.plan import run_plan
@@ -370,6 +387,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roles.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
     roles.set_defaults(handler=_cmd_db_roles)
+
+    opensearch = commands.add_parser(
+        "opensearch", help="what OpenSearch needs after apply (run inside the VPC)"
+    )
+    opensearch_actions = opensearch.add_subparsers(
+        dest="opensearch_command", required=True, metavar="ACTION"
+    )
+    opensearch_setup = opensearch_actions.add_parser(
+        "setup",
+        help="service roles and mappings, log index template, ISM retention, snapshot repository "
+        "and policy (idempotent); settings from OPENSEARCH_*, LOG_RETENTION_DAYS, AWS_REGION",
+    )
+    opensearch_setup.add_argument(
+        "--environment", "-e", required=True, help="staging, qa, uat or prod"
+    )
+    opensearch_setup.set_defaults(handler=_cmd_opensearch_setup)
 
     oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
     oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")

@@ -5,6 +5,8 @@ published as under build/<environment>/. Shared by the plan, apply and drift sta
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +100,16 @@ def prepare(
         ]
     )
     return terraform
+
+
+def pass_variables(
+    terraform: Terraform, variables: Mapping[str, str] | None, echo: Callable[[str], None]
+) -> None:
+    """TF_VAR_* for this Terraform run; the log names them, never their values."""
+    variables = dict(variables or {})
+    terraform.extra_env.update(variables)
+    if "TF_VAR_alert_emails" in variables:
+        count = len(json.loads(variables["TF_VAR_alert_emails"]))
+        echo(f"alert e-mails: {count} address(es) from ALERT_EMAILS")
+    else:
+        echo("alert e-mails: none (ALERT_EMAILS is not set for this environment)")

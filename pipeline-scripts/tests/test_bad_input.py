@@ -615,6 +615,19 @@ CASES = [
         "arn:aws:iam::123456789012:role/carcierge-admin",
     ),
     Case(
+        "ops-image-latest",
+        ("ops_image",),
+        "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:latest",
+        "ops_image must be an ECR image reference with an immutable version tag or a digest",
+    ),
+    Case(
+        "ops-image-outside-ecr",
+        ("ops_image",),
+        "registry.gitlab.com/acme/carcierge/ci:1.0.0",
+        "ops_image must be an ECR image reference with an immutable version tag or a digest",
+        environment="prod",
+    ),
+    Case(
         "redis-auth-token-strategy-delete",
         ("redis_config", "auth_token_update_strategy"),
         "DELETE",

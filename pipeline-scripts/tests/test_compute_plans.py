@@ -156,12 +156,14 @@ def test_execution_role_is_scoped_to_the_services(environment_plans):
     plan = environment_plans("prod")
     statements = json.loads(_one(plan, "aws_iam_role_policy.execution")["policy"])["Statement"]
     by_sid = {statement["Sid"]: statement for statement in statements}
+    # The services' images and the operator task's (ops_image), and their log groups.
     assert sorted(by_sid["EcrPullServiceImages"]["Resource"]) == [
-        f"arn:aws:ecr:us-west-1:123456789012:repository/carcierge-{key}" for key in sorted(SERVICES)
+        f"arn:aws:ecr:us-west-1:123456789012:repository/carcierge-{key}"
+        for key in sorted(["ops", *SERVICES])
     ]
     assert sorted(by_sid["WriteServiceLogs"]["Resource"]) == [
         f"arn:aws:logs:us-west-1:123456789012:log-group:/ecs/prod-carcierge-{key}:log-stream:*"
-        for key in sorted(SERVICES)
+        for key in sorted(["ops", *SERVICES])
     ]
     star = [s["Action"] for s in statements if s["Resource"] == "*"]
     assert star == ["ecr:GetAuthorizationToken"], star

@@ -302,6 +302,10 @@ def _gitlab_ci_local(repo: Path, home: Path, *args: str, timeout: int = 600):
 ROLE = "arn:aws:iam::111111111111:role/carcierge-deploy-{}"
 SCOPED_CREDENTIALS = {
     "AWS_ROLE_ARN": {"values": {env: ROLE.format(env) for env in environments.ENVIRONMENTS}},
+    # Alert e-mails are environment-scoped too (README, Variables): they reach plan and drift.
+    "ALERT_EMAILS": {
+        "values": {env: f"oncall-{env}@example.com" for env in environments.ENVIRONMENTS}
+    },
 }
 # A stand-in venv: `carcierge <command>` prints what the job sees, then for plan and apply asks
 # the real CLI which environment and mode it would run (`carcierge env`, the same decision the
@@ -309,7 +313,7 @@ SCOPED_CREDENTIALS = {
 STUB = """#!/bin/sh
 echo "SEES job=$CI_JOB_NAME command=$1 environment=${CI_ENVIRONMENT_NAME:-none}" \
   "action=${CI_ENVIRONMENT_ACTION:-none} plan_environment=${PLAN_ENVIRONMENT:-none}" \
-  "role=${AWS_ROLE_ARN:-none}"
+  "role=${AWS_ROLE_ARN:-none} alerts=${ALERT_EMAILS:-none}"
 case "$1" in plan|apply|drift) exec "%s" env ;; esac
 """
 
@@ -390,9 +394,11 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
         assert set(jobs) == {"validate", "plan", "security", "apply"}, logs[-1][-3000:]
         assert jobs["security"]["status"] == "PASS" and jobs["security"]["role"] == "none"
         assert jobs["validate"]["role"] == "none"  # no environment declared, no credentials
+        assert jobs["validate"]["alerts"] == "none"
         assert jobs["plan"] | {"mode": "", "selects": ""} == {
             "job": "plan", "command": "plan", "environment": environment,
             "action": "prepare", "plan_environment": environment, "role": role,
+            "alerts": f"oncall-{environment}@example.com",
             "credentials": f"GitLab OIDC, role {role}", "mode": "", "selects": "",
             "status": "PASS",
         }  # fmt: skip
@@ -412,6 +418,7 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
     assert set(jobs) == {"drift"}, logs[-1][-3000:]
     assert (jobs["drift"]["environment"], jobs["drift"]["action"]) == ("prod", "prepare")
     assert jobs["drift"]["role"] == ROLE.format("prod")
+    assert jobs["drift"]["alerts"] == "oncall-prod@example.com"
     assert jobs["drift"]["mode"] == "mode: real (branch 'prod' deploys prod)"
 
     # Items 3, 4: a feature branch previews ENVIRONMENTS offline: no environment, no

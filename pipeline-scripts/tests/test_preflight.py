@@ -57,15 +57,17 @@ def test_a_fresh_account_lacks_the_opensearch_role(iam):
 
 def test_preflight_reports_every_problem_then_fails(project, iam):
     said: list[str] = []
-    with pytest.raises(StageFailed, match=r"pre-flight found 8 problem\(s\) .* prod apply"):
+    with pytest.raises(StageFailed, match=r"pre-flight found 9 problem\(s\) .* prod apply"):
         preflight.run_preflight(project.root, "prod", iam, echo=said.append)
-    assert len(said) == 8 and all(line.startswith("pre-flight: ") for line in said)
+    assert len(said) == 9 and all(line.startswith("pre-flight: ") for line in said)
+    assert any("ops_image names AWS's example account" in line for line in said)
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
 
-def test_a_real_plan_stops_before_terraform(project, iam, moto_endpoint, monkeypatch, capsys):
-    # `iam` empties the shared moto server first: the fresh account has no OpenSearch role.
-    # The CLI's real-mode path: placeholders refused before any `terraform init`.
+def test_a_real_plan_stops_before_terraform(project, moto_endpoint, iam, monkeypatch, capsys):
+    # The CLI's real-mode path: placeholders refused before any `terraform init`. `iam` resets
+    # the emulator, so the account lacks the OpenSearch role whatever ran before: 8 placeholders
+    # (certificate, five images, ops image, admin role) and the role.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -77,4 +79,4 @@ def test_a_real_plan_stops_before_terraform(project, iam, moto_endpoint, monkeyp
     assert cli.main(["plan", "-e", "uat"]) == 1
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
-    assert captured.err.startswith("failed: pre-flight found 8 problem(s)")
+    assert captured.err.startswith("failed: pre-flight found 9 problem(s)")

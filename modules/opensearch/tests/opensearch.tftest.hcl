@@ -407,3 +407,33 @@ run "snapshot_replica_key_must_be_of_its_region" {
 
   expect_failures = [var.snapshot_replica]
 }
+
+# The master role registers the snapshot repository, so it may pass exactly the named roles,
+# and only to OpenSearch Service; without any, no policy.
+run "master_role_passes_the_snapshot_role" {
+  command = plan
+
+  variables {
+    pass_role_arns = ["arn:aws:iam::123456789012:role/staging-carcierge-opensearch-snapshots"]
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.master_pass_role[0].policy).Statement == [{
+      Sid       = "PassSnapshotRoleToOpenSearch"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = ["arn:aws:iam::123456789012:role/staging-carcierge-opensearch-snapshots"]
+      Condition = { StringEquals = { "iam:PassedToService" = "es.amazonaws.com" } }
+    }]
+    error_message = "the master role may pass only the named roles, only to es.amazonaws.com"
+  }
+}
+
+run "no_pass_role_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role_policy.master_pass_role) == 0
+    error_message = "without pass_role_arns the master role passes no role"
+  }
+}

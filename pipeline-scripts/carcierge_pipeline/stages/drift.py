@@ -9,20 +9,27 @@ the plan file is removed once it has been read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import environments, report
 from carcierge_pipeline.errors import DriftFound, StageFailed, UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
-from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
+from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, pass_variables, prepare
 
 CHANGES = 2  # terraform plan -detailed-exitcode: 0 no changes, 1 error, 2 changes
 
 
 def run_drift(
-    project: Project, environment: str, mode: Mode, *, echo: Callable[[str], None] = print
+    project: Project,
+    environment: str,
+    mode: Mode,
+    *,
+    echo: Callable[[str], None] = print,
+    terraform_variables: Mapping[str, str] | None = None,
 ) -> None:
+    """Real plan with -detailed-exitcode; ``terraform_variables`` as for the plan (the same
+    ALERT_EMAILS, else the subscriptions would show as drift)."""
     environments.require_environment(environment)
     if mode.offline:
         raise UserError(
@@ -35,6 +42,7 @@ def run_drift(
         files.directory.mkdir(parents=True, exist_ok=True)
         files.clear()
         terraform = prepare(project, environment, mode)
+        pass_variables(terraform, terraform_variables, echo)
         run = terraform.run_json(
             [
                 "plan",

@@ -14,7 +14,7 @@ from carcierge_pipeline.inputs import check_environment_inputs
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
-from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
+from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, pass_variables, prepare
 
 OFFLINE_BANNER = (
     "OFFLINE PREVIEW ({reason}): planning {environment} against a fresh, empty account with "
@@ -32,10 +32,12 @@ def run_plan(
     app_name: str | None = None,
     environ: Mapping[str, str] = os.environ,
     preflight: Callable[[str], None] | None = None,
+    terraform_variables: Mapping[str, str] | None = None,
 ) -> PlanFiles:
     """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
-    (APP_NAME) when given must match the environment's project_name, and ``preflight`` runs
-    after the input checks, before Terraform."""
+    (APP_NAME) when given must match the environment's project_name, ``preflight`` runs
+    after the input checks, before Terraform, and ``terraform_variables`` (TF_VAR_* from the
+    pipeline's variables, ci_variables.terraform_variables) reach Terraform's environment only."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -52,6 +54,7 @@ def run_plan(
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
         terraform = prepare(project, environment, mode)
+        pass_variables(terraform, terraform_variables, echo)
         plan_args = [
             "plan",
             "-input=false",
