@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from carcierge_pipeline import ci_variables, cli, plan
+from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.stages import plan
 from carcierge_pipeline.terraform import Mode
 
 OFFLINE = Mode(offline=True, reason="test")
