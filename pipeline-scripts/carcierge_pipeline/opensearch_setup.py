@@ -167,7 +167,7 @@ def settings_from_env(
 # --- the wanted documents -------------------------------------------------------------------
 
 
-def service_role(key: str) -> dict:
+def service_role(key: str) -> dict[str, Any]:
     """Read and write on the service's own indices only, plus the bulk/multi-get APIs."""
     return {
         "description": f"carcierge service {key}: read/write on {key}-* (opensearch setup)",
@@ -181,7 +181,7 @@ def service_role(key: str) -> dict:
     }
 
 
-def logs_writer_role() -> dict:
+def logs_writer_role() -> dict[str, Any]:
     """Firehose's delivery role: create and write the daily log indices, nothing else."""
     return {
         "description": "log delivery (Firehose): write logs-* (carcierge opensearch setup)",
@@ -200,11 +200,11 @@ def logs_writer_role() -> dict:
     }
 
 
-def role_mapping(role_arn: str) -> dict:
+def role_mapping(role_arn: str) -> dict[str, Any]:
     return {"backend_roles": [role_arn], "hosts": [], "users": []}
 
 
-def log_template() -> dict:
+def log_template() -> dict[str, Any]:
     return {
         "index_patterns": [LOG_INDEX_PATTERN],
         "priority": 100,
@@ -224,7 +224,7 @@ def log_template() -> dict:
     }
 
 
-def ism_policy(retention_days: int) -> dict:
+def ism_policy(retention_days: int) -> dict[str, Any]:
     return {
         "policy": {
             "description": f"carcierge: delete log indices after {retention_days} days",
@@ -247,7 +247,7 @@ def ism_policy(retention_days: int) -> dict:
     }
 
 
-def snapshot_repository(settings: Settings, environment: str) -> dict:
+def snapshot_repository(settings: Settings, environment: str) -> dict[str, Any]:
     return {
         "type": "s3",
         "settings": {
@@ -259,7 +259,7 @@ def snapshot_repository(settings: Settings, environment: str) -> dict:
     }
 
 
-def sm_policy(retention_days: int) -> dict:
+def sm_policy(retention_days: int) -> dict[str, Any]:
     return {
         "description": f"carcierge: daily snapshot of the data indices, kept {retention_days} days",
         "creation": {"schedule": {"cron": {"expression": "0 3 * * *", "timezone": "UTC"}}},
@@ -307,7 +307,7 @@ def differs(wanted: Any, actual: Any) -> bool:
             return bool(wanted)
         if not isinstance(actual, list) or len(actual) != len(wanted):
             return True
-        if all(not isinstance(item, dict | list) for item in wanted + actual):
+        if all(not isinstance(item, dict[str, Any] | list) for item in wanted + actual):
             return sorted(map(_scalar, wanted)) != sorted(map(_scalar, actual))
         return any(differs(w, a) for w, a in zip(wanted, actual, strict=True))
     if actual is None:
@@ -321,22 +321,28 @@ def differs(wanted: Any, actual: Any) -> bool:
 class Domain:
     """The few REST calls the command makes, through opensearch-py's transport."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
 
-    def get(self, path: str) -> dict | None:
+    def get(self, path: str) -> dict[str, Any] | None:
         from opensearchpy.exceptions import NotFoundError
 
         try:
-            return self.client.transport.perform_request("GET", path)
+            found: dict[str, Any] = self.client.transport.perform_request("GET", path)
+            return found
         except NotFoundError:
             return None
 
-    def send(self, method: str, path: str, body: dict, params: dict | None = None) -> dict:
-        return self.client.transport.perform_request(method, path, params=params, body=body)
+    def send(
+        self, method: str, path: str, body: dict[str, Any], params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = self.client.transport.perform_request(
+            method, path, params=params, body=body
+        )
+        return answer
 
 
-def connect(settings: Settings, credentials=None):
+def connect(settings: Settings, credentials: Any = None) -> Any:
     """An opensearch-py client for the endpoint; with ``credentials`` (botocore credentials)
     every request is signed with SigV4 for the ``es`` service."""
     from opensearchpy import AWSV4SignerAuth, OpenSearch, RequestsHttpConnection
@@ -355,7 +361,7 @@ def connect(settings: Settings, credentials=None):
     )
 
 
-def admin_credentials(settings: Settings):
+def admin_credentials(settings: Settings) -> Any:
     """The task role's credentials, or the master role's when OPENSEARCH_ADMIN_ROLE_ARN is set."""
     import boto3
 
@@ -382,7 +388,14 @@ class SetupReport:
         return (list(self.changes) or ["no changes"]) + [f"skipped: {s}" for s in self.skipped]
 
 
-def _put_plain(domain: Domain, report: SetupReport, what: str, path: str, wanted: dict, read):
+def _put_plain(
+    domain: Domain,
+    report: SetupReport,
+    what: str,
+    path: str,
+    wanted: dict[str, Any],
+    read: Callable[[dict[str, Any]], Any],
+) -> None:
     """A document that PUT creates or replaces (roles, mappings, templates, repositories)."""
     current = domain.get(path)
     if current is not None and not differs(wanted, read(current)):
@@ -396,10 +409,10 @@ def _put_versioned(
     report: SetupReport,
     what: str,
     path: str,
-    wanted: dict,
-    read: Callable[[dict], Any],
+    wanted: dict[str, Any],
+    read: Callable[[dict[str, Any]], Any],
     create_method: str,
-):
+) -> None:
     """A document updated only with the ``if_seq_no``/``if_primary_term`` of the version read
     (ISM and snapshot management policies): a concurrent change fails instead of being lost."""
     current = domain.get(path)
@@ -419,7 +432,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
     report = SetupReport()
     security = "_plugins/_security/api"
 
-    def mapping_of(name: str):
+    def mapping_of(name: str) -> Callable[[dict[str, Any]], Any]:
         return lambda body: body.get(name)
 
     wanted_roles = {
@@ -454,7 +467,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             mapping_of(name),
         )
 
-    def template_of(body: dict):
+    def template_of(body: dict[str, Any]) -> Any:
         templates = body.get("index_templates") or []
         return templates[0].get("index_template") if templates else None
 
@@ -508,7 +521,7 @@ def run_setup(
     env: Mapping[str, str] = os.environ,
     echo: Callable[[str], None] = print,
     allow_insecure_http: bool = False,
-    credentials=None,
+    credentials: Any = None,
 ) -> SetupReport:
     """`carcierge opensearch setup -e <env>`: settings from the environment, then sync."""
     from opensearchpy.exceptions import OpenSearchException, TransportError

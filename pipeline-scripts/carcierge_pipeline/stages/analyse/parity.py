@@ -79,7 +79,7 @@ def _instance_key(change: planmodel.Resource) -> str:
         return change.index
     module_keys = re.findall(r'\["([^"]+)"\]', change.module or "")
     if module_keys:
-        return module_keys[-1]
+        return str(module_keys[-1])
     name = change.values.get("name")
     if isinstance(name, str):
         return _PREFIX.sub("", name)
@@ -485,7 +485,7 @@ def _rows_for(rule: Rule, views: Mapping[str, PlanView], report: Report) -> list
     }
     groups: list[str | None] = [None]
     if rule.per_instance:
-        groups = sorted({r.key for matched in per_env.values() for r in matched}) or [None]
+        groups = [*sorted({r.key for matched in per_env.values() for r in matched})] or [None]
     rows = []
     for group in groups:
         values = {}
