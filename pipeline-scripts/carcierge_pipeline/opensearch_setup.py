@@ -307,7 +307,7 @@ def differs(wanted: Any, actual: Any) -> bool:
             return bool(wanted)
         if not isinstance(actual, list) or len(actual) != len(wanted):
             return True
-        if all(not isinstance(item, dict[str, Any] | list) for item in wanted + actual):
+        if all(not isinstance(item, dict | list) for item in wanted + actual):
             return sorted(map(_scalar, wanted)) != sorted(map(_scalar, actual))
         return any(differs(w, a) for w, a in zip(wanted, actual, strict=True))
     if actual is None:
