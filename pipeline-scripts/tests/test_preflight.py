@@ -63,8 +63,10 @@ def test_preflight_reports_every_problem_then_fails(project, iam):
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
 
-def test_a_real_plan_stops_before_terraform(project, moto_endpoint, monkeypatch, capsys):
-    # The CLI's real-mode path: placeholders refused before any `terraform init`.
+def test_a_real_plan_stops_before_terraform(project, iam, moto_endpoint, monkeypatch, capsys):
+    # The CLI's real-mode path: placeholders refused before any `terraform init`. ``iam``
+    # empties moto's account first: a service-linked role another test on this worker left
+    # there would otherwise remove the eighth problem (the count depended on test order).
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
