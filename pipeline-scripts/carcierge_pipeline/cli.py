@@ -197,6 +197,9 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
         args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
         args.kms_key_alias,
         noncurrent_days=args.noncurrent_days,
+        replica_region=args.replica_region,
+        replica_bucket=args.replica_bucket,
+        replica_kms_key_alias=args.replica_kms_key_alias,
     )
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
@@ -358,6 +361,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=90,
         help="days old state versions are kept (default: 90)",
+    )
+    bootstrap.add_argument(
+        "--replica-region",
+        help="also replicate the state bucket to this region (another region than the state's, "
+        "e.g. us-west-2): a KMS key, a replica bucket, a replication role and the replication "
+        "configuration, all idempotent",
+    )
+    bootstrap.add_argument(
+        "--replica-bucket", help="replica bucket name (default: <bucket>-replica-<region>)"
+    )
+    bootstrap.add_argument(
+        "--replica-kms-key-alias",
+        help="customer-managed key alias in the replica region, created if missing (default: "
+        "alias/carcierge-terraform-state-replica)",
     )
     bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
     bootstrap.set_defaults(handler=_cmd_state_bootstrap)

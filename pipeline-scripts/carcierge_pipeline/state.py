@@ -5,6 +5,11 @@ created here with boto3, idempotently: every item is read first and written only
 differs from the wanted setting, and each run reports per item ``created``, ``updated`` or
 ``unchanged``.
 
+With a replica region (``--replica-region``) the state bucket is also replicated there by S3
+replication: a KMS key of that region, a replica bucket set up like the primary, a role S3
+assumes to copy every object version (and delete markers), and the replication configuration
+on the state bucket (S3 User Guide, "Replicating encrypted objects", read 2026-12-01).
+
 Encryption uses a customer-managed KMS key (default alias ``alias/carcierge-terraform-state``,
 created with rotation on when missing, reused when present) for both the bucket and the lock
 table: its key policy, grants and CloudTrail decrypt events stay under the account's control,
@@ -31,6 +36,9 @@ from carcierge_pipeline.environments import require_environment
 from carcierge_pipeline.errors import UserError
 
 DEFAULT_KMS_ALIAS = DEFAULT_STATE_KMS_KEY
+DEFAULT_REPLICA_KMS_ALIAS = "alias/carcierge-terraform-state-replica"
+REPLICATION_ROLE = "carcierge-terraform-state-replication"
+REPLICATION_POLICY = "carcierge-terraform-state-replication"
 DEFAULT_NONCURRENT_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
 LIFECYCLE_RULE_ID = "carcierge-state-noncurrent-versions"
@@ -50,6 +58,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _ALIAS_NAME = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
+_REGION_CODE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
 
 
 # --- AWS access -------------------------------------------------------------------------------
@@ -110,6 +119,14 @@ class AwsClients:
     def iam(self) -> Any:
         return self._client("iam")
 
+    @property
+    def sts(self) -> Any:
+        return self._client("sts")
+
+    def in_region(self, region: str) -> AwsClients:
+        """Clients of another region, with the same endpoint and session."""
+        return AwsClients(region, self.endpoint_url, self.session)
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
@@ -165,6 +182,9 @@ class BootstrapResult:
     region: str
     kms_key_arn: str
     items: list[Item] = field(default_factory=list)
+    replica_region: str | None = None
+    replica_bucket: str | None = None
+    replica_kms_key_arn: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -177,24 +197,32 @@ class BootstrapResult:
         return {**asdict(self), "changed": self.changed}
 
 
+def _valid_bucket_name(bucket: str) -> bool:
+    return bool(
+        _BUCKET_NAME.match(bucket)
+        and ".." not in bucket
+        and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
+    )
+
+
+def _check_alias(kms_key_alias: str, what: str = "kms key alias") -> None:
+    if not _ALIAS_NAME.match(kms_key_alias) or kms_key_alias.startswith("alias/aws/"):
+        raise UserError(
+            f"{what} must be 'alias/<name>' of a customer-managed key (not an AWS-managed "
+            f"'alias/aws/...' key, which cannot encrypt both bucket and table); got "
+            f"{kms_key_alias!r}"
+        )
+
+
 def validate_inputs(bucket: str, table: str, kms_key_alias: str, noncurrent_days: int) -> None:
-    if (
-        not _BUCKET_NAME.match(bucket)
-        or ".." in bucket
-        or re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
-    ):
+    if not _valid_bucket_name(bucket):
         raise UserError(
             "bucket must be 3-63 lowercase letters, digits, '.' or '-', starting and ending "
             f"with a letter or digit; got {bucket!r}"
         )
     if not _TABLE_NAME.match(table):
         raise UserError(f"table must be 3-255 letters, digits, '_', '-' or '.'; got {table!r}")
-    if not _ALIAS_NAME.match(kms_key_alias) or kms_key_alias.startswith("alias/aws/"):
-        raise UserError(
-            "kms key alias must be 'alias/<name>' of a customer-managed key (not an AWS-managed "
-            f"'alias/aws/...' key, which cannot encrypt both bucket and table); got "
-            f"{kms_key_alias!r}"
-        )
+    _check_alias(kms_key_alias)
     if not 1 <= noncurrent_days <= 3650:
         raise UserError(f"noncurrent days must be between 1 and 3650; got {noncurrent_days}")
 
@@ -281,10 +309,14 @@ def statement_essentials(statement: Mapping[str, Any]) -> tuple:
     )
 
 
-def _ensure_kms_key(kms: Any, alias: str) -> tuple[str, Item]:
+def _ensure_kms_key(
+    kms: Any,
+    alias: str,
+    name: str = "kms key",
+    description: str = "carcierge: Terraform state bucket and lock table encryption",
+) -> tuple[str, Item]:
     from botocore.exceptions import ClientError
 
-    name = "kms key"
     with aws_errors(f"describing KMS key {alias}"):
         try:
             metadata = kms.describe_key(KeyId=alias)["KeyMetadata"]
@@ -295,7 +327,7 @@ def _ensure_kms_key(kms: Any, alias: str) -> tuple[str, Item]:
     if metadata is None:
         with aws_errors(f"creating KMS key {alias}"):
             metadata = kms.create_key(
-                Description="carcierge: Terraform state bucket and lock table encryption",
+                Description=description,
                 KeyUsage="ENCRYPT_DECRYPT",
                 KeySpec="SYMMETRIC_DEFAULT",
                 Tags=[{"TagKey": k, "TagValue": v} for k, v in TAGS.items()],
@@ -328,17 +360,29 @@ def _bucket_region(error_or_response: Any) -> str | None:
     return headers.get("x-amz-bucket-region")
 
 
-def _wrong_region(bucket: str, found: str, region: str) -> UserError:
-    return UserError(
-        f"bucket {bucket} is in {found}, not {region}: "
-        "set BACKEND_REGION to the bucket's region or choose another bucket"
-    )
+def _wrong_region(
+    bucket: str,
+    found: str,
+    region: str,
+    hint: str = "set BACKEND_REGION to the bucket's region or choose another bucket",
+) -> UserError:
+    return UserError(f"bucket {bucket} is in {found}, not {region}: {hint}")
 
 
-def _ensure_bucket(s3: Any, bucket: str, region: str) -> Item:
+def _ensure_bucket(
+    s3: Any,
+    bucket: str,
+    region: str,
+    name: str = "s3 bucket",
+    option: str = "TF_STATE_BUCKET",
+) -> Item:
     from botocore.exceptions import ClientError
 
-    name = "s3 bucket"
+    hint = (
+        "set BACKEND_REGION to the bucket's region or choose another bucket"
+        if option == "TF_STATE_BUCKET"
+        else f"choose another {option}"
+    )
     with aws_errors(f"checking bucket {bucket}"):
         try:
             found = _bucket_region(s3.head_bucket(Bucket=bucket))
@@ -347,15 +391,15 @@ def _ensure_bucket(s3: Any, bucket: str, region: str) -> Item:
             if code in ("403", "Forbidden", "AccessDenied"):
                 raise UserError(
                     f"bucket {bucket} exists but this account cannot access it (bucket names "
-                    "are global: choose another TF_STATE_BUCKET)"
+                    f"are global: choose another {option})"
                 ) from error
             if code in ("301", "PermanentRedirect", "400") and _bucket_region(error):
-                raise _wrong_region(bucket, str(_bucket_region(error)), region) from error
+                raise _wrong_region(bucket, str(_bucket_region(error)), region, hint) from error
             if code not in ("404", "NoSuchBucket", "NotFound"):
                 raise
         else:
             if found and found != region:
-                raise _wrong_region(bucket, found, region)
+                raise _wrong_region(bucket, found, region, hint)
             return Item(name, UNCHANGED, f"s3://{bucket} in {region}")
 
     arguments: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
@@ -369,8 +413,7 @@ def _ensure_bucket(s3: Any, bucket: str, region: str) -> Item:
                 return Item(name, UNCHANGED, f"s3://{bucket} in {region}")
             if error_code(error) == "BucketAlreadyExists":
                 raise UserError(
-                    f"bucket name {bucket} is taken by another account: "
-                    "choose another TF_STATE_BUCKET"
+                    f"bucket name {bucket} is taken by another account: choose another {option}"
                 ) from error
             raise
         s3.put_bucket_tagging(
@@ -393,8 +436,7 @@ def _read_or_none(call: Callable[[], Any], missing: tuple[str, ...], action: str
             raise
 
 
-def _ensure_versioning(s3: Any, bucket: str) -> Item:
-    name = "bucket versioning"
+def _ensure_versioning(s3: Any, bucket: str, name: str = "bucket versioning") -> Item:
     with aws_errors(f"reading versioning of {bucket}"):
         status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
     if status == "Enabled":
@@ -404,8 +446,7 @@ def _ensure_versioning(s3: Any, bucket: str) -> Item:
     return Item(name, UPDATED if status else CREATED, f"{status or 'off'} -> Enabled")
 
 
-def _ensure_encryption(s3: Any, bucket: str, key_arn: str) -> Item:
-    name = "bucket encryption"
+def _ensure_encryption(s3: Any, bucket: str, key_arn: str, name: str = "bucket encryption") -> Item:
     current = _read_or_none(
         lambda: s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"],
         ("ServerSideEncryptionConfigurationNotFoundError",),
@@ -434,8 +475,7 @@ def _ensure_encryption(s3: Any, bucket: str, key_arn: str) -> Item:
     return Item(name, UPDATED if rules else CREATED, f"SSE-KMS {key_arn}, bucket key on")
 
 
-def _ensure_public_access_block(s3: Any, bucket: str) -> Item:
-    name = "public access block"
+def _ensure_public_access_block(s3: Any, bucket: str, name: str = "public access block") -> Item:
     current = _read_or_none(
         lambda: s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"],
         ("NoSuchPublicAccessBlockConfiguration",),
@@ -450,9 +490,8 @@ def _ensure_public_access_block(s3: Any, bucket: str) -> Item:
     return Item(name, UPDATED if current else CREATED, "all four settings on")
 
 
-def _ensure_policy(s3: Any, bucket: str, region: str) -> Item:
+def _ensure_policy(s3: Any, bucket: str, region: str, name: str = "bucket policy") -> Item:
     """Merge the TLS-only statements into the bucket policy, keeping any others by Sid."""
-    name = "bucket policy"
     wanted = bucket_policy(bucket, partition_of(region))
     raw = _read_or_none(
         lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
@@ -480,9 +519,10 @@ def _ensure_policy(s3: Any, bucket: str, region: str) -> Item:
     )
 
 
-def _ensure_lifecycle(s3: Any, bucket: str, noncurrent_days: int) -> Item:
+def _ensure_lifecycle(
+    s3: Any, bucket: str, noncurrent_days: int, name: str = "bucket lifecycle"
+) -> Item:
     """Merge our rule into the lifecycle configuration, keeping other rules by ID."""
-    name = "bucket lifecycle"
     wanted = lifecycle_rule(noncurrent_days)
     detail = (
         f"noncurrent versions expire after {noncurrent_days} days, incomplete uploads "
@@ -596,6 +636,333 @@ def _ensure_table(dynamodb: Any, table: str, key_arn: str) -> list[Item]:
     return items
 
 
+# --- replication to a second region -----------------------------------------------------------
+
+
+def default_replica_bucket(bucket: str, replica_region: str) -> str:
+    return f"{bucket}-replica-{replica_region}"
+
+
+def validate_replica(
+    bucket: str,
+    region: str,
+    replica_region: str | None,
+    replica_bucket: str | None,
+    replica_kms_key_alias: str | None,
+) -> None:
+    """The replica options, checked before any AWS call."""
+    if replica_region is None:
+        if replica_bucket or replica_kms_key_alias:
+            raise UserError("--replica-bucket and --replica-kms-key-alias need --replica-region")
+        return
+    if not _REGION_CODE.match(replica_region):
+        raise UserError(
+            f"--replica-region must be an AWS region code such as us-west-2; got {replica_region!r}"
+        )
+    if replica_region == region:
+        raise UserError(
+            f"--replica-region must differ from the state region {region}: a replica in the "
+            "same region does not survive the region's loss"
+        )
+    if partition_of(replica_region) != partition_of(region):
+        raise UserError(
+            f"--replica-region {replica_region} is in another partition than {region}: S3 "
+            "replicates only within a partition"
+        )
+    target = replica_bucket or default_replica_bucket(bucket, replica_region)
+    if not _valid_bucket_name(target):
+        raise UserError(
+            "replica bucket must be 3-63 lowercase letters, digits, '.' or '-', starting and "
+            f"ending with a letter or digit; got {target!r} (pass --replica-bucket)"
+        )
+    if target == bucket:
+        raise UserError(f"replica bucket must differ from the state bucket {bucket}")
+    _check_alias(replica_kms_key_alias or DEFAULT_REPLICA_KMS_ALIAS, "replica kms key alias")
+
+
+def replication_trust_policy(account: str, source_bucket_arn: str) -> dict[str, Any]:
+    """S3 may assume the role, for this account's state bucket only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3ReplicationOfTheStateBucket",
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": source_bucket_arn},
+                },
+            }
+        ],
+    }
+
+
+def replication_role_policy(
+    bucket: str,
+    region: str,
+    key_arn: str,
+    replica_bucket: str,
+    replica_region: str,
+    replica_key_arn: str,
+) -> dict[str, Any]:
+    """Least privilege for S3 replication of SSE-KMS objects (S3 User Guide, "Replicating
+    encrypted objects", read 2026-12-01): read the source's versions, replicate into the replica,
+    decrypt with the source key and encrypt with the replica key, each only through S3 of its
+    region and for its bucket (with S3 Bucket Keys the encryption context is the bucket ARN,
+    else the object ARN)."""
+    partition = partition_of(region)
+    source = f"arn:{partition}:s3:::{bucket}"
+    target = f"arn:{partition}:s3:::{replica_bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadReplicationConfiguration",
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source,
+            },
+            {
+                "Sid": "ReadSourceVersions",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": f"{source}/*",
+            },
+            {
+                "Sid": "WriteReplica",
+                "Effect": "Allow",
+                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                "Resource": f"{target}/*",
+            },
+            {
+                "Sid": "DecryptSourceThroughS3",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source, f"{source}/*"]},
+                },
+            },
+            {
+                "Sid": "EncryptReplicaThroughS3",
+                "Effect": "Allow",
+                "Action": "kms:Encrypt",
+                "Resource": replica_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"},
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [target, f"{target}/*"]},
+                },
+            },
+        ],
+    }
+
+
+def replication_rule_id(replica_region: str) -> str:
+    return f"carcierge-state-to-{replica_region}"
+
+
+def replication_rule(
+    replica_bucket: str, replica_region: str, replica_key_arn: str
+) -> dict[str, Any]:
+    """Every object (state, lockfiles), SSE-KMS ones included, and delete markers."""
+    return {
+        "ID": replication_rule_id(replica_region),
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "DeleteMarkerReplication": {"Status": "Enabled"},
+        "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+        "Destination": {
+            "Bucket": f"arn:{partition_of(replica_region)}:s3:::{replica_bucket}",
+            "StorageClass": "STANDARD",
+            "EncryptionConfiguration": {"ReplicaKmsKeyID": replica_key_arn},
+        },
+    }
+
+
+def _replication_essentials(rule: Mapping[str, Any]) -> tuple:
+    filter_ = rule.get("Filter") or {}
+    destination = rule.get("Destination") or {}
+    return (
+        rule.get("Status"),
+        filter_ in ({}, {"Prefix": ""}) and not rule.get("Prefix"),
+        (rule.get("DeleteMarkerReplication") or {}).get("Status"),
+        ((rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects") or {}).get(
+            "Status"
+        ),
+        destination.get("Bucket"),
+        destination.get("StorageClass", "STANDARD"),
+        (destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID"),
+    )
+
+
+def _as_document(value: Any) -> Any:
+    """IAM returns policy documents decoded by boto3, or as (URL-encoded) JSON text."""
+    if isinstance(value, str):
+        from urllib.parse import unquote
+
+        return json.loads(unquote(value))
+    return value
+
+
+def _same_policy(current: Any, wanted: Mapping[str, Any]) -> bool:
+    statements = (current or {}).get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    essentials = sorted((s.get("Sid") or "", statement_essentials(s)) for s in statements)
+    return essentials == sorted(
+        (s.get("Sid") or "", statement_essentials(s)) for s in wanted["Statement"]
+    )
+
+
+def _ensure_replication_role(
+    iam: Any, trust: dict[str, Any], policy: dict[str, Any], replica_bucket: str
+) -> tuple[str, list[Item]]:
+    from botocore.exceptions import ClientError
+
+    items: list[Item] = []
+    with aws_errors(f"reading role {REPLICATION_ROLE}"):
+        try:
+            role = iam.get_role(RoleName=REPLICATION_ROLE)["Role"]
+        except ClientError as error:
+            if error_code(error) != "NoSuchEntity":
+                raise
+            role = None
+    detail = f"{REPLICATION_ROLE}: trusted by s3.amazonaws.com for the state bucket"
+    if role is None:
+        with aws_errors(f"creating role {REPLICATION_ROLE}"):
+            role = iam.create_role(
+                RoleName=REPLICATION_ROLE,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Description=f"S3 replicates the Terraform state bucket to {replica_bucket}",
+                Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()],
+            )["Role"]
+        items.append(Item("replication role", CREATED, detail))
+    elif _same_policy(_as_document(role.get("AssumeRolePolicyDocument")), trust):
+        items.append(Item("replication role", UNCHANGED, detail))
+    else:
+        with aws_errors(f"updating the trust of {REPLICATION_ROLE}"):
+            iam.update_assume_role_policy(
+                RoleName=REPLICATION_ROLE, PolicyDocument=json.dumps(trust)
+            )
+        items.append(Item("replication role", UPDATED, detail))
+
+    current = _read_or_none(
+        lambda: iam.get_role_policy(RoleName=REPLICATION_ROLE, PolicyName=REPLICATION_POLICY)[
+            "PolicyDocument"
+        ],
+        ("NoSuchEntity",),
+        f"reading the policy of {REPLICATION_ROLE}",
+    )
+    detail = (
+        "read source versions, replicate into the replica, kms:Decrypt (source key) and "
+        "kms:Encrypt (replica key) through S3 only"
+    )
+    if current is not None and _same_policy(_as_document(current), policy):
+        items.append(Item("replication role policy", UNCHANGED, detail))
+    else:
+        with aws_errors(f"setting the policy of {REPLICATION_ROLE}"):
+            iam.put_role_policy(
+                RoleName=REPLICATION_ROLE,
+                PolicyName=REPLICATION_POLICY,
+                PolicyDocument=json.dumps(policy),
+            )
+        items.append(
+            Item("replication role policy", CREATED if current is None else UPDATED, detail)
+        )
+    return str(role["Arn"]), items
+
+
+def _ensure_replication(
+    s3: Any, bucket: str, role_arn: str, rule: dict[str, Any], replica_bucket: str
+) -> Item:
+    """Merge our rule into the state bucket's replication configuration, keeping others by ID."""
+    name = "bucket replication"
+    current = _read_or_none(
+        lambda: s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"],
+        ("ReplicationConfigurationNotFoundError",),
+        f"reading the replication of {bucket}",
+    )
+    detail = (
+        f"all objects and delete markers -> s3://{replica_bucket}, SSE-KMS objects re-encrypted "
+        "with the replica key"
+    )
+    rules = (current or {}).get("Rules", [])
+    ours = [r for r in rules if r.get("ID") == rule["ID"]]
+    if (
+        current
+        and current.get("Role") == role_arn
+        and len(ours) == 1
+        and _replication_essentials(ours[0]) == _replication_essentials(rule)
+    ):
+        return Item(name, UNCHANGED, detail)
+    others = [r for r in rules if r.get("ID") != rule["ID"]]
+    with aws_errors(f"setting the replication of {bucket}"):
+        s3.put_bucket_replication(
+            Bucket=bucket,
+            ReplicationConfiguration={"Role": role_arn, "Rules": [*others, rule]},
+        )
+    return Item(name, UPDATED if current else CREATED, detail)
+
+
+def _ensure_replica(
+    aws: AwsClients,
+    result: BootstrapResult,
+    replica_region: str,
+    replica_bucket: str,
+    replica_alias: str,
+    noncurrent_days: int,
+) -> None:
+    """The replica key, bucket and role in ``replica_region``, then replication on the state
+    bucket; the replica bucket is set up like the primary (versioning, SSE-KMS with its own key,
+    public access block, TLS-only policy, old versions expire)."""
+    replica = aws.in_region(replica_region)
+    items = result.items
+    key_arn, key_item = _ensure_kms_key(
+        replica.kms,
+        replica_alias,
+        "replica kms key",
+        f"carcierge: replica of the Terraform state bucket {result.bucket} in {replica_region}",
+    )
+    items.append(key_item)
+    option = "--replica-bucket"
+    items.append(
+        _ensure_bucket(replica.s3, replica_bucket, replica_region, "replica bucket", option)
+    )
+    items.append(_ensure_versioning(replica.s3, replica_bucket, "replica versioning"))
+    items.append(_ensure_encryption(replica.s3, replica_bucket, key_arn, "replica encryption"))
+    items.append(
+        _ensure_public_access_block(replica.s3, replica_bucket, "replica public access block")
+    )
+    items.append(
+        _ensure_policy(replica.s3, replica_bucket, replica_region, "replica bucket policy")
+    )
+    items.append(
+        _ensure_lifecycle(replica.s3, replica_bucket, noncurrent_days, "replica lifecycle")
+    )
+    with aws_errors("reading the account id"):
+        account = aws.sts.get_caller_identity()["Account"]
+    partition = partition_of(result.region)
+    trust = replication_trust_policy(account, f"arn:{partition}:s3:::{result.bucket}")
+    policy = replication_role_policy(
+        result.bucket, result.region, result.kms_key_arn, replica_bucket, replica_region, key_arn
+    )
+    role_arn, role_items = _ensure_replication_role(aws.iam, trust, policy, replica_bucket)
+    items.extend(role_items)
+    rule = replication_rule(replica_bucket, replica_region, key_arn)
+    items.append(_ensure_replication(aws.s3, result.bucket, role_arn, rule, replica_bucket))
+    result.replica_region = replica_region
+    result.replica_bucket = replica_bucket
+    result.replica_kms_key_arn = key_arn
+
+
 def bootstrap(
     bucket: str,
     table: str = DEFAULT_LOCK_TABLE,
@@ -603,12 +970,17 @@ def bootstrap(
     kms_key_alias: str | None = None,
     *,
     noncurrent_days: int = DEFAULT_NONCURRENT_DAYS,
+    replica_region: str | None = None,
+    replica_bucket: str | None = None,
+    replica_kms_key_alias: str | None = None,
     endpoint_url: str | None = None,
     clients: AwsClients | None = None,
 ) -> BootstrapResult:
-    """Create or converge the state bucket, its KMS key and the lock table; idempotent."""
+    """Create or converge the state bucket, its KMS key and the lock table, and with a
+    ``replica_region`` the bucket's replica there; idempotent."""
     alias = kms_key_alias or DEFAULT_KMS_ALIAS
     validate_inputs(bucket, table, alias, noncurrent_days)
+    validate_replica(bucket, region, replica_region, replica_bucket, replica_kms_key_alias)
     aws = clients or AwsClients(region, endpoint_url)
     # Each call names its own action; this outer net only catches what slipped through.
     with aws_errors(f"bootstrapping the state backend in {region}"):
@@ -621,6 +993,16 @@ def bootstrap(
         result.items.append(_ensure_policy(aws.s3, bucket, region))
         result.items.append(_ensure_lifecycle(aws.s3, bucket, noncurrent_days))
         result.items.extend(_ensure_table(aws.dynamodb, table, key_arn))
+    if replica_region:
+        with aws_errors(f"replicating the state bucket to {replica_region}"):
+            _ensure_replica(
+                aws,
+                result,
+                replica_region,
+                replica_bucket or default_replica_bucket(bucket, replica_region),
+                replica_kms_key_alias or DEFAULT_REPLICA_KMS_ALIAS,
+                noncurrent_days,
+            )
     return result
 
 
@@ -633,11 +1015,10 @@ def render_bootstrap(result: BootstrapResult) -> list[str]:
         if changed
         else f"nothing changed: all {len(result.items)} items already as wanted"
     )
-    return [
-        f"state backend s3://{result.bucket} + table {result.table} ({result.region})",
-        *lines,
-        summary,
-    ]
+    header = [f"state backend s3://{result.bucket} + table {result.table} ({result.region})"]
+    if result.replica_region:
+        header.append(f"replicated to s3://{result.replica_bucket} ({result.replica_region})")
+    return [*header, *lines, summary]
 
 
 # --- lock inspection --------------------------------------------------------------------------

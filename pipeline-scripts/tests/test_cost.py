@@ -245,7 +245,6 @@ def test_infracost_failure_is_one_line(tmp_path):
                 "aws_osis_pipeline": 1,
                 "aws_kinesis_firehose_delivery_stream": 5,
                 "aws_db_instance_automated_backups_replication": 1,
-                "aws_s3_bucket_replication_configuration": 1,
             },
         ),
     ],
@@ -260,3 +259,58 @@ def test_log_delivery_and_cross_region_copies_are_listed_never_dropped(
             if f"{resource_type}." in line:
                 listed[resource_type] = listed.get(resource_type, 0) + 1
     assert listed == expected
+    pipeline = next(line for line in estimate.not_estimated if "aws_osis_pipeline." in line)
+    assert "min_units (1) OCU-hours" in pipeline
+    assert any("SQS requests" in text and "negligible" in text for text in estimate.assumptions)
+
+
+# Cross-region copies, per environment: transfer out of the region at inter_region_transfer_gb
+# (0.02 USD/GB) for the usage assumptions of the shipped table (5 GB/month per replicated
+# bucket, 20 GB/month of RDS backups): 5 x 0.02 and 20 x 0.02.
+CROSS_REGION = {
+    "aws_s3_bucket_replication_configuration": 0.10,
+    "aws_db_instance_automated_backups_replication": 0.40,
+}
+
+
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+def test_cross_region_copies_are_priced_per_environment(environment_plans, environment):
+    plan = environment_plans(environment)
+    estimate = cost.builtin_estimate(plan, environment, "us-west-1")
+    copies = {
+        item.address.split(".")[-2].split("[")[0]: (item.monthly, item.detail)
+        for item in estimate.items
+        if item.service == "Cross-region copies"
+    }
+    if environment != "prod":  # enable_cross_region_backups is on in prod only
+        assert copies == {}
+        return
+    assert {k: round(v[0], 6) for k, v in copies.items()} == CROSS_REGION
+    assert "RDS backup replication: 20 GB/month transferred to us-west-2" in {
+        detail for _, detail in copies.values()
+    }
+    assert estimate.per_service["Cross-region copies"] == pytest.approx(0.50)
+    assert any("cross-region copies transfer 5 GB/month" in a for a in estimate.assumptions)
+
+
+def test_cross_region_copies_follow_the_assumptions_and_need_their_price(environment_plans):
+    prices = cost.load_prices("us-west-1")
+    prices["assumptions"]["rds_backup_replicated_gb_per_month"] = 100
+    estimate = cost.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
+    rds = [i for i in estimate.items if "automated_backups_replication" in i.address]
+    assert [round(i.monthly, 6) for i in rds] == [2.0]  # 100 GB x 0.02
+
+    del prices["prices"]["inter_region_transfer_gb"]
+    estimate = cost.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
+    assert not [i for i in estimate.items if i.service == "Cross-region copies"]
+    missing = [line for line in estimate.not_estimated if "no inter_region_transfer_gb" in line]
+    assert len(missing) == 2
+
+
+def test_shipped_table_cites_the_transfer_price_and_names_what_it_lacks():
+    shipped = cost.load_prices("us-west-1")
+    assert shipped["prices"]["inter_region_transfer_gb"] == 0.02
+    assert "read 2026-12-01" in shipped["inter_region_transfer_source"]
+    assert "third-party figure" in shipped["inter_region_transfer_source"]
+    for name in ("OpenSearch Ingestion", "Firehose", "RDS backup storage"):
+        assert name in shipped["not_in_table"]

@@ -301,6 +301,227 @@ def test_cli_bootstrap_reports_each_item_then_nothing_changed(
     assert {item["status"] for item in result["items"]} == {"unchanged"}
 
 
+# --- replication to a second region -----------------------------------------------------------
+
+REPLICA_REGION = "us-west-2"
+
+
+@pytest.fixture(autouse=True)
+def faithful_replication(monkeypatch):
+    """moto 5.2 answers GetBucketReplication with DeleteMarkerReplication fixed at Disabled and
+    without SourceSelectionCriteria, whatever was put (moto/s3/responses.py); S3 returns the
+    rule as put. The server runs in this process, so its answer is made to return the stored
+    rule; the rest of the answer is moto's own."""
+    from moto.s3 import responses
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+    def get_bucket_replication(self):
+        self.data["Action"] = "GetBucketReplication"
+        stored = self.backend.get_bucket_replication(self.bucket_name)
+        if not stored:
+            raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        keys = ("DeleteMarkerReplication", "SourceSelectionCriteria", "Destination")
+        rules = [
+            {
+                "ID": rule["ID"],
+                "Priority": int(rule["Priority"]),
+                "Status": rule["Status"],
+                "Filter": {"Prefix": ""},
+                **{key: rule[key] for key in keys if key in rule},
+            }
+            for rule in stored["Rule"]
+        ]
+        return self.serialized(
+            responses.ActionResult(
+                {"ReplicationConfiguration": {"Role": stored["Role"], "Rules": rules}}
+            )
+        )
+
+    monkeypatch.setattr(responses.S3Response, "get_bucket_replication", get_bucket_replication)
+
+
+REPLICA_BUCKET = f"{BUCKET}-replica-{REPLICA_REGION}"
+REPLICA_ITEMS = [
+    "replica kms key",
+    "replica bucket",
+    "replica versioning",
+    "replica encryption",
+    "replica public access block",
+    "replica bucket policy",
+    "replica lifecycle",
+    "replication role",
+    "replication role policy",
+    "bucket replication",
+]
+
+
+def test_replica_is_created_then_nothing_changes(aws):
+    first = _bootstrap(aws, replica_region=REPLICA_REGION)
+    names = [item.name for item in first.items]
+    assert names[:12] == [item.name for item in _bootstrap(aws).items]  # the primary, unchanged
+    assert names[12:] == REPLICA_ITEMS
+    assert {item.status for item in first.items[12:]} == {state.CREATED}
+    assert first.replica_bucket == REPLICA_BUCKET
+    assert f":{REPLICA_REGION}:" in first.replica_kms_key_arn
+
+    second = _bootstrap(aws, replica_region=REPLICA_REGION)
+    assert [(i.name, i.status) for i in second.items] == [(n, state.UNCHANGED) for n in names]
+    assert second.replica_kms_key_arn == first.replica_kms_key_arn
+    assert state.render_bootstrap(second)[:2] == [
+        f"state backend s3://{BUCKET} + table {TABLE} ({REGION})",
+        f"replicated to s3://{REPLICA_BUCKET} ({REPLICA_REGION})",
+    ]
+    assert state.render_bootstrap(second)[-1] == "nothing changed: all 22 items already as wanted"
+
+
+def test_replica_bucket_key_and_replication_configuration(aws, moto_endpoint):
+    result = _bootstrap(aws, replica_region=REPLICA_REGION)
+    kms = _client(moto_endpoint, "kms", REPLICA_REGION)
+    key = kms.describe_key(KeyId=state.DEFAULT_REPLICA_KMS_ALIAS)["KeyMetadata"]
+    assert key["Arn"] == result.replica_kms_key_arn and key["KeyManager"] == "CUSTOMER"
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+
+    s3 = _client(moto_endpoint, "s3", REPLICA_REGION)
+    location = s3.get_bucket_location(Bucket=REPLICA_BUCKET)["LocationConstraint"]
+    assert location == REPLICA_REGION
+    assert s3.get_bucket_versioning(Bucket=REPLICA_BUCKET)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=REPLICA_BUCKET)["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": result.replica_kms_key_arn,
+    }
+    block = s3.get_public_access_block(Bucket=REPLICA_BUCKET)["PublicAccessBlockConfiguration"]
+    assert set(block.values()) == {True} and len(block) == 4
+    stored = json.loads(s3.get_bucket_policy(Bucket=REPLICA_BUCKET)["Policy"])
+    assert stored == state.bucket_policy(REPLICA_BUCKET)
+
+    config = aws.s3.get_bucket_replication(Bucket=BUCKET)["ReplicationConfiguration"]
+    iam = _client(moto_endpoint, "iam")
+    role = iam.get_role(RoleName=state.REPLICATION_ROLE)["Role"]
+    assert config["Role"] == role["Arn"]
+    (replication,) = config["Rules"]
+    assert replication["ID"] == f"carcierge-state-to-{REPLICA_REGION}"
+    assert replication["Status"] == "Enabled"
+    assert replication["Filter"] in ({}, {"Prefix": ""})  # every object
+    assert replication["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert replication["SourceSelectionCriteria"] == {
+        "SseKmsEncryptedObjects": {"Status": "Enabled"}
+    }
+    assert replication["Destination"]["Bucket"] == f"arn:aws:s3:::{REPLICA_BUCKET}"
+    assert replication["Destination"]["EncryptionConfiguration"] == {
+        "ReplicaKmsKeyID": result.replica_kms_key_arn
+    }
+
+    # The role: S3 only, for this account's state bucket; least privilege per key and bucket.
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:s3:::{BUCKET}"}
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"].isdigit()
+    policy = iam.get_role_policy(
+        RoleName=state.REPLICATION_ROLE, PolicyName=state.REPLICATION_POLICY
+    )["PolicyDocument"]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["DecryptSourceThroughS3"]["Action"] == "kms:Decrypt"
+    assert by_sid["DecryptSourceThroughS3"]["Resource"] == result.kms_key_arn
+    assert by_sid["DecryptSourceThroughS3"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": f"s3.{REGION}.amazonaws.com"
+    }
+    assert by_sid["EncryptReplicaThroughS3"]["Action"] == "kms:Encrypt"
+    assert by_sid["EncryptReplicaThroughS3"]["Resource"] == result.replica_kms_key_arn
+    assert by_sid["EncryptReplicaThroughS3"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"
+    }
+    assert by_sid["WriteReplica"]["Resource"] == f"arn:aws:s3:::{REPLICA_BUCKET}/*"
+    assert by_sid["ReadSourceVersions"]["Resource"] == f"arn:aws:s3:::{BUCKET}/*"
+    actions = [a for s in policy["Statement"] for a in _as_list(s["Action"])]
+    assert not any(a.endswith("*") for a in actions)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_replication_drift_is_repaired_and_an_explicit_replica_bucket_is_used(aws, moto_endpoint):
+    arguments = {"replica_region": REPLICA_REGION, "replica_bucket": "acme-state-copy"}
+    _bootstrap(aws, **arguments)
+    aws.s3.delete_bucket_replication(Bucket=BUCKET)
+    iam = _client(moto_endpoint, "iam")
+    iam.put_role_policy(
+        RoleName=state.REPLICATION_ROLE,
+        PolicyName=state.REPLICATION_POLICY,
+        PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+        }),
+    )  # fmt: skip
+    result = _bootstrap(aws, **arguments)
+    assert result.status_of("bucket replication") == state.CREATED
+    assert result.status_of("replication role policy") == state.UPDATED
+    assert result.status_of("replica bucket") == state.UNCHANGED
+    config = aws.s3.get_bucket_replication(Bucket=BUCKET)["ReplicationConfiguration"]
+    assert config["Rules"][0]["Destination"]["Bucket"] == "arn:aws:s3:::acme-state-copy"
+    assert not _bootstrap(aws, **arguments).changed
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"replica_region": REGION}, "--replica-region must differ from the state region"),
+        ({"replica_region": "mars-1"}, "--replica-region must be an AWS region code"),
+        ({"replica_region": "US-WEST-2"}, "--replica-region must be an AWS region code"),
+        ({"replica_region": "cn-north-1"}, "is in another partition than us-west-1"),
+        ({"replica_bucket": "x-copy"}, "need --replica-region"),
+        (
+            {"replica_region": REPLICA_REGION, "replica_bucket": BUCKET},
+            "replica bucket must differ from the state bucket",
+        ),
+        (
+            {"replica_region": REPLICA_REGION, "bucket": "b" * 50},
+            "replica bucket must be 3-63 .* \\(pass --replica-bucket\\)",
+        ),
+        (
+            {"replica_region": REPLICA_REGION, "replica_kms_key_alias": "alias/aws/s3"},
+            "replica kms key alias must be",
+        ),
+    ],
+)
+def test_bad_replica_options_are_refused_before_calling_aws(overrides, message):
+    arguments = {"bucket": BUCKET, "table": TABLE, "region": REGION, "clients": object()}
+    with pytest.raises(UserError, match=message):
+        state.bootstrap(**{**arguments, **overrides})
+
+
+def test_cli_bad_replica_region_is_one_line_exit_2(monkeypatch, tmp_path, capsys):
+    # No credentials and no endpoint: any AWS call would fail with another message.
+    _clear_aws_environment(monkeypatch, tmp_path)
+    command = ["state", "bootstrap", "--bucket", BUCKET, "--replica-region"]
+    assert cli.main([*command, "us-west-1"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --replica-region must differ from the state region us-west-1: a replica in the "
+        "same region does not survive the region's loss\n"
+    )
+    assert cli.main([*command, "westus2"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --replica-region must be an AWS region code such as us-west-2; got 'westus2'\n"
+    )
+
+
+def test_cli_bootstrap_with_replica_region(aws, moto_endpoint, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
+    command = ["state", "bootstrap", "--replica-region", REPLICA_REGION]
+    assert cli.main(command) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == f"replicated to s3://{REPLICA_BUCKET} ({REPLICA_REGION})"
+    assert out[-1] == "22 of 22 items changed"
+    assert cli.main([*command, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] is False
+    assert result["replica_bucket"] == REPLICA_BUCKET
+
+
 # --- lock inspection --------------------------------------------------------------------------
 
 

@@ -420,25 +420,57 @@ class _Pricer:
             self.add(zone, "Route 53", "1 hosted zone", self.table["route53_zone_month"])
 
     # Logs into OpenSearch and cross-region copies ----------------------------------------
-    # Listed, not priced: their us-west-1 list prices (OpenSearch Ingestion OCU-hours, Firehose
-    # GB ingested, cross-region transfer, replicated backup storage) are not yet in the table
-    # with a read source and date. Each line says what drives the charge.
+    # Cross-region copies are priced for their transfer out of the region
+    # (inter_region_transfer_gb, its source in the price table); a replica bucket is an
+    # aws_s3_bucket of its own and priced as one. Still listed, not priced, where no citable
+    # list price was found on 2026-12-01 (the price table's not_in_table): each line says what
+    # drives the charge.
     UNPRICED_USAGE: ClassVar[dict[str, str]] = {
         "aws_osis_pipeline": "OpenSearch Ingestion: min_units OCU-hours around the clock, "
-        "+ scaling to max_units (list price not in the table yet)",
+        "+ scaling to max_units (no citable OCU-hour list price found, 2026-12-01)",
         "aws_kinesis_firehose_delivery_stream": "Firehose: per GB ingested and per GB "
-        "decompressed (list price not in the table yet)",
-        "aws_db_instance_automated_backups_replication": "RDS cross-region backups: "
-        "inter-region transfer per GB + backup storage in the second region (not in the "
-        "table yet)",
-        "aws_s3_bucket_replication_configuration": "S3 replication: inter-region transfer per "
-        "GB + replica storage (not in the table yet)",
+        "decompressed (no citable list price found, 2026-12-01)",
+        "aws_db_instance_automated_backups_replication": "RDS cross-region backups: backup "
+        "storage in the second region (no citable list price found, 2026-12-01; the transfer "
+        "is priced)",
     }
 
     def unpriced_usage(self) -> None:
         for resource_type, why in self.UNPRICED_USAGE.items():
             for resource in self.of_type(resource_type):
+                if resource_type == "aws_osis_pipeline":
+                    units = resource.values.get("min_units")
+                    why = why.replace("min_units", f"min_units ({units})", 1)
                 self.missing(resource, why)
+        if self.of_type("aws_osis_pipeline"):
+            self.assumption(
+                "SQS requests of the ingestion pipeline's queue (one S3 event per Firehose "
+                "object, long-polled by the pipeline): negligible, not priced"
+            )
+
+    def cross_region(self) -> None:
+        rate = self.table.get("inter_region_transfer_gb")
+        s3_gb = self.assume["s3_replicated_gb_per_month_per_bucket"]
+        rds_gb = self.assume["rds_backup_replicated_gb_per_month"]
+        copies = [
+            (r, s3_gb, "S3 replication", "the replica bucket's region")
+            for r in self.of_type("aws_s3_bucket_replication_configuration")
+        ] + [
+            (r, rds_gb, "RDS backup replication", r.values.get("region") or "the backup region")
+            for r in self.of_type("aws_db_instance_automated_backups_replication")
+        ]
+        for resource, gb, what, target in copies:
+            if rate is None:
+                self.missing(resource, "no inter_region_transfer_gb in the price table")
+                continue
+            detail = f"{what}: {gb:g} GB/month transferred to {target}"
+            self.add(resource, "Cross-region copies", detail, gb * rate)
+        if copies and rate is not None:
+            self.assumption(
+                f"cross-region copies transfer {s3_gb} GB/month per replicated bucket and "
+                f"{rds_gb} GB/month of RDS backups (snapshots and transaction logs), at {rate} "
+                "USD/GB out of the region; replica buckets are priced as S3 buckets"
+            )
 
     def run(self) -> None:
         self.fargate()
@@ -448,6 +480,7 @@ class _Pricer:
         self.opensearch()
         self.rds()
         self.small()
+        self.cross_region()
         self.unpriced_usage()
         self.assumption(
             "not included: data transfer out, request charges, backups beyond the free "
