@@ -88,6 +88,7 @@ pytest: setup tools
 lint: setup
 	$(BIN)/ruff check pipeline-scripts
 	$(BIN)/ruff format --check pipeline-scripts
+	$(BIN)/mypy
 
 # The validate stage (fmt, init, validate, terraform test) runs inside pytest, so its Terraform
 # work shares the two workers with the rest instead of running alone before it.

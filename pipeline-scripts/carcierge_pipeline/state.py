@@ -277,7 +277,7 @@ def lifecycle_rule(noncurrent_days: int) -> dict[str, Any]:
     }
 
 
-def _rule_essentials(rule: Mapping[str, Any]) -> tuple:
+def _rule_essentials(rule: Mapping[str, Any]) -> tuple[Any, ...]:
     """The parts of a lifecycle rule this module manages, in a comparable form."""
     filter_ = rule.get("Filter") or {}
     whole_bucket = filter_ in ({}, {"Prefix": ""}) and not rule.get("Prefix")
@@ -290,11 +290,11 @@ def _rule_essentials(rule: Mapping[str, Any]) -> tuple:
     )
 
 
-def _as_sorted_list(value: Any) -> list:
+def _as_sorted_list(value: Any) -> list[Any]:
     return sorted(value) if isinstance(value, list) else [value]
 
 
-def statement_essentials(statement: Mapping[str, Any]) -> tuple:
+def statement_essentials(statement: Mapping[str, Any]) -> tuple[Any, ...]:
     principal = statement.get("Principal")
     if principal == "*":
         principal = {"AWS": "*"}
@@ -357,7 +357,8 @@ def _ensure_kms_key(
 def _bucket_region(error_or_response: Any) -> str | None:
     response = getattr(error_or_response, "response", error_or_response) or {}
     headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    return headers.get("x-amz-bucket-region")
+    region = headers.get("x-amz-bucket-region")
+    return str(region) if region else None
 
 
 def _wrong_region(
@@ -787,7 +788,7 @@ def replication_rule(
     }
 
 
-def _replication_essentials(rule: Mapping[str, Any]) -> tuple:
+def _replication_essentials(rule: Mapping[str, Any]) -> tuple[Any, ...]:
     filter_ = rule.get("Filter") or {}
     destination = rule.get("Destination") or {}
     return (

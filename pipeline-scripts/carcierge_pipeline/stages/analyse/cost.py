@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.planmodel import Plan, Resource
@@ -30,12 +30,13 @@ from carcierge_pipeline.planmodel import Plan, Resource
 PRICE_FILE = "prices-{region}.json"
 
 
-def load_prices(region: str) -> dict:
+def load_prices(region: str) -> dict[str, Any]:
     name = PRICE_FILE.format(region=region)
     data = resources.files("carcierge_pipeline").joinpath("data", name)
     if not data.is_file():
         raise UserError(f"no price table for region {region!r} (expected data/{name})")
-    return json.loads(data.read_text())
+    prices: dict[str, Any] = json.loads(data.read_text())
+    return prices
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Estimate:
             totals[item.service] = totals.get(item.service, 0.0) + item.monthly
         return {k: round(v, 2) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
             "engine": self.engine,
@@ -101,7 +102,7 @@ def _resources_after(plan: Plan) -> dict[str, Resource]:
     }
 
 
-def _first(block: object) -> dict:
+def _first(block: object) -> dict[str, Any]:
     if isinstance(block, list) and block:
         return block[0] or {}
     return block if isinstance(block, dict) else {}
@@ -111,7 +112,9 @@ def _first(block: object) -> dict:
 
 
 class _Pricer:
-    def __init__(self, plan: dict | Plan, prices: dict, estimate: Estimate) -> None:
+    def __init__(
+        self, plan: Mapping[str, Any] | Plan, prices: dict[str, Any], estimate: Estimate
+    ) -> None:
         self.plan = Plan.of(plan)
         self.table = prices["prices"]
         self.assume = prices["assumptions"]
@@ -164,14 +167,14 @@ class _Pricer:
         ]
         return same[0] if len(same) == 1 else None
 
-    def _default_strategy(self, service: Resource) -> list[dict]:
+    def _default_strategy(self, service: Resource) -> list[dict[str, Any]]:
         for providers in self.of_type("aws_ecs_cluster_capacity_providers"):
             if providers.module == service.module:
                 return providers.values.get("default_capacity_provider_strategy") or []
         return []
 
     @staticmethod
-    def spot_tasks(desired: float, strategy: list[dict]) -> float:
+    def spot_tasks(desired: float, strategy: list[dict[str, Any]]) -> float:
         """Tasks ECS places on FARGATE_SPOT: each provider's base first, the rest by weight."""
         remaining = float(desired)
         spot = 0.0
@@ -489,7 +492,10 @@ class _Pricer:
 
 
 def builtin_estimate(
-    plan: dict | Plan, environment: str, region: str, prices: dict | None = None
+    plan: Mapping[str, Any] | Plan,
+    environment: str,
+    region: str,
+    prices: dict[str, Any] | None = None,
 ) -> Estimate:
     prices = prices or load_prices(region)
     estimate = Estimate(
