@@ -1,4 +1,4 @@
-"""Remote state: bootstrap the S3 bucket and DynamoDB lock table, and inspect locks.
+"""The state backend's bootstrap: the S3 bucket, its KMS key and the DynamoDB lock table.
 
 The state backend cannot be created by the Terraform configuration it serves, so it is
 created here with boto3, idempotently: every item is read first and written only when it
@@ -19,10 +19,8 @@ which an AWS-managed key (``aws/s3``) does not allow, and one key serves both st
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,10 +28,19 @@ from carcierge_pipeline.backend import (
     DEFAULT_LOCK_TABLE,
     DEFAULT_REGION,
     DEFAULT_STATE_KMS_KEY,
-    backend_settings,
 )
-from carcierge_pipeline.environments import require_environment
 from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.state.aws import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    AwsClients,
+    Item,
+    aws_errors,
+    error_code,
+    partition_of,
+    statement_essentials,
+)
 
 DEFAULT_KMS_ALIAS = DEFAULT_STATE_KMS_KEY
 DEFAULT_REPLICA_KMS_ALIAS = "alias/carcierge-terraform-state-replica"
@@ -43,8 +50,6 @@ DEFAULT_NONCURRENT_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
 LIFECYCLE_RULE_ID = "carcierge-state-noncurrent-versions"
 POLICY_SIDS = ("DenyInsecureTransport", "DenyTlsOlderThan12")
-LOCKFILE_SUFFIX = ".tflock"  # the S3 backend's native lockfile: <key>.tflock
-DIGEST_SUFFIX = "-md5"  # the S3 backend's state digest item in DynamoDB: <bucket>/<key>-md5
 TAGS = {"Project": "carcierge", "ManagedBy": "carcierge-state-bootstrap"}
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,
@@ -53,7 +58,6 @@ PUBLIC_ACCESS_BLOCK = {
     "RestrictPublicBuckets": True,
 }
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
@@ -61,118 +65,7 @@ _ALIAS_NAME = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 _REGION_CODE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
 
 
-# --- AWS access -------------------------------------------------------------------------------
-
-
-class AwsClients:
-    """boto3 clients for one region; ``endpoint_url`` (or boto3's own $AWS_ENDPOINT_URL)
-    points them at a stand-in such as moto."""
-
-    def __init__(self, region: str, endpoint_url: str | None = None, session: Any = None) -> None:
-        self.region = region
-        self.endpoint_url = endpoint_url
-        self.session = session  # a boto3 Session; default: a new one from the environment
-        self._clients: dict[str, Any] = {}
-
-    def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            import boto3
-            from botocore.config import Config
-
-            config = Config(
-                connect_timeout=5,
-                read_timeout=30,
-                retries={"max_attempts": 3, "mode": "standard"},
-                # A custom endpoint (moto, a VPC endpoint URL) has no per-bucket DNS names.
-                s3={"addressing_style": "path" if self._custom_endpoint() else "auto"},
-            )
-            with aws_errors(f"setting up the {service} client"):
-                session = self.session or boto3.session.Session()
-                self._clients[service] = session.client(
-                    service,
-                    region_name=self.region,
-                    endpoint_url=self.endpoint_url,
-                    config=config,
-                )
-        return self._clients[service]
-
-    def _custom_endpoint(self) -> bool:
-        return bool(
-            self.endpoint_url
-            or os.environ.get("AWS_ENDPOINT_URL")
-            or os.environ.get("AWS_ENDPOINT_URL_S3")
-        )
-
-    @property
-    def s3(self) -> Any:
-        return self._client("s3")
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._client("dynamodb")
-
-    @property
-    def kms(self) -> Any:
-        return self._client("kms")
-
-    @property
-    def iam(self) -> Any:
-        return self._client("iam")
-
-    @property
-    def sts(self) -> Any:
-        return self._client("sts")
-
-    def in_region(self, region: str) -> AwsClients:
-        """Clients of another region, with the same endpoint and session."""
-        return AwsClients(region, self.endpoint_url, self.session)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def error_code(error: Exception) -> str:
-    response = getattr(error, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Turn botocore failures into one-line :class:`UserError`s naming what was being done."""
-    from botocore import exceptions as bx
-
-    try:
-        yield
-    except (bx.NoCredentialsError, bx.PartialCredentialsError) as error:
-        raise UserError(
-            f"no AWS credentials while {action}: configure a profile (AWS_PROFILE) or "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; state commands talk to real AWS"
-        ) from error
-    except bx.NoRegionError as error:
-        raise UserError(f"no AWS region while {action}: set BACKEND_REGION") from error
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError) as error:
-        raise UserError(f"cannot reach AWS while {action}: {_one_line(error)}") from error
-    except bx.ClientError as error:
-        detail = error.response.get("Error", {})
-        message = detail.get("Message") or error_code(error) or "request failed"
-        raise UserError(
-            f"AWS refused {action}: {error_code(error)}: {_one_line(message)}"
-        ) from error
-    except bx.BotoCoreError as error:
-        raise UserError(f"AWS error while {action}: {_one_line(error)}") from error
-
-
 # --- bootstrap --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One bootstrapped setting and what this run did to it."""
-
-    name: str
-    status: str  # created | updated | unchanged
-    detail: str
 
 
 @dataclass
@@ -227,14 +120,6 @@ def validate_inputs(bucket: str, table: str, kms_key_alias: str, noncurrent_days
         raise UserError(f"noncurrent days must be between 1 and 3650; got {noncurrent_days}")
 
 
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def bucket_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:
     """TLS only: deny every request over plain HTTP, and TLS older than 1.2."""
     resources = [f"arn:{partition}:s3:::{bucket}", f"arn:{partition}:s3:::{bucket}/*"]
@@ -287,25 +172,6 @@ def _rule_essentials(rule: Mapping[str, Any]) -> tuple[Any, ...]:
         (rule.get("Expiration") or {}).get("ExpiredObjectDeleteMarker"),
         (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
         (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation"),
-    )
-
-
-def _as_sorted_list(value: Any) -> list[Any]:
-    return sorted(value) if isinstance(value, list) else [value]
-
-
-def statement_essentials(statement: Mapping[str, Any]) -> tuple[Any, ...]:
-    principal = statement.get("Principal")
-    if principal == "*":
-        principal = {"AWS": "*"}
-    if isinstance(principal, dict):
-        principal = {k: _as_sorted_list(v) for k, v in principal.items()}
-    return (
-        statement.get("Effect"),
-        json.dumps(principal, sort_keys=True),
-        _as_sorted_list(statement.get("Action")),
-        _as_sorted_list(statement.get("Resource")),
-        json.dumps(statement.get("Condition"), sort_keys=True),
     )
 
 
@@ -1020,146 +886,3 @@ def render_bootstrap(result: BootstrapResult) -> list[str]:
     if result.replica_region:
         header.append(f"replicated to s3://{result.replica_bucket} ({result.replica_region})")
     return [*header, *lines, summary]
-
-
-# --- lock inspection --------------------------------------------------------------------------
-
-LOCK_FIELDS = ("ID", "Operation", "Who", "Version", "Created", "Path", "Info")
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    source: str  # "dynamodb" or "s3 lockfile"
-    location: str
-    info: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.info.get("ID", ""))
-
-
-@dataclass
-class LockStatus:
-    environment: str
-    settings: dict[str, str]
-    holders: list[LockHolder]
-    digest: str | None
-
-    @property
-    def held(self) -> bool:
-        return bool(self.holders)
-
-    @property
-    def lock_ids(self) -> list[str]:
-        return list(dict.fromkeys(holder.id for holder in self.holders if holder.id))
-
-    def init_command(self) -> str:
-        configs = " ".join(f"-backend-config={k}={v}" for k, v in self.settings.items())
-        return f"terraform init -reconfigure -input=false {configs}"
-
-    def unlock_commands(self) -> list[str]:
-        return [f"terraform force-unlock {lock_id}" for lock_id in self.lock_ids]
-
-
-def _parse_info(raw: str | bytes, where: str) -> dict[str, Any]:
-    try:
-        info = json.loads(raw)
-    except (ValueError, TypeError):
-        return {"ID": "", "Info": f"unreadable lock info at {where}"}
-    return info if isinstance(info, dict) else {"ID": "", "Info": f"unexpected lock info {info!r}"}
-
-
-def lock_status(
-    environment: str,
-    *,
-    environ: Mapping[str, str] = os.environ,
-    endpoint_url: str | None = None,
-    clients: AwsClients | None = None,
-    echo: Callable[[str], None] | None = print,
-) -> LockStatus:
-    """Who holds the ``environment`` state lock, in DynamoDB and in the S3 lockfile."""
-    from botocore.exceptions import ClientError
-
-    require_environment(environment)
-    settings = backend_settings(environment, environ)
-    bucket, key, table = settings["bucket"], settings["key"], settings["dynamodb_table"]
-    aws = clients or AwsClients(settings["region"], endpoint_url)
-    lock_path = f"{bucket}/{key}"
-    holders: list[LockHolder] = []
-
-    with aws_errors(f"reading lock {lock_path} from table {table}"):
-        try:
-            item = aws.dynamodb.get_item(
-                TableName=table, Key={"LockID": {"S": lock_path}}, ConsistentRead=True
-            ).get("Item")
-            digest_item = aws.dynamodb.get_item(
-                TableName=table,
-                Key={"LockID": {"S": lock_path + DIGEST_SUFFIX}},
-                ConsistentRead=True,
-            ).get("Item")
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                raise UserError(
-                    f"lock table {table} not found in {settings['region']}: create it with "
-                    "`carcierge state bootstrap` or set TF_LOCK_TABLE"
-                ) from error
-            raise
-    if item and "Info" in item:
-        where = f"table {table}, LockID {lock_path}"
-        holders.append(LockHolder("dynamodb", where, _parse_info(item["Info"]["S"], where)))
-    digest = (digest_item or {}).get("Digest", {}).get("S")
-
-    lockfile = key + LOCKFILE_SUFFIX
-    with aws_errors(f"reading lockfile s3://{bucket}/{lockfile}"):
-        try:
-            body = aws.s3.get_object(Bucket=bucket, Key=lockfile)["Body"].read()
-        except ClientError as error:
-            if error_code(error) == "NoSuchBucket":
-                raise UserError(
-                    f"state bucket {bucket} not found in {settings['region']}: create it with "
-                    "`carcierge state bootstrap` or set TF_STATE_BUCKET"
-                ) from error
-            if error_code(error) not in ("NoSuchKey", "404"):
-                raise
-            body = None
-    if body:
-        where = f"s3://{bucket}/{lockfile}"
-        holders.append(LockHolder("s3 lockfile", where, _parse_info(body, where)))
-
-    status = LockStatus(environment, settings, holders, digest)
-    if echo:
-        for line in render_lock_status(status):
-            echo(line)
-    return status
-
-
-def render_lock_status(status: LockStatus) -> list[str]:
-    settings = status.settings
-    lines = [
-        f"{status.environment} state: s3://{settings['bucket']}/{settings['key']} "
-        f"({settings['region']}); locks: DynamoDB table {settings['dynamodb_table']} and "
-        f"S3 lockfile {settings['key']}{LOCKFILE_SUFFIX}"
-    ]
-    if not status.held:
-        lines.append(f"no lock held on the {status.environment} state")
-    for holder in status.holders:
-        lines.append(f"held in {holder.source} ({holder.location}):")
-        for name in LOCK_FIELDS:
-            if holder.info.get(name):
-                lines.append(f"  {name + ':':<10} {holder.info[name]}")
-    if status.digest:
-        lines.append(f"state digest (md5, {DIGEST_SUFFIX} item): {status.digest}")
-    if status.held:
-        lines.append(
-            "to release it, only once the holder (Who/Created above) is surely no longer "
-            "running, from the project root:"
-        )
-        lines.append(f"  {status.init_command()}")
-        lines.extend(f"  {command}" for command in status.unlock_commands())
-        sources = {holder.source for holder in status.holders}
-        if len(sources) == 1:
-            lines.append(
-                f"  (only the {next(iter(sources))} holds it: force-unlock releases it and "
-                "reports the other lock as missing; that error is expected)"
-            )
-    return lines
