@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES
 
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.stages.analyse import cost
+from carcierge_pipeline.stages.analyse import cost, pricing
 
 PLANS = FIXTURES / "plans"
 HOURS = 730
@@ -24,12 +24,12 @@ def frozen_prices() -> dict:
 
 
 @pytest.fixture
-def estimate(frozen_prices) -> cost.Estimate:
+def estimate(frozen_prices) -> pricing.Estimate:
     plan = json.loads((PLANS / "cost.json").read_text())
-    return cost.builtin_estimate(plan, "staging", "us-west-1", frozen_prices)
+    return pricing.builtin_estimate(plan, "staging", "us-west-1", frozen_prices)
 
 
-def by_address(estimate: cost.Estimate) -> dict[str, float]:
+def by_address(estimate: pricing.Estimate) -> dict[str, float]:
     return {item.address: item.monthly for item in estimate.items}
 
 
@@ -138,18 +138,18 @@ def test_assumptions_are_stated(estimate):
     ],
 )
 def test_spot_share_follows_base_then_weight(desired, strategy, spot):
-    assert cost._Pricer.spot_tasks(desired, strategy) == pytest.approx(spot)
+    assert pricing.Pricer.spot_tasks(desired, strategy) == pytest.approx(spot)
 
 
 def test_shipped_price_table_has_source_date_and_every_price(frozen_prices):
-    shipped = cost.load_prices("us-west-1")
+    shipped = pricing.load_prices("us-west-1")
     assert shipped["region"] == "us-west-1"
     assert shipped["source"].startswith("AWS public on-demand price pages")
     assert shipped["as_of"] and shipped["hours_per_month"] == HOURS
     assert set(shipped["prices"]) == set(frozen_prices["prices"])
     assert set(shipped["assumptions"]) == set(frozen_prices["assumptions"])
     with pytest.raises(UserError, match="no price table for region 'eu-west-1'"):
-        cost.load_prices("eu-west-1")
+        pricing.load_prices("eu-west-1")
 
 
 def test_stage_writes_cost_json_and_markdown(tmp_path):
@@ -252,10 +252,10 @@ def test_infracost_failure_is_one_line(tmp_path):
 def test_log_delivery_and_cross_region_copies_are_listed_never_dropped(
     environment_plans, environment, expected
 ):
-    estimate = cost.builtin_estimate(environment_plans(environment), environment, "us-west-1")
+    estimate = pricing.builtin_estimate(environment_plans(environment), environment, "us-west-1")
     listed = {}
     for line in estimate.not_estimated:
-        for resource_type in cost._Pricer.UNPRICED_USAGE:
+        for resource_type in pricing.Pricer.UNPRICED_USAGE:
             if f"{resource_type}." in line:
                 listed[resource_type] = listed.get(resource_type, 0) + 1
     assert listed == expected
@@ -276,7 +276,7 @@ CROSS_REGION = {
 @pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
 def test_cross_region_copies_are_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
-    estimate = cost.builtin_estimate(plan, environment, "us-west-1")
+    estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
     copies = {
         item.address.split(".")[-2].split("[")[0]: (item.monthly, item.detail)
         for item in estimate.items
@@ -294,21 +294,21 @@ def test_cross_region_copies_are_priced_per_environment(environment_plans, envir
 
 
 def test_cross_region_copies_follow_the_assumptions_and_need_their_price(environment_plans):
-    prices = cost.load_prices("us-west-1")
+    prices = pricing.load_prices("us-west-1")
     prices["assumptions"]["rds_backup_replicated_gb_per_month"] = 100
-    estimate = cost.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
+    estimate = pricing.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
     rds = [i for i in estimate.items if "automated_backups_replication" in i.address]
     assert [round(i.monthly, 6) for i in rds] == [2.0]  # 100 GB x 0.02
 
     del prices["prices"]["inter_region_transfer_gb"]
-    estimate = cost.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
+    estimate = pricing.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
     assert not [i for i in estimate.items if i.service == "Cross-region copies"]
     missing = [line for line in estimate.not_estimated if "no inter_region_transfer_gb" in line]
     assert len(missing) == 2
 
 
 def test_shipped_table_cites_the_transfer_price_and_names_what_it_lacks():
-    shipped = cost.load_prices("us-west-1")
+    shipped = pricing.load_prices("us-west-1")
     assert shipped["prices"]["inter_region_transfer_gb"] == 0.02
     assert "read 2026-12-01" in shipped["inter_region_transfer_source"]
     assert "third-party figure" in shipped["inter_region_transfer_source"]
