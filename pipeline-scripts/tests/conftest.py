@@ -12,25 +12,12 @@ import socket
 from pathlib import Path
 
 import pytest
+from support import FIXTURES, OFFLINE, copy_project
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import install
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.terraform import Mode, Terraform
-
-FIXTURES = Path(__file__).parent / "fixtures"
-OFFLINE = Mode(offline=True, reason="tests always run offline")
-
-
-def _copy_project(project: Project, root: Path) -> Project:
-    """A private copy of the Terraform project, so stages can write build/ freely."""
-    root.mkdir(parents=True)
-    for entry in project.root.iterdir():
-        if entry.suffix in (".tf", ".tfvars"):
-            shutil.copy2(entry, root / entry.name)
-        elif entry.name in ("modules", "environments", "tests"):
-            shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns(".terraform*"))
-    return Project(root)
+from carcierge_pipeline.terraform import Terraform
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,7 +69,7 @@ def fixture_workdir(tmp_path: Path, offline_cache: install.OfflineCache):
 @pytest.fixture
 def project_copy(tmp_path: Path, project: Project, offline_cache) -> Project:
     """A private copy of the Terraform project, so stages can write build/ freely."""
-    return _copy_project(project, tmp_path / "project")
+    return copy_project(project, tmp_path / "project")
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +108,7 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
             with (shared / "copy.lock").open("w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not copy.root.exists():
-                    _copy_project(project, copy.root)
+                    copy_project(project, copy.root)
             if not plan_unless_planned(environment, wait=False):
                 # Another worker is planning it: plan one nobody has started rather than idle
                 # (the tests read every environment), then wait for this one.

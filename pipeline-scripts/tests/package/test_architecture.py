@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from support import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[1] / "carcierge_pipeline"
 ENTRY_POINTS = {"carcierge_pipeline.cli", "carcierge_pipeline.rehearsal"}
 
 

@@ -18,17 +18,14 @@ import functools
 import json
 import re
 import uuid
-from pathlib import Path
 
 import hcl2
 import pytest
-from conftest import OFFLINE
+from support import OFFLINE, ROOT
 
 from carcierge_pipeline import report
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.workdir import prepare
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # (module directory, resource type, name): everything prevent_destroy must guard.
 PROTECTED = [

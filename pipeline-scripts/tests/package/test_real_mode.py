@@ -13,7 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import FIXTURES
+from support import FIXTURES
 
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.terraform import Mode, Terraform, real_terraform

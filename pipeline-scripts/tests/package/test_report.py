@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, OFFLINE
+from support import FIXTURES, OFFLINE
 
 from carcierge_pipeline import report
 from carcierge_pipeline.errors import StageFailed, UserError

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from support import ROOT
 
 from carcierge_pipeline.offline.cache import PROVIDER_VERSION
 
-ROOT = Path(__file__).resolve().parents[2]
 # Every configuration that uses the AWS provider (modules/conventions uses none).
 VERSION_FILES = [
     path

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 
 LOWER = ("staging", "qa")  # single node / single AZ, no deletion protection, no final snapshots
 UPPER = ("uat", "prod")  # Multi-AZ Redis and RDS, zone-aware OpenSearch, protected
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = ROOT
 
 # Attributes that would hold a secret value. Every one must be null in every planned resource:
 # RDS generates its master password itself, the Redis AUTH token only travels through

@@ -4,14 +4,13 @@ modules/conventions; the Python package's own list of environments must agree wi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import hcl2
+from support import ROOT
 
 from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS, ENVIRONMENTS
 from carcierge_pipeline.hcl import plain
 
-ROOT = Path(__file__).resolve().parents[2]
 CONVENTIONS = ROOT / "modules" / "conventions" / "main.tf"
 
 

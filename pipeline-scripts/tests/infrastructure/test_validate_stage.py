@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, OFFLINE
+from support import FIXTURES, OFFLINE
 
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project

@@ -9,7 +9,7 @@ import shutil
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, OFFLINE
+from support import FIXTURES, OFFLINE
 
 from carcierge_pipeline import rules
 from carcierge_pipeline.environments import ENVIRONMENTS

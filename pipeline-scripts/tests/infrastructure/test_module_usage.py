@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import OFFLINE
+from support import OFFLINE, ROOT
 
 from carcierge_pipeline.terraform import Terraform
 
-ROOT = Path(__file__).resolve().parents[2]
 MODULES = sorted(p.name for p in (ROOT / "modules").iterdir() if (p / "main.tf").is_file())
 _USAGE = re.compile(r"```hcl\n(.*?)```", re.S)
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, OFFLINE, _copy_project
+from support import FIXTURES, OFFLINE, copy_project
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -146,7 +146,7 @@ if args[:2] == ["show", "-json"]:
 def test_mistakes_in_an_environment_file_are_refused_before_terraform(
     project, tmp_path, monkeypatch, capsys, request, environment, case, edit, message, real
 ):
-    copy = _copy_project(project, tmp_path / "project")
+    copy = copy_project(project, tmp_path / "project")
     line = _seeded(copy.root, environment, edit)
     files = _stale_plan(copy, environment)
     monkeypatch.setenv("CARCIERGE_ROOT", str(copy.root))

@@ -272,7 +272,7 @@ def test_app_name_is_checked_before_terraform_starts(project, monkeypatch, capsy
 def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline_cache):
     import shutil
 
-    from conftest import FIXTURES
+    from support import FIXTURES
 
     from carcierge_pipeline.project import Project
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import OFFLINE
+from support import OFFLINE
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import UserError

@@ -30,99 +30,17 @@ from typing import Any
 
 import hcl2
 import pytest
-from conftest import _copy_project
+from support import ROOT, copy_project, hcl, without_setting
 
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.hcl import load_tfvars, plain
 from carcierge_pipeline.inputs import SHARED_FILE, SHARED_SETTINGS
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.workdir import PlanFiles
 
-ROOT = Path(__file__).resolve().parents[2]
 CARCIERGE = Path(sys.executable).parent / "carcierge"
 ISOLATED = os.environ.get("CARCIERGE_BAD_INPUT_ISOLATED") == "1"
-
-
-# --- tfvars: read, change one setting, write back --------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """python-hcl2 keeps string literals quoted (tfvars hold nothing but literals) and adds
-    ``__comments__``-style keys."""
-    if isinstance(value, dict):
-        return {_key(k): _plain(v) for k, v in value.items() if not k.startswith("__")}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        if len(value) < 2 or value[0] != '"' or value[-1] != '"':
-            raise ValueError(f"not a literal in a tfvars file: {value!r}")
-        return json.loads(value)
-    return value
-
-
-def _key(key: str) -> str:
-    return json.loads(key) if key.startswith('"') else key
-
-
-def load_tfvars(path: Path) -> dict[str, Any]:
-    with path.open() as handle:
-        return _plain(hcl2.load(handle))
-
-
-def _name(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else json.dumps(key)
-
-
-def hcl(value: Any, indent: str = "") -> str:
-    """A Python value as an HCL literal."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
-    if isinstance(value, list):
-        return "[" + ", ".join(hcl(item, indent) for item in value) + "]"
-    inner = indent + "  "
-    body = "".join(f"{inner}{_name(k)} = {hcl(v, inner)}\n" for k, v in value.items())
-    return "{\n" + body + indent + "}"
-
-
-def _depth_change(line: str) -> int:
-    """Brackets opened minus closed on one line, outside strings and comments."""
-    depth, in_string, escaped = 0, False, False
-    for index, char in enumerate(line):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "#" or line.startswith("//", index):
-            break
-        elif char in "{[(":
-            depth += 1
-        elif char in "}])":
-            depth -= 1
-    return depth
-
-
-def without_setting(text: str, name: str) -> str:
-    """``text`` with the top-level definition of ``name`` (all its lines) removed."""
-    lines = text.splitlines(keepends=True)
-    for start, line in enumerate(lines):
-        if re.match(rf"{re.escape(name)}\s*=", line):
-            end, depth = start, _depth_change(line)
-            while depth > 0:
-                end += 1
-                depth += _depth_change(lines[end])
-            return "".join(lines[:start] + lines[end + 1 :])
-    return text
 
 
 # --- the cases ----------------------------------------------------------------------------
@@ -807,7 +725,7 @@ def run_round(project: Project, shared: Path, members: tuple[Case, ...]) -> Outc
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not result.exists():
             environment = members[0].environment
-            copy_ = _copy_project(project, shared / name)
+            copy_ = copy_project(project, shared / name)
             var_file = copy_.root / "environments" / f"{environment}.tfvars"
             own = tuple(c for c in members if c.setting[0] not in SHARED_SETTINGS)
             shared = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
@@ -892,7 +810,7 @@ def test_overrides_are_small_and_well_formed():
     case = next(c for c in CASES if c.id == "rds-storage-below-20")
     changed = overridden(text, BASE["staging"], (case,))
     assert changed.startswith(without_setting(text, "rds_config").rstrip("\n"))
-    reparsed = _plain(hcl2.loads(changed))
+    reparsed = {k: v for k, v in plain(hcl2.loads(changed)).items() if not k.startswith("__")}
     assert reparsed["rds_config"] == {**BASE["staging"]["rds_config"], "allocated_storage": 10}
     assert {k: v for k, v in reparsed.items() if k != "rds_config"} == {
         k: v for k, v in BASE["staging"].items() if k != "rds_config"

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from support import FIXTURES
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.errors import DriftFound, StageFailed, UserError

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import _copy_project
+from support import copy_project
 
 from carcierge_pipeline import cli, rehearsal
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, state_key
@@ -117,8 +117,8 @@ def test_rehearsal_of_the_real_path(
     assert role_arn.endswith(":role/carcierge-deploy-staging")
     caller = boto3.client("sts", region_name="us-west-1").get_caller_identity()["Arn"]
     assert ":assumed-role/carcierge-deploy-staging/" in caller, caller
-    runner_a = _copy_project(project, tmp_path / "runner-a")
-    runner_b = _copy_project(project, tmp_path / "runner-b")
+    runner_a = copy_project(project, tmp_path / "runner-a")
+    runner_b = copy_project(project, tmp_path / "runner-b")
     bucket, key = rehearsal.BUCKET, state_key(ENV)
     lock_id = f"{bucket}/{key}"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import OFFLINE
+from support import OFFLINE
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.workdir import prepare

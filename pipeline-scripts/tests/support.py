@@ -1,0 +1,90 @@
+"""What the tests share: where the project is, its fixtures, the offline mode, a private copy
+of the project, and a small editor for environment files (one setting replaced, the rest kept
+verbatim)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from carcierge_pipeline.project import Project
+from carcierge_pipeline.terraform import Mode
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parents[1]  # the project: version.tf, modules/, environments/
+PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
+FIXTURES = TESTS / "fixtures"
+OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+def copy_project(project: Project, root: Path) -> Project:
+    """A private copy of the Terraform project, so stages can write build/ freely."""
+    root.mkdir(parents=True)
+    for entry in project.root.iterdir():
+        if entry.suffix in (".tf", ".tfvars"):
+            shutil.copy2(entry, root / entry.name)
+        elif entry.name in ("modules", "environments", "tests"):
+            shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns(".terraform*"))
+    return Project(root)
+
+
+# --- environment files: change one setting, keep the rest verbatim ---------------------------
+
+
+def _name(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else json.dumps(key)
+
+
+def hcl(value: Any, indent: str = "") -> str:
+    """A Python value as an HCL literal."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl(item, indent) for item in value) + "]"
+    inner = indent + "  "
+    body = "".join(f"{inner}{_name(k)} = {hcl(v, inner)}\n" for k, v in value.items())
+    return "{\n" + body + indent + "}"
+
+
+def _depth_change(line: str) -> int:
+    """Brackets opened minus closed on one line, outside strings and comments."""
+    depth, in_string, escaped = 0, False, False
+    for index, char in enumerate(line):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "#" or line.startswith("//", index):
+            break
+        elif char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+    return depth
+
+
+def without_setting(text: str, name: str) -> str:
+    """``text`` with the top-level definition of ``name`` (all its lines) removed."""
+    lines = text.splitlines(keepends=True)
+    for start, line in enumerate(lines):
+        if re.match(rf"{re.escape(name)}\s*=", line):
+            end, depth = start, _depth_change(line)
+            while depth > 0:
+                end += 1
+                depth += _depth_change(lines[end])
+            return "".join(lines[:start] + lines[end + 1 :])
+    return text
