@@ -9,43 +9,19 @@
 locals {
   backup_copies = var.enable_cross_region_backups ? {
     region      = var.backup_region
-    kms_key_arn = aws_kms_key.backup[0].arn
+    kms_key_arn = module.backup_kms[0].key_arn
   } : null
 }
 
-resource "aws_kms_key" "backup" {
-  count = var.enable_cross_region_backups ? 1 : 0
+module "backup_kms" {
+  source = "./modules/kms"
+  count  = var.enable_cross_region_backups ? 1 : 0
 
+  # Use and administration through the account's IAM policies (AWS default key policy): RDS and
+  # the S3 replication role use it with the permissions of their callers and role.
   region                  = var.backup_region
+  name_prefix             = local.name_prefix
+  name                    = "backup"
   description             = "${local.name_prefix}-kms-backup: cross-region backup copies of the ${var.environment} environment in ${var.backup_region}"
-  enable_key_rotation     = true
-  rotation_period_in_days = 365
   deletion_window_in_days = var.kms_deletion_window_in_days
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      # Use and administration through the account's IAM policies (AWS default key policy):
-      # RDS and the S3 replication role use it with the permissions of their callers and role.
-      Sid       = "AccountAdministration"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-      Action    = "kms:*"
-      Resource  = "*"
-    }]
-  })
-
-  tags = { Name = "${local.name_prefix}-kms-backup" }
-
-  # Without it the copies cannot be read: a literal, as for the main key.
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_kms_alias" "backup" {
-  count = var.enable_cross_region_backups ? 1 : 0
-
-  region        = var.backup_region
-  name          = "alias/${local.name_prefix}-backup"
-  target_key_id = aws_kms_key.backup[0].key_id
 }

@@ -21,29 +21,18 @@ module "conventions" {
 }
 
 # The environment's customer-managed key: encrypts logs, secrets and data stores at rest.
-resource "aws_kms_key" "main" {
+module "kms" {
+  source = "./modules/kms"
+
+  name_prefix             = local.name_prefix
+  name                    = "main"
   description             = "${local.name_prefix}-kms-main: encryption at rest for the ${var.environment} environment"
-  enable_key_rotation     = true
-  rotation_period_in_days = 365
   deletion_window_in_days = var.kms_deletion_window_in_days
-  policy                  = jsonencode(local.kms_main_policy)
-
-  tags = { Name = "${local.name_prefix}-kms-main" }
-
-  # Every environment: without the key nothing encrypted with it can be read again. A literal;
-  # deliberate teardown: modules/rds/README.md, "Deletion safety".
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_kms_alias" "main" {
-  name          = "alias/${local.name_prefix}-main"
-  target_key_id = aws_kms_key.main.key_id
+  cloudwatch_log_groups   = local.log_group_patterns
+  cloudwatch_alarms       = true
 }
 
 locals {
-  log_group_arn_prefix = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:"
   # Every log group the modules create, by name pattern (a test matches each planned group):
   # services and ECS Exec, VPC flow logs, Redis, OpenSearch (its domain may be renamed), RDS and
   # WAF. Built from names, not from the groups: the groups need the key first.
@@ -55,50 +44,6 @@ locals {
     "/aws/rds/instance/${local.name_prefix}-*",
     "aws-waf-logs-${local.name_prefix}",
   ]
-
-  kms_main_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        # Key administration stays with the account's IAM policies (AWS default key policy).
-        Sid       = "AccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        # CloudWatch Logs encrypts this environment's log groups, and only those: the
-        # encryption context names the log group (CloudWatch Logs User Guide, "Encrypt log data
-        # in CloudWatch Logs using AWS KMS"), matched against the groups the modules create.
-        Sid       = "CloudWatchLogsEncryption"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${var.aws_region}.amazonaws.com" }
-        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = {
-          ArnLike = {
-            "kms:EncryptionContext:aws:logs:arn" = [for name in local.log_group_patterns : "${local.log_group_arn_prefix}${name}"]
-          }
-        }
-      },
-      {
-        # CloudWatch alarms of this environment publish to the KMS-encrypted alert topic; the
-        # source conditions keep other accounts' and other environments' alarms out (SNS
-        # Developer Guide, "Enable compatibility between event sources from AWS services and
-        # encrypted topics"; IAM User Guide, "The confused deputy problem").
-        Sid       = "CloudWatchAlarmsToEncryptedTopic"
-        Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
-        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
-        Resource  = "*"
-        Condition = {
-          StringEquals = { "aws:SourceAccount" = local.account_id }
-          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name_prefix}-*" }
-        }
-      },
-    ]
-  }
 }
 
 # --- network ---
@@ -112,7 +57,7 @@ module "vpc" {
   nat_gateway_mode           = var.nat_gateway_mode
   enable_interface_endpoints = var.enable_interface_endpoints
   log_retention_days         = var.log_retention_days
-  kms_key_arn                = aws_kms_key.main.arn
+  kms_key_arn                = module.kms.key_arn
   data_store_ports           = local.data_store_ports
 }
 
@@ -148,7 +93,7 @@ module "elasticache" {
   environment         = var.environment
   subnet_ids          = module.vpc.data_subnet_id_list
   security_group_id   = module.security_groups.redis_security_group_id
-  kms_key_arn         = aws_kms_key.main.arn
+  kms_key_arn         = module.kms.key_arn
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   redis_config        = var.redis_config
@@ -161,7 +106,7 @@ module "opensearch" {
   environment        = var.environment
   subnet_ids         = module.vpc.data_subnet_id_list
   security_group_id  = module.security_groups.opensearch_security_group_id
-  kms_key_arn        = aws_kms_key.main.arn
+  kms_key_arn        = module.kms.key_arn
   log_retention_days = var.log_retention_days
   opensearch_config  = var.opensearch_config
 
@@ -188,7 +133,7 @@ module "rds" {
   environment         = var.environment
   subnet_ids          = module.vpc.data_subnet_id_list
   security_group_id   = module.security_groups.rds_security_group_id
-  kms_key_arn         = aws_kms_key.main.arn
+  kms_key_arn         = module.kms.key_arn
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   rds_config          = var.rds_config
@@ -225,7 +170,7 @@ module "ecs" {
   private_subnet_ids      = module.vpc.private_subnet_id_list
   alb_security_group_id   = module.security_groups.alb_security_group_id
   ecs_security_group_id   = module.security_groups.ecs_security_group_id
-  kms_key_arn             = aws_kms_key.main.arn
+  kms_key_arn             = module.kms.key_arn
   log_retention_days      = var.log_retention_days
   alb_deletion_protection = var.deletion_protection
 
@@ -264,7 +209,7 @@ module "log_delivery" {
   environment        = var.environment
   sources            = module.ecs.log_group_names
   log_retention_days = var.log_retention_days
-  kms_key_arn        = aws_kms_key.main.arn
+  kms_key_arn        = module.kms.key_arn
 
   opensearch_domain_arn = module.opensearch.domain_arn
   opensearch_endpoint   = module.opensearch.endpoint
@@ -280,7 +225,7 @@ module "monitoring" {
   name_prefix  = local.name_prefix
   aws_region   = var.aws_region
   account_id   = local.account_id
-  kms_key_arn  = aws_kms_key.main.arn
+  kms_key_arn  = module.kms.key_arn
   alert_emails = var.alert_emails
   thresholds   = var.alarm_thresholds
 

@@ -10,12 +10,12 @@ output "name_prefix" {
 
 output "kms_key_arn" {
   description = "ARN of the environment's customer-managed KMS key."
-  value       = aws_kms_key.main.arn
+  value       = module.kms.key_arn
 }
 
 output "kms_key_alias" {
   description = "Alias of the environment's KMS key."
-  value       = aws_kms_alias.main.name
+  value       = module.kms.alias_name
 }
 
 # --- network ---
@@ -237,7 +237,7 @@ output "backup_region" {
 
 output "backup_kms_key_arn" {
   description = "KMS key in backup_region that encrypts the cross-region copies, or null."
-  value       = one(aws_kms_key.backup[*].arn)
+  value       = one(module.backup_kms[*].key_arn)
 }
 
 output "rds_backup_replication_arn" {

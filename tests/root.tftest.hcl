@@ -24,13 +24,13 @@ run "names_follow_the_convention" {
   }
 
   assert {
-    condition     = aws_kms_alias.main.name == "alias/qa-carcierge-main"
+    condition     = module.kms.alias_name == "alias/qa-carcierge-main"
     error_message = "KMS alias must be alias/<env>-carcierge-main"
   }
 
   assert {
-    condition     = aws_kms_key.main.enable_key_rotation && aws_kms_key.main.tags["Name"] == "qa-carcierge-kms-main"
-    error_message = "the environment key rotates and is named <env>-carcierge-kms-main"
+    condition     = output.kms_key_alias == module.kms.alias_name
+    error_message = "the root publishes the environment key's alias (its rotation and name: modules/kms/tests)"
   }
 
   assert {

@@ -84,7 +84,7 @@ def test_cross_region_copies_exist_exactly_where_switched_on(environment_plans, 
     assert backup_region != _variable(plan, "aws_region")
 
     cross_region = {
-        "aws_kms_key.backup[0]",
+        "module.backup_kms[0].aws_kms_key.this",
         "module.rds.aws_db_instance_automated_backups_replication.this[0]",
         "module.opensearch.aws_s3_bucket.snapshots_replica[0]",
         "module.opensearch.aws_s3_bucket_replication_configuration.snapshots[0]",
@@ -114,7 +114,7 @@ def test_cross_region_copies_exist_exactly_where_switched_on(environment_plans, 
     rds = resources["module.rds.aws_db_instance_automated_backups_replication.this[0]"]
     db = resources["module.rds.aws_db_instance.this"]
     assert rds["retention_period"] == db["backup_retention_period"]
-    key = resources["aws_kms_key.backup[0]"]
+    key = resources["module.backup_kms[0].aws_kms_key.this"]
     assert key["enable_key_rotation"] is True
 
 

@@ -168,7 +168,7 @@ def _log_group_names(plan: dict) -> list[str]:
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_kms_service_statements_are_scoped_to_this_environment(environment_plans, environment):
     plan = environment_plans(environment)
-    key = _one(plan, None, "aws_kms_key", "main")
+    key = _one(plan, "module.kms", "aws_kms_key", "this")
     statements = {s["Sid"]: s for s in _statements(key["policy"])}
 
     logs = statements["CloudWatchLogsEncryption"]

@@ -27,8 +27,8 @@ def test_every_environment_plans_offline(environment_plans, environment):
         for c in plan["resource_changes"]
         if c["change"]["actions"] == ["create"]
     }
-    assert created["aws_kms_alias.main"]["name"] == f"alias/{environment}-carcierge-main"
-    assert created["aws_kms_key.main"]["enable_key_rotation"] is True
+    assert created["module.kms.aws_kms_alias.this"]["name"] == f"alias/{environment}-carcierge-main"
+    assert created["module.kms.aws_kms_key.this"]["enable_key_rotation"] is True
     assert files.binary.stat().st_size > 0
     assert "Plan:" in files.text.read_text()
 

@@ -29,7 +29,7 @@ from carcierge_pipeline.workdir import prepare
 
 # (module directory, resource type, name): everything prevent_destroy must guard.
 PROTECTED = [
-    (".", "aws_kms_key", "main"),
+    ("modules/kms", "aws_kms_key", "this"),
     ("modules/rds", "aws_db_instance", "this"),
     ("modules/opensearch", "aws_opensearch_domain", "this"),
     ("modules/elasticache", "aws_elasticache_replication_group", "this"),
@@ -112,17 +112,17 @@ def test_no_override_file_is_committed():
 # --- Terraform refuses to destroy them, and the documented override lets it ------------------
 
 ADDRESSES = {
-    ("aws_kms_key", "main"): None,
+    ("aws_kms_key", "this"): "module.kms",
     ("aws_db_instance", "this"): "module.rds",
     ("aws_opensearch_domain", "this"): "module.opensearch",
     ("aws_elasticache_replication_group", "this"): "module.elasticache",
     ("aws_secretsmanager_secret", "auth_token"): "module.elasticache",
     # A resource without the guard: destroying it must stay possible.
-    ("aws_kms_alias", "main"): None,
+    ("aws_kms_alias", "this"): "module.kms",
 }
 
 TEARDOWN_OVERRIDES = {
-    "teardown_override.tf": [("aws_kms_key", "main")],
+    "modules/kms/teardown_override.tf": [("aws_kms_key", "this")],
     "modules/rds/teardown_override.tf": [("aws_db_instance", "this")],
     "modules/opensearch/teardown_override.tf": [("aws_opensearch_domain", "this")],
     "modules/elasticache/teardown_override.tf": [
