@@ -7,3 +7,8 @@ output "log_retention_days" {
   description = "The retention values (days) CloudWatch Logs accepts."
   value       = local.log_retention_days
 }
+
+output "kms_key_arn_pattern" {
+  description = "The regular expression a KMS key ARN input must match."
+  value       = local.kms_key_arn_pattern
+}

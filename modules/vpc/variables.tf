@@ -78,7 +78,7 @@ variable "kms_key_arn" {
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    condition     = can(regex(module.conventions.kms_key_arn_pattern, var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:us-west-1:123456789012:key/<id>; got \"${var.kms_key_arn}\"."
   }
 }

@@ -28,12 +28,14 @@ def test_no_configuration_keeps_its_own_copy_of_a_list():
     """Every other .tf file refers to module.conventions instead of repeating a list."""
     retention = re.compile(r"\[1, 3, 5, 7, 14, 30")
     environments = re.compile(r'\["staging", "qa", "uat", "prod"\]')
+    kms_key_arn = re.compile(r":kms:\[a-z0-9-\]\+:\[0-9\]\{12\}:key/")
     for path in [*ROOT.glob("*.tf"), *ROOT.glob("modules/*/*.tf")]:
         if path == CONVENTIONS:
             continue
         text = path.read_text()
         assert not retention.search(text), f"{path.relative_to(ROOT)} repeats the retention list"
         assert not environments.search(text), f"{path.relative_to(ROOT)} repeats the environments"
+        assert not kms_key_arn.search(text), f"{path.relative_to(ROOT)} repeats the KMS key pattern"
 
 
 def test_retention_values_are_cloudwatchs():
