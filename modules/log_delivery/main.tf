@@ -39,95 +39,22 @@ locals {
 
 # --- staging bucket: decompressed log files, failed records, refused documents ----------
 
-resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18:server access logs of a log staging bucket would need a log bucket of their own; CloudTrail records access
-  # checkov:skip=CKV_AWS_144:transient copies of logs kept for log_retention_days; the indices are the record, no second region needed
-  bucket = local.bucket
-  # Transient data, no deletion protection needed: a destroy may empty it.
-  force_destroy = true
-
-  tags = merge(var.tags, { Name = local.bucket })
-}
-
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.bucket
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket = aws_s3_bucket.this.bucket
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.bucket
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.bucket
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 # As long as the environment keeps its logs (log_retention_days); the indices follow the same
-# retention through the ISM policy `carcierge opensearch setup` installs.
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.bucket
+# retention through the ISM policy `carcierge opensearch setup` installs. Transient data, no
+# deletion protection needed: a destroy may empty it.
+module "bucket" {
+  source = "../private_bucket"
 
-  rule {
-    id     = "expire-with-log-retention"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 1
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
+  name          = local.bucket
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = true
+  tags          = var.tags
+  lifecycle_rule = {
+    id                    = "expire-with-log-retention"
+    expiration_days       = var.log_retention_days
+    noncurrent_days       = 1
+    abort_incomplete_days = 1
   }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.bucket
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
 # New log files are announced to the pipeline through a queue (the S3 source of OpenSearch
@@ -159,7 +86,7 @@ resource "aws_sqs_queue_policy" "this" {
 }
 
 resource "aws_s3_bucket_notification" "this" {
-  bucket = aws_s3_bucket.this.bucket
+  bucket = module.bucket.bucket
 
   queue {
     queue_arn     = aws_sqs_queue.this.arn
@@ -232,7 +159,7 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
 
   extended_s3_configuration {
     role_arn            = aws_iam_role.firehose.arn
-    bucket_arn          = aws_s3_bucket.this.arn
+    bucket_arn          = module.bucket.arn
     kms_key_arn         = var.kms_key_arn
     prefix              = "${local.log_prefix}${each.key}/"
     error_output_prefix = "failed/${each.key}/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"

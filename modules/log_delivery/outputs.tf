@@ -15,7 +15,7 @@ output "index_pattern" {
 
 output "bucket" {
   description = "Staging bucket: logs/<source>/ (delivered files), failed/<source>/ (Firehose failures), dlq/ (documents the domain refused)."
-  value       = aws_s3_bucket.this.bucket
+  value       = module.bucket.bucket
 }
 
 output "pipeline_name" {

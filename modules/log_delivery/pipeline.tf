@@ -30,7 +30,7 @@ locals {
           aws   = { region = local.region, sts_role_arn = aws_iam_role.pipeline.arn }
           dlq = {
             s3 = {
-              bucket          = aws_s3_bucket.this.bucket
+              bucket          = module.bucket.bucket
               key_path_prefix = local.dlq_prefix
               region          = local.region
               sts_role_arn    = aws_iam_role.pipeline.arn

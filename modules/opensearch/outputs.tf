@@ -52,12 +52,12 @@ output "log_group_names" {
 
 output "snapshot_bucket" {
   description = "S3 bucket of the manual snapshot repository (KMS-encrypted with the environment key, versioned, TLS only)."
-  value       = aws_s3_bucket.snapshots.bucket
+  value       = module.snapshots.bucket
 }
 
 output "snapshot_bucket_arn" {
   description = "ARN of the manual snapshot bucket."
-  value       = aws_s3_bucket.snapshots.arn
+  value       = module.snapshots.arn
 }
 
 output "snapshot_role_arn" {
@@ -67,5 +67,5 @@ output "snapshot_role_arn" {
 
 output "snapshot_replica_bucket" {
   description = "Cross-region replica of the snapshot bucket, or null without one."
-  value       = one(aws_s3_bucket.snapshots_replica[*].bucket)
+  value       = one(module.snapshots_replica[*].bucket)
 }

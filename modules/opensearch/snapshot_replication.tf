@@ -14,114 +14,22 @@ locals {
   replica_bucket_arn  = local.replicate_snapshots ? "arn:${local.partition}:s3:::${local.replica_bucket}" : null
 }
 
-resource "aws_s3_bucket" "snapshots_replica" {
-  # checkov:skip=CKV_AWS_18:server access logs of the replica would need a log bucket of their own in the second region; CloudTrail records access
-  # checkov:skip=CKV_AWS_144:this is the cross-region replica itself
-  # checkov:skip=CKV2_AWS_62:nothing consumes object-created events of replicated snapshot files
-  count = local.replicate_snapshots ? 1 : 0
+# The replica, in the second region with that region's key, kept like the source.
+module "snapshots_replica" {
+  source = "../private_bucket"
+  count  = local.replicate_snapshots ? 1 : 0
 
   region        = local.replica_region
-  bucket        = local.replica_bucket
+  name          = local.replica_bucket
+  kms_key_arn   = var.snapshot_replica.kms_key_arn
   force_destroy = false
-
-  tags = merge(var.tags, { Name = local.replica_bucket })
-}
-
-resource "aws_s3_bucket_ownership_controls" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
+  tags          = var.tags
+  lifecycle_rule = {
+    id                    = "expire-deleted-snapshot-files"
+    expire_delete_markers = true
+    noncurrent_days       = var.snapshot_noncurrent_days
+    abort_incomplete_days = 7
   }
-}
-
-resource "aws_s3_bucket_public_access_block" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.snapshot_replica.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-
-  rule {
-    id     = "expire-deleted-snapshot-files"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.snapshot_noncurrent_days
-    }
-
-    expiration {
-      expired_object_delete_marker = true
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.snapshots_replica]
-}
-
-resource "aws_s3_bucket_policy" "snapshots_replica" {
-  count = local.replicate_snapshots ? 1 : 0
-
-  region = local.replica_region
-  bucket = aws_s3_bucket.snapshots_replica[0].bucket
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [local.replica_bucket_arn, "${local.replica_bucket_arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.snapshots_replica]
 }
 
 resource "aws_iam_role" "snapshot_replication" {
@@ -200,7 +108,7 @@ resource "aws_iam_role_policy" "snapshot_replication" {
 resource "aws_s3_bucket_replication_configuration" "snapshots" {
   count = local.replicate_snapshots ? 1 : 0
 
-  bucket = aws_s3_bucket.snapshots.bucket
+  bucket = module.snapshots.bucket
   role   = aws_iam_role.snapshot_replication[0].arn
 
   rule {
@@ -221,7 +129,7 @@ resource "aws_s3_bucket_replication_configuration" "snapshots" {
     }
 
     destination {
-      bucket        = aws_s3_bucket.snapshots_replica[0].arn
+      bucket        = module.snapshots_replica[0].arn
       storage_class = "STANDARD"
 
       encryption_configuration {
@@ -230,5 +138,5 @@ resource "aws_s3_bucket_replication_configuration" "snapshots" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.snapshots, aws_s3_bucket_versioning.snapshots_replica]
+  depends_on = [module.snapshots, module.snapshots_replica]
 }

@@ -10,96 +10,22 @@ locals {
   snapshot_bucket_arn = "arn:${local.partition}:s3:::${local.snapshot_bucket}"
 }
 
-resource "aws_s3_bucket" "snapshots" {
-  # checkov:skip=CKV_AWS_18:server access logs of the snapshot bucket would need a log bucket of their own; CloudTrail records who touched the repository
-  # checkov:skip=CKV_AWS_144:cross-region replication is per environment (backup_replica): on in prod through aws_s3_bucket_replication_configuration.snapshots, off where the environment does not ask for it
-  # checkov:skip=CKV2_AWS_62:nothing consumes object-created events of snapshot files
-  bucket = local.snapshot_bucket
-  # Snapshots are the copy of last resort: never emptied by a destroy.
-  force_destroy = false
-
-  tags = merge(var.tags, { Name = local.snapshot_bucket })
-}
-
-resource "aws_s3_bucket_ownership_controls" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 # The snapshot policy's retention deletes old snapshots through the repository; S3 then keeps
 # the superseded files as noncurrent versions for snapshot_noncurrent_days (an undo window).
-resource "aws_s3_bucket_lifecycle_configuration" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
+# Snapshots are the copy of last resort: never emptied by a destroy.
+module "snapshots" {
+  source = "../private_bucket"
 
-  rule {
-    id     = "expire-deleted-snapshot-files"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.snapshot_noncurrent_days
-    }
-
-    expiration {
-      expired_object_delete_marker = true
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
+  name          = local.snapshot_bucket
+  kms_key_arn   = var.kms_key_arn
+  force_destroy = false
+  tags          = var.tags
+  lifecycle_rule = {
+    id                    = "expire-deleted-snapshot-files"
+    expire_delete_markers = true
+    noncurrent_days       = var.snapshot_noncurrent_days
+    abort_incomplete_days = 7
   }
-
-  depends_on = [aws_s3_bucket_versioning.snapshots]
-}
-
-resource "aws_s3_bucket_policy" "snapshots" {
-  bucket = aws_s3_bucket.snapshots.bucket
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [local.snapshot_bucket_arn, "${local.snapshot_bucket_arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.snapshots]
 }
 
 # The role OpenSearch Service assumes to read and write the repository ("TheSnapshotRole":

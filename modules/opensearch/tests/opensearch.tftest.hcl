@@ -286,7 +286,9 @@ run "rejects_bad_domain_name" {
 run "rejects_generated_domain_name_over_28_characters" {
   command = plan
   variables {
-    name_prefix = "staging-carcierge-platform"
+    # 18 characters: <prefix>-opensearch is 29, one over the domain limit, while the snapshot
+    # bucket <prefix>-opensearch-snapshots-<account>-<region> still fits S3's 63.
+    name_prefix = "staging-carcierge1"
   }
   expect_failures = [aws_opensearch_domain.this]
 }
@@ -355,17 +357,17 @@ run "manual_snapshots_bucket_and_role" {
   command = plan
 
   assert {
-    condition     = aws_s3_bucket.snapshots.bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-1"
+    condition     = module.snapshots.bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-1"
     error_message = "the snapshot bucket is <name_prefix>-opensearch-snapshots-<account>-<region>"
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.snapshots.rule).apply_server_side_encryption_by_default).kms_master_key_id == var.kms_key_arn
+    condition     = module.snapshots.kms_key_arn == var.kms_key_arn
     error_message = "the snapshot bucket is encrypted with the environment key"
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.snapshot.policy).Statement[1].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}/*" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[0].Resource == "arn:aws:s3:::${aws_s3_bucket.snapshots.bucket}" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[2].Resource == var.kms_key_arn
+    condition     = jsondecode(aws_iam_role_policy.snapshot.policy).Statement[1].Resource == "arn:aws:s3:::${module.snapshots.bucket}/*" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[0].Resource == "arn:aws:s3:::${module.snapshots.bucket}" && jsondecode(aws_iam_role_policy.snapshot.policy).Statement[2].Resource == var.kms_key_arn
     error_message = "the snapshot role reaches its bucket and the environment key only"
   }
 
@@ -375,7 +377,7 @@ run "manual_snapshots_bucket_and_role" {
   }
 
   assert {
-    condition     = length(aws_s3_bucket.snapshots_replica) == 0 && length(aws_s3_bucket_replication_configuration.snapshots) == 0
+    condition     = length(module.snapshots_replica) == 0 && length(aws_s3_bucket_replication_configuration.snapshots) == 0
     error_message = "no replica without snapshot_replica"
   }
 }
@@ -388,7 +390,7 @@ run "snapshot_replica_in_the_second_region" {
   }
 
   assert {
-    condition     = aws_s3_bucket.snapshots_replica[0].region == "us-west-2" && aws_s3_bucket.snapshots_replica[0].bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-2"
+    condition     = module.snapshots_replica[0].region == "us-west-2" && module.snapshots_replica[0].bucket == "staging-carcierge-opensearch-snapshots-123456789012-us-west-2"
     error_message = "the replica bucket lives in the second region"
   }
 

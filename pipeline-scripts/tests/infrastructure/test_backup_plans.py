@@ -29,18 +29,18 @@ def test_snapshot_bucket_is_encrypted_versioned_private_and_tls_only(
     environment_plans, environment
 ):
     resources = _after(environment_plans(environment))
-    bucket = resources["module.opensearch.aws_s3_bucket.snapshots"]
+    bucket = resources["module.opensearch.module.snapshots.aws_s3_bucket.this"]
     assert bucket["bucket"].startswith(f"{environment}-carcierge-opensearch-snapshots-")
     assert bucket["force_destroy"] is False
 
     sse = resources[
-        "module.opensearch.aws_s3_bucket_server_side_encryption_configuration.snapshots"
+        "module.opensearch.module.snapshots.aws_s3_bucket_server_side_encryption_configuration.this"
     ]
     default = sse["rule"][0]["apply_server_side_encryption_by_default"][0]
     assert default["sse_algorithm"] == "aws:kms"
-    versioning = resources["module.opensearch.aws_s3_bucket_versioning.snapshots"]
+    versioning = resources["module.opensearch.module.snapshots.aws_s3_bucket_versioning.this"]
     assert versioning["versioning_configuration"][0]["status"] == "Enabled"
-    block = resources["module.opensearch.aws_s3_bucket_public_access_block.snapshots"]
+    block = resources["module.opensearch.module.snapshots.aws_s3_bucket_public_access_block.this"]
     assert all(
         block[k]
         for k in (
@@ -50,7 +50,9 @@ def test_snapshot_bucket_is_encrypted_versioned_private_and_tls_only(
             "restrict_public_buckets",
         )
     )
-    policy = json.loads(resources["module.opensearch.aws_s3_bucket_policy.snapshots"]["policy"])
+    policy = json.loads(
+        resources["module.opensearch.module.snapshots.aws_s3_bucket_policy.this"]["policy"]
+    )
     deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -86,7 +88,7 @@ def test_cross_region_copies_exist_exactly_where_switched_on(environment_plans, 
     cross_region = {
         "module.backup_kms[0].aws_kms_key.this",
         "module.rds.aws_db_instance_automated_backups_replication.this[0]",
-        "module.opensearch.aws_s3_bucket.snapshots_replica[0]",
+        "module.opensearch.module.snapshots_replica[0].aws_s3_bucket.this",
         "module.opensearch.aws_s3_bucket_replication_configuration.snapshots[0]",
     }
     if not on:

@@ -57,15 +57,17 @@ def test_staging_bucket_is_encrypted_private_tls_only_and_follows_log_retention(
 ):
     plan = environment_plans(environment)
     resources = _after(plan)
-    sse = resources[f"{MODULE}.aws_s3_bucket_server_side_encryption_configuration.this"]
+    sse = resources[
+        f"{MODULE}.module.bucket.aws_s3_bucket_server_side_encryption_configuration.this"
+    ]
     assert (
         sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
     )
-    block = resources[f"{MODULE}.aws_s3_bucket_public_access_block.this"]
+    block = resources[f"{MODULE}.module.bucket.aws_s3_bucket_public_access_block.this"]
     assert block["block_public_policy"] and block["restrict_public_buckets"]
-    policy = json.loads(resources[f"{MODULE}.aws_s3_bucket_policy.this"]["policy"])
+    policy = json.loads(resources[f"{MODULE}.module.bucket.aws_s3_bucket_policy.this"]["policy"])
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    lifecycle = resources[f"{MODULE}.aws_s3_bucket_lifecycle_configuration.this"]
+    lifecycle = resources[f"{MODULE}.module.bucket.aws_s3_bucket_lifecycle_configuration.this"]
     retention = plan["variables"]["log_retention_days"]["value"]
     assert lifecycle["rule"][0]["expiration"][0]["days"] == retention
 

@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.10.0"
+
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # 6.61.0 is the first release with auth_token_wo / auth_token_wo_version on
+      # aws_elasticache_replication_group (hashicorp/terraform-provider-aws#49268), the newest
+      # argument the modules use; pipeline-scripts/tests/test_provider_versions.py checks it.
+      version = "~> 6.61"
+    }
+  }
+}
