@@ -19,17 +19,12 @@ module "snapshots_replica" {
   source = "../private_bucket"
   count  = local.replicate_snapshots ? 1 : 0
 
-  region        = local.replica_region
-  name          = local.replica_bucket
-  kms_key_arn   = var.snapshot_replica.kms_key_arn
-  force_destroy = false
-  tags          = var.tags
-  lifecycle_rule = {
-    id                    = "expire-deleted-snapshot-files"
-    expire_delete_markers = true
-    noncurrent_days       = var.snapshot_noncurrent_days
-    abort_incomplete_days = 7
-  }
+  region         = local.replica_region
+  name           = local.replica_bucket
+  kms_key_arn    = var.snapshot_replica.kms_key_arn
+  force_destroy  = false
+  tags           = var.tags
+  lifecycle_rule = local.snapshot_lifecycle_rule
 }
 
 resource "aws_iam_role" "snapshot_replication" {

@@ -10,22 +10,27 @@ locals {
   snapshot_bucket_arn = "arn:${local.partition}:s3:::${local.snapshot_bucket}"
 }
 
-# The snapshot policy's retention deletes old snapshots through the repository; S3 then keeps
-# the superseded files as noncurrent versions for snapshot_noncurrent_days (an undo window).
-# Snapshots are the copy of last resort: never emptied by a destroy.
-module "snapshots" {
-  source = "../private_bucket"
-
-  name          = local.snapshot_bucket
-  kms_key_arn   = var.kms_key_arn
-  force_destroy = false
-  tags          = var.tags
-  lifecycle_rule = {
+locals {
+  # The snapshot policy's retention deletes old snapshots through the repository; S3 then
+  # keeps the superseded files as noncurrent versions for snapshot_noncurrent_days (an undo
+  # window). The replica (snapshot_replication.tf) keeps its copies the same way.
+  snapshot_lifecycle_rule = {
     id                    = "expire-deleted-snapshot-files"
     expire_delete_markers = true
     noncurrent_days       = var.snapshot_noncurrent_days
     abort_incomplete_days = 7
   }
+}
+
+# Snapshots are the copy of last resort: never emptied by a destroy.
+module "snapshots" {
+  source = "../private_bucket"
+
+  name           = local.snapshot_bucket
+  kms_key_arn    = var.kms_key_arn
+  force_destroy  = false
+  tags           = var.tags
+  lifecycle_rule = local.snapshot_lifecycle_rule
 }
 
 # The role OpenSearch Service assumes to read and write the repository ("TheSnapshotRole":
