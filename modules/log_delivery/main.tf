@@ -99,30 +99,61 @@ resource "aws_s3_bucket_notification" "this" {
 
 # --- Firehose: one stream per source ---------------------------------------------------
 
-resource "aws_iam_role" "firehose" {
-  name        = "${var.name_prefix}-log-delivery-firehose"
-  description = "Firehose writes the ${var.environment} service logs to ${local.bucket}"
+# The three roles AWS services assume here, each trusted by its service for this account and
+# only for this module's own resources (aws:SourceAccount, aws:SourceArn; IAM User Guide, "The
+# confused deputy problem"). Their permissions are the policies below and in pipeline.tf.
+locals {
+  service_roles = {
+    firehose = {
+      name        = "${var.name_prefix}-log-delivery-firehose"
+      description = "Firehose writes the ${var.environment} service logs to ${local.bucket}"
+      service     = "firehose.amazonaws.com"
+      source_arn  = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*"
+    }
+    # CloudWatch Logs User Guide, "Subscription filters with Amazon Data Firehose" (read
+    # 2026-12-01): trusted with aws:SourceArn of this account's log groups in the region (the
+    # guide's form, arn:aws:logs:<region>:<account>:*).
+    subscription = {
+      name        = "${var.name_prefix}-log-delivery-subscription"
+      description = "CloudWatch Logs sends the ${var.environment} service log groups to their Firehose streams"
+      service     = "logs.amazonaws.com"
+      source_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*"
+    }
+    pipeline = {
+      name        = "${var.name_prefix}-log-delivery"
+      description = "OpenSearch Ingestion writes the ${var.environment} service logs into the domain (map it in fine-grained access control)"
+      service     = "osis-pipelines.amazonaws.com"
+      source_arn  = "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${local.pipeline_name}"
+    }
+  }
+}
+
+resource "aws_iam_role" "service" {
+  for_each = local.service_roles
+
+  name        = each.value.name
+  description = each.value.description
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
-      Principal = { Service = "firehose.amazonaws.com" }
+      Principal = { Service = each.value.service }
       Action    = "sts:AssumeRole"
       Condition = {
         StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*" }
+        ArnLike      = { "aws:SourceArn" = each.value.source_arn }
       }
     }]
   })
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-firehose" })
+  tags = merge(var.tags, { Name = each.value.name })
 }
 
 # Firehose Developer Guide, "Grant Firehose access to an Amazon S3 destination" (read
 # 2026-12-01): these S3 actions on the bucket, and the key through S3 for SSE-KMS.
 resource "aws_iam_role_policy" "firehose" {
   name = "${var.name_prefix}-log-delivery-firehose"
-  role = aws_iam_role.firehose.id
+  role = aws_iam_role.service["firehose"].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -158,7 +189,7 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
   }
 
   extended_s3_configuration {
-    role_arn            = aws_iam_role.firehose.arn
+    role_arn            = aws_iam_role.service["firehose"].arn
     bucket_arn          = module.bucket.arn
     kms_key_arn         = var.kms_key_arn
     prefix              = "${local.log_prefix}${each.key}/"
@@ -198,32 +229,10 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
 
 # --- subscription filters ----------------------------------------------------------------
 
-# CloudWatch Logs User Guide, "Subscription filters with Amazon Data Firehose" (read
-# 2026-12-01): a role CloudWatch Logs assumes, trusted with aws:SourceArn of this account's log
-# groups in the region (the guide's form, arn:aws:logs:<region>:<account>:*), that may put
-# records into the module's streams only.
-resource "aws_iam_role" "subscription" {
-  name        = "${var.name_prefix}-log-delivery-subscription"
-  description = "CloudWatch Logs sends the ${var.environment} service log groups to their Firehose streams"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "logs.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*" }
-      }
-    }]
-  })
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-subscription" })
-}
-
+# CloudWatch Logs may put records into the module's streams only.
 resource "aws_iam_role_policy" "subscription" {
   name = "${var.name_prefix}-log-delivery-subscription"
-  role = aws_iam_role.subscription.id
+  role = aws_iam_role.service["subscription"].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -242,7 +251,7 @@ resource "aws_cloudwatch_log_subscription_filter" "this" {
   log_group_name  = each.value
   filter_pattern  = "" # every event
   destination_arn = aws_kinesis_firehose_delivery_stream.this[each.key].arn
-  role_arn        = aws_iam_role.subscription.arn
+  role_arn        = aws_iam_role.service["subscription"].arn
 
   depends_on = [aws_iam_role_policy.subscription]
 }

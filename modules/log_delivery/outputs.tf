@@ -1,6 +1,6 @@
 output "delivery_role_arn" {
   description = "Role the ingestion pipeline writes to the domain with: map it in fine-grained access control (write to logs-*)."
-  value       = aws_iam_role.pipeline.arn
+  value       = aws_iam_role.service["pipeline"].arn
 }
 
 output "stream_names" {

@@ -17,7 +17,7 @@ locals {
           acknowledgments   = true
           codec             = { newline = {} }
           sqs               = { queue_url = aws_sqs_queue.this.url }
-          aws               = { region = local.region, sts_role_arn = aws_iam_role.pipeline.arn }
+          aws               = { region = local.region, sts_role_arn = aws_iam_role.service["pipeline"].arn }
         }
       }
       processor = [
@@ -27,13 +27,13 @@ locals {
         opensearch = {
           hosts = ["https://${var.opensearch_endpoint}"]
           index = "logs-$${/log_source}-%%{yyyy.MM.dd}"
-          aws   = { region = local.region, sts_role_arn = aws_iam_role.pipeline.arn }
+          aws   = { region = local.region, sts_role_arn = aws_iam_role.service["pipeline"].arn }
           dlq = {
             s3 = {
               bucket          = module.bucket.bucket
               key_path_prefix = local.dlq_prefix
               region          = local.region
-              sts_role_arn    = aws_iam_role.pipeline.arn
+              sts_role_arn    = aws_iam_role.service["pipeline"].arn
             }
           }
         }
@@ -42,28 +42,9 @@ locals {
   })
 }
 
-resource "aws_iam_role" "pipeline" {
-  name        = "${var.name_prefix}-log-delivery"
-  description = "OpenSearch Ingestion writes the ${var.environment} service logs into the domain (map it in fine-grained access control)"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "osis-pipelines.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${local.pipeline_name}" }
-      }
-    }]
-  })
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery" })
-}
-
 resource "aws_iam_role_policy" "pipeline" {
   name = "${var.name_prefix}-log-delivery"
-  role = aws_iam_role.pipeline.id
+  role = aws_iam_role.service["pipeline"].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -113,7 +94,7 @@ resource "aws_iam_role_policy" "pipeline" {
 
 resource "aws_osis_pipeline" "this" {
   pipeline_name               = local.pipeline_name
-  pipeline_role_arn           = aws_iam_role.pipeline.arn
+  pipeline_role_arn           = aws_iam_role.service["pipeline"].arn
   pipeline_configuration_body = local.pipeline_body
   min_units                   = var.pipeline_units.min
   max_units                   = var.pipeline_units.max

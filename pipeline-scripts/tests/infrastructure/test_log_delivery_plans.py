@@ -101,12 +101,14 @@ def test_roles_trust_only_their_service_in_this_account(environment_plans, envir
         "pipeline": "osis-pipelines.amazonaws.com",
     }
     for role, service in expected.items():
-        trust = json.loads(resources[f"{MODULE}.aws_iam_role.{role}"]["assume_role_policy"])
+        trust = json.loads(
+            resources[f'{MODULE}.aws_iam_role.service["{role}"]']["assume_role_policy"]
+        )
         (statement,) = trust["Statement"]
         assert statement["Principal"] == {"Service": service}
         assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     subscription = json.loads(
-        resources[f"{MODULE}.aws_iam_role.subscription"]["assume_role_policy"]
+        resources[f'{MODULE}.aws_iam_role.service["subscription"]']["assume_role_policy"]
     )
     source_arn = subscription["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
     assert source_arn == "arn:aws:logs:us-west-1:123456789012:*"
