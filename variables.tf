@@ -52,12 +52,12 @@ variable "enable_cross_region_backups" {
 }
 
 variable "backup_region" {
-  description = "Second region of the cross-region backup copies (enable_cross_region_backups), e.g. us-west-2; never aws_region. RDS offers backup replication only between some region pairs: check with `aws rds describe-source-regions --region <backup_region>`."
+  description = "Second region of the cross-region backup copies (enable_cross_region_backups), e.g. us-east-1; never aws_region. RDS replicates automated backups only between some region pairs: the real-mode pre-flight asks RDS (DescribeSourceRegions in backup_region) and refuses an unsupported pair before Terraform starts."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_region)) && var.backup_region != var.aws_region
-    error_message = "backup_region must be an AWS region code other than aws_region (${var.aws_region}), e.g. us-west-2; got \"${var.backup_region}\"."
+    error_message = "backup_region must be an AWS region code other than aws_region (${var.aws_region}), e.g. us-east-1; got \"${var.backup_region}\"."
   }
 }
 

@@ -9,9 +9,11 @@ log_retention_days  = 90
 deletion_protection = true
 
 # Backups and logs
-# Cross-region copies (RDS automated backups, OpenSearch snapshot bucket) to backup_region.
+# Cross-region copies (RDS automated backups, OpenSearch snapshot bucket) to backup_region:
+# us-east-1, not us-west-2, which AWS's RDS guide shows as unable to take RDS automated backups
+# from us-west-1; the real-mode pre-flight asks RDS (DescribeSourceRegions) before each plan.
 enable_cross_region_backups = true
-backup_region               = "us-west-2"
+backup_region               = "us-east-1"
 # Logs into OpenSearch: every service's log group, daily indices logs-<service>-yyyy.MM.dd.
 enable_log_delivery = true
 

@@ -11,7 +11,7 @@ deletion_protection = false
 # Backups and logs
 # Cross-region copies off (cost); qa's data may be lost.
 enable_cross_region_backups = false
-backup_region               = "us-west-2"
+backup_region               = "us-east-1"
 # Logs into OpenSearch; false here drops the streams, the staging bucket and the ingestion
 # pipeline (the largest part of its cost, README "Cost") when qa does not need them.
 enable_log_delivery = true

@@ -11,7 +11,7 @@ deletion_protection = true
 # Backups and logs
 # Cross-region copies off: uat's data can be rebuilt from prod's restore runbook; prod has them.
 enable_cross_region_backups = false
-backup_region               = "us-west-2"
+backup_region               = "us-east-1"
 # Logs into OpenSearch: every service's log group, daily indices logs-<service>-yyyy.MM.dd.
 enable_log_delivery = true
 

@@ -125,7 +125,12 @@ def _preflight(project: Project) -> Callable[[str], None]:
     def check(environment: str) -> None:
         backend_settings(environment)  # the pipeline's own settings first: no AWS call needed
         with state.aws_errors("the pre-flight check of the account"):
-            run_preflight(project.root, environment, clients.iam)
+            run_preflight(
+                project.root,
+                environment,
+                clients.iam,
+                rds_in=lambda region: clients.in_region(region).rds,
+            )
 
     return check
 

@@ -7,6 +7,12 @@ Terraform starts, with one line per problem.
 - What a fresh account lacks: the OpenSearch service-linked role, which AWS needs before it can
   create a domain inside a VPC (``aws iam create-service-linked-role --aws-service-name
   opensearchservice.amazonaws.com``, once per account).
+- A backup region RDS cannot replicate automated backups into from the environment's region
+  (``enable_cross_region_backups``): the pairs differ by region and change over time, so RDS
+  itself is asked (``DescribeSourceRegions`` in the backup region, RDS API Reference,
+  "SourceRegion": ``SupportsDBInstanceAutomatedBackupsReplication``). The RDS User Guide's own
+  example ("Finding information about replicated backups") shows us-west-1 -> us-west-2 as
+  unsupported.
 """
 
 from __future__ import annotations
@@ -84,15 +90,47 @@ def account_problems(iam: Any) -> list[str]:
     ]
 
 
+def backup_region_problems(root: Path, environment: str, rds_in: Callable[[str], Any]) -> list[str]:
+    """One line if the environment replicates RDS backups to a region that cannot take them
+    from its own; ``rds_in(region)`` gives an RDS client of that region
+    (``rds:DescribeSourceRegions`` only)."""
+    path = environments.var_file(root, environment)
+    settings = hcl.plain(hcl.load_tfvars(path))
+    if settings.get("enable_cross_region_backups") is not True:
+        return []
+    source, target = settings.get("aws_region"), settings.get("backup_region")
+    if not isinstance(source, str) or not isinstance(target, str):
+        return []  # the input check and the variable validations own missing values
+    regions = rds_in(target).describe_source_regions(RegionName=source).get("SourceRegions", [])
+    if any(
+        region.get("RegionName") == source
+        and region.get("SupportsDBInstanceAutomatedBackupsReplication") is True
+        for region in regions
+    ):
+        return []
+    place = f"{path.relative_to(root).as_posix()}{_line(path, 'backup_region')}"
+    return [
+        f"{place}: backup_region {target} cannot receive RDS automated backups from {source} "
+        f"(RDS DescribeSourceRegions in {target}): choose a region for which `aws rds "
+        f"describe-source-regions --region <region> --region-name {source}` shows "
+        "SupportsDBInstanceAutomatedBackupsReplication true"
+    ]
+
+
 def run_preflight(
     root: Path,
     environment: str,
     iam: Any,
     *,
+    rds_in: Callable[[str], Any] | None = None,
     echo: Callable[[str], None] = print,
 ) -> None:
-    """Every problem on its own line, then one StageFailed; nothing if all is well."""
+    """Every problem on its own line, then one StageFailed; nothing if all is well.
+    ``rds_in`` (an RDS client per region) checks the backup region; without it, it is not
+    checked."""
     problems = placeholder_problems(root, environment) + account_problems(iam)
+    if rds_in is not None:
+        problems += backup_region_problems(root, environment, rds_in)
     for problem in problems:
         echo(f"pre-flight: {problem}")
     if problems:

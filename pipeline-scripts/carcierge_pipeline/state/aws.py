@@ -79,6 +79,10 @@ class AwsClients:
     def sts(self) -> Any:
         return self._client("sts")
 
+    @property
+    def rds(self) -> Any:
+        return self._client("rds")
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)

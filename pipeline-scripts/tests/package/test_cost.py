@@ -235,41 +235,52 @@ def test_infracost_failure_is_one_line(tmp_path):
         cost.run_cost(tmp_path, "staging", echo=lambda _: None, environ=environ)
 
 
-@pytest.mark.parametrize(
-    ("environment", "expected"),
-    [
-        ("qa", {"aws_osis_pipeline": 1, "aws_kinesis_firehose_delivery_stream": 5}),
-        (
-            "prod",
-            {
-                "aws_osis_pipeline": 1,
-                "aws_kinesis_firehose_delivery_stream": 5,
-                "aws_db_instance_automated_backups_replication": 1,
-            },
-        ),
-    ],
-)
-def test_log_delivery_and_cross_region_copies_are_listed_never_dropped(
-    environment_plans, environment, expected
-):
-    estimate = pricing.builtin_estimate(environment_plans(environment), environment, "us-west-1")
-    listed = {}
-    for line in estimate.not_estimated:
-        for resource_type in pricing.Pricer.UNPRICED_USAGE:
-            if f"{resource_type}." in line:
-                listed[resource_type] = listed.get(resource_type, 0) + 1
-    assert listed == expected
-    pipeline = next(line for line in estimate.not_estimated if "aws_osis_pipeline." in line)
-    assert "min_units (1) OCU-hours" in pipeline
-    assert any("SQS requests" in text and "negligible" in text for text in estimate.assumptions)
+# Log delivery, per environment, at the shipped table's third-party figures: the ingestion
+# pipeline at min_units (1) x 0.24 USD/OCU-hour x 730 h = 175.20; each Firehose stream its log
+# group's 2 GB x 0.035 USD/GB = 0.07. Decompression has no figure and is listed, once.
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+def test_log_delivery_is_priced_per_environment(environment_plans, environment):
+    plan = environment_plans(environment)
+    estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
+    items = {item.address: item for item in estimate.items}
+    streams = [
+        r["address"]
+        for r in plan["resource_changes"]
+        if r["type"] == "aws_kinesis_firehose_delivery_stream"
+    ]
+    assert len(streams) >= 5  # one per service at least
+    assert {address: round(items[address].monthly, 6) for address in streams} == {
+        address: 0.07 for address in streams
+    }
+    [pipeline] = [item for item in estimate.items if ".aws_osis_pipeline." in item.address]
+    assert pipeline.monthly == pytest.approx(175.20)
+    assert "1 Ingestion OCU(s)" in pipeline.detail and "third-party price" in pipeline.detail
+    assert estimate.per_service["OpenSearch Ingestion"] == pytest.approx(175.20)
+    [decompression] = [line for line in estimate.not_estimated if "decompressing" in line]
+    assert decompression.startswith(f"{len(streams)} Firehose stream(s)")
+    [third_party] = [a for a in estimate.assumptions if a.startswith("third-party prices")]
+    assert "opensearch_ingestion_ocu_hour" in third_party and "firehose_ingest_gb" in third_party
 
 
-# Cross-region copies, per environment: transfer out of the region at inter_region_transfer_gb
-# (0.02 USD/GB) for the usage assumptions of the shipped table (5 GB/month per replicated
-# bucket, 20 GB/month of RDS backups): 5 x 0.02 and 20 x 0.02.
+def test_log_delivery_without_its_prices_is_listed_never_dropped(environment_plans):
+    prices = pricing.load_prices("us-west-1")
+    del prices["prices"]["opensearch_ingestion_ocu_hour"]
+    del prices["prices"]["firehose_ingest_gb"]
+    estimate = pricing.builtin_estimate(environment_plans("qa"), "qa", "us-west-1", prices)
+    assert not [i for i in estimate.items if i.service in {"OpenSearch Ingestion", "Firehose"}]
+    missing = " ".join(estimate.not_estimated)
+    assert "aws_osis_pipeline.this: no opensearch_ingestion_ocu_hour" in missing
+    assert missing.count("no firehose_ingest_gb in the price table") >= 5
+
+
+# Cross-region copies, prod only: transfer out of the region at inter_region_transfer_gb
+# (0.02 USD/GB) for the shipped usage assumptions (5 GB/month per replicated bucket, 20 GB/month
+# of RDS backups): 5 x 0.02 and 20 x 0.02; and the replicated backups' storage in us-east-1,
+# prod's allocated 100 GB x 0.095 USD/GB-month = 9.50.
 CROSS_REGION = {
-    "aws_s3_bucket_replication_configuration": 0.10,
-    "aws_db_instance_automated_backups_replication": 0.40,
+    ("aws_s3_bucket_replication_configuration", "S3 replication"): 0.10,
+    ("aws_db_instance_automated_backups_replication", "RDS backup replication"): 0.40,
+    ("aws_db_instance_automated_backups_replication", "RDS backup storage"): 9.50,
 }
 
 
@@ -278,39 +289,61 @@ def test_cross_region_copies_are_priced_per_environment(environment_plans, envir
     plan = environment_plans(environment)
     estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
     copies = {
-        item.address.split(".")[-2].split("[")[0]: (item.monthly, item.detail)
+        (item.address.split(".")[-2].split("[")[0], item.detail.split(":")[0]): round(
+            item.monthly, 6
+        )
         for item in estimate.items
         if item.service == "Cross-region copies"
     }
     if environment != "prod":  # enable_cross_region_backups is on in prod only
         assert copies == {}
         return
-    assert {k: round(v[0], 6) for k, v in copies.items()} == CROSS_REGION
-    assert "RDS backup replication: 20 GB/month transferred to us-west-2" in {
-        detail for _, detail in copies.values()
-    }
-    assert estimate.per_service["Cross-region copies"] == pytest.approx(0.50)
+    assert copies == CROSS_REGION
+    details = {item.detail for item in estimate.items if item.service == "Cross-region copies"}
+    assert "RDS backup replication: 20 GB/month transferred to us-east-1 (third-party price)" in (
+        details
+    )
+    assert "RDS backup storage: 100 GB in us-east-1 (third-party price)" in details
+    assert estimate.per_service["Cross-region copies"] == pytest.approx(10.00)
     assert any("cross-region copies transfer 5 GB/month" in a for a in estimate.assumptions)
+    [third_party] = [a for a in estimate.assumptions if a.startswith("third-party prices")]
+    assert "backup_region_prices.us-east-1.rds_backup_storage_gb_month" in third_party
+    assert "inter_region_transfer_gb" in third_party
 
 
 def test_cross_region_copies_follow_the_assumptions_and_need_their_price(environment_plans):
     prices = pricing.load_prices("us-west-1")
     prices["assumptions"]["rds_backup_replicated_gb_per_month"] = 100
     estimate = pricing.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
-    rds = [i for i in estimate.items if "automated_backups_replication" in i.address]
+    rds = [
+        i for i in estimate.items if "transferred" in i.detail and "automated_backups" in i.address
+    ]
     assert [round(i.monthly, 6) for i in rds] == [2.0]  # 100 GB x 0.02
 
     del prices["prices"]["inter_region_transfer_gb"]
+    del prices["backup_region_prices"]["us-east-1"]
     estimate = pricing.builtin_estimate(environment_plans("prod"), "prod", "us-west-1", prices)
     assert not [i for i in estimate.items if i.service == "Cross-region copies"]
     missing = [line for line in estimate.not_estimated if "no inter_region_transfer_gb" in line]
     assert len(missing) == 2
+    [storage] = [line for line in estimate.not_estimated if "RDS backup storage in" in line]
+    assert "RDS backup storage in us-east-1: no backup_region_prices entry" in storage
 
 
-def test_shipped_table_cites_the_transfer_price_and_names_what_it_lacks():
+def test_shipped_table_cites_every_third_party_price():
     shipped = pricing.load_prices("us-west-1")
+    sources = shipped["third_party_prices"]
     assert shipped["prices"]["inter_region_transfer_gb"] == 0.02
-    assert "read 2026-12-01" in shipped["inter_region_transfer_source"]
-    assert "third-party figure" in shipped["inter_region_transfer_source"]
-    for name in ("OpenSearch Ingestion", "Firehose", "RDS backup storage"):
-        assert name in shipped["not_in_table"]
+    assert shipped["prices"]["opensearch_ingestion_ocu_hour"] == 0.24
+    assert shipped["prices"]["firehose_ingest_gb"] == 0.035
+    assert shipped["backup_region_prices"]["us-east-1"]["rds_backup_storage_gb_month"] == 0.095
+    cited = {key for key in sources if key != "why"}
+    assert cited == {
+        "inter_region_transfer_gb",
+        "opensearch_ingestion_ocu_hour",
+        "firehose_ingest_gb",
+        "backup_region_prices.us-east-1.rds_backup_storage_gb_month",
+    }
+    for key in cited:
+        assert "read 2026-12-01" in sources[key] and "Verify: aws.amazon.com/" in sources[key]
+    assert "decompressing CloudWatch Logs" in shipped["not_in_table"]

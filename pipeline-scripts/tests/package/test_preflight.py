@@ -80,3 +80,115 @@ def test_a_real_plan_stops_before_terraform(project, moto_endpoint, iam, monkeyp
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
     assert captured.err.startswith("failed: pre-flight found 9 problem(s)")
+
+
+# --- the backup region: RDS is asked whether it takes automated backups from aws_region -------
+
+
+class StubbedRds:
+    """RDS clients per region whose DescribeSourceRegions answers are stubbed (botocore's
+    Stubber: a call without a queued answer fails the test)."""
+
+    def __init__(self, answers: dict[str, list[dict]]) -> None:
+        from botocore.stub import Stubber
+
+        self.asked: list[str] = []
+        self.stubbers: list[Stubber] = []
+        self.answers = answers
+        self.session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        self.stubber_type = Stubber
+
+    def __call__(self, region: str):
+        self.asked.append(region)
+        client = self.session.client("rds", region_name=region)
+        stubber = self.stubber_type(client)
+        stubber.add_response(
+            "describe_source_regions",
+            {"SourceRegions": self.answers[region]},
+            {"RegionName": "us-west-1"},
+        )
+        stubber.activate()
+        self.stubbers.append(stubber)
+        return client
+
+
+def _source(region: str, supported: bool) -> dict:
+    return {
+        "RegionName": region,
+        "Endpoint": f"https://rds.{region}.amazonaws.com",
+        "Status": "available",
+        "SupportsDBInstanceAutomatedBackupsReplication": supported,
+    }
+
+
+def test_a_supported_backup_region_passes(project):
+    rds = StubbedRds({"us-east-1": [_source("us-west-1", True)]})
+    assert preflight.backup_region_problems(project.root, "prod", rds) == []
+    assert rds.asked == ["us-east-1"]  # asked in prod's backup_region, for prod's aws_region
+    for stubber in rds.stubbers:
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [[_source("us-west-1", False)], [], [_source("us-east-2", True)]],
+    ids=["unsupported", "not-listed", "another-region-only"],
+)
+def test_an_unsupported_backup_region_is_refused_with_its_line(project, tmp_path, answer):
+    root = tmp_path / "project"
+    shutil.copytree(project.root / "environments", root / "environments")
+    path = root / "environments" / "prod.tfvars"
+    path.write_text(path.read_text().replace('"us-east-1"', '"us-west-2"'))
+    rds = StubbedRds({"us-west-2": answer})
+    [problem] = preflight.backup_region_problems(root, "prod", rds)
+    line = next(
+        number
+        for number, text in enumerate(path.read_text().splitlines(), start=1)
+        if text.startswith("backup_region")
+    )
+    assert problem.startswith(
+        f"environments/prod.tfvars:{line}: backup_region us-west-2 cannot receive RDS "
+        "automated backups from us-west-1 (RDS DescribeSourceRegions in us-west-2)"
+    )
+    assert "--region-name us-west-1" in problem and "\n" not in problem
+
+
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat"])
+def test_environments_without_cross_region_copies_ask_nothing(project, environment):
+    rds = StubbedRds({})
+    assert preflight.backup_region_problems(project.root, environment, rds) == []
+    assert rds.asked == []
+
+
+def test_preflight_counts_the_backup_region_with_the_rest(project, iam):
+    said: list[str] = []
+    rds = StubbedRds({"us-east-1": [_source("us-west-1", False)]})
+    with pytest.raises(StageFailed, match=r"pre-flight found 10 problem\(s\)"):
+        preflight.run_preflight(project.root, "prod", iam, rds_in=rds, echo=said.append)
+    assert sum("cannot receive RDS automated backups" in line for line in said) == 1
+
+
+def test_a_real_prod_plan_asks_rds_in_the_backup_region(
+    project, moto_endpoint, iam, monkeypatch, capsys
+):
+    # The CLI wiring: the pre-flight's RDS client is one of prod's backup_region (moto does not
+    # serve DescribeSourceRegions, so the client is the stubbed one).
+    from carcierge_pipeline.state.aws import AwsClients
+
+    rds = StubbedRds({"us-east-1": [_source("us-west-1", False)]})
+    monkeypatch.setattr(AwsClients, "rds", property(lambda clients: rds(clients.region)))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("OFFLINE", "0")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
+    for name in ("CI_JOB_ID", "CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
+    assert cli.main(["plan", "-e", "prod"]) == 1
+    assert rds.asked == ["us-east-1"]
+    captured = capsys.readouterr()
+    assert "backup_region us-east-1 cannot receive RDS automated backups" in captured.out
+    assert captured.err.startswith("failed: pre-flight found 10 problem(s)")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any
 
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.planmodel import Plan, Resource
@@ -105,12 +105,14 @@ class Pricer:
         self, plan: Mapping[str, Any] | Plan, prices: dict[str, Any], estimate: Estimate
     ) -> None:
         self.plan = Plan.of(plan)
+        self.prices = prices
         self.table = prices["prices"]
         self.assume = prices["assumptions"]
         self.hours = prices["hours_per_month"]
         self.estimate = estimate
         self.resources = _resources_after(self.plan)
         self.used: set[str] = set()
+        self.third_party_used: set[str] = set()
         subnets_azs = {
             r.values.get("availability_zone")
             for r in self.resources.values()
@@ -412,56 +414,108 @@ class Pricer:
             self.add(zone, "Route 53", "1 hosted zone", self.table["route53_zone_month"])
 
     # Logs into OpenSearch and cross-region copies ----------------------------------------
-    # Cross-region copies are priced for their transfer out of the region
-    # (inter_region_transfer_gb, its source in the price table); a replica bucket is an
-    # aws_s3_bucket of its own and priced as one. Still listed, not priced, where no citable
-    # list price was found on 2026-12-01 (the price table's not_in_table): each line says what
-    # drives the charge.
-    UNPRICED_USAGE: ClassVar[dict[str, str]] = {
-        "aws_osis_pipeline": "OpenSearch Ingestion: min_units OCU-hours around the clock, "
-        "+ scaling to max_units (no citable OCU-hour list price found, 2026-12-01)",
-        "aws_kinesis_firehose_delivery_stream": "Firehose: per GB ingested and per GB "
-        "decompressed (no citable list price found, 2026-12-01)",
-        "aws_db_instance_automated_backups_replication": "RDS cross-region backups: backup "
-        "storage in the second region (no citable list price found, 2026-12-01; the transfer "
-        "is priced)",
-    }
+    # Priced from the table's third-party figures where no AWS page states the price
+    # (third_party_prices, each with its source): every item priced from one says so in its
+    # detail, and the assumptions name the figures. What no source prices is listed.
 
-    def unpriced_usage(self) -> None:
-        for resource_type, why in self.UNPRICED_USAGE.items():
-            for resource in self.of_type(resource_type):
-                if resource_type == "aws_osis_pipeline":
-                    units = resource.values.get("min_units")
-                    why = why.replace("min_units", f"min_units ({units})", 1)
-                self.missing(resource, why)
+    def third_party(self, key: str) -> float | None:
+        """A price from the table that has no AWS source, marked as used; None if absent."""
+        value = self.table.get(key)
+        if value is None:
+            return None
+        self.third_party_used.add(key)
+        return float(value)
+
+    def log_delivery(self) -> None:
+        ocu_hour = self.third_party("opensearch_ingestion_ocu_hour")
+        for pipeline in self.of_type("aws_osis_pipeline"):
+            units = int(pipeline.values.get("min_units") or 1)
+            if ocu_hour is None:
+                self.missing(pipeline, "no opensearch_ingestion_ocu_hour in the price table")
+                continue
+            detail = f"{units} Ingestion OCU(s) around the clock (min_units; third-party price)"
+            self.add(pipeline, "OpenSearch Ingestion", detail, units * ocu_hour * self.hours)
         if self.of_type("aws_osis_pipeline"):
             self.assumption(
-                "SQS requests of the ingestion pipeline's queue (one S3 event per Firehose "
-                "object, long-polled by the pipeline): negligible, not priced"
+                "OpenSearch Ingestion runs at min_units; scaling towards max_units under load is "
+                "not estimated. SQS requests of its queue (one S3 event per delivered object, "
+                "long-polled): negligible, not priced"
+            )
+        ingest_rate = self.third_party("firehose_ingest_gb")
+        ingest = self.assume["log_ingest_gb_per_log_group"]
+        streams = self.of_type("aws_kinesis_firehose_delivery_stream")
+        for stream in streams:
+            if ingest_rate is None:
+                self.missing(stream, "no firehose_ingest_gb in the price table")
+                continue
+            detail = f"{ingest} GB ingested (its log group's volume; third-party price)"
+            self.add(stream, "Firehose", detail, ingest * ingest_rate)
+        if streams:
+            self.estimate.not_estimated.append(
+                f"{len(streams)} Firehose stream(s): the per-GB charge for decompressing "
+                "CloudWatch Logs records (no figure found, 2026-12-01; see the price table's "
+                "not_in_table)"
             )
 
     def cross_region(self) -> None:
-        rate = self.table.get("inter_region_transfer_gb")
+        rate = self.third_party("inter_region_transfer_gb")
         s3_gb = self.assume["s3_replicated_gb_per_month_per_bucket"]
         rds_gb = self.assume["rds_backup_replicated_gb_per_month"]
+        replications = self.of_type("aws_db_instance_automated_backups_replication")
         copies = [
             (r, s3_gb, "S3 replication", "the replica bucket's region")
             for r in self.of_type("aws_s3_bucket_replication_configuration")
         ] + [
             (r, rds_gb, "RDS backup replication", r.values.get("region") or "the backup region")
-            for r in self.of_type("aws_db_instance_automated_backups_replication")
+            for r in replications
         ]
         for resource, gb, what, target in copies:
             if rate is None:
                 self.missing(resource, "no inter_region_transfer_gb in the price table")
                 continue
-            detail = f"{what}: {gb:g} GB/month transferred to {target}"
+            detail = f"{what}: {gb:g} GB/month transferred to {target} (third-party price)"
             self.add(resource, "Cross-region copies", detail, gb * rate)
         if copies and rate is not None:
             self.assumption(
                 f"cross-region copies transfer {s3_gb} GB/month per replicated bucket and "
                 f"{rds_gb} GB/month of RDS backups (snapshots and transaction logs), at {rate} "
                 "USD/GB out of the region; replica buckets are priced as S3 buckets"
+            )
+        self.replicated_backup_storage(replications)
+
+    def replicated_backup_storage(self, replications: list[Resource]) -> None:
+        """Backup storage in the second region: about one full copy of the database there (the
+        replicated snapshots are incremental after the first), with no free allowance."""
+        if not replications:
+            return
+        databases = self.of_type("aws_db_instance")
+        size = max((float(db.values.get("allocated_storage") or 0) for db in databases), default=0)
+        regional = self.prices.get("backup_region_prices") or {}
+        for replication in replications:
+            region = replication.values.get("region")
+            rate = (regional.get(region) or {}).get("rds_backup_storage_gb_month")
+            if rate is None:
+                self.missing(
+                    replication,
+                    f"RDS backup storage in {region or 'the backup region'}: no "
+                    "backup_region_prices entry for that region in the price table",
+                )
+                continue
+            self.third_party_used.add(f"backup_region_prices.{region}.rds_backup_storage_gb_month")
+            detail = f"RDS backup storage: {size:g} GB in {region} (third-party price)"
+            self.add(replication, "Cross-region copies", detail, size * float(rate))
+            self.assumption(
+                "RDS backups replicated to the backup region occupy about the database's "
+                "allocated storage there (one full copy; later snapshots are incremental), with "
+                "no free allowance in that region"
+            )
+
+    def third_party_note(self) -> None:
+        if self.third_party_used:
+            self.assumption(
+                "third-party prices (no AWS page found; sources in the price table's "
+                f"third_party_prices, verify before relying on them): "
+                f"{', '.join(sorted(self.third_party_used))}"
             )
 
     def run(self) -> None:
@@ -472,8 +526,9 @@ class Pricer:
         self.opensearch()
         self.rds()
         self.small()
+        self.log_delivery()
         self.cross_region()
-        self.unpriced_usage()
+        self.third_party_note()
         self.assumption(
             "not included: data transfer out, request charges, backups beyond the free "
             "allowance, Container Insights metrics, ECR storage, free tiers"
