@@ -64,10 +64,10 @@ def test_preflight_reports_every_problem_then_fails(project, iam):
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
 
-def test_a_real_plan_stops_before_terraform(project, moto_endpoint, iam, monkeypatch, capsys):
-    # The CLI's real-mode path: placeholders refused before any `terraform init`. `iam` resets
-    # the emulator, so the account lacks the OpenSearch role whatever ran before: 8 placeholders
-    # (certificate, five images, ops image, admin role) and the role.
+@pytest.fixture
+def real_mode_cli(project, moto_endpoint, iam, monkeypatch):
+    """The CLI in real mode against moto's server, outside CI, on the test's project copy;
+    `iam` resets the emulator first."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -76,7 +76,14 @@ def test_a_real_plan_stops_before_terraform(project, moto_endpoint, iam, monkeyp
     for name in ("CI_JOB_ID", "CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
-    assert cli.main(["plan", "-e", "uat"]) == 1
+    return cli.main
+
+
+def test_a_real_plan_stops_before_terraform(real_mode_cli, capsys):
+    # The CLI's real-mode path: placeholders refused before any `terraform init`. `iam` resets
+    # the emulator, so the account lacks the OpenSearch role whatever ran before: 8 placeholders
+    # (certificate, five images, ops image, admin role) and the role.
+    assert real_mode_cli(["plan", "-e", "uat"]) == 1
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
     assert captured.err.startswith("failed: pre-flight found 9 problem(s)")
@@ -170,24 +177,14 @@ def test_preflight_counts_the_backup_region_with_the_rest(project, iam):
     assert sum("cannot receive RDS automated backups" in line for line in said) == 1
 
 
-def test_a_real_prod_plan_asks_rds_in_the_backup_region(
-    project, moto_endpoint, iam, monkeypatch, capsys
-):
+def test_a_real_prod_plan_asks_rds_in_the_backup_region(real_mode_cli, monkeypatch, capsys):
     # The CLI wiring: the pre-flight's RDS client is one of prod's backup_region (moto does not
     # serve DescribeSourceRegions, so the client is the stubbed one).
     from carcierge_pipeline.state.aws import AwsClients
 
     rds = StubbedRds({"us-east-1": [_source("us-west-1", False)]})
     monkeypatch.setattr(AwsClients, "rds", property(lambda clients: rds(clients.region)))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("OFFLINE", "0")
-    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
-    for name in ("CI_JOB_ID", "CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
-    assert cli.main(["plan", "-e", "prod"]) == 1
+    assert real_mode_cli(["plan", "-e", "prod"]) == 1
     assert rds.asked == ["us-east-1"]
     captured = capsys.readouterr()
     assert "backup_region us-east-1 cannot receive RDS automated backups" in captured.out
