@@ -238,12 +238,13 @@ def test_infracost_failure_is_one_line(tmp_path):
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [
-        ("qa", {"aws_osis_pipeline": 1, "aws_kinesis_firehose_delivery_stream": 5}),
+        # A Firehose stream per service (5) and for the VPC flow logs.
+        ("qa", {"aws_osis_pipeline": 1, "aws_kinesis_firehose_delivery_stream": 6}),
         (
             "prod",
             {
                 "aws_osis_pipeline": 1,
-                "aws_kinesis_firehose_delivery_stream": 5,
+                "aws_kinesis_firehose_delivery_stream": 6,
                 "aws_db_instance_automated_backups_replication": 1,
             },
         ),

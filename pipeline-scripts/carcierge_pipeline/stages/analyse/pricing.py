@@ -436,8 +436,9 @@ class Pricer:
                 self.missing(resource, why)
         if self.of_type("aws_osis_pipeline"):
             self.assumption(
-                "SQS requests of the ingestion pipeline's queue (one S3 event per Firehose "
-                "object, long-polled by the pipeline): negligible, not priced"
+                "SQS requests of the ingestion pipeline's queues (one S3 event per Firehose "
+                "object or ALB access-log file, long-polled by the pipeline): negligible, "
+                "not priced"
             )
 
     def cross_region(self) -> None:
