@@ -207,9 +207,20 @@ module "log_delivery" {
 
   name_prefix        = local.name_prefix
   environment        = var.environment
-  sources            = module.ecs.log_group_names
   log_retention_days = var.log_retention_days
   kms_key_arn        = module.kms.key_arn
+
+  # Every service's log group and the VPC's flow log group, each its own daily indices
+  # logs-<key>-yyyy.MM.dd; variables.tf refuses a service key that is a log source's key.
+  sources = merge(module.ecs.log_group_names, {
+    (module.conventions.log_sources.vpc_flow_logs) = module.vpc.flow_log_group_name
+  })
+  # The ALB's access-log bucket (modules/ecs) into logs-alb-yyyy.MM.dd; the module creates the
+  # bucket's one event notification (modules/log_delivery/alb.tf says why there).
+  alb_access_logs = {
+    bucket = module.ecs.alb_access_logs_bucket
+    prefix = module.ecs.alb_access_logs_prefix
+  }
 
   opensearch_domain_arn = module.opensearch.domain_arn
   opensearch_endpoint   = module.opensearch.endpoint

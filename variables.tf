@@ -205,6 +205,14 @@ variable "services" {
     condition     = alltrue([for service in values(var.services) : service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
     error_message = "services.*.container_port must be a whole number from 1024 to 65535 (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
   }
+
+  validation {
+    # A service's logs go to the indices logs-<key>-yyyy.MM.dd, next to those of the log sources
+    # that are not services (VPC flow logs, ALB access logs; main.tf, module "log_delivery"): a
+    # service with one of their keys would overwrite a source in the merge and share its indices.
+    condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
+    error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
+  }
 }
 
 variable "ssl_certificate_arn" {

@@ -14,4 +14,12 @@ locals {
   kms_key_arn_pattern = "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$"
 
   log_retention_days = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
+  # The log sources in OpenSearch that are not services: their keys name daily indices
+  # logs-<key>-yyyy.MM.dd next to the services' own (modules/log_delivery), so no service key
+  # may be one of them (the root's services validation).
+  log_sources = {
+    vpc_flow_logs = "vpc-flow-logs"
+    alb           = "alb"
+  }
 }

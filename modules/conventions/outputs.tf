@@ -12,3 +12,8 @@ output "kms_key_arn_pattern" {
   description = "The regular expression a KMS key ARN input must match."
   value       = local.kms_key_arn_pattern
 }
+
+output "log_sources" {
+  description = "Keys of the log sources in OpenSearch that are not services (vpc_flow_logs, alb): indices logs-<key>-yyyy.MM.dd; no service key may be one of them."
+  value       = local.log_sources
+}

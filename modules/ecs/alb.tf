@@ -17,7 +17,7 @@ resource "aws_s3_bucket" "alb_logs" {
   # checkov:skip=CKV_AWS_18:this is the access-log bucket itself; logging it would need a second log bucket
   # checkov:skip=CKV_AWS_144:access logs of one region's ALB; cross-region replication is not required for them
   # checkov:skip=CKV_AWS_145:ALB log delivery supports only SSE-S3 (AES256), not KMS keys
-  # checkov:skip=CKV2_AWS_62:nothing consumes object-created events of access logs
+  # checkov:skip=CKV2_AWS_62:the bucket's one event notification (object-created, to the log delivery queue) belongs to modules/log_delivery and exists only with enable_log_delivery; this module creates none
   bucket = local.alb_logs_bucket
   # Lower environments (no deletion protection) may be torn down together with their logs.
   force_destroy = !var.alb_deletion_protection

@@ -28,6 +28,11 @@ output "alb_access_logs_bucket" {
   value       = aws_s3_bucket.alb_logs.bucket
 }
 
+output "alb_access_logs_prefix" {
+  description = "The ALB's access_logs prefix in that bucket: files land under <prefix>/AWSLogs/<account>/elasticloadbalancing/<region>/."
+  value       = local.alb_logs_prefix
+}
+
 output "application_fqdn" {
   description = "domain_name's alias record to the ALB, or null without one."
   value       = one(aws_route53_record.alb[*].fqdn)

@@ -1,4 +1,6 @@
-# Service logs into the environment's OpenSearch domain, by AWS-managed delivery only.
+# Logs into the environment's OpenSearch domain, by AWS-managed delivery only: the log groups
+# of `sources` (the services' and the VPC's flow log group) as below, and optionally the ALB's
+# access logs from their bucket (alb.tf).
 #
 # Why not a Firehose stream with an OpenSearch destination: "Amazon Firehose currently does not
 # support the delivery of CloudWatch Logs to Amazon OpenSearch Service destination because
@@ -10,6 +12,9 @@
 #   batches and extracts the log messages) --> S3 staging bucket logs/<source>/ --event--> SQS
 #   --> OpenSearch Ingestion pipeline (in the private subnets) --> daily indices
 #   logs-<source>-yyyy.MM.dd in the domain; documents the domain refuses go to dlq/ in the bucket.
+#
+#   ALB bucket <prefix>/AWSLogs/... (gzip) --event--> SQS of its own --> the same pipeline (a
+#   second sub-pipeline parses the entries) --> daily indices logs-alb-yyyy.MM.dd.
 #
 # The pipeline's role is the delivery role: `carcierge opensearch setup` maps it to a role with
 # write access to logs-* inside the domain (fine-grained access control).
@@ -106,7 +111,7 @@ locals {
   service_roles = {
     firehose = {
       name        = "${var.name_prefix}-log-delivery-firehose"
-      description = "Firehose writes the ${var.environment} service logs to ${local.bucket}"
+      description = "Firehose writes the ${var.environment} log groups' events to ${local.bucket}"
       service     = "firehose.amazonaws.com"
       source_arn  = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*"
     }
@@ -115,13 +120,13 @@ locals {
     # guide's form, arn:aws:logs:<region>:<account>:*).
     subscription = {
       name        = "${var.name_prefix}-log-delivery-subscription"
-      description = "CloudWatch Logs sends the ${var.environment} service log groups to their Firehose streams"
+      description = "CloudWatch Logs sends the ${var.environment} log groups (services, VPC flow logs) to their Firehose streams"
       service     = "logs.amazonaws.com"
       source_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*"
     }
     pipeline = {
       name        = "${var.name_prefix}-log-delivery"
-      description = "OpenSearch Ingestion writes the ${var.environment} service logs into the domain (map it in fine-grained access control)"
+      description = "OpenSearch Ingestion writes the ${var.environment} logs into the domain (map it in fine-grained access control)"
       service     = "osis-pipelines.amazonaws.com"
       source_arn  = "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${local.pipeline_name}"
     }

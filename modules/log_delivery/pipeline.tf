@@ -1,45 +1,142 @@
 # The OpenSearch Ingestion pipeline: reads the staging bucket through its queue and writes one
-# index per source and day into the domain. It runs with VPC access in the private subnets
-# (security group: HTTPS to the domain's group only). Its role is the delivery role.
+# index per source and day into the domain; with alb_access_logs, a second sub-pipeline reads
+# the ALB's access-log files through their own queue (alb.tf). It runs with VPC access in the
+# private subnets (security group: HTTPS to the domain's group only). Its role is the delivery
+# role.
 
 locals {
+  pipeline_role_arn = aws_iam_role.service["pipeline"].arn
+
+  # The sink both sub-pipelines share: the domain, the delivery role and the bucket's dlq/.
+  # Data Prepper opensearch sink (index with a date pattern, aws.sts_role_arn, S3 DLQ; read
+  # 2026-12-01).
+  sink = {
+    hosts = ["https://${var.opensearch_endpoint}"]
+    aws   = { region = local.region, sts_role_arn = local.pipeline_role_arn }
+  }
+  dlq = {
+    bucket       = module.bucket.bucket
+    region       = local.region
+    sts_role_arn = local.pipeline_role_arn
+  }
+
   # Data Prepper pipeline (OpenSearch Ingestion "Creating pipelines", S3 source with SQS
   # notifications, opensearch sink with aws.sts_role_arn and an S3 DLQ; read 2026-12-01). The
   # source's key (logs/<source>/...) becomes log_source; the index name takes it and the day.
-  # Not checkable offline: OpenSearch Ingestion validates the body at create (apply) time.
-  pipeline_body = yamlencode({
-    version = "2"
-    "service-logs" = {
-      source = {
-        s3 = {
-          notification_type = "sqs"
-          compression       = "none"
-          acknowledgments   = true
-          codec             = { newline = {} }
-          sqs               = { queue_url = aws_sqs_queue.this.url }
-          aws               = { region = local.region, sts_role_arn = aws_iam_role.service["pipeline"].arn }
-        }
+  service_logs = {
+    source = {
+      s3 = {
+        notification_type = "sqs"
+        compression       = "none"
+        acknowledgments   = true
+        codec             = { newline = {} }
+        sqs               = { queue_url = aws_sqs_queue.this.url }
+        aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
       }
-      processor = [
-        { grok = { match = { "/s3/key" = ["${local.log_prefix}%%{DATA:log_source}/%%{GREEDYDATA}"] } } },
-      ]
-      sink = [{
-        opensearch = {
-          hosts = ["https://${var.opensearch_endpoint}"]
-          index = "logs-$${/log_source}-%%{yyyy.MM.dd}"
-          aws   = { region = local.region, sts_role_arn = aws_iam_role.service["pipeline"].arn }
-          dlq = {
-            s3 = {
-              bucket          = module.bucket.bucket
-              key_path_prefix = local.dlq_prefix
-              region          = local.region
-              sts_role_arn    = aws_iam_role.service["pipeline"].arn
-            }
-          }
-        }
-      }]
     }
-  })
+    processor = [
+      { grok = { match = { "/s3/key" = ["${local.log_prefix}%%{DATA:log_source}/%%{GREEDYDATA}"] } } },
+    ]
+    sink = [{
+      opensearch = merge(local.sink, {
+        index = "logs-$${/log_source}-%%{yyyy.MM.dd}"
+        dlq   = { s3 = merge(local.dlq, { key_path_prefix = local.dlq_prefix }) }
+      })
+    }]
+  }
+
+  # One ALB access-log entry a line, space-separated, quoted where a field may hold spaces, in
+  # the order of Elastic Load Balancing User Guide for Application Load Balancers, "Access log
+  # entries" (read 2026-12-01): type time elb client:port target:port, the three processing
+  # times (-1 when not measured), elb/target status codes, received/sent bytes, "request",
+  # "user_agent", ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name"
+  # "chosen_cert_arn" matched_rule_priority request_creation_time "actions_executed"
+  # "redirect_url" "error_reason" "target:port_list" "target_status_code_list" "classification"
+  # "classification_reason" conn_trace_id. "-" stands for a value the entry does not have. The
+  # guide asks parsers to ignore fields added at the end later: the pattern is not anchored
+  # there. Built-in grok patterns (TIMESTAMP_ISO8601, IP, INT, NUMBER, NOTSPACE, DATA, WORD):
+  # Data Prepper grok processor (java-grok's default pattern set, read 2026-12-01).
+  alb_grok = join(" ", [
+    "%%{NOTSPACE:type}",
+    "%%{TIMESTAMP_ISO8601:time}",
+    "%%{NOTSPACE:elb}",
+    "%%{IP:client_ip}:%%{INT:client_port}",
+    "(?:%%{IP:target_ip}:%%{INT:target_port}|-)",
+    "%%{NUMBER:request_processing_time}",
+    "%%{NUMBER:target_processing_time}",
+    "%%{NUMBER:response_processing_time}",
+    "(?:%%{INT:elb_status_code}|-)",
+    "(?:%%{INT:target_status_code}|-)",
+    "%%{INT:received_bytes}",
+    "%%{INT:sent_bytes}",
+    "\"(?:%%{WORD:http_method} %%{NOTSPACE:url} %%{NOTSPACE:http_version}|[^\"]*)\"",
+    "\"%%{DATA:user_agent}\"",
+    "%%{NOTSPACE:ssl_cipher}",
+    "%%{NOTSPACE:ssl_protocol}",
+    "%%{NOTSPACE:target_group_arn}",
+    "\"%%{DATA:trace_id}\"",
+    "\"%%{DATA:domain_name}\"",
+    "\"%%{DATA:chosen_cert_arn}\"",
+    "%%{NOTSPACE:matched_rule_priority}",
+    "%%{TIMESTAMP_ISO8601:request_creation_time}",
+    "\"%%{DATA:actions_executed}\"",
+    "\"%%{DATA:redirect_url}\"",
+    "\"%%{DATA:error_reason}\"",
+    "\"%%{DATA:target_port_list}\"",
+    "\"%%{DATA:target_status_code_list}\"",
+    "\"%%{DATA:classification}\"",
+    "\"%%{DATA:classification_reason}\"",
+    "%%{NOTSPACE:conn_trace_id}",
+  ])
+
+  # The ALB sub-pipeline (only with alb_access_logs): the gzip files, one entry a line (s3
+  # source: compression gzip, newline codec, the line in "message"), parsed into alb.* by grok
+  # (target_key), its time as @timestamp (date processor), written to logs-alb-<day>; refused
+  # documents under dlq/alb/. Data Prepper s3 source, grok and date processors, read 2026-12-01.
+  alb_logs = local.alb == null ? null : {
+    source = {
+      s3 = {
+        notification_type = "sqs"
+        compression       = "gzip"
+        acknowledgments   = true
+        codec             = { newline = {} }
+        sqs               = { queue_url = one(aws_sqs_queue.alb[*].url) }
+        aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
+      }
+    }
+    processor = [
+      { grok = { match = { message = [local.alb_grok] }, target_key = "alb" } },
+      { date = { match = [{ key = "/alb/time", patterns = ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSX"] }], destination = "@timestamp" } },
+    ]
+    sink = [{
+      opensearch = merge(local.sink, {
+        index = local.alb.index
+        dlq   = { s3 = merge(local.dlq, { key_path_prefix = "${local.dlq_prefix}alb/" }) }
+      })
+    }]
+  }
+
+  # Not checkable offline: OpenSearch Ingestion validates the body at create (apply) time.
+  pipeline_body = yamlencode(merge(
+    { version = "2", "service-logs" = local.service_logs },
+    { for name, body in { "alb-access-logs" = local.alb_logs } : name => body if body != null },
+  ))
+
+  # The pipeline role's reading rights on the ALB's files and queue, only with alb_access_logs.
+  alb_statements = local.alb == null ? [] : [
+    {
+      Sid      = "ReadAlbAccessLogFiles"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = "${local.alb.bucket_arn}/${local.alb.key_prefix}*"
+    },
+    {
+      Sid      = "ReadAlbNotifications"
+      Effect   = "Allow"
+      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+      Resource = one(aws_sqs_queue.alb[*].arn)
+    },
+  ]
 }
 
 resource "aws_iam_role_policy" "pipeline" {
@@ -47,7 +144,7 @@ resource "aws_iam_role_policy" "pipeline" {
   role = aws_iam_role.service["pipeline"].id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # The sink describes the domain, then writes with signed HTTP requests.
         Sid      = "DescribeDomain"
@@ -88,7 +185,7 @@ resource "aws_iam_role_policy" "pipeline" {
           StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
         }
       },
-    ]
+    ], local.alb_statements)
   })
 }
 

@@ -19,12 +19,39 @@ variable "environment" {
 }
 
 variable "sources" {
-  description = "Log groups to deliver, keyed by source name (the service key): each gets a subscription filter, a Firehose stream <name_prefix>-logs-<source> and daily indices logs-<source>-yyyy.MM.dd."
+  description = "Log groups to deliver, keyed by source name (a service key, or vpc-flow-logs for the VPC's flow log group): each gets a subscription filter, a Firehose stream <name_prefix>-logs-<source> and daily indices logs-<source>-yyyy.MM.dd."
   type        = map(string)
 
   validation {
     condition     = length(var.sources) > 0 && alltrue([for source in keys(var.sources) : can(regex("^[a-z][a-z0-9-]{0,31}$", source))])
     error_message = "sources must name at least one log group, keyed by lowercase names of 1-32 letters, digits or hyphens (they become index names)."
+  }
+
+  validation {
+    # The ALB's indices are logs-alb-<day>: a log group keyed alb would write into them too.
+    condition     = var.alb_access_logs == null || !contains(keys(var.sources), module.conventions.log_sources.alb)
+    error_message = "sources must not use the key ${module.conventions.log_sources.alb} while alb_access_logs is set: the ALB access logs write the indices logs-${module.conventions.log_sources.alb}-yyyy.MM.dd; rename that source."
+  }
+}
+
+variable "alb_access_logs" {
+  description = "The ALB's access logs, delivered into daily indices logs-alb-yyyy.MM.dd: bucket is the bucket Elastic Load Balancing writes them to (this account and region, SSE-S3), prefix the load balancer's access_logs prefix (\"\" for none). The module creates that bucket's S3 event notification configuration, and a bucket has only one: its owner must create none. null: no ALB access logs."
+  type = object({
+    bucket = string
+    prefix = string
+  })
+  default = null
+
+  validation {
+    condition     = var.alb_access_logs == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs.bucket))
+    error_message = "alb_access_logs.bucket must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit; got \"${try(var.alb_access_logs.bucket, "")}\"."
+  }
+
+  validation {
+    # ELB adds AWSLogs/<account>/... after the prefix, which must not contain AWSLogs itself
+    # (Elastic Load Balancing User Guide for Application Load Balancers, "Access log files").
+    condition     = var.alb_access_logs == null || (can(regex("^([A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*)?$", var.alb_access_logs.prefix)) && !can(regex("AWSLogs", var.alb_access_logs.prefix)))
+    error_message = "alb_access_logs.prefix must be the load balancer's access_logs prefix: empty, or segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash and without AWSLogs; got \"${try(var.alb_access_logs.prefix, "")}\"."
   }
 }
 

@@ -9,8 +9,11 @@ every document first and writes only what is missing or differs, so a second run
 
 - Security plugin: per service a role `carcierge_svc_<key>` with read/write on the indices
   `<key>-*` only, mapped to the service's task role (backend role = its ARN); the role
-  `carcierge_logs_writer` (write `logs-*`) mapped to the Firehose delivery role, when given.
-- An index template `carcierge-logs` for the daily log indices `logs-<source>-YYYY.MM.DD`.
+  `carcierge_logs_writer` (write `logs-*`) mapped to the log delivery role (the ingestion
+  pipeline's), when given.
+- An index template `carcierge-logs` for the daily log indices `logs-<source>-YYYY.MM.DD` of
+  every source modules/log_delivery writes (the services, `vpc-flow-logs`, `alb`); it types the
+  fields the pipeline parses out of ALB access-log entries (`alb.*`).
 - An ISM policy `carcierge-logs-retention` that deletes log indices after the environment's
   log retention, attached to new `logs-*` indices by its ISM template.
 - When the snapshot bucket and role are given: the S3 snapshot repository
@@ -182,7 +185,7 @@ def service_role(key: str) -> dict[str, Any]:
 
 
 def logs_writer_role() -> dict[str, Any]:
-    """Firehose's delivery role: create and write the daily log indices, nothing else."""
+    """The log delivery role: create and write the daily log indices, nothing else."""
     return {
         "description": "log delivery (Firehose): write logs-* (carcierge opensearch setup)",
         "cluster_permissions": ["cluster_composite_ops", "cluster_monitor"],
@@ -204,6 +207,30 @@ def role_mapping(role_arn: str) -> dict[str, Any]:
     return {"backend_roles": [role_arn], "hosts": [], "users": []}
 
 
+# The fields the log delivery pipeline parses out of an ALB access-log entry (grok into alb.*,
+# modules/log_delivery/pipeline.tf) that need a type of their own: grok captures strings, which
+# dynamic mapping would index as text. The rest (type, elb, request, user agent, TLS, ARNs,
+# trace and classification fields) stay dynamic (text with a keyword sub-field). Field meanings:
+# Elastic Load Balancing User Guide for Application Load Balancers, "Access log entries" (read
+# 2026-12-01); -1 in a processing time means it was not measured.
+ALB_FIELD_TYPES = {
+    "time": "date",
+    "request_creation_time": "date",
+    "client_ip": "ip",
+    "client_port": "integer",
+    "target_ip": "ip",
+    "target_port": "integer",
+    "request_processing_time": "double",
+    "target_processing_time": "double",
+    "response_processing_time": "double",
+    "elb_status_code": "short",
+    "target_status_code": "short",
+    "received_bytes": "long",
+    "sent_bytes": "long",
+    "http_method": "keyword",
+}
+
+
 def log_template() -> dict[str, Any]:
     return {
         "index_patterns": [LOG_INDEX_PATTERN],
@@ -218,6 +245,11 @@ def log_template() -> dict[str, Any]:
                     "environment": {"type": "keyword"},
                     "service": {"type": "keyword"},
                     "level": {"type": "keyword"},
+                    "alb": {
+                        "properties": {
+                            name: {"type": kind} for name, kind in ALB_FIELD_TYPES.items()
+                        }
+                    },
                 }
             },
         },

@@ -22,10 +22,21 @@ mock_provider "aws" {
   }
 }
 
+# The ALB's queue answers with values of its own, so a test can tell which queue is read.
+override_resource {
+  target          = aws_sqs_queue.alb
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb"
+    url = "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery-alb"
+  }
+}
+
 variables {
   name_prefix           = "staging-carcierge"
   environment           = "staging"
-  sources               = { service1 = "/ecs/staging-carcierge-service1", service2 = "/ecs/staging-carcierge-service2" }
+  sources               = { service1 = "/ecs/staging-carcierge-service1", service2 = "/ecs/staging-carcierge-service2", vpc-flow-logs = "/aws/vpc/staging-carcierge-vpc-flow-logs" }
+  alb_access_logs       = { bucket = "staging-carcierge-alb-logs-123456789012-us-west-1", prefix = "alb" }
   log_retention_days    = 14
   kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   opensearch_domain_arn = "arn:aws:es:us-west-1:123456789012:domain/staging-carcierge-opensearch"
@@ -38,8 +49,13 @@ run "one_stream_and_filter_per_source" {
   command = plan
 
   assert {
-    condition     = keys(aws_kinesis_firehose_delivery_stream.this) == ["service1", "service2"] && keys(aws_cloudwatch_log_subscription_filter.this) == ["service1", "service2"]
-    error_message = "every source gets a stream and a subscription filter"
+    condition     = keys(aws_kinesis_firehose_delivery_stream.this) == ["service1", "service2", "vpc-flow-logs"] && keys(aws_cloudwatch_log_subscription_filter.this) == ["service1", "service2", "vpc-flow-logs"]
+    error_message = "every source (the services and the VPC flow logs) gets a stream and a subscription filter"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_subscription_filter.this["vpc-flow-logs"].log_group_name == "/aws/vpc/staging-carcierge-vpc-flow-logs" && aws_kinesis_firehose_delivery_stream.this["vpc-flow-logs"].extended_s3_configuration[0].prefix == "logs/vpc-flow-logs/"
+    error_message = "the flow log group streams into logs/vpc-flow-logs/, hence indices logs-vpc-flow-logs-<day>"
   }
 
   assert {
@@ -84,4 +100,179 @@ run "pipeline_name_must_fit" {
   }
 
   expect_failures = [var.name_prefix]
+}
+
+# --- ALB access logs ---------------------------------------------------------------------
+
+run "alb_access_log_files_are_announced_to_their_own_queue" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_bucket_notification.alb) == 1 && aws_s3_bucket_notification.alb[0].bucket == var.alb_access_logs.bucket
+    error_message = "the ALB's bucket gets one event notification configuration"
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_notification.alb[0].queue) == 1 && one(aws_s3_bucket_notification.alb[0].queue).queue_arn == "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb" && one(aws_s3_bucket_notification.alb[0].queue).events == toset(["s3:ObjectCreated:*"])
+    error_message = "new objects of the ALB bucket are announced to the ALB queue"
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_notification.alb[0].queue).filter_prefix == "alb/AWSLogs/123456789012/elasticloadbalancing/us-west-1/" && one(aws_s3_bucket_notification.alb[0].queue).filter_suffix == ".log.gz"
+    error_message = "only the access-log files under the ALB's prefix are announced"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.alb[0].sqs_managed_sse_enabled == true && aws_sqs_queue.alb[0].name == "staging-carcierge-log-delivery-alb"
+    error_message = "the ALB queue is encrypted (SSE-SQS) and named after the environment"
+  }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_policy.alb[0].policy).Statement == [{
+      Sid       = "S3EventsOfTheAlbLogBucket"
+      Effect    = "Allow"
+      Principal = { Service = "s3.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = "123456789012" }
+        ArnLike      = { "aws:SourceArn" = "arn:aws:s3:::staging-carcierge-alb-logs-123456789012-us-west-1" }
+      }
+    }]
+    error_message = "only S3, for the ALB bucket of this account, may send to the ALB queue"
+  }
+}
+
+run "pipeline_reads_the_alb_queue_into_daily_alb_indices" {
+  command = plan
+
+  assert {
+    condition     = keys(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)) == ["alb-access-logs", "service-logs", "version"]
+    error_message = "the pipeline has the service-logs and alb-access-logs sub-pipelines"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery-alb" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.notification_type == "sqs"
+    error_message = "the ALB sub-pipeline reads the ALB queue"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.compression == "gzip"
+    error_message = "ALB access-log files are gzip"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.index == "logs-alb-%%{yyyy.MM.dd}" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
+    error_message = "ALB access logs go to the domain's daily indices logs-alb-<day>"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.key_path_prefix == "dlq/alb/" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.bucket == "staging-carcierge-log-delivery-123456789012-us-west-1"
+    error_message = "documents the domain refuses land in the staging bucket under dlq/alb/"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].processor[0].grok.target_key == "alb" && startswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].processor[0].grok.match.message[0], "%%{NOTSPACE:type} %%{TIMESTAMP_ISO8601:time} %%{NOTSPACE:elb} ")
+    error_message = "grok parses each access-log line into alb.* fields, starting with type, time and elb"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/mock"
+    error_message = "the service-logs sub-pipeline still reads the staging bucket's queue"
+  }
+}
+
+run "pipeline_role_reads_only_the_alb_log_prefix_and_queue" {
+  command = plan
+
+  assert {
+    condition = [for statement in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : statement if statement.Sid == "ReadAlbAccessLogFiles"] == [{
+      Sid      = "ReadAlbAccessLogFiles"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = "arn:aws:s3:::staging-carcierge-alb-logs-123456789012-us-west-1/alb/AWSLogs/123456789012/elasticloadbalancing/us-west-1/*"
+    }]
+    error_message = "the delivery role may read the ALB's access-log files under their prefix, nothing else of the bucket"
+  }
+
+  assert {
+    condition = [for statement in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : statement if statement.Sid == "ReadAlbNotifications"] == [{
+      Sid      = "ReadAlbNotifications"
+      Effect   = "Allow"
+      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+      Resource = "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb"
+    }]
+    error_message = "the delivery role may receive and delete the ALB queue's messages, that queue only"
+  }
+
+  assert {
+    condition     = !contains(flatten([for statement in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : statement.Resource]), "arn:aws:s3:::staging-carcierge-alb-logs-123456789012-us-west-1/*")
+    error_message = "the delivery role gets no access to the whole ALB bucket"
+  }
+}
+
+run "without_alb_access_logs_there_is_no_alb_path" {
+  command = plan
+
+  variables {
+    alb_access_logs = null
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue.alb) == 0 && length(aws_sqs_queue_policy.alb) == 0 && length(aws_s3_bucket_notification.alb) == 0
+    error_message = "no ALB queue, queue policy or bucket notification without alb_access_logs"
+  }
+
+  assert {
+    condition     = keys(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)) == ["service-logs", "version"]
+    error_message = "no ALB sub-pipeline without alb_access_logs"
+  }
+
+  assert {
+    condition     = length([for statement in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : statement if startswith(statement.Sid, "ReadAlb")]) == 0
+    error_message = "the delivery role gets no ALB rights without alb_access_logs"
+  }
+}
+
+run "alb_logs_without_a_prefix_are_read_from_awslogs" {
+  command = plan
+
+  variables {
+    alb_access_logs = { bucket = "staging-carcierge-alb-logs-123456789012-us-west-1", prefix = "" }
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_notification.alb[0].queue).filter_prefix == "AWSLogs/123456789012/elasticloadbalancing/us-west-1/"
+    error_message = "an ALB without an access_logs prefix writes under AWSLogs/ at the bucket's root"
+  }
+}
+
+run "a_source_keyed_alb_is_refused_next_to_the_alb_access_logs" {
+  command = plan
+
+  variables {
+    sources = { service1 = "/ecs/staging-carcierge-service1", alb = "/ecs/staging-carcierge-alb" }
+  }
+
+  expect_failures = [var.sources]
+}
+
+run "alb_prefix_must_not_contain_awslogs" {
+  command = plan
+
+  variables {
+    alb_access_logs = { bucket = "staging-carcierge-alb-logs-123456789012-us-west-1", prefix = "alb/AWSLogs" }
+  }
+
+  expect_failures = [var.alb_access_logs]
+}
+
+run "alb_bucket_must_be_a_bucket_name" {
+  command = plan
+
+  variables {
+    alb_access_logs = { bucket = "arn:aws:s3:::staging-carcierge-alb-logs", prefix = "alb" }
+  }
+
+  expect_failures = [var.alb_access_logs]
 }

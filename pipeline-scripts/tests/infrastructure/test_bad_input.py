@@ -183,6 +183,14 @@ CASES = [
         rule=ECS,
     ),
     Case(
+        "service-key-is-a-log-source",
+        ("services", "vpc-flow-logs"),
+        service("service2", container_port=3006, path_patterns=["/vpc-flow-logs"]),
+        "services keys must not be alb or vpc-flow-logs: those are the keys of the ALB access "
+        "logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: "
+        "vpc-flow-logs.",
+    ),
+    Case(
         "image-malformed",
         ("services", "service2"),
         service("service2", container_image="Carcierge Service2:latest"),

@@ -1,7 +1,13 @@
-"""Logs into OpenSearch, read from each environment's offline plan: for every service a
-subscription filter on its log group into a Firehose stream of its own that decompresses and
-extracts the messages into the encrypted staging bucket; one ingestion pipeline in the private
-subnets writes them to the domain; least-privilege roles."""
+"""Logs into OpenSearch, read from each environment's offline plan: for every service and for
+the VPC's flow logs a subscription filter on its log group into a Firehose stream of its own
+that decompresses and extracts the messages into the encrypted staging bucket; the ALB's access
+logs announced from their bucket to a queue of their own; one ingestion pipeline in the private
+subnets writes them to the domain; least-privilege roles.
+
+The pipeline's body and its role's policy hold the role's and the queues' ARNs, which an
+offline plan knows only after apply: their planned values (the ALB sub-pipeline reading the ALB
+queue into logs-alb-<day>, the role reading only the ALB log prefix) are asserted in
+modules/log_delivery/tests/log_delivery.tftest.hcl, where the mock provider makes them known."""
 
 from __future__ import annotations
 
@@ -25,6 +31,21 @@ def _services(plan: dict) -> list[str]:
     return sorted(plan["variables"]["services"]["value"])
 
 
+def _assert_streams_into_the_staging_bucket(stream: dict, source: str) -> None:
+    assert stream["server_side_encryption"][0]["enabled"] is True
+    assert stream["server_side_encryption"][0]["key_type"] == "CUSTOMER_MANAGED_CMK"
+    s3 = stream["extended_s3_configuration"][0]
+    # logs/<source>/ is what the pipeline turns into the index logs-<source>-<day>.
+    assert s3["prefix"] == f"logs/{source}/"
+    assert s3["error_output_prefix"].startswith(f"failed/{source}/")
+    processors = s3["processing_configuration"][0]["processors"]
+    # CloudWatch Logs sends gzip batches: decompress first, then keep the messages.
+    assert [p["type"] for p in processors] == ["Decompression", "CloudWatchLogProcessing"]
+    assert processors[1]["parameters"] == [
+        {"parameter_name": "DataMessageExtraction", "parameter_value": "true"}
+    ]
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_service_log_group_streams_through_its_own_firehose(environment_plans, environment):
     plan = environment_plans(environment)
@@ -38,17 +59,64 @@ def test_every_service_log_group_streams_through_its_own_firehose(environment_pl
         assert subscription["filter_pattern"] == ""
         stream = resources[f'{MODULE}.aws_kinesis_firehose_delivery_stream.this["{service}"]']
         assert stream["name"] == f"{environment}-carcierge-logs-{service}"
-        assert stream["server_side_encryption"][0]["enabled"] is True
-        assert stream["server_side_encryption"][0]["key_type"] == "CUSTOMER_MANAGED_CMK"
-        s3 = stream["extended_s3_configuration"][0]
-        assert s3["prefix"] == f"logs/{service}/"
-        assert s3["error_output_prefix"].startswith(f"failed/{service}/")
-        processors = s3["processing_configuration"][0]["processors"]
-        # CloudWatch Logs sends gzip batches: decompress first, then keep the messages.
-        assert [p["type"] for p in processors] == ["Decompression", "CloudWatchLogProcessing"]
-        assert processors[1]["parameters"] == [
-            {"parameter_name": "DataMessageExtraction", "parameter_value": "true"}
-        ]
+        _assert_streams_into_the_staging_bucket(stream, service)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_vpc_flow_logs_stream_into_indices_of_their_own(environment_plans, environment):
+    plan = environment_plans(environment)
+    assert plan["variables"]["enable_log_delivery"]["value"] is True
+    resources = _after(plan)
+    group = resources["module.vpc.aws_cloudwatch_log_group.flow_logs"]["name"]
+    assert group == f"/aws/vpc/{environment}-carcierge-vpc-flow-logs"
+    subscription = resources[
+        f'{MODULE}.aws_cloudwatch_log_subscription_filter.this["vpc-flow-logs"]'
+    ]
+    assert subscription["log_group_name"] == group
+    assert subscription["filter_pattern"] == ""
+    stream = resources[f'{MODULE}.aws_kinesis_firehose_delivery_stream.this["vpc-flow-logs"]']
+    assert stream["name"] == f"{environment}-carcierge-logs-vpc-flow-logs"
+    _assert_streams_into_the_staging_bucket(stream, "vpc-flow-logs")
+    # Sources are the services and the flow logs, nothing else.
+    streams = {
+        rc["address"]
+        for rc in plan["resource_changes"]
+        if rc["type"] == "aws_kinesis_firehose_delivery_stream"
+    }
+    assert streams == {
+        f'{MODULE}.aws_kinesis_firehose_delivery_stream.this["{source}"]'
+        for source in [*_services(plan), "vpc-flow-logs"]
+    }
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_alb_access_logs_are_announced_to_a_queue_of_their_own(environment_plans, environment):
+    plan = environment_plans(environment)
+    resources = _after(plan)
+    bucket = resources["module.ecs.aws_s3_bucket.alb_logs"]["bucket"]
+    prefix = resources["module.ecs.aws_lb.main"]["access_logs"][0]["prefix"]
+    # An S3 bucket has one notification configuration: the ALB bucket's is log delivery's.
+    notifications = [
+        rc["address"]
+        for rc in plan["resource_changes"]
+        if rc["type"] == "aws_s3_bucket_notification"
+        and (rc["change"]["after"] or {}).get("bucket") == bucket
+    ]
+    assert notifications == [f"{MODULE}.aws_s3_bucket_notification.alb[0]"]
+    (queue,) = resources[notifications[0]]["queue"]
+    assert queue["events"] == ["s3:ObjectCreated:*"]
+    assert queue["filter_prefix"] == (
+        f"{prefix}/AWSLogs/123456789012/elasticloadbalancing/us-west-1/"
+    )
+    assert queue["filter_suffix"] == ".log.gz"
+    sqs = resources[f"{MODULE}.aws_sqs_queue.alb[0]"]
+    assert sqs["name"] == f"{environment}-carcierge-log-delivery-alb"
+    assert sqs["sqs_managed_sse_enabled"] is True
+    # ALB log delivery writes SSE-S3 only, so the pipeline needs no KMS grant to read them.
+    sse = resources["module.ecs.aws_s3_bucket_server_side_encryption_configuration.alb_logs"]
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == (
+        "AES256"
+    )
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -248,7 +248,7 @@ def test_log_delivery_is_priced_per_environment(environment_plans, environment):
         for r in plan["resource_changes"]
         if r["type"] == "aws_kinesis_firehose_delivery_stream"
     ]
-    assert len(streams) >= 5  # one per service at least
+    assert len(streams) == 6  # one per service and the VPC flow logs
     assert {address: round(items[address].monthly, 6) for address in streams} == {
         address: 0.07 for address in streams
     }
@@ -270,7 +270,7 @@ def test_log_delivery_without_its_prices_is_listed_never_dropped(environment_pla
     assert not [i for i in estimate.items if i.service in {"OpenSearch Ingestion", "Firehose"}]
     missing = " ".join(estimate.not_estimated)
     assert "aws_osis_pipeline.this: no opensearch_ingestion_ocu_hour" in missing
-    assert missing.count("no firehose_ingest_gb in the price table") >= 5
+    assert missing.count("no firehose_ingest_gb in the price table") == 6
 
 
 # Cross-region copies, prod only: transfer out of the region at inter_region_transfer_gb

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -241,11 +242,27 @@ def test_first_run_creates_every_document(stand_in):
         DELIVERY_ROLE
     ]
     # Daily log indices logs-<source>-YYYY.MM.DD: the template and the retention policy.
-    assert docs["/_index_template/carcierge-logs"]["index_patterns"] == ["logs-*"]
+    template = docs["/_index_template/carcierge-logs"]
+    assert template["index_patterns"] == ["logs-*"]
     policy = docs["/_plugins/_ism/policies/carcierge-logs-retention"]["policy"]
     assert policy["states"][0]["transitions"][0]["conditions"] == {"min_index_age": "14d"}
     assert policy["states"][1]["actions"] == [{"delete": {}}]
     assert policy["ism_template"] == [{"index_patterns": ["logs-*"], "priority": 100}]
+    # Every source's indices fall under both: a service's, the VPC flow logs', the ALB's.
+    for index in (
+        "logs-service1-2026.12.01",
+        "logs-vpc-flow-logs-2026.12.01",
+        "logs-alb-2026.12.01",
+    ):
+        assert any(fnmatch(index, p) for p in template["index_patterns"]), index
+        assert any(fnmatch(index, p) for p in policy["ism_template"][0]["index_patterns"]), index
+    # The ALB fields grok parses (strings) get their types: times, addresses, numbers.
+    alb = template["template"]["mappings"]["properties"]["alb"]["properties"]
+    assert alb["time"] == alb["request_creation_time"] == {"type": "date"}
+    assert alb["client_ip"] == alb["target_ip"] == {"type": "ip"}
+    assert alb["elb_status_code"] == alb["target_status_code"] == {"type": "short"}
+    assert alb["target_processing_time"] == {"type": "double"}
+    assert alb["sent_bytes"] == alb["received_bytes"] == {"type": "long"}
     # Snapshots: the repository in the environment's prefix, a daily policy kept 14 days.
     assert docs["/_snapshot/carcierge-snapshots"] == {
         "type": "s3",

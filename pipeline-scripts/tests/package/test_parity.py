@@ -273,8 +273,9 @@ def test_real_environments_prod_never_weaker_than_uat(environment_plans):
     assert report.values("ECS Exec") == ["on", "on", "off", "off"]
     assert report.values("ALB WAF web ACL") == ["0", "0", "1", "1"]
     assert {report.row(label).verdict for label in ("ECS Exec", "ALB WAF web ACL")} == {"ok"}
-    # Logs into OpenSearch everywhere (5 services); cross-region copies in prod only.
-    assert report.values("Log delivery streams into OpenSearch") == ["5", "5", "5", "5"]
+    # Logs into OpenSearch everywhere (5 services and the VPC flow logs); cross-region copies
+    # in prod only.
+    assert report.values("Log delivery streams into OpenSearch") == ["6", "6", "6", "6"]
     assert report.values("RDS backups replicated cross-region") == ["0", "0", "0", "1"]
     assert report.values("S3 buckets replicated cross-region") == ["0", "0", "0", "1"]
     compared = [row for row in report.rows if row.verdict == "ok"]

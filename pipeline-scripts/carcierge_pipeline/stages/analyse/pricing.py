@@ -438,8 +438,8 @@ class Pricer:
         if self.of_type("aws_osis_pipeline"):
             self.assumption(
                 "OpenSearch Ingestion runs at min_units; scaling towards max_units under load is "
-                "not estimated. SQS requests of its queue (one S3 event per delivered object, "
-                "long-polled): negligible, not priced"
+                "not estimated. SQS requests of its queues (one S3 event per Firehose object or "
+                "ALB access-log file, long-polled): negligible, not priced"
             )
         ingest_rate = self.third_party("firehose_ingest_gb")
         ingest = self.assume["log_ingest_gb_per_log_group"]
