@@ -20,6 +20,29 @@ locals {
     sts_role_arn = local.pipeline_role_arn
   }
 
+  # A VPC flow-log record in the default format (modules/vpc sets no log_format): version 2's
+  # fields, space-separated, in the order of the Amazon VPC User Guide, "Flow log records"
+  # (read 2026-12-01): version account-id interface-id srcaddr dstaddr srcport dstport protocol
+  # packets bytes start end action log-status. A NODATA or SKIPDATA record has "-" from srcaddr
+  # to bytes: those captures are optional, so "-" leaves the field out instead of failing the
+  # ip/number mapping of `carcierge opensearch setup`'s template. start and end are epoch seconds.
+  flow_log_grok = join(" ", [
+    "%%{INT:version}",
+    "%%{NOTSPACE:account_id}",
+    "%%{NOTSPACE:interface_id}",
+    "(?:%%{IP:srcaddr}|-)",
+    "(?:%%{IP:dstaddr}|-)",
+    "(?:%%{INT:srcport}|-)",
+    "(?:%%{INT:dstport}|-)",
+    "(?:%%{INT:protocol}|-)",
+    "(?:%%{INT:packets}|-)",
+    "(?:%%{INT:bytes}|-)",
+    "%%{INT:start}",
+    "%%{INT:end}",
+    "%%{NOTSPACE:action}",
+    "%%{NOTSPACE:log_status}",
+  ])
+
   # Data Prepper pipeline (OpenSearch Ingestion "Creating pipelines", S3 source with SQS
   # notifications, opensearch sink with aws.sts_role_arn and an S3 DLQ; read 2026-12-01). The
   # source's key (logs/<source>/...) becomes log_source; the index name takes it and the day.
@@ -36,6 +59,14 @@ locals {
     }
     processor = [
       { grok = { match = { "/s3/key" = ["${local.log_prefix}%%{DATA:log_source}/%%{GREEDYDATA}"] } } },
+      # Flow-log records (only those: grok_when on the source) into flow.* fields.
+      {
+        grok = {
+          grok_when  = "/log_source == \"${module.conventions.log_sources.vpc_flow_logs}\""
+          match      = { message = [local.flow_log_grok] }
+          target_key = "flow"
+        }
+      },
     ]
     sink = [{
       opensearch = merge(local.sink, {

@@ -381,6 +381,8 @@ resource "aws_iam_role_policy" "flow_logs" {
   })
 }
 
+# Default record format (no log_format): modules/log_delivery parses exactly that format into
+# flow.* fields in OpenSearch (pipeline.tf, flow_log_grok); change both together.
 resource "aws_flow_log" "this" {
   vpc_id               = aws_vpc.this.id
   traffic_type         = "ALL"

@@ -13,7 +13,8 @@ every document first and writes only what is missing or differs, so a second run
   pipeline's), when given.
 - An index template `carcierge-logs` for the daily log indices `logs-<source>-YYYY.MM.DD` of
   every source modules/log_delivery writes (the services, `vpc-flow-logs`, `alb`); it types the
-  fields the pipeline parses out of ALB access-log entries (`alb.*`).
+  fields the pipeline parses out of ALB access-log entries (`alb.*`) and VPC flow-log records
+  (`flow.*`).
 - An ISM policy `carcierge-logs-retention` that deletes log indices after the environment's
   log retention, attached to new `logs-*` indices by its ISM template.
 - When the snapshot bucket and role are given: the S3 snapshot repository
@@ -231,6 +232,27 @@ ALB_FIELD_TYPES = {
 }
 
 
+# The fields the pipeline parses out of a VPC flow-log record (grok into flow.*, default format
+# version 2; Amazon VPC User Guide, "Flow log records", read 2026-12-01). start and end are
+# epoch seconds; a NODATA/SKIPDATA record leaves out the address, port and count fields.
+FLOW_FIELD_TYPES = {
+    "version": {"type": "short"},
+    "account_id": {"type": "keyword"},
+    "interface_id": {"type": "keyword"},
+    "srcaddr": {"type": "ip"},
+    "dstaddr": {"type": "ip"},
+    "srcport": {"type": "integer"},
+    "dstport": {"type": "integer"},
+    "protocol": {"type": "short"},
+    "packets": {"type": "long"},
+    "bytes": {"type": "long"},
+    "start": {"type": "date", "format": "epoch_second"},
+    "end": {"type": "date", "format": "epoch_second"},
+    "action": {"type": "keyword"},
+    "log_status": {"type": "keyword"},
+}
+
+
 def log_template() -> dict[str, Any]:
     return {
         "index_patterns": [LOG_INDEX_PATTERN],
@@ -250,6 +272,7 @@ def log_template() -> dict[str, Any]:
                             name: {"type": kind} for name, kind in ALB_FIELD_TYPES.items()
                         }
                     },
+                    "flow": {"properties": FLOW_FIELD_TYPES},
                 }
             },
         },

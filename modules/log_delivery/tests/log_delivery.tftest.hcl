@@ -177,6 +177,16 @@ run "pipeline_reads_the_alb_queue_into_daily_alb_indices" {
   }
 
   assert {
+    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.grok_when == "/log_source == \"vpc-flow-logs\"" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.target_key == "flow"
+    error_message = "flow-log records, and only they, are parsed into flow.* fields"
+  }
+
+  assert {
+    condition     = startswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.match.message[0], "%%{INT:version} %%{NOTSPACE:account_id} %%{NOTSPACE:interface_id} (?:%%{IP:srcaddr}|-) (?:%%{IP:dstaddr}|-) ") && endswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.match.message[0], " %%{INT:start} %%{INT:end} %%{NOTSPACE:action} %%{NOTSPACE:log_status}")
+    error_message = "the flow-log pattern follows the default format (version 2) and tolerates NODATA/SKIPDATA's \"-\""
+  }
+
+  assert {
     condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/mock"
     error_message = "the service-logs sub-pipeline still reads the staging bucket's queue"
   }

@@ -263,6 +263,13 @@ def test_first_run_creates_every_document(stand_in):
     assert alb["elb_status_code"] == alb["target_status_code"] == {"type": "short"}
     assert alb["target_processing_time"] == {"type": "double"}
     assert alb["sent_bytes"] == alb["received_bytes"] == {"type": "long"}
+    # The flow-log fields: addresses, ports and counts typed, start/end as epoch seconds.
+    flow = template["template"]["mappings"]["properties"]["flow"]["properties"]
+    assert flow["srcaddr"] == flow["dstaddr"] == {"type": "ip"}
+    assert flow["srcport"] == flow["dstport"] == {"type": "integer"}
+    assert flow["bytes"] == flow["packets"] == {"type": "long"}
+    assert flow["start"] == flow["end"] == {"type": "date", "format": "epoch_second"}
+    assert flow["action"] == {"type": "keyword"}
     # Snapshots: the repository in the environment's prefix, a daily policy kept 14 days.
     assert docs["/_snapshot/carcierge-snapshots"] == {
         "type": "s3",
