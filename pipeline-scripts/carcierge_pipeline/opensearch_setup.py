@@ -215,20 +215,20 @@ def role_mapping(role_arn: str) -> dict[str, Any]:
 # Elastic Load Balancing User Guide for Application Load Balancers, "Access log entries" (read
 # 2026-12-01); -1 in a processing time means it was not measured.
 ALB_FIELD_TYPES = {
-    "time": "date",
-    "request_creation_time": "date",
-    "client_ip": "ip",
-    "client_port": "integer",
-    "target_ip": "ip",
-    "target_port": "integer",
-    "request_processing_time": "double",
-    "target_processing_time": "double",
-    "response_processing_time": "double",
-    "elb_status_code": "short",
-    "target_status_code": "short",
-    "received_bytes": "long",
-    "sent_bytes": "long",
-    "http_method": "keyword",
+    "time": {"type": "date"},
+    "request_creation_time": {"type": "date"},
+    "client_ip": {"type": "ip"},
+    "client_port": {"type": "integer"},
+    "target_ip": {"type": "ip"},
+    "target_port": {"type": "integer"},
+    "request_processing_time": {"type": "double"},
+    "target_processing_time": {"type": "double"},
+    "response_processing_time": {"type": "double"},
+    "elb_status_code": {"type": "short"},
+    "target_status_code": {"type": "short"},
+    "received_bytes": {"type": "long"},
+    "sent_bytes": {"type": "long"},
+    "http_method": {"type": "keyword"},
 }
 
 
@@ -267,11 +267,7 @@ def log_template() -> dict[str, Any]:
                     "environment": {"type": "keyword"},
                     "service": {"type": "keyword"},
                     "level": {"type": "keyword"},
-                    "alb": {
-                        "properties": {
-                            name: {"type": kind} for name, kind in ALB_FIELD_TYPES.items()
-                        }
-                    },
+                    "alb": {"properties": ALB_FIELD_TYPES},
                     "flow": {"properties": FLOW_FIELD_TYPES},
                 }
             },

@@ -418,12 +418,16 @@ class Pricer:
     # (third_party_prices, each with its source): every item priced from one says so in its
     # detail, and the assumptions name the figures. What no source prices is listed.
 
-    def third_party(self, key: str) -> float | None:
-        """A price from the table that has no AWS source, marked as used; None if absent."""
-        value = self.table.get(key)
+    def third_party(self, *path: str) -> float | None:
+        """A price with no AWS source, marked as used under its name in the table's
+        third_party_prices; None if absent. One key is a price of ``prices``; a longer path
+        is read from the table's top level (e.g. backup_region_prices, <region>, <price>)."""
+        value: Any = self.table if len(path) == 1 else self.prices
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
         if value is None:
             return None
-        self.third_party_used.add(key)
+        self.third_party_used.add(".".join(path))
         return float(value)
 
     def log_delivery(self) -> None:
@@ -490,10 +494,9 @@ class Pricer:
             return
         databases = self.of_type("aws_db_instance")
         size = max((float(db.values.get("allocated_storage") or 0) for db in databases), default=0)
-        regional = self.prices.get("backup_region_prices") or {}
         for replication in replications:
-            region = replication.values.get("region")
-            rate = (regional.get(region) or {}).get("rds_backup_storage_gb_month")
+            region = str(replication.values.get("region") or "")
+            rate = self.third_party("backup_region_prices", region, "rds_backup_storage_gb_month")
             if rate is None:
                 self.missing(
                     replication,
@@ -501,9 +504,8 @@ class Pricer:
                     "backup_region_prices entry for that region in the price table",
                 )
                 continue
-            self.third_party_used.add(f"backup_region_prices.{region}.rds_backup_storage_gb_month")
             detail = f"RDS backup storage: {size:g} GB in {region} (third-party price)"
-            self.add(replication, "Cross-region copies", detail, size * float(rate))
+            self.add(replication, "Cross-region copies", detail, size * rate)
             self.assumption(
                 "RDS backups replicated to the backup region occupy about the database's "
                 "allocated storage there (one full copy; later snapshots are incremental), with "
