@@ -1,0 +1,167 @@
+"""The change model (change.py), the comment (comment.py) and its picture (mermaid.py), on
+small hand-made plans: what counts as a change, what a reviewer reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support import FIXTURES
+
+from carcierge_pipeline import change, comment, mermaid
+from carcierge_pipeline.planmodel import UNKNOWN, Plan
+
+
+def _plan(*changes: dict, configuration: dict | None = None) -> Plan:
+    return Plan.of({"resource_changes": list(changes), "configuration": configuration or {}})
+
+
+def _entry(address, actions, before, after, unknown=None, **extra):
+    kind, name = address.split(".")[-2:]
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": kind,
+        "name": name.split("[")[0],
+        "change": {
+            "actions": actions,
+            "before": before,
+            "after": after,
+            "after_unknown": unknown or {},
+            **extra,
+        },
+    }
+
+
+TASK = "aws_ecs_task_definition.service"
+SERVICE = "aws_ecs_service.service"
+CONFIG = {
+    "root_module": {
+        "resources": [
+            {
+                "address": SERVICE,
+                "expressions": {"task_definition": {"references": [f"{TASK}.arn", TASK]}},
+            },
+            {"address": TASK, "expressions": {"container_definitions": {}}},
+        ]
+    }
+}
+
+
+def test_an_image_change_is_read_inside_the_container_definitions():
+    before = json.dumps([{"name": "app", "image": "repo/app:1.0.0", "cpu": 256}])
+    after = json.dumps([{"name": "app", "image": "repo/app:1.1.0", "cpu": 256}])
+    plan = _plan(
+        _entry(TASK, ["create", "delete"], {"container_definitions": before, "arn": "a"},
+               {"container_definitions": after}, {"arn": True},
+               replace_paths=[["container_definitions"]]),
+        _entry(SERVICE, ["update"], {"task_definition": "a", "desired_count": 2},
+               {"task_definition": None, "desired_count": 2}, {"task_definition": True}),
+        configuration=CONFIG,
+    )
+    found = {c.address: c for c in change.changes(plan)}
+    task = found[TASK]
+    assert task.action == "replace"
+    assert task.forced_by == ("container_definitions",)
+    known = [a for a in task.attributes if not a.unknown]
+    assert [(a.path, a.before, a.after) for a in known] == [
+        ("container_definitions[0].image", "repo/app:1.0.0", "repo/app:1.1.0")
+    ]
+    # The service's configured task_definition now depends on the replaced one: a change.
+    assert [(a.path, a.unknown) for a in found[SERVICE].attributes] == [("task_definition", True)]
+
+
+def test_a_computed_value_known_after_apply_is_no_change_by_itself():
+    plan = _plan(
+        _entry(SERVICE, ["update"], {"desired_count": 2, "id": "x"},
+               {"desired_count": 2, "id": None}, {"id": True}),
+        configuration=CONFIG,
+    )
+    assert change.changes(plan) == []
+
+
+def test_sensitive_values_are_never_shown():
+    plan = _plan(
+        _entry("aws_secretsmanager_secret_version.token", ["update"], {"secret_string": "old"},
+               {"secret_string": "new"}, before_sensitive={"secret_string": True},
+               after_sensitive={"secret_string": True}),
+    )
+    [found] = change.changes(plan)
+    assert [(a.path, a.sensitive, a.before, a.after) for a in found.attributes] == [
+        ("secret_string", True, None, None)
+    ]
+    text = comment.render(comment.CommentInput("qa", comment.PREVIEW, "base main", [found], plan))
+    assert "old" not in text and "new" not in text.replace("new,", "")
+    assert "`secret_string` (sensitive)" in text
+
+
+def test_destructive_changes_come_first_and_are_marked():
+    plan = Plan.load(FIXTURES / "plans" / "destroy-stateful.json")
+    found = change.changes(plan)
+    assert found and found[0].destructive
+    flags = [c.destructive for c in found]
+    assert flags == sorted(flags, reverse=True), "a destructive change after a harmless one"
+    text = comment.render(comment.CommentInput("prod", comment.REAL, "prod's state", found, plan))
+    assert text.index("Destructive") < text.index("Changes by module")
+
+
+def test_the_comment_has_headline_kind_modules_and_picture():
+    plan = Plan.load(FIXTURES / "plans" / "mixed.json")
+    found = change.changes(plan)
+    text = comment.render(comment.CommentInput("qa", comment.PREVIEW, "base main (abc)", found, plan))
+    counts = change.counts(found)
+    assert text.startswith(comment.marker("qa"))
+    assert (
+        f"### qa: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['delete']} to delete" in text
+    )
+    assert "Offline change preview" in text
+    assert "<code>module.ecs</code>" in text
+    assert "```mermaid\nflowchart LR" in text
+    for item in found:
+        local = item.address.removeprefix(item.module + ".")
+        assert f"`{local}`" in text
+
+
+def test_the_picture_groups_by_module_when_large():
+    entries = [
+        _entry(f"module.ecs.aws_ecs_service.service[\"s{i}\"]", ["update"], {"desired_count": 1},
+               {"desired_count": 2}) | {"module_address": "module.ecs", "index": f"s{i}"}
+        for i in range(mermaid.DETAIL_LIMIT + 10)
+    ]
+    plan = _plan(*entries)
+    found = change.changes(plan)
+    source = mermaid.graph(plan, found)
+    assert source.count("[\"") == 1, "one node per module"
+    assert f"module.ecs: {len(entries)} update" in source
+
+
+@pytest.mark.parametrize(
+    ("size", "expected_cut"), [(10_000, False), (500, True)], ids=["fits", "over the limit"]
+)
+def test_a_comment_over_the_note_limit_is_shortened_with_a_link(size, expected_cut):
+    plan = Plan.load(FIXTURES / "plans" / "mixed.json")
+    text = comment.render(
+        comment.CommentInput("qa", comment.PREVIEW, "base", change.changes(plan), plan)
+    )
+    short = comment.shortened(text, size, "https://gitlab.example/job/1/artifacts", "qa")
+    assert len(short) <= size
+    assert short.startswith(comment.marker("qa"))
+    assert (short != text) is expected_cut
+    if expected_cut:
+        assert "https://gitlab.example/job/1/artifacts" in short
+
+
+def test_before_plan_holds_the_prior_values():
+    plan = Plan.load(FIXTURES / "plans" / "mixed.json")
+    before = change.before_plan(plan)
+    created = [r.address for r in plan if r.before is None]
+    assert created and not any(before.by_address(a) for a in created)
+    service = before.by_address('module.ecs.aws_ecs_service.service["service1"]')
+    assert service is not None and service.get("desired_count") == 1
+
+
+def test_shorten():
+    assert change.shorten("x" * 100, 10) == "x" * 9 + "…"
+    assert change.shorten(UNKNOWN) == "(known after apply)"
+    assert change.shorten({"b": 1, "a": [1]}) == '{"a": [1], "b": 1}'
