@@ -184,7 +184,9 @@ def changes(plan: Plan | Mapping[str, Any]) -> list[ResourceChange]:
 
 
 def counts(found: list[ResourceChange]) -> dict[str, int]:
-    return {action: sum(1 for c in found if c.action == action) for action in reversed(ACTION_ORDER)}
+    return {
+        action: sum(1 for c in found if c.action == action) for action in reversed(ACTION_ORDER)
+    }
 
 
 def _text(value: Any) -> str:
@@ -224,8 +226,15 @@ def before_plan(plan: Plan | Mapping[str, Any]) -> Plan:
     model = Plan.of(plan)
     raw = dict(model.raw)
     raw["resource_changes"] = [
-        {**entry, "change": {"actions": ["no-op"], "before": body.get("before"),
-                             "after": body.get("before"), "after_unknown": {}}}
+        {
+            **entry,
+            "change": {
+                "actions": ["no-op"],
+                "before": body.get("before"),
+                "after": body.get("before"),
+                "after_unknown": {},
+            },
+        }
         for entry in model.raw.get("resource_changes") or []
         if (body := entry.get("change") or {}).get("before") is not None
     ]

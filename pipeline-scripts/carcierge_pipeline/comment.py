@@ -75,7 +75,7 @@ class CommentInput:
 
 
 def _money(value: float, currency: str, *, signed: bool = False) -> str:
-    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ""
+    sign = ("+" if value > 0 else "-" if value < 0 else "±") if signed else ""
     symbol = "$" if currency == "USD" else f"{currency} "
     return f"{sign}{symbol}{abs(value):,.2f}"
 
@@ -147,7 +147,9 @@ def _cost_lines(cost: CostDelta | None) -> list[str]:
 
 def _security_lines(security: SecurityDelta | None) -> list[str]:
     if security is None:
-        return ["**Security findings:** not scanned in this job (the `security` job scans the plan)"]
+        return [
+            "**Security findings:** not scanned in this job (the `security` job scans the plan)"
+        ]
     if not security.new and not security.fixed:
         return ["**Security findings:** no change"]
     lines = [f"**Security findings:** {len(security.new)} new, {len(security.fixed)} fixed"]
@@ -176,7 +178,9 @@ def _destructive_table(found: list[ResourceChange]) -> list[str]:
     ]
     for item in destructive:
         forced = ", ".join(_code(p) for p in item.forced_by)
-        lines.append(f"| {_code(item.address)} | {item.stateful} | **{item.action.upper()}** | {forced} |")
+        lines.append(
+            f"| {_code(item.address)} | {item.stateful} | **{item.action.upper()}** | {forced} |"
+        )
     return [*lines, ""]
 
 
@@ -219,7 +223,8 @@ def _cost_table(cost: CostDelta | None) -> list[str]:
     for line in cost.lines:
         lines.append(
             f"| {_code(line.address)} | {_money(line.before, cost.currency)} | "
-            f"{_money(line.after, cost.currency)} | {_money(line.delta, cost.currency, signed=True)} |"
+            f"{_money(line.after, cost.currency)} | "
+            f"{_money(line.delta, cost.currency, signed=True)} |"
         )
     return [*lines, "", "</details>", ""]
 

@@ -71,10 +71,10 @@ def graph(plan: Plan, changes: list[ResourceChange]) -> str:
     for number, (module, addresses) in enumerate(sorted(by_module.items())):
         lines.append(f'  subgraph m{number}["{_label(module)}"]')
         for address in addresses:
-            item = changed.get(address)
-            style = item.action if item else UNCHANGED
+            found = changed.get(address)
+            style = found.action if found else UNCHANGED
             used.append(style)
-            text = _local_address(nodes[address]) + (f" ({item.action})" if item else "")
+            text = _local_address(nodes[address]) + (f" ({found.action})" if found else "")
             lines.append(f'    {ids[address]}["{_label(text)}"]:::{style}')
         lines.append("  end")
     for source, target in sorted(edges):
@@ -96,8 +96,10 @@ def _modules_graph(
         counted = per_module.get(module)
         if counted:
             style = next(action for action in ACTION_ORDER if counted[action])
-            text = module + ": " + ", ".join(
-                f"{counted[a]} {a}" for a in reversed(ACTION_ORDER) if counted[a]
+            text = (
+                module
+                + ": "
+                + ", ".join(f"{counted[a]} {a}" for a in reversed(ACTION_ORDER) if counted[a])
             )
         else:
             style, text = UNCHANGED, module

@@ -26,8 +26,8 @@ import shutil
 import subprocess
 import tarfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,8 +164,13 @@ def base_state(
             raise UserError(f"base {base.label} does not initialise: {_first_error(init.stderr)}")
         quiet: Callable[[str], None] = lambda _line: None  # noqa: E731
         planned = terraform.run_json(
-            ["plan", "-input=false", "-lock=false", f"-var-file={var_file.relative_to(tree)}",
-             "-out=base.bin"],
+            [
+                "plan",
+                "-input=false",
+                "-lock=false",
+                f"-var-file={var_file.relative_to(tree)}",
+                "-out=base.bin",
+            ],
             echo=quiet,
             echo_error=quiet,
         ).failure(completed_by="change_summary")
@@ -204,8 +209,13 @@ def _plan_offline(
     terraform = _offline_terraform(workdir, apply=False)
     terraform.run(["init", "-input=false", "-no-color"], capture=True)
     failure = terraform.run_json(
-        ["plan", "-input=false", "-lock=false",
-         f"-var-file={var_file.relative_to(project.root)}", f"-out={out.name}"],
+        [
+            "plan",
+            "-input=false",
+            "-lock=false",
+            f"-var-file={var_file.relative_to(project.root)}",
+            f"-out={out.name}",
+        ],
         echo=lambda _line: None,
     ).failure(completed_by="change_summary")
     if failure:
@@ -222,11 +232,19 @@ def plan_change(
     for attributes AWS computes must not reach the estimate)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         change_plan = pool.submit(
-            _plan_offline, project, environment, f"preview-{environment}-head", state,
+            _plan_offline,
+            project,
+            environment,
+            f"preview-{environment}-head",
+            state,
             Path("change.bin"),
         )
         fresh_plan = pool.submit(
-            _plan_offline, project, environment, f"preview-{environment}-fresh", None,
+            _plan_offline,
+            project,
+            environment,
+            f"preview-{environment}-fresh",
+            None,
             Path("fresh.bin"),
         )
         shown, fresh = change_plan.result(), fresh_plan.result()
@@ -305,7 +323,9 @@ def cost_delta(before: Plan, after: Plan, environment: str) -> comment.CostDelta
     new = builtin_estimate(after, environment, region)
     old_by, new_by = _per_address(old), _per_address(new)
     lines = tuple(
-        comment.CostLine(address, round(old_by.get(address, 0.0), 2), round(new_by.get(address, 0.0), 2))
+        comment.CostLine(
+            address, round(old_by.get(address, 0.0), 2), round(new_by.get(address, 0.0), 2)
+        )
         for address in sorted(set(old_by) | set(new_by))
         if round(new_by.get(address, 0.0) - old_by.get(address, 0.0), 2) != 0
     )

