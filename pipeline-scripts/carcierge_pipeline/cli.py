@@ -281,13 +281,19 @@ def _cmd_preview(args: argparse.Namespace) -> None:
     from carcierge_pipeline import mr_note
     from carcierge_pipeline.preview import preview
 
-    environment = _environment_from_context(args.environment)
-    base = args.base or os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+    environment = _environment_from_context(args.environment or os.environ.get("PLAN_ENVIRONMENT"))
+    base = (
+        args.base
+        or os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
+        or os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+    )
     if not base:
         raise UserError("preview needs --base <git ref> (in a merge request: its target branch)")
     post = (lambda body: mr_note.upsert(environment, body)) if args.post else None
     allow = args.allow_destroy or ci_variables.flag("ALLOW_DESTROY", os.environ)
-    preview(Project.find(), environment, base, allow_destroy=allow, post=post)
+    preview(
+        Project.find(), environment, base, allow_destroy=allow, post=post, security=args.security
+    )
 
 
 def _cmd_comment(args: argparse.Namespace) -> None:
@@ -475,7 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
     )
     preview_cmd.add_argument(
-        "--base", help="git ref to compare with (default: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME)"
+        "--base",
+        help="git ref to compare with (default in a merge request: "
+        "$CI_MERGE_REQUEST_DIFF_BASE_SHA, else $CI_MERGE_REQUEST_TARGET_BRANCH_NAME)",
     )
     preview_cmd.add_argument(
         "--allow-destroy",
@@ -486,6 +494,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--post",
         action="store_true",
         help="create or update the environment's merge-request comment ($CARCIERGE_GITLAB_TOKEN)",
+    )
+    preview_cmd.add_argument(
+        "--security",
+        action="store_true",
+        help="also scan the base's and the change's plans with checkov and show new and fixed "
+        "findings (make checkov)",
     )
     preview_cmd.set_defaults(handler=_cmd_preview)
 

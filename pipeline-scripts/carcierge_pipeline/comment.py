@@ -140,7 +140,7 @@ def _cost_lines(cost: CostDelta | None) -> list[str]:
     lines = [
         f"**Cost:** {_money(cost.delta, cost.currency, signed=True)} per month "
         f"({_money(cost.before, cost.currency)} → {_money(cost.after, cost.currency)}; "
-        f"built-in estimate, {cost.source})"
+        f"built-in estimate from {cost.source.split(':')[0]})"
     ]
     return lines
 

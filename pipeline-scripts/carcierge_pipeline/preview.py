@@ -55,6 +55,11 @@ class ChangeFiles:
         return self.directory / "plan.json"
 
     @property
+    def fresh_plan_json(self) -> Path:
+        """The working tree planned from an empty account (cost and security after)."""
+        return self.directory / "plan-from-empty.json"
+
+    @property
     def summary(self) -> Path:
         return self.directory / "summary.md"
 
@@ -250,6 +255,7 @@ def plan_change(
         shown, fresh = change_plan.result(), fresh_plan.result()
     files.directory.mkdir(parents=True, exist_ok=True)
     files.plan_json.write_text(shown)
+    files.fresh_plan_json.write_text(fresh)
     return Plan.of(json.loads(shown)), Plan.of(json.loads(fresh))
 
 
@@ -261,6 +267,7 @@ def preview(
     allow_destroy: bool = False,
     echo: Callable[[str], None] = print,
     post: Callable[[str], object] | None = None,
+    security: bool = False,
 ) -> ChangePreview:
     """Preview what the working tree changes in ``environment`` relative to ``base_ref``."""
     started = time.monotonic()
@@ -276,6 +283,11 @@ def preview(
             rules_result = rules.gate(files.plan_json, echo)
             found = change.changes(plan)
             details = comment.CommentInput(
+                security=(
+                    _security_delta(project, before.plan_json, files.fresh_plan_json)
+                    if security
+                    else None
+                ),
                 environment=environment,
                 kind=comment.PREVIEW,
                 against=f"base {base.label}",
@@ -361,3 +373,17 @@ def plan_comment(project: Project, environment: str, *, applied: bool = False) -
         rules=rules.evaluate(plan),
     )
     return comment.render(details)
+
+
+def _security_delta(project: Project, before: Path, after: Path) -> comment.SecurityDelta:
+    """Failed checkov checks of the change's plan that the base's plan did not have (new), and
+    the reverse (fixed), by check and resource."""
+    from carcierge_pipeline.stages.analyse.security import scan_plan_files
+
+    scanned = scan_plan_files(project, {"before": before, "after": after})
+
+    def failed(label: str) -> set[str]:
+        return {f"{f.check_id} {f.resource}" for f in scanned[label].findings}
+
+    old, new = failed("before"), failed("after")
+    return comment.SecurityDelta(tuple(sorted(new - old)), tuple(sorted(old - new)))

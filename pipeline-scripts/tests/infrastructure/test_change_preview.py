@@ -99,6 +99,7 @@ def test_an_image_change_shows_exactly_its_task_definition_and_service(work):
     assert "-next" in comment
     assert {p.name for p in result.files.directory.iterdir()} == {
         "plan.json",
+        "plan-from-empty.json",
         "summary.md",
         "comment.md",
     }

@@ -246,3 +246,38 @@ def test_mermaid_reads_every_picture_and_refuses_a_broken_one():
     verdicts = mermaid_parse([*sources, broken])
     assert [v["ok"] for v in verdicts] == [True, True, True, False], verdicts
     assert {v["type"] for v in verdicts[:3]} == {"flowchart-v2"}
+
+
+def test_the_security_delta_lists_new_and_fixed_findings(monkeypatch, tmp_path):
+    from carcierge_pipeline import preview
+    from carcierge_pipeline.stages.analyse import security
+
+    def scanned(_project, plans, **_options):
+        before = security.ScanResult(
+            "before",
+            findings=[
+                security.Finding("CKV_AWS_1", "one", "aws_s3_bucket.a", "x"),
+                security.Finding("CKV_AWS_2", "two", "aws_s3_bucket.b", "x"),
+            ],
+        )
+        after = security.ScanResult(
+            "after",
+            findings=[
+                security.Finding("CKV_AWS_2", "two", "aws_s3_bucket.b", "x"),
+                security.Finding("CKV_AWS_3", "three", "aws_kms_key.c", "x"),
+            ],
+        )
+        assert set(plans) == {"before", "after"}
+        return {"before": before, "after": after}
+
+    monkeypatch.setattr(security, "scan_plan_files", scanned)
+    delta = preview._security_delta(None, tmp_path / "b.json", tmp_path / "a.json")
+    assert delta == comment.SecurityDelta(
+        ("CKV_AWS_3 aws_kms_key.c",), ("CKV_AWS_1 aws_s3_bucket.a",)
+    )
+    plan = _plan()
+    text = comment.render(
+        comment.CommentInput("qa", comment.PREVIEW, "b", [], plan, security=delta)
+    )
+    assert "**Security findings:** 1 new, 1 fixed" in text
+    assert "- new: `CKV_AWS_3 aws_kms_key.c`" in text
