@@ -599,3 +599,121 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- coverage: which provider checks the offline stand-in applies ---------------------------------
+GUARD_KEYS = VALUE_CHECKS | SIBLING_CHECKS | {"unverified"}
+
+
+def classify(type_name: str, path: str) -> str:
+    """How the table knows one configured (type, attribute path):
+
+    * ``enforced``: the provider guards it and every recorded check is applied here;
+    * ``not enforced``: the provider guards it with a check recorded as ``unverified``;
+    * ``unguarded``: the source was read and has no plan-time check for it;
+    * ``unread``: the resource's source (or this argument in the copy read) was not read.
+    """
+    rules = resource_rules(type_name)
+    if rules is None or path in rules.get("unread", []):
+        return "unread"
+    facts: dict[str, Any] = rules.get("attributes", {}).get(path, {})
+    guarded = {key for key in facts if key in GUARD_KEYS}
+    customs = [c for c in rules.get("custom", {}).values() if path in c.get("paths", [])]
+    if not guarded and not customs:
+        return "unguarded"
+    return "not enforced" if "unverified" in guarded else "enforced"
+
+
+def _leaf_paths(value: Any, prefix: list[str], out: set[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _leaf_paths(item, [*prefix, key], out)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list):
+                _leaf_paths(item, prefix, out)
+            elif item is not None:
+                out.add(".".join(prefix))
+    else:
+        out.add(".".join(prefix))
+
+
+def _schema_path(block: dict[str, Any], path: str) -> tuple[str, dict[str, Any] | None]:
+    """``path`` cut at its first attribute (map keys and object fields are not arguments), and
+    that attribute's schema (None for a block or an unknown name)."""
+    kept: list[str] = []
+    for step in path.split("."):
+        kept.append(step)
+        if step in block.get("attributes", {}):
+            attribute: dict[str, Any] = block["attributes"][step]
+            return ".".join(kept), attribute
+        nested = block.get("block_types", {}).get(step)
+        if nested is None:
+            return ".".join(kept), None
+        block = nested["block"]
+    return ".".join(kept), None
+
+
+def _expression_paths(expressions: dict[str, Any], prefix: list[str], out: set[str]) -> None:
+    for key, value in expressions.items():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    _expression_paths(item, [*prefix, key], out)
+        elif isinstance(value, dict) and ("references" in value or "constant_value" in value):
+            out.add(".".join([*prefix, key]))
+        elif isinstance(value, dict):
+            _expression_paths(value, [*prefix, key], out)
+
+
+def _configured_expressions(plan: dict[str, Any]) -> dict[tuple[str, str, str], set[str]]:
+    found: dict[tuple[str, str, str], set[str]] = {}
+
+    def walk(module: dict[str, Any], address: str) -> None:
+        for resource in module.get("resources", []):
+            paths: set[str] = set()
+            _expression_paths(resource.get("expressions", {}), [], paths)
+            found[(address, resource["type"], resource["name"])] = paths
+        for name, call in module.get("module_calls", {}).items():
+            walk(call.get("module", {}), f"{address}.module.{name}".lstrip("."))
+
+    walk(plan.get("configuration", {}).get("root_module", {}), "")
+    return found
+
+
+_NOT_ARGUMENTS = frozenset({"tags_all", "region", "id"})
+
+
+def configured_paths(plan: dict[str, Any], schema: dict[str, Any]) -> dict[str, set[str]]:
+    """The (resource type, argument path) pairs a plan's configuration sets: every argument
+    with a value in the planned creation, and every argument set to a value known only at
+    apply (a reference), blocks named by their path without indexes."""
+    expressions = _configured_expressions(plan)
+    found: dict[str, set[str]] = {}
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed":
+            continue
+        type_name = change["type"]
+        block = schema["resource_schemas"][type_name]["block"]
+        module = ".".join(
+            step for step in re.findall(r"module\.[\w-]+", change.get("module_address", ""))
+        )
+        configured = expressions.get((module, type_name, change["name"]), set())
+        after = change["change"].get("after") or {}
+        raw: set[str] = set()
+        for name, value in after.items():
+            if name not in _NOT_ARGUMENTS:
+                _leaf_paths(value, [name], raw)
+        unknown: set[str] = set()
+        _leaf_paths(change["change"].get("after_unknown") or {}, [], unknown)
+        for path in unknown:
+            cut, attribute = _schema_path(block, path)
+            if attribute is None or not (attribute.get("optional") or attribute.get("required")):
+                continue
+            if attribute.get("computed") and cut not in configured:
+                continue  # unknown because unset and computed, not because configured
+            raw.add(cut)
+        found.setdefault(type_name, set()).update(_schema_path(block, p)[0] for p in raw)
+    return found
