@@ -103,9 +103,9 @@ def at_path(config: dict[str, Any], dotted: str) -> Iterator[tuple[Path, dict[st
 
     def walk(obj: dict[str, Any], parts: list[str], path: Path) -> Iterator[Any]:
         name, rest = parts[0], parts[1:]
-        value = obj.get(name)
+        value = _undynamic(obj.get(name))
         if not rest:
-            yield path + (name,), obj, value
+            yield (*path, name), obj, value
             return
         if isinstance(value, list):
             for index, item in enumerate(value):
@@ -215,9 +215,10 @@ def _cidr_errors(key: str, value: str, network_only: bool) -> list[str]:
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        return [f'expected {key} to contain a valid CIDR, got: {value} with err: invalid CIDR']
+        return [f"expected {key} to contain a valid CIDR, got: {value} with err: invalid CIDR"]
     if network_only and (
-        network.version != 4 or str(network) != str(ipaddress.ip_network(value, strict=False))
+        network.version != 4
+        or str(network) != str(ipaddress.ip_network(value, strict=False))
         or network.network_address != ipaddress.ip_interface(value).ip
     ):
         return [f"{_go_quote(value)} is not a valid IPv4 CIDR block; did you mean {network}?"]
@@ -234,9 +235,7 @@ def _value_errors(key: str, value: Any, check: str, spec: Any) -> list[str]:
     if check == "enum":
         allowed: list[str] = spec["values"] if isinstance(spec, dict) else spec
         ignore_case = isinstance(spec, dict) and spec.get("ignore_case", False)
-        ok = (
-            value.lower() in {a.lower() for a in allowed} if ignore_case else value in allowed
-        )
+        ok = value.lower() in {a.lower() for a in allowed} if ignore_case else value in allowed
         return [] if ok else [f"expected {key} to be one of {_go_list(allowed)}, got {value}"]
     if check == "int_between":
         low, high = spec
@@ -257,12 +256,12 @@ def _value_errors(key: str, value: Any, check: str, spec: Any) -> list[str]:
     if check == "int_at_most":
         return [] if value <= spec else [f"expected {key} to be at most ({spec}), got {value}"]
     if check == "int_in":
-        return [] if value in spec else [f"expected {key} to be one of {_go_list(spec)}, got {value}"]
+        return (
+            [] if value in spec else [f"expected {key} to be one of {_go_list(spec)}, got {value}"]
+        )
     if check == "int_divisible_by":
         return (
-            []
-            if value % spec == 0
-            else [f"expected {key} to be divisible by {spec}, got: {value}"]
+            [] if value % spec == 0 else [f"expected {key} to be divisible by {spec}, got: {value}"]
         )
     if check == "len":
         low, high = spec
@@ -272,16 +271,24 @@ def _value_errors(key: str, value: Any, check: str, spec: Any) -> list[str]:
             else [f"expected length of {key} to be in the range ({low} - {high}), got {value}"]
         )
     if check == "not_empty":
-        return [] if value != "" else [f"expected {_go_quote(key)} to not be an empty string, got {value}"]
+        return (
+            []
+            if value != ""
+            else [f"expected {_go_quote(key)} to not be an empty string, got {value}"]
+        )
     if check == "match":
         return [
-            message or f"expected value of {key} to match regular expression {_go_quote(pattern)}, got {value}"
+            message
+            or f"expected value of {key} to match regular expression {_go_quote(pattern)}, "
+            f"got {value}"
             for pattern, message in spec
             if not re.search(pattern, value)
         ]
     if check == "not_match":
         return [
-            message or f"expected value of {key} to not match regular expression {_go_quote(pattern)}, got {value}"
+            message
+            or f"expected value of {key} to not match regular expression {_go_quote(pattern)}, "
+            f"got {value}"
             for pattern, message in spec
             if re.search(pattern, value)
         ]
@@ -307,10 +314,11 @@ def _value_errors(key: str, value: Any, check: str, spec: Any) -> list[str]:
         return _cidr_errors(key, value, network_only=True)
     if check == "window":
         pattern = _WINDOW_DAY if spec == "day" else _WINDOW_WEEK
+        shape = "hh24:mi-hh24:mi" if spec == "day" else "ddd:hh24:mi-ddd:hh24:mi"
         return (
             []
             if pattern.match(value)
-            else [f"{_go_quote(value)} must satisfy the format of \"{'hh24:mi-hh24:mi' if spec == 'day' else 'ddd:hh24:mi-ddd:hh24:mi'}\"."]
+            else [f'{_go_quote(value)} must satisfy the format of "{shape}".']
         )
     if check == "any_of":
         collected: list[str] = []
@@ -338,13 +346,20 @@ def _applies(check: str, value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _undynamic(value: Any) -> Any:
+    """A value Terraform sent as cty's dynamic pseudo-type ([type JSON, value]; e.g. the
+    blocks of aws_wafv2_web_acl.rule, whose statement is dynamic) unwrapped."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], bytes):
+        return value[1]
+    return value
+
+
 def _present(value: Any) -> bool:
     """Set in configuration, as SDKv2's ConflictsWith and friends see it (unknown counts)."""
+    value = _undynamic(value)
     if value is None:
         return False
-    if isinstance(value, list | dict) and not value:
-        return False
-    return True
+    return not (isinstance(value, list | dict) and not value)
 
 
 def check_config(type_name: str, config: dict[str, Any]) -> list[Failure]:
@@ -501,16 +516,24 @@ def _multi_az_needs_failover(config: dict[str, Any]) -> list[Failure]:
     """elasticache/replication_group.go replicationGroupValidateMultiAZAutomaticFailover."""
     if not _all_known(config, "multi_az_enabled", "automatic_failover_enabled"):
         return []
-    if config.get("multi_az_enabled") is True and config.get("automatic_failover_enabled") is not True:
+    if (
+        config.get("multi_az_enabled") is True
+        and config.get("automatic_failover_enabled") is not True
+    ):
         return [Failure((), "automatic_failover_enabled must be true if multi_az_enabled is true")]
     return []
 
 
 @custom("elasticache_failover_needs_two_clusters")
 def _failover_needs_two_clusters(config: dict[str, Any]) -> list[Failure]:
-    """elasticache/replication_group.go replicationGroupValidateAutomaticFailoverNumCacheClusters."""
-    count = config.get("num_cache_clusters")
-    if config.get("automatic_failover_enabled") is True and _number(count) and count < 2:
+    """elasticache/replication_group.go
+    replicationGroupValidateAutomaticFailoverNumCacheClusters."""
+    count: Any = config.get("num_cache_clusters")
+    if (
+        config.get("automatic_failover_enabled") is True
+        and isinstance(count, int | float)
+        and count < 2
+    ):
         return [
             Failure(
                 (),

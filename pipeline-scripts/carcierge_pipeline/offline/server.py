@@ -333,9 +333,7 @@ class OfflineProvider:
             else:
                 attribute_path.steps.add().attribute_name = step
 
-    def _attribute_error(
-        self, response: Any, failure: rules.Failure, block: values.Block
-    ) -> None:
+    def _attribute_error(self, response: Any, failure: rules.Failure, block: values.Block) -> None:
         """An error diagnostic on an attribute path, as SDKv2 reports validator failures."""
         diagnostic = response.diagnostics.add()
         diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")

@@ -64,7 +64,9 @@ def test_nested_blocks_unknown_values_and_cross_argument_rules():
     assert [(f.path, f.message) for f in failures] == [
         (("health_check", 0, "interval"), "expected interval to be in the range (5 - 300), got 2")
     ]
-    assert rules.check_config("aws_lb_target_group", {"health_check": [{"interval": UNKNOWN}]}) == []
+    assert (
+        rules.check_config("aws_lb_target_group", {"health_check": [{"interval": UNKNOWN}]}) == []
+    )
     assert messages("aws_cloudwatch_log_group", {"name": "a", "name_prefix": "b"}) == [
         '"name": conflicts with name_prefix',
         '"name_prefix": conflicts with name',
@@ -84,9 +86,9 @@ def test_customize_diff_rules_run_at_plan_and_wait_for_unknown_inputs():
     ]
     assert rules.check_plan("aws_cloudwatch_metric_alarm", {**alarm, "statistic": UNKNOWN}) == []
     stream = {"destination": "extended_s3", "extended_s3_configuration": []}
-    assert [f.message for f in rules.check_plan("aws_kinesis_firehose_delivery_stream", stream)] == [
-        "when destination is 'extended_s3', extended_s3_configuration is required"
-    ]
+    assert [
+        f.message for f in rules.check_plan("aws_kinesis_firehose_delivery_stream", stream)
+    ] == ["when destination is 'extended_s3', extended_s3_configuration is required"]
     redis = {"multi_az_enabled": True, "automatic_failover_enabled": False}
     assert rules.check_plan("aws_elasticache_replication_group", redis)
 
@@ -96,7 +98,10 @@ def test_requires_replace_names_changed_force_new_arguments_only():
     assert rules.requires_replace("aws_cloudwatch_log_group", prior, {**prior, "name": "b"}) == [
         ("name",)
     ]
-    assert rules.requires_replace("aws_cloudwatch_log_group", prior, {**prior, "retention_in_days": 7}) == []
+    assert (
+        rules.requires_replace("aws_cloudwatch_log_group", prior, {**prior, "retention_in_days": 7})
+        == []
+    )
     # a nested ForceNew argument replaces through its top-level block
     before = {"encrypt_at_rest": [{"enabled": True, "kms_key_id": "k1"}]}
     after = {"encrypt_at_rest": [{"enabled": True, "kms_key_id": "k2"}]}
@@ -153,9 +158,20 @@ def _plan(terraform, *extra):
 SEEDED = [  # (class, edit of the fixture, the provider's message)
     ("enum", ('"GreaterThanThreshold"', '"MoreThan"'), "expected comparison_operator to be one of"),
     ("range", ("retention_in_days = 30", "retention_in_days = 31"), "got 31"),
-    ("pattern", ('"fixture-tg"', '"fixture_tg"'), 'only alphanumeric characters and hyphens allowed in "name"'),
+    (
+        "pattern",
+        ('"fixture-tg"', '"fixture_tg"'),
+        'only alphanumeric characters and hyphens allowed in "name"',
+    ),
     ("ARN", ("arn:aws:sns:us-west-1:123456789012:fixture", "sns:fixture"), "is an invalid ARN"),
-    ("conflicts", ('  rotation_period_in_days = 365\n', '  rotation_period_in_days = 365\n  xks_key_id = "k"\n'), '"xks_key_id": all of `custom_key_store_id` must be specified'),
+    (
+        "conflicts",
+        (
+            "  rotation_period_in_days = 365\n",
+            '  rotation_period_in_days = 365\n  xks_key_id = "k"\n',
+        ),
+        '"xks_key_id": all of `custom_key_store_id` must be specified',
+    ),
 ]
 
 
@@ -180,7 +196,9 @@ def test_terraform_plan_applies_customize_diff_rules(fixture_workdir):
     # PlanResourceChange refuses an alarm with neither statistic, as the provider's
     # CustomizeDiff does
     customized = _plan(
-        fixture_workdir("provider-rules", lambda t: t.replace('  statistic           = "Average"\n', ""))
+        fixture_workdir(
+            "provider-rules", lambda t: t.replace('  statistic           = "Average"\n', "")
+        )
     )
     assert customized.returncode != 0
     assert "One of `statistic` or `extended_statistic` must be set" in customized.stderr
@@ -192,7 +210,9 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
     # group while a changed retention updates it in place
     terraform = fixture_workdir("provider-rules")
     terraform.extra_env = {server.APPLY_SWITCH: "1"}
-    terraform.run(["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], capture=True)
+    terraform.run(
+        ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], capture=True
+    )
     main = terraform.workdir / "main.tf"
     main.write_text(
         main.read_text()
