@@ -26,7 +26,7 @@ from typing import Any
 
 import grpc
 
-from carcierge_pipeline.offline import datasources, protocol, values
+from carcierge_pipeline.offline import datasources, protocol, rules, values
 from carcierge_pipeline.offline.cache import OfflineCache
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
@@ -201,7 +201,13 @@ class OfflineProvider:
         return self.pb.ValidateProviderConfig.Response()
 
     def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
-        return self.pb.ValidateResourceConfig.Response()
+        """The real provider's schema validators and cross-argument rules (rules.py)."""
+        response = self.pb.ValidateResourceConfig.Response()
+        config = values.decode(request.config.msgpack)
+        block = self._block("resource_schemas", request.type_name)
+        for failure in rules.check_config(request.type_name, config):
+            self._attribute_error(response, failure, block)
+        return response
 
     def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
         return self.pb.ValidateDataResourceConfig.Response()
@@ -231,7 +237,13 @@ class OfflineProvider:
         if proposed is None:  # destroy
             response.planned_state.msgpack = values.encode(None)
             return response
+        config = values.decode(request.config.msgpack)
         block = self._block("resource_schemas", request.type_name)
+        failures = rules.check_plan(request.type_name, config)
+        if failures:  # the provider's CustomizeDiff refused the change: no planned state
+            for failure in failures:
+                self._attribute_error(response, failure, block)
+            return response
         planned = (
             values.plan_create(block, proposed)
             if prior is None
@@ -242,6 +254,9 @@ class OfflineProvider:
             for name in values.changed_attributes(prior, planned):
                 if name not in updatable:
                     response.requires_replace.add().steps.add().attribute_name = name
+        elif prior is not None:  # ForceNew arguments (rules.py) whose value changes
+            for path in rules.requires_replace(request.type_name, prior, planned):
+                self._set_path(response.requires_replace.add(), path)
         attributes = block.get("attributes", {})
         if attributes.get("tags_all", {}).get("computed"):
             planned["tags_all"] = values.merged_tags(self.default_tags, planned.get("tags"))
@@ -310,11 +325,55 @@ class OfflineProvider:
     def CloseEphemeralResource(self, request: Any, context: Any) -> Any:
         return self.pb.CloseEphemeralResource.Response()
 
+    @staticmethod
+    def _set_path(attribute_path: Any, path: rules.Path) -> None:
+        for step in path:
+            if isinstance(step, int):
+                attribute_path.steps.add().element_key_int = step
+            else:
+                attribute_path.steps.add().attribute_name = step
+
+    def _attribute_error(self, response: Any, failure: rules.Failure, block: values.Block) -> None:
+        """An error diagnostic on an attribute path, as SDKv2 reports validator failures."""
+        diagnostic = response.diagnostics.add()
+        diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")
+        diagnostic.summary = failure.message
+        path = _addressable(block, failure.path)
+        if path:
+            self._set_path(diagnostic.attribute, path)
+
     def _error(self, response: Any, summary: str) -> Any:
         diagnostic = response.diagnostics.add()
         diagnostic.severity = self.pb.Diagnostic.Severity.Value("ERROR")
         diagnostic.summary = summary
         return response
+
+
+def _addressable(block: values.Block, path: rules.Path) -> rules.Path:
+    """``path`` up to its first set: set elements have no index in Terraform's paths."""
+    kept: list[str | int] = []
+    current: Any = block
+    for step in path:
+        if isinstance(step, int):
+            kept.append(step)
+            continue
+        if current is None:
+            break
+        nested = current.get("block_types", {}).get(step)
+        attribute = current.get("attributes", {}).get(step)
+        kept.append(step)
+        if nested is not None:
+            if nested["nesting_mode"] == "set":
+                break
+            current = nested["block"]
+        elif attribute is not None:
+            type_ = attribute.get("type")
+            if isinstance(type_, list) and type_[0] == "set":
+                break
+            current = None
+        else:
+            break
+    return tuple(kept)
 
 
 def _wait_while_held() -> None:

@@ -1,0 +1,229 @@
+"""The offline stand-in refuses what hashicorp/aws refuses at plan time and replaces what it
+replaces (carcierge_pipeline/offline/rules.py, data/aws-provider-rules.json).
+
+* the engine, one check class at a time, on decoded configurations;
+* the enum values copied from botocore's AWS API models still equal the installed models;
+* coverage: the validator-guarded (type, argument) kinds the four environments set, and how
+  many of them the stand-in enforces (at least 95 %), with the arguments not read listed;
+* a real ``terraform plan`` with the stand-in refuses a sample of each class with the
+  provider's message on the attribute, and plans a ForceNew change as a replacement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.offline import rules, server, values
+
+UNKNOWN = values.UNKNOWN
+
+
+def messages(type_name: str, config: dict) -> list[str]:
+    return [f.message for f in rules.check_config(type_name, config)]
+
+
+# -- the engine ------------------------------------------------------------------------------
+def test_each_value_check_refuses_what_the_provider_refuses_and_passes_the_rest():
+    assert messages("aws_cloudwatch_log_group", {"retention_in_days": 30}) == []
+    assert messages("aws_cloudwatch_log_group", {"retention_in_days": 31}) == [
+        "expected retention_in_days to be one of [0 1 3 5 7 14 30 60 90 120 150 180 365 400 "
+        "545 731 1096 1827 2192 2557 2922 3288 3653], got 31"
+    ]
+    # range, enum (case-sensitive), pattern, length, ARN, window
+    assert messages("aws_kms_key", {"deletion_window_in_days": 31}) == [
+        "expected deletion_window_in_days to be in the range (7 - 30), got 31"
+    ]
+    assert messages("aws_cloudwatch_metric_alarm", {"comparison_operator": "greaterThanThreshold"})
+    assert messages("aws_lb_target_group", {"name": "a_b"}) == [
+        'only alphanumeric characters and hyphens allowed in "name"'
+    ]
+    assert messages("aws_kinesis_firehose_delivery_stream", {"name": "x" * 65}) == [
+        f"expected length of name to be in the range (1 - 64), got {'x' * 65}"
+    ]
+    assert messages("aws_db_instance", {"monitoring_role_arn": "role/rds-monitoring"})
+    assert messages("aws_db_instance", {"backup_window": "25:00-26:00"})
+    assert messages("aws_db_instance", {"backup_window": "03:00-04:00"}) == []
+    # elements of a list are checked one by one, on their own path
+    failures = rules.check_config(
+        "aws_cloudwatch_metric_alarm",
+        {"alarm_actions": ["arn:aws:sns:us-west-1:123456789012:ok", "not-an-arn"]},
+    )
+    assert [f.path for f in failures] == [("alarm_actions", 1)]
+    # validation.Any: either alternative passes
+    assert messages("aws_cloudwatch_metric_alarm", {"period": 120}) == []
+    assert messages("aws_cloudwatch_metric_alarm", {"period": 45})
+
+
+def test_nested_blocks_unknown_values_and_cross_argument_rules():
+    nested = {"health_check": [{"interval": 2, "healthy_threshold": 3}]}
+    failures = rules.check_config("aws_lb_target_group", nested)
+    assert [(f.path, f.message) for f in failures] == [
+        (("health_check", 0, "interval"), "expected interval to be in the range (5 - 300), got 2")
+    ]
+    assert (
+        rules.check_config("aws_lb_target_group", {"health_check": [{"interval": UNKNOWN}]}) == []
+    )
+    assert messages("aws_cloudwatch_log_group", {"name": "a", "name_prefix": "b"}) == [
+        '"name": conflicts with name_prefix',
+        '"name_prefix": conflicts with name',
+    ]
+    assert messages("aws_kms_key", {"rotation_period_in_days": 365}) == [
+        '"rotation_period_in_days": all of `enable_key_rotation` must be specified'
+    ]
+    assert messages("aws_lb", {"subnets": [], "subnet_mapping": []}) == [
+        '"subnet_mapping": one of `subnet_mapping,subnets` must be specified'
+    ]
+
+
+def test_customize_diff_rules_run_at_plan_and_wait_for_unknown_inputs():
+    alarm = {"metric_name": "CPUUtilization", "statistic": None, "extended_statistic": None}
+    assert [f.message for f in rules.check_plan("aws_cloudwatch_metric_alarm", alarm)] == [
+        "One of `statistic` or `extended_statistic` must be set for a cloudwatch metric alarm"
+    ]
+    assert rules.check_plan("aws_cloudwatch_metric_alarm", {**alarm, "statistic": UNKNOWN}) == []
+    stream = {"destination": "extended_s3", "extended_s3_configuration": []}
+    assert [
+        f.message for f in rules.check_plan("aws_kinesis_firehose_delivery_stream", stream)
+    ] == ["when destination is 'extended_s3', extended_s3_configuration is required"]
+    redis = {"multi_az_enabled": True, "automatic_failover_enabled": False}
+    assert rules.check_plan("aws_elasticache_replication_group", redis)
+
+
+def test_requires_replace_names_changed_force_new_arguments_only():
+    prior = {"name": "a", "retention_in_days": 30, "log_group_class": "STANDARD"}
+    assert rules.requires_replace("aws_cloudwatch_log_group", prior, {**prior, "name": "b"}) == [
+        ("name",)
+    ]
+    assert (
+        rules.requires_replace("aws_cloudwatch_log_group", prior, {**prior, "retention_in_days": 7})
+        == []
+    )
+    # a nested ForceNew argument replaces through its top-level block
+    before = {"encrypt_at_rest": [{"enabled": True, "kms_key_id": "k1"}]}
+    after = {"encrypt_at_rest": [{"enabled": True, "kms_key_id": "k2"}]}
+    assert rules.requires_replace("aws_opensearch_domain", before, after) == [("encrypt_at_rest",)]
+
+
+def test_enum_values_are_the_installed_botocore_models():
+    stale = [
+        spec["botocore"]
+        for spec in rules._enum_specs(rules.table())
+        if spec.get("values") != rules.botocore_enum(spec["botocore"])
+    ]
+    assert stale == [], "run: python -m carcierge_pipeline.offline.rules --refresh-enums"
+
+
+# -- coverage of what the environments set ------------------------------------------------------
+@pytest.mark.slow(seconds=60)
+def test_coverage_of_guarded_arguments_the_environments_set(environment_plans, offline_cache):
+    schema = offline_cache.provider_schema()
+    configured: dict[str, set[str]] = defaultdict(set)
+    for environment in ENVIRONMENTS:
+        for type_name, paths in rules.configured_paths(
+            environment_plans(environment), schema
+        ).items():
+            configured[type_name] |= paths
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for type_name, paths in sorted(configured.items()):
+        for path in sorted(paths):
+            kinds[rules.classify(type_name, path)].append(f"{type_name}.{path}")
+    counts = Counter({kind: len(found) for kind, found in kinds.items()})
+    guarded = counts["enforced"] + counts["not enforced"]
+    unread_types = sorted(t for t in configured if rules.resource_rules(t) is None)
+    print(
+        f"\n(resource, argument) kinds the environments set: {sum(counts.values())}"
+        f"\n  validator-guarded (recorded): {guarded}, enforced offline: {counts['enforced']}"
+        f" ({counts['enforced'] / guarded:.1%})"
+        f"\n  read, no plan-time check: {counts['unguarded']}"
+        f"\n  not read ({len(unread_types)} types unread): {counts['unread']}"
+        f"\n  guarded, not enforced: {', '.join(kinds['not enforced'])}"
+        f"\n  not read: {', '.join(kinds['unread'])}"
+    )
+    # Every type the project plans is either read or named as not read, with a reason.
+    assert set(unread_types) <= set(rules.table()["unread_types"]), unread_types
+    assert counts["enforced"] >= 0.95 * guarded
+
+
+# -- a real plan with the stand-in ----------------------------------------------------------------
+def _plan(terraform, *extra):
+    return terraform.run(
+        ["plan", "-input=false", "-no-color", "-lock=false", *extra], capture=True, check=False
+    )
+
+
+SEEDED = [  # (class, edit of the fixture, the provider's message)
+    ("enum", ('"GreaterThanThreshold"', '"MoreThan"'), "expected comparison_operator to be one of"),
+    ("range", ("retention_in_days = 30", "retention_in_days = 31"), "got 31"),
+    (
+        "pattern",
+        ('"fixture-tg"', '"fixture_tg"'),
+        'only alphanumeric characters and hyphens allowed in "name"',
+    ),
+    ("ARN", ("arn:aws:sns:us-west-1:123456789012:fixture", "sns:fixture"), "is an invalid ARN"),
+    (
+        "conflicts",
+        (
+            "  rotation_period_in_days = 365\n",
+            '  rotation_period_in_days = 365\n  xks_key_id = "k"\n',
+        ),
+        '"xks_key_id": all of `custom_key_store_id` must be specified',
+    ),
+]
+
+
+@pytest.mark.slow(seconds=8)
+def test_terraform_plan_refuses_a_sample_of_each_validator_class(fixture_workdir):
+    def seed_all(text: str) -> str:
+        for _, (old, new), _ in SEEDED:
+            assert old in text, old
+            text = text.replace(old, new)
+        return text
+
+    refused = _plan(fixture_workdir("provider-rules", seed_all))
+    assert refused.returncode != 0
+    shown = " ".join(refused.stderr.split())
+    for kind, _, message in SEEDED:
+        assert message in shown, (kind, refused.stderr)
+    assert "on main.tf line" in refused.stderr  # reported on the attribute, as the provider does
+
+
+@pytest.mark.slow(seconds=8)
+def test_terraform_plan_applies_customize_diff_rules(fixture_workdir):
+    # PlanResourceChange refuses an alarm with neither statistic, as the provider's
+    # CustomizeDiff does
+    customized = _plan(
+        fixture_workdir(
+            "provider-rules", lambda t: t.replace('  statistic           = "Average"\n', "")
+        )
+    )
+    assert customized.returncode != 0
+    assert "One of `statistic` or `extended_statistic` must be set" in customized.stderr
+
+
+@pytest.mark.slow(seconds=12)
+def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
+    # Applied once (the rehearsal's apply switch), a changed name replaces the log
+    # group while a changed retention updates it in place
+    terraform = fixture_workdir("provider-rules")
+    terraform.extra_env = {server.APPLY_SWITCH: "1"}
+    terraform.run(
+        ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], capture=True
+    )
+    main = terraform.workdir / "main.tf"
+    main.write_text(
+        main.read_text()
+        .replace('"fixture-logs"', '"fixture-logs-renamed"')
+        .replace("deletion_window_in_days = 7", "deletion_window_in_days = 10")
+    )
+    changed = _plan(terraform, "-out=change.bin")
+    assert changed.returncode == 0, changed.stderr
+    plan = json.loads(terraform.run(["show", "-json", "change.bin"], capture=True).stdout)
+    actions = {c["address"]: c["change"]["actions"] for c in plan["resource_changes"]}
+    assert actions["aws_cloudwatch_log_group.fixture"] == ["delete", "create"]
+    assert actions["aws_kms_key.fixture"] == ["update"]
+    replaced = {c["address"]: c.get("action_reason") for c in plan["resource_changes"]}
+    assert replaced["aws_cloudwatch_log_group.fixture"] == "replace_because_cannot_update"
