@@ -266,6 +266,31 @@ def render(details: CommentInput) -> str:
     return "\n".join(lines)
 
 
+def render_protected(environment: str, against: str, addresses: Sequence[str]) -> str:
+    """The comment of a change Terraform refuses to plan because it would delete or replace
+    resources guarded by ``prevent_destroy``: only those, first and marked."""
+    lines = [
+        marker(environment),
+        f"### {environment}: refused, {len(addresses)} protected resource(s) would be destroyed",
+        "",
+        f"**Offline change preview** against {against}. Terraform refuses the plan: this change "
+        "deletes or replaces resources holding data that `lifecycle.prevent_destroy` guards.",
+        "",
+        "#### 🚨 Destructive: resources holding data are deleted or replaced",
+        "",
+        "| resource | action |",
+        "|---|---|",
+        *(
+            f"| {_code(address)} | **DELETE or REPLACE** (blocked by prevent_destroy) |"
+            for address in addresses
+        ),
+        "",
+        'Replacing one on purpose is a data migration: see the module README, "Deletion safety".',
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def summary(details: CommentInput) -> str:
     """A plain summary for the job's artifacts: the same facts without folds or the picture."""
     found = details.changes

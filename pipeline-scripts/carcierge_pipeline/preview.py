@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -38,7 +39,7 @@ from carcierge_pipeline.offline import install, server
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.stages.analyse.pricing import Estimate, builtin_estimate
-from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
+from carcierge_pipeline.terraform import Diagnostic, Mode, Terraform, scratch_copy
 
 MODE = Mode(offline=True, reason="change preview against the base's offline state")
 _STATE = "terraform.tfstate"
@@ -69,6 +70,24 @@ class ChangeFiles:
 
     def clear(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# Terraform's error for a plan that would destroy a resource with lifecycle.prevent_destroy
+# (every resource holding data here: RDS, Redis, OpenSearch, the environment KMS key).
+PREVENT_DESTROY = "Instance cannot be destroyed"
+_PREVENT_DESTROY_DETAIL = re.compile(r"Resource (\S+) has lifecycle\.prevent_destroy set")
+
+
+class ProtectedDestroy(StageFailed):
+    """The change deletes or replaces resources that ``prevent_destroy`` guards."""
+
+    def __init__(self, environment: str, addresses: list[str]) -> None:
+        self.addresses = addresses
+        super().__init__(
+            f"the change deletes or replaces {len(addresses)} resource(s) holding data in "
+            f"{environment} that prevent_destroy guards: {', '.join(addresses)}; Terraform "
+            "refuses this plan (to replace one on purpose: its module README, 'Deletion safety')"
+        )
 
 
 @dataclass(frozen=True)
@@ -213,7 +232,7 @@ def _plan_offline(
         shutil.copy2(state, workdir / _STATE)
     terraform = _offline_terraform(workdir, apply=False)
     terraform.run(["init", "-input=false", "-no-color"], capture=True)
-    failure = terraform.run_json(
+    run = terraform.run_json(
         [
             "plan",
             "-input=false",
@@ -222,10 +241,23 @@ def _plan_offline(
             f"-out={out.name}",
         ],
         echo=lambda _line: None,
-    ).failure(completed_by="change_summary")
+        echo_error=lambda _line: None,
+    )
+    protected = sorted({address for error in run.errors if (address := _protected_address(error))})
+    if protected:
+        raise ProtectedDestroy(environment, protected)
+    failure = run.failure(completed_by="change_summary")
     if failure:
         raise StageFailed(f"the working tree does not plan for {environment}: {failure}")
     return terraform.run(["show", "-json", out.name], capture=True).stdout
+
+
+def _protected_address(error: Diagnostic) -> str | None:
+    """The resource a prevent_destroy refusal names (in its address, else its detail)."""
+    if error.summary != PREVENT_DESTROY:
+        return None
+    found = _PREVENT_DESTROY_DETAIL.match(error.detail)
+    return error.address or (found[1] if found else None)
 
 
 def plan_change(
@@ -277,6 +309,7 @@ def preview(
     base = resolve_base(project.root, base_ref)
     check_environment_inputs(project.root, environment)
     with project.exclusive(f"preview-{environment}"):
+        against = f"base {base.label}"
         try:
             before = base_state(project, environment, base, echo)
             plan, fresh = plan_change(project, environment, before.state, files)
@@ -290,12 +323,21 @@ def preview(
                 ),
                 environment=environment,
                 kind=comment.PREVIEW,
-                against=f"base {base.label}",
+                against=against,
                 changes=found,
                 plan=plan,
                 cost=cost_delta(Plan.load(before.plan_json), fresh, environment),
                 rules=rules_result,
             )
+        except ProtectedDestroy as refused:
+            # What the reviewer must see first, though Terraform made no plan of it.
+            body = comment.render_protected(environment, against, refused.addresses)
+            files.directory.mkdir(parents=True, exist_ok=True)
+            files.comment.write_text(body)
+            files.summary.write_text(body)
+            if post:
+                post(body)
+            raise
         except BaseException:
             files.clear()
             raise

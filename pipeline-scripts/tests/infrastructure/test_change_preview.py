@@ -15,7 +15,7 @@ from support import copy_project, hcl, without_setting
 
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars
-from carcierge_pipeline.preview import preview
+from carcierge_pipeline.preview import ProtectedDestroy, preview
 from carcierge_pipeline.project import Project
 
 ENVIRONMENT = "qa"
@@ -179,19 +179,23 @@ def test_a_removed_service_is_deleted_and_nothing_else_is_created(work):
 
 
 @pytest.mark.slow(seconds=20)
-def test_replacing_a_stateful_resource_is_shown_first_and_fails_unless_allowed(work):
+def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(work):
+    # The database name forces a new instance (ForceNew in the provider); the instance holds
+    # data and prevent_destroy guards it: Terraform refuses, the comment shows it first.
     rds = load_tfvars(_var_file(work))["rds_config"]
     rds["database_name"] = rds["database_name"] + "renamed"
     _set(work, "rds_config", rds)
-    with pytest.raises(StageFailed, match=r"aws_db_instance.*replace.*ALLOW_DESTROY"):
-        preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    posted: list[str] = []
+    with pytest.raises(ProtectedDestroy, match=r"module\.rds\.aws_db_instance\.this") as refused:
+        preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
+    assert "\n" not in str(refused.value)
     comment = (work.build_dir(ENVIRONMENT) / "change" / "comment.md").read_text()
-    assert "Destructive" in comment
-    assert comment.index("Destructive") < comment.index("Changes by module")
-    allowed = preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
-    first = allowed.changes[0]
-    assert first.destructive and first.resource.type == "aws_db_instance"
-    assert first.action == "replace"
+    assert posted == [comment]
+    assert comment.index("Destructive") < comment.index("`module.rds.aws_db_instance.this`")
+    assert "prevent_destroy" in comment
+    # Allowing destroys does not lift prevent_destroy (it takes the module's teardown override).
+    with pytest.raises(ProtectedDestroy):
+        preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
 
 
 def test_a_base_that_is_not_a_commit_is_one_line_and_leaves_nothing(work):
