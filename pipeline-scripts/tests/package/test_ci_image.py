@@ -142,7 +142,7 @@ def _replay_final_stage(root: Path) -> dict[str, str]:
     return environment
 
 
-@pytest.mark.slow(seconds=12)
+@pytest.mark.slow(seconds=15)
 def test_the_image_keeps_hashicorps_binary_and_real_mode_finds_it(tmp_path, project):
     root = tmp_path / "image"
     version = _args()["TERRAFORM_VERSION"]
@@ -402,7 +402,7 @@ def _listed_jobs(repo: Path, *variables: str) -> set[str]:
     return {line.split()[0] for line in table if line.strip()}
 
 
-@pytest.mark.slow(seconds=12)
+@pytest.mark.slow(seconds=8)
 def test_the_image_is_built_on_protected_branches_when_its_inputs_change(tmp_path, project):
     if not GITLAB_CI_LOCAL.is_file():
         pytest.fail("gitlab-ci-local missing: run `make tools`")
