@@ -15,7 +15,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 # of this Makefile do not.
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview
+.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -102,6 +102,7 @@ lint: setup
 	$(BIN)/ruff check pipeline-scripts
 	$(BIN)/ruff format --check pipeline-scripts
 	$(BIN)/mypy
+	$(BIN)/hadolint ci/Dockerfile
 
 # The validate stage (fmt, init, validate, terraform test) runs inside pytest, so its Terraform
 # work shares the two workers with the rest instead of running alone before it.
@@ -117,3 +118,19 @@ fmt: setup
 
 clean:
 	rm -rf build .cache
+
+# The CI image's hashed lock (docs/ci-image.md): pyproject's runtime dependencies and its build
+# backend, resolved for the image (CPython 3.11 on linux/amd64, glibc 2.36 of bookworm). uv keeps
+# the pins already in the lock where they still fit; UV_FLAGS=--upgrade moves them all.
+UV_VERSION := 0.13.8
+UV := $(VENV)/tools/uv/bin/uv
+UV_STAMP := $(VENV)/tools/uv/.installed-$(UV_VERSION)
+
+$(UV_STAMP): | $(INSTALLED)
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade --target $(VENV)/tools/uv uv==$(UV_VERSION)
+	@touch $@
+
+ci-lock: $(UV_STAMP)
+	$(UV) pip compile pyproject.toml ci/build-requirements.txt $(UV_FLAGS) --quiet \
+	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_36 \
+	  --custom-compile-command "make ci-lock" -o ci/requirements.lock

@@ -13,7 +13,7 @@ from typing import NoReturn
 from carcierge_pipeline import ci_variables, environments
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.terraform import resolve_mode
+from carcierge_pipeline.terraform import Mode, resolve_mode
 
 
 def _environment_from_context(explicit: str | None) -> str:
@@ -72,6 +72,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     variables = ci_variables.load()
     selection = ci_variables.select_environments(args.environment, variables=variables)
     mode = ci_variables.stage_mode()
+    _check_ci_image(mode)
     ci_variables.ensure_plugin_cache(mode)
     projects = _roots(variables)
     for project in projects:  # APP_NAME before any Terraform work, for every root
@@ -104,6 +105,7 @@ def _cmd_drift(args: argparse.Namespace) -> None:
         raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
     environments.require_environment(environment)
     mode = ci_variables.stage_mode()
+    _check_ci_image(mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_drift(
@@ -112,6 +114,13 @@ def _cmd_drift(args: argparse.Namespace) -> None:
             mode,
             terraform_variables=ci_variables.terraform_variables(variables),
         )
+
+
+def _check_ci_image(mode: Mode) -> None:
+    """A real job runs the CI image by digest, with this commit's locked dependencies."""
+    from carcierge_pipeline import ci_image
+
+    ci_image.check_job(Project.find().root, mode)
 
 
 def _preflight(project: Project) -> Callable[[str], None]:
@@ -168,6 +177,7 @@ def _cmd_apply(args: argparse.Namespace) -> None:
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
     mode = ci_variables.stage_mode()
+    _check_ci_image(mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_apply(

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from dockerfile_parse import DockerfileParser
 from ruamel.yaml import YAML
 
 from carcierge_pipeline import ci_variables, environments, terraform
@@ -171,30 +172,57 @@ REAL_MODE_JOBS = ("plan", "drift", "apply")
 
 
 def test_real_mode_jobs_run_the_ci_image_and_install_nothing(pipeline, project):
-    # Items 6, 7: HashiCorp's terraform and the runtime package come in the image built from
-    # ci/Dockerfile; no `make setup` (dev extras, offline schema, PyPI) and no shared cache.
-    assert pipeline["variables"]["CARCIERGE_CI_IMAGE"].startswith("$CI_REGISTRY_IMAGE/ci:")
+    # Items 6, 7: HashiCorp's terraform, the provider mirror and the locked dependencies come in
+    # the image built from ci/Dockerfile; no `make setup` (dev extras, offline schema, PyPI) and
+    # no shared cache. Issue 22: the image by digest, never a tag anyone with registry
+    # credentials can push again; the venv runs the commit's own package (PYTHONPATH).
+    image = pipeline["variables"]["CARCIERGE_CI_IMAGE"]
+    assert re.fullmatch(r"\$CI_REGISTRY_IMAGE/ci@sha256:[0-9a-f]{64}", image), image
+    dockerfile = DockerfileParser(path=str(project.root / "ci" / "Dockerfile"))
     for name in REAL_MODE_JOBS:
         job = pipeline[name]
         assert job["image"] == "$CARCIERGE_CI_IMAGE", name
         assert job["before_script"] == [] and job["cache"] == [], name
-        assert job["variables"]["CARCIERGE_VENV"] == "/usr/local", name
+        assert job["variables"]["CARCIERGE_VENV"] == dockerfile.envs["CARCIERGE_VENV"], name
+        assert job["variables"]["PYTHONPATH"] == "$CI_PROJECT_DIR/pipeline-scripts", name
         assert all(line.startswith("$CARCIERGE_VENV/bin/carcierge ") for line in job["script"])
-    dockerfile = (project.root / "ci" / "Dockerfile").read_text()
-    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, re.MULTILINE))
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile.content, re.MULTILINE))
     version = tuple(int(part) for part in args["TERRAFORM_VERSION"].split("."))
     low, high = terraform.EXIT_CODE_REGRESSION
     assert not low <= version <= high and version >= terraform.MINIMUM_VERSION
-    assert pipeline["variables"]["CARCIERGE_CI_IMAGE"].endswith(args["TERRAFORM_VERSION"])
-    assert re.fullmatch(r"[0-9a-f]{64}", args["TERRAFORM_SHA256"])
-    assert args["HASHICORP_PGP_FINGERPRINT"] == "C874011F0AB405110D02105534365D9472D7468F"
-    for step in (
-        'gpg --batch --verify "$sums.sig" "$sums"',  # HashiCorp signed the checksums
-        "sha256sum -c -",  # the zip matches them and the pin
-        "-var-file=broken.tfvars",  # the exit-code fix, proven on this binary
-        "pip install --no-cache-dir --disable-pip-version-check /opt/carcierge ",  # no [dev]
-    ):
-        assert step in dockerfile, step
+    # The real jobs' terraform comes from the mirror, never a plugin cache of a job.
+    assert "TF_PLUGIN_CACHE_DIR" not in pipeline["variables"]
+    assert all(".cache/terraform-plugins" not in c["paths"] for c in pipeline["default"]["cache"])
+
+
+def test_the_ci_image_job_builds_on_protected_branches_when_its_inputs_change(pipeline, project):
+    job = pipeline["ci-image"]
+    # Its own builder, by digest; nothing of the default job (make setup, caches).
+    assert re.fullmatch(r"quay\.io/buildah/stable@sha256:[0-9a-f]{64}", job["image"])
+    assert job["before_script"] == [] and job["cache"] == []
+    assert "id_tokens" not in job and "environment" not in job
+    never, build = job["rules"]
+    assert never["when"] == "never"
+    assert '$CI_PIPELINE_SOURCE == "schedule"' in never["if"]
+    assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in never["if"]
+    assert build["if"] == '$CI_COMMIT_BRANCH && $CI_COMMIT_REF_PROTECTED == "true"'
+    # Every file the image is made of (the Dockerfile's COPY sources) and the Dockerfile.
+    dockerfile = DockerfileParser(path=str(project.root / "ci" / "Dockerfile"))
+    copied = {
+        source
+        for instruction in dockerfile.structure
+        if instruction["instruction"] == "COPY" and "--from=" not in instruction["value"]
+        for source in instruction["value"].split()[:-1]
+    }
+    inputs = copied - {"README.md", "pipeline-scripts/carcierge_pipeline"}
+    inputs |= {"ci/Dockerfile", ".dockerignore", "ci/build-requirements.txt"}
+    assert set(build["changes"]) == inputs
+    script = " ".join(job["script"])
+    assert job["variables"]["CI_IMAGE_TAG"] == "$CI_REGISTRY_IMAGE/ci:$CI_COMMIT_SHA"
+    build_command = 'buildah build --platform linux/amd64 --pull=always -f ci/Dockerfile -t "'
+    assert build_command + '$CI_IMAGE_TAG" .' in script
+    assert 'buildah push --digestfile ci-image.digest "$CI_IMAGE_TAG"' in script
+    assert "CARCIERGE_CI_IMAGE=\\$CI_REGISTRY_IMAGE/ci@$(cat ci-image.digest)" in script
 
 
 def test_the_root_pins_the_provider_the_stand_in_reproduces(project):

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from support import FIXTURES
 
+from carcierge_pipeline import ci_image
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.terraform import Mode, Terraform, real_terraform
 
@@ -65,7 +66,8 @@ def test_real_mode_takes_the_pinned_release(tmp_path, monkeypatch):
 @pytest.mark.slow(seconds=4)
 def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     """The equivalent of a real-mode job in the CI image: the installed `carcierge plan` starts,
-    checks the variables, the mode and the pre-flight (an IAM call), and runs `terraform init`.
+    checks the variables, the mode, the image (by digest, the lock's dependencies) and the
+    pre-flight (an IAM call), and runs `terraform init`.
     Nothing is installed first. Budget: 20 s; measured here in about a second or two."""
     urllib.request.urlopen(
         urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
@@ -80,6 +82,15 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     iam.create_service_linked_role(AWSServiceName="opensearchservice.amazonaws.com")
     root = tmp_path / "project"
     shutil.copytree(FIXTURES / "tiny-project", root)
+    # The image's venv holds exactly the commit's lock (ci_image.check_job, at job start): here
+    # this test venv stands in for it, with a lock of what it holds.
+    (root / "ci").mkdir()
+    (root / "ci" / "requirements.lock").write_text(
+        "".join(
+            f"{name}=={version} --hash=sha256:{'0' * 64}\n"
+            for name, version in ci_image.installed().items()
+        )
+    )
     stamp = tmp_path / "first-terraform"
     _stand_in(tmp_path / "bin", "1.16.4", stamp)
     environ = {
@@ -87,6 +98,7 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
         "HOME": str(tmp_path),
         "CARCIERGE_ROOT": str(root),
         "CI_JOB_ID": "1",
+        "CI_JOB_IMAGE": f"registry.example.com/carcierge/infra/ci@sha256:{'1' * 64}",
         "CI_PIPELINE_SOURCE": "push",
         "CI_COMMIT_BRANCH": "main",
         "CI_COMMIT_REF_NAME": "main",
@@ -107,5 +119,6 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     assert stamp.is_file(), result.stdout + result.stderr
     elapsed = float(stamp.read_text()) - started
     print(f"job start to first terraform command: {elapsed:.2f} s")
+    assert "CI image: by digest; its " in result.stdout
     assert "pre-flight: staging has no placeholders" in result.stdout
     assert elapsed <= 20
