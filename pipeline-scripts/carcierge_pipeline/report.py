@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,8 @@ class Change:
         return self.action in ("delete", "replace")
 
 
-def _path_text(path: list[str | int]) -> str:
+def path_text(path: Sequence[str | int]) -> str:
+    """An attribute path as Terraform writes it: ``ingress[0].from_port``."""
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
@@ -133,7 +134,7 @@ def analyse(plan: Mapping[str, Any] | Plan, environment: str) -> PlanReport:
                 address=change.address + (" (deposed)" if change.deposed else ""),
                 type=change.type,
                 action=action,
-                replace_paths=tuple(_path_text(list(p)) for p in change.replace_paths),
+                replace_paths=tuple(path_text(p) for p in change.replace_paths),
                 reason=change.action_reason,
             )
         )

@@ -1,6 +1,7 @@
 """The package shows its architecture: stages (validate, plan, analyse, apply, drift) sit above
 the shared machinery and never import each other; the machinery never imports a stage; only the
-entry points (the CLI and the rehearsal) compose stages. Read from the import statements."""
+entry points (the CLI, the rehearsal and the change preview) compose stages. Read from the
+import statements."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from pathlib import Path
 import pytest
 from support import PACKAGE
 
-ENTRY_POINTS = {"carcierge_pipeline.cli", "carcierge_pipeline.rehearsal"}
+ENTRY_POINTS = {
+    "carcierge_pipeline.cli",
+    "carcierge_pipeline.rehearsal",
+    "carcierge_pipeline.preview",
+}
 
 
 def module_name(path: Path) -> str:

@@ -363,8 +363,9 @@ def _jobs_seen(log: str) -> dict[str, dict[str, str]]:
     jobs: dict[str, dict[str, str]] = {}
     for job, text in re.findall(r"^(\w+)\s+> (.*)$", log, re.MULTILINE):
         seen = jobs.setdefault(job, {})
-        if text.startswith("SEES "):
-            seen.update(field.split("=", 1) for field in text.split()[1:])
+        if text.startswith("SEES "):  # the job's first command (later ones: comments)
+            for name, value in (field.split("=", 1) for field in text.split()[1:]):
+                seen.setdefault(name, value)
         elif text.startswith(("mode: ", "error: ")):
             seen["mode"] = text
         elif text.startswith("credentials: "):
@@ -466,8 +467,14 @@ def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
         "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
         "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
         "--variable", "CI_MERGE_REQUEST_IID=7",
+        "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={_git(repo, 'rev-parse', 'qa')}",
     )  # fmt: skip
-    assert set(jobs) == {"validate", "plan"}, logs[-1][-3000:]
+    assert set(jobs) == {"validate", "plan", "change"}, logs[-1][-3000:]
+    # The change preview: offline, no environment, no credentials, against the merge base.
+    assert jobs["change"] | {"mode": ""} == {
+        "job": "change", "command": "preview", "environment": "none", "action": "none",
+        "plan_environment": "qa", "role": "none", "alerts": "none", "mode": "", "status": "PASS",
+    }  # fmt: skip
     assert (jobs["plan"]["environment"], jobs["plan"]["plan_environment"]) == ("qa", "qa")
     assert jobs["plan"]["mode"] == "mode: offline preview ('feature/pipeline-test' is not a " + (
         "protected ref)"

@@ -381,6 +381,37 @@ def scan_environments(
     return reports
 
 
+def scan_plan_files(
+    project: Project,
+    plans: Mapping[str, Path],
+    *,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, ScanResult]:
+    """checkov's plan scan of each ``plans`` entry (label -> plan JSON) with this project's
+    inline skips, from one driver: what the change preview compares before and after."""
+    checkov = find_checkov(project, environ)
+    with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
+        sources = terraform_sources(project, Path(scratch, "terraform"))
+        scans = [
+            _Scan(
+                label,
+                f"plan {label}",
+                [
+                    "-f",
+                    str(plan_json),
+                    "--framework",
+                    "terraform_plan",
+                    "--repo-root-for-plan-enrichment",
+                    str(sources),
+                ],
+                Path(scratch, f"scan-{number}"),
+            )
+            for number, (label, plan_json) in enumerate(plans.items())
+        ]
+        _run_scans(checkov, scans, project.root, environ, len(scans), sorted(sources.rglob("*.tf")))
+        return {scan.environment: _finish(scan) for scan in scans}
+
+
 def _write(project: Project, report: SecurityReport) -> None:
     build = project.build_dir(report.environment)
     build.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,222 @@
+"""The change preview (`carcierge preview`) on real edits of a copy of the project: the base is
+the copy as committed, the change an edit of its qa environment file, as a merge request would
+make. Expectations are derived from the environment file (its first and last service), so the
+tests follow the files."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import copy_project, hcl, without_setting
+
+from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.hcl import load_tfvars
+from carcierge_pipeline.preview import ProtectedDestroy, preview
+from carcierge_pipeline.project import Project
+
+ENVIRONMENT = "qa"
+REVISION = "aws_ecs_task_definition"  # immutable: a changed one is a new revision (replace)
+GIT = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    "GIT_AUTHOR_DATE": "2026-12-07T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-12-07T00:00:00Z",
+}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT},
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, project, offline_cache) -> Project:
+    """A copy of the project committed as the base (`main`); each test edits and restores."""
+    copy = copy_project(project, tmp_path_factory.mktemp("preview") / "project")
+    _git(copy.root, "init", "-q", "-b", "main")
+    _git(copy.root, "add", "-A")
+    _git(copy.root, "commit", "-q", "-m", "base")
+    return copy
+
+
+@pytest.fixture
+def work(repo: Project):
+    yield repo
+    _git(repo.root, "checkout", "-q", "--", ".")
+    _git(repo.root, "clean", "-qfd", "--", "environments")
+
+
+def _var_file(project: Project) -> Path:
+    return project.root / "environments" / f"{ENVIRONMENT}.tfvars"
+
+
+def _services(project: Project) -> dict:
+    return load_tfvars(_var_file(project))["services"]
+
+
+def _set(project: Project, name: str, value) -> None:
+    path = _var_file(project)
+    path.write_text(without_setting(path.read_text(), name) + f"\n{name} = {hcl(value)}\n")
+
+
+def _changes(result) -> dict[str, str]:
+    return {c.address: c.action for c in result.changes}
+
+
+def _of(key: str, addresses) -> set[str]:
+    return {a for a in addresses if f'["{key}"]' in a}
+
+
+@pytest.mark.slow(seconds=25)
+def test_an_image_change_shows_exactly_its_task_definition_and_service(work):
+    services = _services(work)
+    key = next(iter(services))
+    services[key]["container_image"] += "-next"
+    _set(work, "services", services)
+    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    assert _changes(result) == {
+        f'module.ecs.aws_ecs_task_definition.service["{key}"]': "replace",
+        f'module.ecs.aws_ecs_service.service["{key}"]': "update",
+    }
+    task = next(c for c in result.changes if c.action == "replace")
+    image = [a for a in task.attributes if a.path.endswith(".image")]
+    assert [(a.before, a.after) for a in image] == [
+        (services[key]["container_image"].removesuffix("-next"), services[key]["container_image"])
+    ]
+    comment = result.files.comment.read_text()
+    assert f"### {ENVIRONMENT}: 0 to create, 1 to update, 1 to replace, 0 to delete" in comment
+    assert "-next" in comment
+    assert {p.name for p in result.files.directory.iterdir()} == {
+        "plan.json",
+        "plan-from-empty.json",
+        "summary.md",
+        "comment.md",
+    }
+
+
+@pytest.mark.slow(seconds=20)
+def test_scaling_a_service_touches_only_that_service(work):
+    services = _services(work)
+    key = next(iter(services))
+    services[key]["max_capacity"] = int(services[key].get("max_capacity", 1)) + 2
+    _set(work, "services", services)
+    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    changed = _changes(result)
+    assert changed, "scaling changed nothing"
+    assert set(changed) == _of(key, changed), "a change outside the scaled service"
+    assert set(changed.values()) == {"update"}
+    [target] = [c for c in result.changes if c.resource.type == "aws_appautoscaling_target"]
+    assert [(a.path, a.after) for a in target.attributes] == [
+        ("max_capacity", services[key]["max_capacity"])
+    ]
+
+
+@pytest.mark.slow(seconds=20)
+def test_a_new_service_is_created_and_nothing_is_destroyed(work):
+    services = _services(work)
+    template = next(iter(services.values()))
+    # As docs/runbooks/add-service.md writes it: its own port, paths and priority.
+    services["brandnew"] = {
+        "container_image": template["container_image"].rsplit(":", 1)[0] + ":9.9.9",
+        "container_port": max(int(s["container_port"]) for s in services.values()) + 1,
+        "desired_count": 1,
+        "cpu": template["cpu"],
+        "memory": template["memory"],
+        "path_patterns": ["/brand-new", "/brand-new/*"],
+        "priority": 990,
+    }
+    _set(work, "services", services)
+    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    changed = _changes(result)
+    created = {a for a, action in changed.items() if action == "create"}
+    for address in (
+        'module.ecs.aws_ecs_task_definition.service["brandnew"]',
+        'module.ecs.aws_ecs_service.service["brandnew"]',
+        'module.ecs.aws_lb_target_group.service["brandnew"]',
+    ):
+        assert address in created
+    assert not {a for a, action in changed.items() if action == "delete"}
+    # A replacement here can only be a new task definition revision (the operator task's lists
+    # every service's database role), never anything holding data.
+    assert {c.resource.type for c in result.changes if c.action == "replace"} <= {REVISION}
+    assert not result.files.comment.read_text().count("Destructive")
+
+
+@pytest.mark.slow(seconds=20)
+def test_a_removed_service_is_deleted_and_nothing_else_is_created(work):
+    services = _services(work)
+    services_before = dict(services)
+    key = list(services)[-1]
+    del services[key]
+    _set(work, "services", services)
+    # Its log group holds data: the preview refuses, as the plan stage would, until allowed.
+    log_group = f'module.ecs.aws_cloudwatch_log_group.service["{key}"]'
+    with pytest.raises(StageFailed, match=rf"{re.escape(log_group)} \(delete\)"):
+        preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    result = preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
+    assert result.changes[0].destructive
+    changed = _changes(result)
+    deleted = {a for a, action in changed.items() if action == "delete"}
+    assert f'module.ecs.aws_ecs_service.service["{key}"]' in deleted
+    assert f'module.ecs.aws_ecs_task_definition.service["{key}"]' in deleted
+    assert not {a for a, action in changed.items() if action == "create"}
+    assert {c.resource.type for c in result.changes if c.action == "replace"} <= {REVISION}
+    # Its resources are keyed by the service (resources, alarms) or by its port (rules).
+    port = services_before[key]["container_port"]
+    outside = {a for a in deleted if key not in a and f'["{port}"]' not in a}
+    assert not outside, "a deletion outside the removed service"
+
+
+@pytest.mark.slow(seconds=20)
+def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(work):
+    # The database name forces a new instance (ForceNew in the provider); the instance holds
+    # data and prevent_destroy guards it: Terraform refuses, the comment shows it first.
+    rds = load_tfvars(_var_file(work))["rds_config"]
+    rds["database_name"] = rds["database_name"] + "renamed"
+    _set(work, "rds_config", rds)
+    posted: list[str] = []
+    with pytest.raises(ProtectedDestroy, match=r"module\.rds\.aws_db_instance\.this") as refused:
+        preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
+    assert "\n" not in str(refused.value)
+    comment = (work.build_dir(ENVIRONMENT) / "change" / "comment.md").read_text()
+    assert posted == [comment]
+    assert comment.index("Destructive") < comment.index("`module.rds.aws_db_instance.this`")
+    assert "prevent_destroy" in comment
+    # Allowing destroys does not lift prevent_destroy (it takes the module's teardown override).
+    with pytest.raises(ProtectedDestroy):
+        preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
+
+
+def test_a_base_that_is_not_a_commit_is_one_line_and_leaves_nothing(work):
+    change = work.build_dir(ENVIRONMENT) / "change"
+    change.mkdir(parents=True, exist_ok=True)
+    (change / "comment.md").write_text("stale")
+    with pytest.raises(UserError, match=r"base 'no-such-branch' is not a commit") as raised:
+        preview(work, ENVIRONMENT, "no-such-branch", echo=lambda _line: None)
+    assert "\n" not in str(raised.value)
+    assert not change.exists()
+
+
+@pytest.mark.slow(seconds=10)
+def test_a_base_that_does_not_plan_is_one_line_naming_it(work):
+    path = _var_file(work)
+    good = path.read_text()
+    path.write_text(good.replace("services = {", "services = {\n  broken = 1\n", 1))
+    _git(work.root, "commit", "-q", "-am", "a broken base")
+    broken = _git(work.root, "rev-parse", "HEAD")
+    _git(work.root, "reset", "-q", "--hard", "HEAD~1")
+    with pytest.raises(UserError, match=rf"base {broken[:7]}.*does not plan for qa") as raised:
+        preview(work, ENVIRONMENT, broken, echo=lambda _line: None)
+    assert "\n" not in str(raised.value)
+    assert not (work.build_dir(ENVIRONMENT) / "change").exists()
