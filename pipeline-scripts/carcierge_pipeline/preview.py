@@ -38,6 +38,11 @@ from carcierge_pipeline.inputs import check_environment_inputs
 from carcierge_pipeline.offline import install, server
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.stages.analyse.parity import (
+    REFERENCE_ENVIRONMENT,
+    WEAKER_ENVIRONMENT,
+    build_report,
+)
 from carcierge_pipeline.stages.analyse.pricing import Estimate, builtin_estimate
 from carcierge_pipeline.terraform import Diagnostic, Mode, Terraform, scratch_copy
 
@@ -260,35 +265,61 @@ def _protected_address(error: Diagnostic) -> str | None:
     return error.address or (found[1] if found else None)
 
 
-def plan_change(
-    project: Project, environment: str, state: Path, files: ChangeFiles
-) -> tuple[Plan, Plan]:
-    """The working tree's plan against ``state`` (the change, written to ``files.plan_json``)
-    and, planned at the same time on the other core, from an empty account (what the cost
-    after the change is estimated on, like the base's: the offline apply's invented values
-    for attributes AWS computes must not reach the estimate)."""
+@dataclass(frozen=True)
+class ChangePlans:
+    change: Plan  # the working tree against the base's state: the change itself
+    fresh: Plan  # the working tree from an empty account: cost and security after the change
+    parity_reference: Plan | None  # the environment parity compares with, from empty
+
+
+def plan_change(project: Project, environment: str, state: Path, files: ChangeFiles) -> ChangePlans:
+    """The working tree's plan against ``state`` (written to ``files.plan_json``) and, at the
+    same time on the other core, its plan from an empty account (what the cost after the change
+    is estimated on, like the base's: the offline apply's invented values for attributes AWS
+    computes must not reach the estimate) and, for an environment parity compares (uat, prod),
+    the other one's."""
+    other = _parity_partner(environment)
+    jobs = {
+        "change": (environment, f"preview-{environment}-head", state),
+        "fresh": (environment, f"preview-{environment}-fresh", None),
+    }
+    if other:
+        jobs["reference"] = (other, f"preview-{other}-fresh", None)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        change_plan = pool.submit(
-            _plan_offline,
-            project,
-            environment,
-            f"preview-{environment}-head",
-            state,
-            Path("change.bin"),
-        )
-        fresh_plan = pool.submit(
-            _plan_offline,
-            project,
-            environment,
-            f"preview-{environment}-fresh",
-            None,
-            Path("fresh.bin"),
-        )
-        shown, fresh = change_plan.result(), fresh_plan.result()
+        futures = {
+            name: pool.submit(_plan_offline, project, env, workdir, start, Path(f"{name}.bin"))
+            for name, (env, workdir, start) in jobs.items()
+        }
+        shown = {name: future.result() for name, future in futures.items()}
     files.directory.mkdir(parents=True, exist_ok=True)
-    files.plan_json.write_text(shown)
-    files.fresh_plan_json.write_text(fresh)
-    return Plan.of(json.loads(shown)), Plan.of(json.loads(fresh))
+    files.plan_json.write_text(shown["change"])
+    files.fresh_plan_json.write_text(shown["fresh"])
+    return ChangePlans(
+        Plan.of(json.loads(shown["change"])),
+        Plan.of(json.loads(shown["fresh"])),
+        Plan.of(json.loads(shown["reference"])) if "reference" in shown else None,
+    )
+
+
+def _parity_partner(environment: str) -> str | None:
+    pair = (WEAKER_ENVIRONMENT, REFERENCE_ENVIRONMENT)
+    return (
+        next((other for other in pair if other != environment), None)
+        if environment in pair
+        else None
+    )
+
+
+def parity_warnings(environment: str, plans: ChangePlans) -> list[str] | None:
+    """The parity report's findings (prod weaker than uat) with this change, for uat and prod."""
+    other = _parity_partner(environment)
+    if other is None or plans.parity_reference is None:
+        return None
+    report = build_report({environment: plans.fresh.raw, other: plans.parity_reference.raw})
+    return [
+        f"{row.label}: {report.weaker} is weaker than {report.reference} ({row.reason})"
+        for row in report.findings
+    ]
 
 
 def preview(
@@ -312,7 +343,8 @@ def preview(
         against = f"base {base.label}"
         try:
             before = base_state(project, environment, base, echo)
-            plan, fresh = plan_change(project, environment, before.state, files)
+            plans = plan_change(project, environment, before.state, files)
+            plan = plans.change
             rules_result = rules.gate(files.plan_json, echo)
             found = change.changes(plan)
             details = comment.CommentInput(
@@ -326,7 +358,8 @@ def preview(
                 against=against,
                 changes=found,
                 plan=plan,
-                cost=cost_delta(Plan.load(before.plan_json), fresh, environment),
+                cost=cost_delta(Plan.load(before.plan_json), plans.fresh, environment),
+                parity=parity_warnings(environment, plans),
                 rules=rules_result,
             )
         except ProtectedDestroy as refused:

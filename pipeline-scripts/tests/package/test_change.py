@@ -281,3 +281,26 @@ def test_the_security_delta_lists_new_and_fixed_findings(monkeypatch, tmp_path):
     )
     assert "**Security findings:** 1 new, 1 fixed" in text
     assert "- new: `CKV_AWS_3 aws_kms_key.c`" in text
+
+
+def test_parity_warnings_of_a_change_in_prod_or_uat():
+    from carcierge_pipeline import preview
+
+    fixtures = FIXTURES / "parity"
+    uat, prod = (json.loads((fixtures / f"{env}.json").read_text()) for env in ("uat", "prod"))
+    for change_ in prod["resource_changes"]:
+        if change_["type"] == "aws_db_instance":
+            change_["change"]["after"]["multi_az"] = False
+    plans = preview.ChangePlans(Plan.of(prod), Plan.of(prod), Plan.of(uat))
+    assert preview.parity_warnings("prod", plans) == [
+        "RDS multi-AZ: prod is weaker than uat (off vs on)"
+    ]
+    plans_uat = preview.ChangePlans(Plan.of(uat), Plan.of(uat), Plan.of(prod))
+    assert preview.parity_warnings("uat", plans_uat) == [
+        "RDS multi-AZ: prod is weaker than uat (off vs on)"
+    ]
+    assert preview.parity_warnings("qa", plans) is None  # parity compares prod with uat only
+    text = comment.render(
+        comment.CommentInput("prod", comment.PREVIEW, "b", [], _plan(), parity=["x: y"])
+    )
+    assert "**Parity warnings:**\n- x: y" in text
