@@ -16,6 +16,20 @@ variable "project_name" {
     condition     = can(regex("^[a-z][a-z0-9]{1,14}$", var.project_name))
     error_message = "project_name must be 2-15 lowercase letters or digits, starting with a letter (it is part of AWS names limited to 32 characters); got \"${var.project_name}\"."
   }
+
+  validation {
+    # The longest names built from <environment>-<project_name>: the log pipeline
+    # <prefix>-logs-alb (OpenSearch Ingestion: 28 characters; modules/log_delivery, which
+    # refuses a prefix over 19) and the manual snapshot buckets
+    # <prefix>-opensearch-snapshots-<12-digit account>-<region> in aws_region and backup_region
+    # (S3: 63; modules/opensearch/snapshots.tf and snapshot_replication.tf).
+    condition = alltrue([
+      length("${var.environment}-${var.project_name}") <= 19,
+      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${var.aws_region}") <= 63,
+      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${var.backup_region}") <= 63,
+    ])
+    error_message = "project_name \"${var.project_name}\" is too long for ${var.environment} in ${var.aws_region}/${var.backup_region}: <environment>-<project_name> (${length("${var.environment}-${var.project_name}")} characters) must be at most 19 (OpenSearch Ingestion pipeline <prefix>-logs-alb, 28), and the snapshot bucket <prefix>-opensearch-snapshots-<account>-<region> at most 63 characters in both regions (S3); shorten the project name."
+  }
 }
 
 variable "aws_region" {
@@ -212,6 +226,12 @@ variable "services" {
     # service with one of their keys would overwrite a source in the merge and share its indices.
     condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
     error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
+  }
+
+  validation {
+    # The operator task's log group, role and task family are <env>-<project>-ops (modules/ecs).
+    condition     = length(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))) == 0
+    error_message = "services keys must not be ${join(" or ", values(module.conventions.reserved_service_keys))}: the operator task's log group, role and task family are <env>-${var.project_name}-${module.conventions.reserved_service_keys.ops_task}; rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))))}."
   }
 }
 

@@ -59,6 +59,31 @@ run "project_name_must_fit_aws_name_limits" {
   expect_failures = [var.project_name]
 }
 
+# staging-<12 characters> is 20: the pipeline <prefix>-logs-alb would pass OpenSearch
+# Ingestion's 28 characters.
+run "project_name_must_fit_the_log_pipeline_name" {
+  command = plan
+
+  variables {
+    environment  = "staging"
+    project_name = "carcierge123"
+  }
+
+  expect_failures = [var.project_name]
+}
+
+# staging-carcierge-opensearch-snapshots-<account>-ap-southeast-2 is 66 characters: over S3's 63.
+run "project_name_must_fit_the_snapshot_bucket_in_a_long_region" {
+  command = plan
+
+  variables {
+    environment = "staging"
+    aws_region  = "ap-southeast-2"
+  }
+
+  expect_failures = [var.project_name]
+}
+
 # One source for each data-store port: a custom rds_config.port / redis_config.port is what the
 # security groups and the data tier's network ACL open (both outputs read the rules).
 run "data_store_ports_follow_the_store_configs" {

@@ -557,8 +557,8 @@ CASES = [
         "redis-auth-token-strategy-delete",
         ("redis_config", "auth_token_update_strategy"),
         "DELETE",
-        'redis_config.auth_token_update_strategy must be "SET" (only the current AUTH token is '
-        'valid) or "ROTATE"',
+        "redis_config.auth_token_update_strategy must be unset (null, outside rotations), "
+        '"SET" (only the current AUTH token is valid) or "ROTATE"',
         rule=REDIS,
     ),
     Case(
