@@ -405,10 +405,10 @@ CASES = [
         "rds-engine-version-retired-minor",
         ("rds_config", "engine_version"),
         "14.9",
-        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (AWS '
-        'retired it; RDS release calendar, read 2026-12-01). Use a major such as "16" '
-        "(recommended: RDS picks the newest minor and keeps it current) or a minor of at least "
-        "14.18, 15.13, 16.9, 17.5",
+        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (RDS '
+        "release calendar; the tables of carcierge_pipeline/rules/engines.py). Use a major such "
+        'as "16" (recommended: RDS picks the newest minor and keeps it current) or a minor of at '
+        "least 11.22, 12.22, 13.17, 14.18, 15.13, 16.9, 17.5, 18.1",
         rule=RDS,
     ),
     # --- OpenSearch (validated in modules/opensearch)
