@@ -1,6 +1,6 @@
 # GENERATED from pipeline-scripts/carcierge_pipeline/rules/engines.py (the owner of these
-# tables, with their sources; read 2026-12-01); do not edit by hand. After changing the tables there:
-#   .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
+# tables, with their sources; read 2026-12-01); do not edit by hand. After changing the tables
+# there: .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
 # (a test fails while this file and that rendering differ).
 locals {
   # Per major RDS for PostgreSQL lists: the lowest minor it still creates. A pinned minor of a

@@ -157,13 +157,12 @@ def render_rds_versions_tf() -> str:
     no_create = sorted(
         (major, minor) for major, minor in POSTGRES_NO_CREATE if minor >= floors[major]
     )
-    floor_lines = "\n".join(
-        f'    "{major}" = {minor}' for major, minor in sorted(floors.items())
-    )
+    floor_lines = "\n".join(f'    "{major}" = {minor}' for major, minor in sorted(floors.items()))
     no_create_items = ", ".join(f'"{major}.{minor}"' for major, minor in no_create)
-    return f"""# GENERATED from pipeline-scripts/carcierge_pipeline/rules/engines.py (the owner of these
-# tables, with their sources; read {READ}); do not edit by hand. After changing the tables there:
-#   .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
+    return f"""\
+# GENERATED from pipeline-scripts/carcierge_pipeline/rules/engines.py (the owner of these
+# tables, with their sources; read {READ}); do not edit by hand. After changing the tables
+# there: .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
 # (a test fails while this file and that rendering differ).
 locals {{
   # Per major RDS for PostgreSQL lists: the lowest minor it still creates. A pinned minor of a
