@@ -8,7 +8,14 @@
 # delivery role.
 
 locals {
-  pipeline_role_arn = aws_iam_role.service["pipeline"].arn
+  # The role's ARN and the queues' URLs built from their names (IAM User Guide, "IAM
+  # identifiers": arn:<partition>:iam::<account>:role/<name>; Amazon SQS Developer Guide,
+  # "Queue and message identifiers": https://sqs.<region>.<dns suffix>/<account>/<name>), so
+  # that the body is known at plan wherever its inputs are: the rules gate and OpenSearch
+  # Ingestion's ValidatePipeline (real-mode pre-flight) read it before apply. The references
+  # to the resources' names keep the order (role and queues first).
+  pipeline_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${aws_iam_role.service["pipeline"].name}"
+  queue_url_prefix  = "https://sqs.${local.region}.${data.aws_partition.current.dns_suffix}/${local.account_id}"
 
   # The sink both sub-pipelines share: the domain, the delivery role and the bucket's dlq/.
   # Data Prepper opensearch sink (index with a date pattern, aws.sts_role_arn, S3 DLQ; read
@@ -56,7 +63,7 @@ locals {
         compression       = "none"
         acknowledgments   = true
         codec             = { newline = {} }
-        sqs               = { queue_url = aws_sqs_queue.this.url }
+        sqs               = { queue_url = "${local.queue_url_prefix}/${aws_sqs_queue.this.name}" }
         aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
       }
     }
@@ -138,7 +145,7 @@ locals {
         compression       = "gzip"
         acknowledgments   = true
         codec             = { newline = {} }
-        sqs               = { queue_url = one(aws_sqs_queue.alb[*].url) }
+        sqs               = { queue_url = "${local.queue_url_prefix}/${one(aws_sqs_queue.alb[*].name)}" }
         aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
       }
     }

@@ -6,7 +6,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { region = "us-west-1" }
@@ -84,6 +84,12 @@ run "pipeline_writes_daily_indices_per_source" {
   assert {
     condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
     error_message = "the pipeline writes to the environment's domain"
+  }
+
+  # Built from names, so the body is known at plan (the rules gate and ValidatePipeline).
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].sink[0].opensearch.aws.sts_role_arn == "arn:aws:iam::123456789012:role/staging-carcierge-log-delivery"
+    error_message = "the sink signs as the delivery role, its ARN built from its name"
   }
 
   assert {
@@ -232,7 +238,7 @@ run "pipeline_reads_the_alb_queue_into_daily_alb_indices" {
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/mock"
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery"
     error_message = "the service-logs sub-pipeline still reads the staging bucket's queue"
   }
 }
