@@ -4,6 +4,7 @@ with AWS's documented response shapes, AWS's refusal included: nothing here reac
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import boto3
@@ -367,3 +368,34 @@ def test_the_actions_called_are_the_declared_ones():
     assert set(preflight.PREFLIGHT_ACTIONS) == set(called)
     for method in called.values():
         assert f".{method}" in source, method
+
+
+# --- the plan stage runs them after the rules gate, before anything is published ----------
+
+
+def test_the_plan_stage_refuses_what_the_validators_refuse_and_publishes_nothing(tmp_path):
+    from support import FIXTURES, OFFLINE
+
+    from carcierge_pipeline.project import Project
+    from carcierge_pipeline.stages.plan import run_plan
+
+    root = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny-project", root)
+    tiny = Project(root)
+    seen: list[Path] = []
+
+    def refuse(plan_json: Path) -> str:
+        seen.append(plan_json)
+        assert plan_json.is_file()  # after the plan and the rules gate
+        raise StageFailed("AWS's validators refused 1 thing(s) in this plan")
+
+    with pytest.raises(StageFailed, match="refused 1 thing"):
+        run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, environ={}, aws_validators=refuse)
+    assert seen and sorted(p.name for p in tiny.build_dir("staging").iterdir()) == []
+
+    def warn(plan_json: Path) -> str:
+        return "\n## AWS validators (real-mode pre-flight)\n\n- a warning\n"
+
+    files = run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, environ={}, aws_validators=warn)
+    assert files.summary.read_text().endswith("- a warning\n")
+    assert files.binary.is_file() and files.meta.is_file()
