@@ -13,23 +13,13 @@ variable "project_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,14}$", var.project_name))
-    error_message = "project_name must be 2-15 lowercase letters or digits, starting with a letter (it is part of AWS names limited to 32 characters); got \"${var.project_name}\"."
+    # The longest name built from it: the log pipeline staging-<project_name>-logs-alb, which
+    # OpenSearch Ingestion limits to 28 characters (modules/log_delivery); the same project
+    # name serves every environment, staging's prefix is the longest.
+    condition     = can(regex("^[a-z][a-z0-9]{1,10}$", var.project_name))
+    error_message = "project_name must be 2-11 lowercase letters or digits, starting with a letter (the longest name built from it, the log pipeline staging-<project_name>-logs-alb, is limited to 28 characters); got \"${var.project_name}\"."
   }
 
-  validation {
-    # The longest names built from <environment>-<project_name>: the log pipeline
-    # <prefix>-logs-alb (OpenSearch Ingestion: 28 characters; modules/log_delivery, which
-    # refuses a prefix over 19) and the manual snapshot buckets
-    # <prefix>-opensearch-snapshots-<12-digit account>-<region> in aws_region and backup_region
-    # (S3: 63; modules/opensearch/snapshots.tf and snapshot_replication.tf).
-    condition = alltrue([
-      length("${var.environment}-${var.project_name}") <= 19,
-      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${var.aws_region}") <= 63,
-      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${var.backup_region}") <= 63,
-    ])
-    error_message = "project_name \"${var.project_name}\" is too long for ${var.environment} in ${var.aws_region}/${var.backup_region}: <environment>-<project_name> (${length("${var.environment}-${var.project_name}")} characters) must be at most 19 (OpenSearch Ingestion pipeline <prefix>-logs-alb, 28), and the snapshot bucket <prefix>-opensearch-snapshots-<account>-<region> at most 63 characters in both regions (S3); shorten the project name."
-  }
 }
 
 variable "aws_region" {
@@ -72,6 +62,17 @@ variable "backup_region" {
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_region)) && var.backup_region != var.aws_region
     error_message = "backup_region must be an AWS region code other than aws_region (${var.aws_region}), e.g. us-east-1; got \"${var.backup_region}\"."
+  }
+
+  validation {
+    # The manual snapshot buckets <env>-<project>-opensearch-snapshots-<12-digit account>-<region>
+    # in aws_region and here (modules/opensearch snapshots.tf, snapshot_replication.tf): S3
+    # allows 63 characters, which a long project name in a long region passes. Checked here, not
+    # on project_name, so that a bad project_name or aws_region still shows its own message.
+    condition = alltrue([for region in [var.aws_region, var.backup_region] :
+      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${region}") <= 63
+    ])
+    error_message = "The OpenSearch snapshot buckets ${var.environment}-${var.project_name}-opensearch-snapshots-<account>-<region> would have ${max([for region in [var.aws_region, var.backup_region] : length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${region}")]...)} characters in ${var.aws_region} or ${var.backup_region}; S3 allows 63: shorten project_name or choose a region with a shorter code."
   }
 }
 

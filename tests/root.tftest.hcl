@@ -59,13 +59,11 @@ run "project_name_must_fit_aws_name_limits" {
   expect_failures = [var.project_name]
 }
 
-# staging-<12 characters> is 20: the pipeline <prefix>-logs-alb would pass OpenSearch
-# Ingestion's 28 characters.
+# 12 characters: staging-<project_name>-logs-alb would have 29, over OpenSearch Ingestion's 28.
 run "project_name_must_fit_the_log_pipeline_name" {
   command = plan
 
   variables {
-    environment  = "staging"
     project_name = "carcierge123"
   }
 
@@ -73,15 +71,15 @@ run "project_name_must_fit_the_log_pipeline_name" {
 }
 
 # staging-carcierge-opensearch-snapshots-<account>-ap-southeast-2 is 66 characters: over S3's 63.
-run "project_name_must_fit_the_snapshot_bucket_in_a_long_region" {
+run "snapshot_bucket_names_must_fit_in_both_regions" {
   command = plan
 
   variables {
-    environment = "staging"
-    aws_region  = "ap-southeast-2"
+    environment   = "staging"
+    backup_region = "ap-southeast-2"
   }
 
-  expect_failures = [var.project_name]
+  expect_failures = [var.backup_region]
 }
 
 # One source for each data-store port: a custom rds_config.port / redis_config.port is what the

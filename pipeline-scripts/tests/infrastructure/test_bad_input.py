@@ -84,8 +84,9 @@ CASES = [
         "project-name-uppercase",
         ("project_name",),
         "Carcierge",
-        "project_name must be 2-15 lowercase letters or digits, starting with a letter "
-        '(it is part of AWS names limited to 32 characters); got "Carcierge"',
+        "project_name must be 2-11 lowercase letters or digits, starting with a letter (the "
+        "longest name built from it, the log pipeline staging-<project_name>-logs-alb, is "
+        'limited to 28 characters); got "Carcierge"',
         foundation=True,
     ),
     Case(

@@ -228,7 +228,8 @@ def test_service_principal_trusts_carry_source_conditions(environment_plans, env
             continue  # AWS documents the execution role's trust without conditions
         condition = statement.get("Condition", {})
         assert condition.get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT, name
-        assert condition.get("ArnLike", {}).get("aws:SourceArn", "").startswith("arn:aws:"), name
+        source_arns = _as_list(condition.get("ArnLike", {}).get("aws:SourceArn", ""))
+        assert source_arns and all(arn.startswith("arn:aws:") for arn in source_arns), name
     monitoring = next(s for n, s in trusts if "monitoring.rds" in n)
     assert monitoring["Condition"]["ArnLike"]["aws:SourceArn"] == (
         f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{environment}-carcierge-rds-postgres"
