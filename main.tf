@@ -115,6 +115,9 @@ module "opensearch" {
   admin_principal_arns = concat(var.opensearch_admin_principal_arns, [local.ops_task_role_arn])
   pass_role_arns       = local.opensearch_snapshot_role_arns # ops.tf
   snapshot_replica     = local.backup_copies                 # backups.tf
+  # The log pipelines' delivery role, in the domain's access policy (AWS's guide for pipelines
+  # writing to a domain); the role exists before the policy names it.
+  ingestion_role_arns = module.log_delivery[*].delivery_role_arn
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.

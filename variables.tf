@@ -13,9 +13,13 @@ variable "project_name" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,14}$", var.project_name))
-    error_message = "project_name must be 2-15 lowercase letters or digits, starting with a letter (it is part of AWS names limited to 32 characters); got \"${var.project_name}\"."
+    # The longest name built from it: the log pipeline staging-<project_name>-logs-alb, which
+    # OpenSearch Ingestion limits to 28 characters (modules/log_delivery); the same project
+    # name serves every environment, staging's prefix is the longest.
+    condition     = can(regex("^[a-z][a-z0-9]{1,10}$", var.project_name))
+    error_message = "project_name must be 2-11 lowercase letters or digits, starting with a letter (the longest name built from it, the log pipeline staging-<project_name>-logs-alb, is limited to 28 characters); got \"${var.project_name}\"."
   }
+
 }
 
 variable "aws_region" {
@@ -58,6 +62,17 @@ variable "backup_region" {
   validation {
     condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_region)) && var.backup_region != var.aws_region
     error_message = "backup_region must be an AWS region code other than aws_region (${var.aws_region}), e.g. us-east-1; got \"${var.backup_region}\"."
+  }
+
+  validation {
+    # The manual snapshot buckets <env>-<project>-opensearch-snapshots-<12-digit account>-<region>
+    # in aws_region and here (modules/opensearch snapshots.tf, snapshot_replication.tf): S3
+    # allows 63 characters, which a long project name in a long region passes. Checked here, not
+    # on project_name, so that a bad project_name or aws_region still shows its own message.
+    condition = alltrue([for region in [var.aws_region, var.backup_region] :
+      length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${region}") <= 63
+    ])
+    error_message = "The OpenSearch snapshot buckets ${var.environment}-${var.project_name}-opensearch-snapshots-<account>-<region> would have ${max([for region in [var.aws_region, var.backup_region] : length("${var.environment}-${var.project_name}-opensearch-snapshots-000000000000-${region}")]...)} characters in ${var.aws_region} or ${var.backup_region}; S3 allows 63: shorten project_name or choose a region with a shorter code."
   }
 }
 
@@ -212,6 +227,12 @@ variable "services" {
     # service with one of their keys would overwrite a source in the merge and share its indices.
     condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
     error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
+  }
+
+  validation {
+    # The operator task's log group, role and task family are <env>-<project>-ops (modules/ecs).
+    condition     = length(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))) == 0
+    error_message = "services keys must not be ${join(" or ", values(module.conventions.reserved_service_keys))}: the operator task's log group, role and task family are <env>-${var.project_name}-${module.conventions.reserved_service_keys.ops_task}; rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))))}."
   }
 }
 

@@ -59,6 +59,29 @@ run "project_name_must_fit_aws_name_limits" {
   expect_failures = [var.project_name]
 }
 
+# 12 characters: staging-<project_name>-logs-alb would have 29, over OpenSearch Ingestion's 28.
+run "project_name_must_fit_the_log_pipeline_name" {
+  command = plan
+
+  variables {
+    project_name = "carcierge123"
+  }
+
+  expect_failures = [var.project_name]
+}
+
+# staging-carcierge-opensearch-snapshots-<account>-ap-southeast-2 is 66 characters: over S3's 63.
+run "snapshot_bucket_names_must_fit_in_both_regions" {
+  command = plan
+
+  variables {
+    environment   = "staging"
+    backup_region = "ap-southeast-2"
+  }
+
+  expect_failures = [var.backup_region]
+}
+
 # One source for each data-store port: a custom rds_config.port / redis_config.port is what the
 # security groups and the data tier's network ACL open (both outputs read the rules).
 run "data_store_ports_follow_the_store_configs" {

@@ -22,4 +22,12 @@ locals {
     vpc_flow_logs = "vpc-flow-logs"
     alb           = "alb"
   }
+
+  # Names under <name_prefix>-<key> that are not services: the operator task (modules/ecs/ops.tf)
+  # takes the log group /ecs/<prefix>-ops, the role <prefix>-ops-task and the task family
+  # <prefix>-ops, exactly what a service keyed ops would get; so no service key may be one of
+  # these (modules/ecs's and the root's services validations).
+  reserved_service_keys = {
+    ops_task = "ops"
+  }
 }

@@ -4,9 +4,10 @@
 # override, e.g. ["carcierge", "opensearch", "setup", "-e", "<env>"]. docs/runbooks/.
 
 locals {
-  ops_enabled   = var.ops_task != null
-  ops_name      = "${var.name_prefix}-ops"
-  ops_log_group = "/ecs/${var.name_prefix}-ops"
+  ops_enabled = var.ops_task != null
+  # <prefix>-ops: a key no service may take (modules/conventions, reserved_service_keys).
+  ops_name      = "${var.name_prefix}-${module.conventions.reserved_service_keys.ops_task}"
+  ops_log_group = "/ecs/${local.ops_name}"
 
   ops_environment = local.ops_enabled ? merge(var.ops_task.environment, {
     # The root filesystem is read-only: anything that wants a home directory gets /tmp.

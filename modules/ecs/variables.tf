@@ -362,6 +362,13 @@ variable "services" {
   }
 
   validation {
+    # The operator task's names are <name_prefix>-ops (ops.tf): a service keyed ops would share
+    # its log group, role and task family (CreateLogGroup and CreateRole fail at apply).
+    condition     = length(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))) == 0
+    error_message = "services keys must not be ${join(" or ", values(module.conventions.reserved_service_keys))}: the operator task's log group, role and task family are <name_prefix>-${module.conventions.reserved_service_keys.ops_task}; rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))))}."
+  }
+
+  validation {
     # Target groups are named <env>-<project>-<key>; AWS caps them at 32 characters, and the
     # same services map must fit every environment, so check against the longest: staging.
     condition = alltrue([for key in keys(var.services) :

@@ -16,8 +16,13 @@ locals {
   waf_managed_rule_groups = [
     # Addresses with a bad reputation (bots, known attackers): cheap, first.
     { name = "AWSManagedRulesAmazonIpReputationList", priority = 10 },
-    # OWASP-style common exploits (the core rule set).
-    { name = "AWSManagedRulesCommonRuleSet", priority = 20 },
+    # OWASP-style common exploits (the core rule set). Its SizeRestrictions_BODY blocks every
+    # request body over 8 KB (AWS WAF Developer Guide, "Core rule set (CRS) managed rule group",
+    # read 2026-12-07): on an API platform that takes JSON documents and uploads it would
+    # silently refuse legitimate requests, so it only counts (metric and logs; docs/waf.md).
+    # The other CRS rules still inspect the first 8 KB of every body (the ALB's body inspection
+    # limit).
+    { name = "AWSManagedRulesCommonRuleSet", priority = 20, count_only = ["SizeRestrictions_BODY"] },
     # Request patterns known to be malicious, Log4j (CVE-2021-44228) included.
     { name = "AWSManagedRulesKnownBadInputsRuleSet", priority = 30 },
   ]
@@ -26,7 +31,12 @@ locals {
       Name           = group.name
       Priority       = group.priority
       OverrideAction = { None = {} }
-      Statement      = { ManagedRuleGroupStatement = { VendorName = "AWS", Name = group.name } }
+      # RuleActionOverrides: the group's rules that only count (WAF API ManagedRuleGroupStatement,
+      # RuleActionOverride { Name, ActionToUse }; botocore wafv2 model, read 2026-12-07).
+      Statement = { ManagedRuleGroupStatement = merge(
+        { VendorName = "AWS", Name = group.name },
+        { for key, overrides in { RuleActionOverrides = [for rule in try(group.count_only, []) : { Name = rule, ActionToUse = { Count = {} } }] } : key => overrides if length(overrides) > 0 },
+      ) }
       VisibilityConfig = {
         CloudWatchMetricsEnabled = true
         MetricName               = "${local.waf_name}-${group.name}"

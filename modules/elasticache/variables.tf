@@ -70,7 +70,7 @@ variable "tags" {
 # --- the cache ------------------------------------------------------------------------
 
 variable "redis_config" {
-  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); auth_token_version (bump to rotate the AUTH token: a new token is generated, stored in Secrets Manager and set on the group); auth_token_update_strategy (\"SET\", the default: the group accepts only the current token; \"ROTATE\" only during a rotation, while old and new are both valid: bump auth_token_version with ROTATE, restart the services, then set SET again, which removes the old token)."
+  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); auth_token_version (bump to rotate the AUTH token: a new token is generated, stored in Secrets Manager and set on the group); auth_token_update_strategy (null, the default: not sent; CreateReplicationGroup takes no strategy and a new group accepts only its one token; \"ROTATE\" only during a rotation, while old and new are both valid: bump auth_token_version with ROTATE, restart the services, then \"SET\", which removes the old token, then null again; docs/runbooks/rotate-redis-token.md)."
   type = object({
     node_type                  = string
     num_cache_nodes            = number
@@ -84,7 +84,7 @@ variable "redis_config" {
     apply_immediately          = optional(bool, false)
     skip_final_snapshot        = optional(bool, false)
     auth_token_version         = optional(number, 1)
-    auth_token_update_strategy = optional(string, "SET")
+    auth_token_update_strategy = optional(string)
   })
 
   validation {
@@ -128,8 +128,12 @@ variable "redis_config" {
   }
 
   validation {
-    condition     = contains(["SET", "ROTATE"], var.redis_config.auth_token_update_strategy)
-    error_message = "redis_config.auth_token_update_strategy must be \"SET\" (only the current AUTH token is valid) or \"ROTATE\" (during a rotation: old and new tokens valid until SET again); got \"${var.redis_config.auth_token_update_strategy}\"."
+    # null outside rotations: the provider's authTokenUpdateStrategyValidate (CustomizeDiff,
+    # internal/service/elasticache/replication_group.go) refuses a strategy without auth_token in
+    # the copies read (2026-12-07); whether 6.69.1 counts auth_token_wo could not be read, so the
+    # strategy is set only for the two applies of a rotation (docs/runbooks/rotate-redis-token.md).
+    condition     = var.redis_config.auth_token_update_strategy == null || contains(["SET", "ROTATE"], coalesce(var.redis_config.auth_token_update_strategy, "null"))
+    error_message = "redis_config.auth_token_update_strategy must be unset (null, outside rotations), \"SET\" (only the current AUTH token is valid) or \"ROTATE\" (during a rotation: old and new tokens valid until SET again); got \"${coalesce(var.redis_config.auth_token_update_strategy, "null")}\"."
   }
 
   validation {

@@ -39,7 +39,13 @@ locals {
   log_prefix = "logs/"
   dlq_prefix = "dlq/"
 
-  pipeline_name = "${var.name_prefix}-logs"
+  # One OpenSearch Ingestion pipeline per source (pipeline.tf); 3-28 characters each (AWS's
+  # PipelineName: [a-z][a-z0-9\-]+, 3-28; botocore osis model and the provider's
+  # internal/service/osis/pipeline.go, LengthBetween(3, 28), read 2026-12-07).
+  pipeline_names = {
+    logs = "${var.name_prefix}-logs"
+    alb  = "${var.name_prefix}-logs-alb"
+  }
 }
 
 # --- staging bucket: decompressed log files, failed records, refused documents ----------
@@ -113,7 +119,7 @@ locals {
       name        = "${var.name_prefix}-log-delivery-firehose"
       description = "Firehose writes the ${var.environment} log groups' events to ${local.bucket}"
       service     = "firehose.amazonaws.com"
-      source_arn  = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*"
+      source_arn  = ["arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name_prefix}-logs-*"]
     }
     # CloudWatch Logs User Guide, "Subscription filters with Amazon Data Firehose" (read
     # 2026-12-01): trusted with aws:SourceArn of this account's log groups in the region (the
@@ -122,13 +128,14 @@ locals {
       name        = "${var.name_prefix}-log-delivery-subscription"
       description = "CloudWatch Logs sends the ${var.environment} log groups (services, VPC flow logs) to their Firehose streams"
       service     = "logs.amazonaws.com"
-      source_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:*"
+      source_arn  = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"]
     }
     pipeline = {
       name        = "${var.name_prefix}-log-delivery"
       description = "OpenSearch Ingestion writes the ${var.environment} logs into the domain (map it in fine-grained access control)"
       service     = "osis-pipelines.amazonaws.com"
-      source_arn  = "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${local.pipeline_name}"
+      # Each of the module's pipelines (only those that exist: the ALB's with alb_access_logs).
+      source_arn = [for key, name in local.pipeline_names : "arn:${local.partition}:osis:${local.region}:${local.account_id}:pipeline/${name}" if key == "logs" || var.alb_access_logs != null]
     }
   }
 }
@@ -208,6 +215,11 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
     # (Firehose Developer Guide, "Writing to Amazon Data Firehose Using CloudWatch Logs":
     # decompression and message extraction). Processor types and parameter names: provider
     # docs (processors.type) and the Firehose API "Processor" / "ProcessorParameter".
+    # AppendDelimiterToRecord: Firehose concatenates records without delimiters unless told
+    # (Firehose Developer Guide, "Data delivery format"; API Processor, ProcessorType enum of the
+    # botocore firehose model; read 2026-12-07): a newline after each record keeps the last line
+    # of one CloudWatch Logs batch apart from the first of the next. The pipeline drops the empty
+    # line this may add.
     processing_configuration {
       enabled = true
 
@@ -226,10 +238,19 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
           parameter_value = "true"
         }
       }
+
+      processors {
+        type = "AppendDelimiterToRecord"
+      }
     }
   }
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-logs-${each.key}" })
+
+  # The role may write to the bucket before the first delivery: the provider retries
+  # CreateDeliveryStream only on some IAM messages (internal/service/firehose/delivery_stream.go,
+  # retryDeliveryStreamOp, read 2026-12-07).
+  depends_on = [aws_iam_role_policy.firehose]
 }
 
 # --- subscription filters ----------------------------------------------------------------

@@ -18,7 +18,7 @@ output "bucket" {
   value       = module.bucket.bucket
 }
 
-output "pipeline_name" {
-  description = "Name of the OpenSearch Ingestion pipeline."
-  value       = aws_osis_pipeline.this.pipeline_name
+output "pipeline_names" {
+  description = "Names of the OpenSearch Ingestion pipelines, one per source: logs (the log groups' files) and, with alb_access_logs, alb."
+  value       = { for key, pipeline in aws_osis_pipeline.this : key => pipeline.pipeline_name }
 }

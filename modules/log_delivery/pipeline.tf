@@ -1,11 +1,21 @@
-# The OpenSearch Ingestion pipeline: reads the staging bucket through its queue and writes one
-# index per source and day into the domain; with alb_access_logs, a second sub-pipeline reads
-# the ALB's access-log files through their own queue (alb.tf). It runs with VPC access in the
-# private subnets (security group: HTTPS to the domain's group only). Its role is the delivery
-# role.
+# The OpenSearch Ingestion pipelines, one per data source: AWS allows a single source per
+# pipeline definition (OpenSearch Service Developer Guide, "Limitations of Amazon OpenSearch
+# Ingestion": "You can only configure a single data source within a pipeline definition"; read
+# 2026-12-07). <name_prefix>-logs reads the staging bucket through its queue and writes one
+# index per source and day into the domain; with alb_access_logs, <name_prefix>-logs-alb reads
+# the ALB's access-log files through their own queue (alb.tf). Both run with VPC access in the
+# private subnets (security group: HTTPS to the domain's group only) and share one role, the
+# delivery role.
 
 locals {
-  pipeline_role_arn = aws_iam_role.service["pipeline"].arn
+  # The role's ARN and the queues' URLs built from their names (IAM User Guide, "IAM
+  # identifiers": arn:<partition>:iam::<account>:role/<name>; Amazon SQS Developer Guide,
+  # "Queue and message identifiers": https://sqs.<region>.<dns suffix>/<account>/<name>), so
+  # that the body is known at plan wherever its inputs are: the rules gate and OpenSearch
+  # Ingestion's ValidatePipeline (real-mode pre-flight) read it before apply. The references
+  # to the resources' names keep the order (role and queues first).
+  pipeline_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${aws_iam_role.service["pipeline"].name}"
+  queue_url_prefix  = "https://sqs.${local.region}.${data.aws_partition.current.dns_suffix}/${local.account_id}"
 
   # The sink both sub-pipelines share: the domain, the delivery role and the bucket's dlq/.
   # Data Prepper opensearch sink (index with a date pattern, aws.sts_role_arn, S3 DLQ; read
@@ -53,11 +63,15 @@ locals {
         compression       = "none"
         acknowledgments   = true
         codec             = { newline = {} }
-        sqs               = { queue_url = aws_sqs_queue.this.url }
+        sqs               = { queue_url = "${local.queue_url_prefix}/${aws_sqs_queue.this.name}" }
         aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
       }
     }
     processor = [
+      # Firehose ends every record with a newline (AppendDelimiterToRecord, main.tf); where the
+      # extracted messages already end with one, the newline codec reads an empty line: dropped
+      # (Data Prepper drop_events processor, drop_when; read 2026-12-07).
+      { drop_events = { drop_when = "/message == \"\"" } },
       { grok = { match = { "/s3/key" = ["${local.log_prefix}%%{DATA:log_source}/%%{GREEDYDATA}"] } } },
       # Flow-log records (only those: grok_when on the source) into flow.* fields.
       {
@@ -131,7 +145,7 @@ locals {
         compression       = "gzip"
         acknowledgments   = true
         codec             = { newline = {} }
-        sqs               = { queue_url = one(aws_sqs_queue.alb[*].url) }
+        sqs               = { queue_url = "${local.queue_url_prefix}/${one(aws_sqs_queue.alb[*].name)}" }
         aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
       }
     }
@@ -147,11 +161,24 @@ locals {
     }]
   }
 
-  # Not checkable offline: OpenSearch Ingestion validates the body at create (apply) time.
-  pipeline_body = yamlencode(merge(
-    { version = "2", "service-logs" = local.service_logs },
-    { for name, body in { "alb-access-logs" = local.alb_logs } : name => body if body != null },
-  ))
+  # One pipeline per source (see the top of this file), keyed: logs (the staging bucket's
+  # queue) and, with alb_access_logs, alb. OpenSearch Ingestion validates a body at create
+  # (apply) time; the real-mode pre-flight asks it first (osis:ValidatePipeline) and the rules
+  # gate checks the body wherever it is known (carcierge_pipeline/rules/pipeline.py).
+  pipelines = merge(
+    {
+      logs = {
+        name = local.pipeline_names.logs
+        body = yamlencode({ version = "2", "service-logs" = local.service_logs })
+      }
+    },
+    local.alb_logs == null ? {} : {
+      alb = {
+        name = local.pipeline_names.alb
+        body = yamlencode({ version = "2", "alb-access-logs" = local.alb_logs })
+      }
+    },
+  )
 
   # The pipeline role's reading rights on the ALB's files and queue, only with alb_access_logs.
   alb_statements = local.alb == null ? [] : [
@@ -221,9 +248,11 @@ resource "aws_iam_role_policy" "pipeline" {
 }
 
 resource "aws_osis_pipeline" "this" {
-  pipeline_name               = local.pipeline_name
+  for_each = local.pipelines
+
+  pipeline_name               = each.value.name
   pipeline_role_arn           = aws_iam_role.service["pipeline"].arn
-  pipeline_configuration_body = local.pipeline_body
+  pipeline_configuration_body = each.value.body
   min_units                   = var.pipeline_units.min
   max_units                   = var.pipeline_units.max
 
@@ -232,7 +261,14 @@ resource "aws_osis_pipeline" "this" {
     security_group_ids = [var.security_group_id]
   }
 
-  tags = merge(var.tags, { Name = local.pipeline_name })
+  tags = merge(var.tags, { Name = each.value.name })
 
   depends_on = [aws_iam_role_policy.pipeline]
+}
+
+# The service-logs pipeline was the module's only one before the split: same name, same body's
+# first source, kept in place.
+moved {
+  from = aws_osis_pipeline.this
+  to   = aws_osis_pipeline.this["logs"]
 }

@@ -1,10 +1,10 @@
 variable "name_prefix" {
-  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The pipeline is <name_prefix>-logs (OpenSearch Ingestion allows 3-28 characters)."
+  description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The pipelines are <name_prefix>-logs and <name_prefix>-logs-alb (OpenSearch Ingestion allows 3-28 characters)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,21}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-23 lowercase letters, digits or hyphens, starting with a letter (the pipeline name <name_prefix>-logs has at most 28 characters); got \"${var.name_prefix}\"."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,17}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-19 lowercase letters, digits or hyphens, starting with a letter (the pipeline name <name_prefix>-logs-alb has at most 28 characters); got \"${var.name_prefix}\"."
   }
 }
 

@@ -273,13 +273,22 @@ resource "aws_opensearch_domain_policy" "this" {
   domain_name = aws_opensearch_domain.this.domain_name
   access_policies = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
+    Statement = concat([{
       Sid       = "VpcPrincipalsHttp"
       Effect    = "Allow"
       Principal = { AWS = concat([local.master_user_arn], [for key in sort(keys(var.access_roles)) : var.access_roles[key].arn]) }
       Action    = local.http_actions
       Resource  = "${aws_opensearch_domain.this.arn}/*"
-    }]
+      }], length(var.ingestion_role_arns) == 0 ? [] : [{
+      # OpenSearch Service Developer Guide, "Granting Amazon OpenSearch Ingestion pipelines
+      # access to domains" (read 2026-12-07): the pipeline role must be in the domain access
+      # policy. It writes documents (and describes indices): no PATCH, no DELETE.
+      Sid       = "IngestionPipelinesWrite"
+      Effect    = "Allow"
+      Principal = { AWS = var.ingestion_role_arns }
+      Action    = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"]
+      Resource  = "${aws_opensearch_domain.this.arn}/*"
+    }])
   })
 }
 

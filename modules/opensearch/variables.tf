@@ -55,6 +55,17 @@ variable "log_retention_days" {
   }
 }
 
+variable "ingestion_role_arns" {
+  description = "Roles OpenSearch Ingestion pipelines write into the domain with (the log_delivery module's delivery role): in the domain's access policy with the write actions only (GET, HEAD, POST, PUT), as AWS's guide for pipelines writing to a domain asks; their identity policy is their own module's. Fine-grained access control then maps them (carcierge opensearch setup)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.ingestion_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "ingestion_role_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
 variable "access_roles" {
   description = "IAM roles that call the domain (the services' ECS task roles), keyed by a stable name: arn goes into the domain's access policy, and the role named name gets an inline policy allowing HTTP requests to this domain. The master role is always allowed; fine-grained access control then decides what each role may do (map the roles to OpenSearch roles in the security plugin)."
   type = map(object({

@@ -1,24 +1,21 @@
-# Which RDS for PostgreSQL versions RDS still creates: one table, read 2026-12-01. Refresh it
-# from the sources when AWS retires minors (a few times a year).
-#
-# Sources:
-# - Amazon RDS for PostgreSQL Release Notes, "Release calendars for Amazon RDS for PostgreSQL"
-#   (docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html).
-# - AWS Health notice of 2026 on RDS for PostgreSQL minors (quoted e.g. in the saayam-for-all/
-#   database wiki "AWS RDS instances - Health Checks", 2026-05-30): "Starting May 1, 2026, you will
-#   not be able to create new database instances on ... 14.14-14.17, 15.9-15.12, 16.5-16.8,
-#   17.1-17.4"; older minors of those majors were retired before.
-# - Amazon RDS User Guide, "Overview of Amazon RDS Extended Support": databases can still be
-#   created on a major past its RDS end of standard support (13: 2026-02-28), enrolled in Extended
-#   Support at extra charge; RDS then runs the last minor released before that date, so only the
-#   major ("13") is accepted there, not a pinned minor.
+# GENERATED from pipeline-scripts/carcierge_pipeline/rules/engines.py (the owner of these
+# tables, with their sources; read 2026-12-01); do not edit by hand. After changing the tables
+# there: .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
+# (a test fails while this file and that rendering differ).
 locals {
-  # Oldest minor RDS still creates, per major in standard support. A major newer than every key
-  # is accepted as is (not retired yet); a pinned minor of an older major is refused.
+  # Per major RDS for PostgreSQL lists: the lowest minor it still creates. A pinned minor of a
+  # major newer than every key is accepted as is (not retired yet).
   postgres_oldest_creatable_minor = {
+    "11" = 22
+    "12" = 22
+    "13" = 17
     "14" = 18
     "15" = 13
     "16" = 9
     "17" = 5
+    "18" = 1
   }
+
+  # Minors at or above that floor in NO_CREATE status (no new instances).
+  postgres_no_create_minors = ["13.17", "13.19", "14.21", "15.16", "16.12", "17.8", "18.2"]
 }

@@ -97,15 +97,16 @@ variable "rds_config" {
   }
 
   validation {
-    # A pinned minor must be one RDS still creates (the table in engine_versions.tf, read
-    # 2026-12-01); a major alone is always current, RDS picks its newest minor.
+    # A pinned minor must be one RDS still creates (the tables in engine_versions.tf, derived
+    # from the rules gate's, carcierge_pipeline/rules/engines.py); a major alone is always
+    # current, RDS picks its newest minor.
     condition = !can(regex("^[0-9]+\\.[0-9]+$", var.rds_config.engine_version)) || try(
       contains(keys(local.postgres_oldest_creatable_minor), split(".", var.rds_config.engine_version)[0])
-      ? tonumber(split(".", var.rds_config.engine_version)[1]) >= local.postgres_oldest_creatable_minor[split(".", var.rds_config.engine_version)[0]]
+      ? tonumber(split(".", var.rds_config.engine_version)[1]) >= local.postgres_oldest_creatable_minor[split(".", var.rds_config.engine_version)[0]] && !contains(local.postgres_no_create_minors, var.rds_config.engine_version)
       : tonumber(split(".", var.rds_config.engine_version)[0]) > max([for major in keys(local.postgres_oldest_creatable_minor) : tonumber(major)]...),
       false
     )
-    error_message = "rds_config.engine_version \"${var.rds_config.engine_version}\" is a PostgreSQL minor that RDS no longer creates (AWS retired it; RDS release calendar, read 2026-12-01). Use a major such as \"16\" (recommended: RDS picks the newest minor and keeps it current) or a minor of at least ${join(", ", [for major, minor in local.postgres_oldest_creatable_minor : "${major}.${minor}"])}; 13 is past RDS standard support, so only \"13\" itself is accepted."
+    error_message = "rds_config.engine_version \"${var.rds_config.engine_version}\" is a PostgreSQL minor that RDS no longer creates (RDS release calendar; the tables of carcierge_pipeline/rules/engines.py). Use a major such as \"16\" (recommended: RDS picks the newest minor and keeps it current) or a minor of at least ${join(", ", [for major, minor in local.postgres_oldest_creatable_minor : "${major}.${minor}"])}, none of ${join(", ", local.postgres_no_create_minors)} (NO_CREATE)."
   }
 
   validation {

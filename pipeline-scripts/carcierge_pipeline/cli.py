@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from carcierge_pipeline import ci_variables, environments
@@ -91,6 +92,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
                 app_name=variables.app_name,
                 preflight=None if mode.offline else _preflight(project),
                 terraform_variables=ci_variables.terraform_variables(variables),
+                aws_validators=None if mode.offline or mode.rehearsal else _aws_validators(),
             )
 
 
@@ -140,6 +142,24 @@ def _preflight(project: Project) -> Callable[[str], None]:
                 clients.iam,
                 rds_in=lambda region: clients.in_region(region).rds,
             )
+
+    return check
+
+
+def _aws_validators() -> Callable[[Path], str]:
+    """Real mode: AWS's own validators over the plan before it is published (preflight.py)."""
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.preflight import validate_plan
+
+    clients = state.AwsClients(os.environ.get("AWS_REGION") or DEFAULT_REGION)
+
+    def check(plan_json: Path) -> str:
+        with state.aws_errors("AWS's validators (pre-flight)"):
+            findings = validate_plan(
+                plan_json, lambda region, service: clients.in_region(region).client(service)
+            )
+        return findings.markdown()
 
     return check
 

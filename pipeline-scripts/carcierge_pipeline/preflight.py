@@ -1,5 +1,5 @@
 """Real-mode pre-flight: what would otherwise fail halfway through an apply, refused before
-Terraform starts, with one line per problem.
+Terraform starts (or, for what only the plan knows, before it is published), one line each.
 
 - Placeholders in the environment's variables: the account ID of AWS's documentation examples
   (``123456789012``) in an image URI, a certificate ARN or any other value. They pass every
@@ -13,16 +13,44 @@ Terraform starts, with one line per problem.
   "SourceRegion": ``SupportsDBInstanceAutomatedBackupsReplication``). The RDS User Guide's own
   example ("Finding information about replicated backups") shows us-west-1 -> us-west-2 as
   unsupported.
+
+After the real plan, before anything is published, AWS's own validators read the plan JSON
+(``validate_plan``): OpenSearch Ingestion ``ValidatePipeline`` for every pipeline body, IAM
+Access Analyzer ``ValidatePolicy`` for every policy document known at plan, and the offerings of
+the region for what a person types in an environment file: RDS
+``DescribeOrderableDBInstanceOptions`` (instance class x engine version), OpenSearch
+``ListInstanceTypeDetails`` (instance type x engine version), ElastiCache
+``DescribeCacheEngineVersions`` and ``DescribeReservedCacheNodesOfferings`` (engine version;
+node type offered in the region). Errors refuse the plan; Access Analyzer's security warnings
+and warnings are listed in the plan's summary.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from carcierge_pipeline import environments, hcl
 from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
+
+# Every AWS action the real-mode pre-flight calls, and nothing else: the plan and deploy roles
+# (carcierge_pipeline/oidc.py, accounts.py) grant exactly these read actions for it. IAM
+# Service Authorization Reference action names (access-analyzer:ValidatePolicy,
+# osis:ValidatePipeline, es:ListInstanceTypeDetails, ...; read 2026-12-07).
+PREFLIGHT_ACTIONS: tuple[str, ...] = (
+    "iam:ListRoles",  # account_problems
+    "rds:DescribeSourceRegions",  # backup_region_problems
+    "osis:ValidatePipeline",  # pipeline_problems
+    "access-analyzer:ValidatePolicy",  # policy_findings
+    "rds:DescribeOrderableDBInstanceOptions",  # offering_problems
+    "es:ListInstanceTypeDetails",  # offering_problems
+    "elasticache:DescribeCacheEngineVersions",  # offering_problems
+    "elasticache:DescribeReservedCacheNodesOfferings",  # offering_problems
+)
 
 EXAMPLE_ACCOUNT = "123456789012"
 SHARED_FILE = "terraform.tfvars"
@@ -139,3 +167,273 @@ def run_preflight(
             "apply halfway; fix them first (lines above)"
         )
     echo(f"pre-flight: {environment} has no placeholders and the account is ready")
+
+
+# --- AWS's own validators over the real plan ------------------------------------------------
+
+# Policy documents in the plan: (resource type, attribute) -> (Access Analyzer policyType,
+# validatePolicyResourceType or None). Enums: botocore accessanalyzer 2019-11-01
+# service-2.json, PolicyType and ValidatePolicyResourceType (read 2026-12-07).
+POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("aws_iam_role", "assume_role_policy"): (
+        "RESOURCE_POLICY",
+        "AWS::IAM::AssumeRolePolicyDocument",
+    ),
+    ("aws_iam_role_policy", "policy"): ("IDENTITY_POLICY", None),
+    ("aws_iam_policy", "policy"): ("IDENTITY_POLICY", None),
+    ("aws_s3_bucket_policy", "policy"): ("RESOURCE_POLICY", "AWS::S3::Bucket"),
+    ("aws_sqs_queue_policy", "policy"): ("RESOURCE_POLICY", None),
+    ("aws_sns_topic_policy", "policy"): ("RESOURCE_POLICY", None),
+    ("aws_kms_key", "policy"): ("RESOURCE_POLICY", None),
+    ("aws_opensearch_domain_policy", "access_policies"): ("RESOURCE_POLICY", None),
+    ("aws_cloudwatch_log_resource_policy", "policy_document"): ("RESOURCE_POLICY", None),
+    ("aws_secretsmanager_secret_policy", "policy"): ("RESOURCE_POLICY", None),
+    ("aws_ecr_repository_policy", "policy"): ("RESOURCE_POLICY", None),
+}
+# Finding types (ValidatePolicyFindingType): ERROR refuses the plan; these are listed.
+LISTED_FINDINGS = ("SECURITY_WARNING", "WARNING")
+
+
+@dataclass
+class Findings:
+    """What AWS's validators said about one plan."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # known only after apply
+
+    def markdown(self) -> str:
+        lines = ["", "## AWS validators (real-mode pre-flight)", ""]
+        lines += [f"- {warning}" for warning in self.warnings] or ["- no warnings"]
+        if self.unchecked:
+            lines += ["", f"Not validated (known only after apply): {len(self.unchecked)}", ""]
+            lines += [f"- {item}" for item in self.unchecked]
+        return "\n".join(lines) + "\n"
+
+
+def _client_error(error: Exception) -> tuple[str, str] | None:
+    """(code, message) of a botocore ClientError, else None."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    detail = response.get("Error", {})
+    return str(detail.get("Code", "")), " ".join(str(detail.get("Message", "")).split())
+
+
+def pipeline_problems(plan: Plan, osis: Any, findings: Findings) -> None:
+    """``osis:ValidatePipeline`` for each pipeline body known at plan."""
+    for pipeline in plan.of_type("aws_osis_pipeline"):
+        body = pipeline.get("pipeline_configuration_body")
+        if body is UNKNOWN or not isinstance(body, str):
+            findings.unchecked.append(f"{pipeline.address} pipeline_configuration_body")
+            continue
+        try:
+            answer = osis.validate_pipeline(PipelineConfigurationBody=body)
+        except Exception as error:
+            found = _client_error(error)
+            if found is None or found[0] != "ValidationException":
+                raise
+            findings.errors.append(
+                f"{pipeline.address}: OpenSearch Ingestion refuses the pipeline body: {found[1]}"
+            )
+            continue
+        if answer.get("isValid") is not True:
+            messages = [
+                " ".join(str(e.get("Message", "")).split()) for e in answer.get("Errors") or []
+            ]
+            for message in messages or ["invalid (no message)"]:
+                findings.errors.append(
+                    f"{pipeline.address}: OpenSearch Ingestion refuses the pipeline body: {message}"
+                )
+
+
+def _policies(plan: Plan, findings: Findings) -> Iterator[tuple[str, str, str, str | None]]:
+    """(where, document, policyType, resource type) for each policy document known at plan."""
+    types = sorted({kind for kind, _ in POLICY_ATTRIBUTES})
+    for resource in plan.of_type(*types):
+        for (kind, attribute), (policy_type, resource_type) in POLICY_ATTRIBUTES.items():
+            if kind != resource.type:
+                continue
+            document = resource.get(attribute)
+            if document is None:
+                continue
+            if document is UNKNOWN or resource.is_unknown(attribute):
+                findings.unchecked.append(f"{resource.address} {attribute}")
+                continue
+            yield f"{resource.address} {attribute}", str(document), policy_type, resource_type
+
+
+def policy_findings(plan: Plan, analyzer: Any, findings: Findings) -> None:
+    """IAM Access Analyzer ``ValidatePolicy`` for every policy document known at plan: ERROR
+    findings refuse, SECURITY_WARNING and WARNING are listed; identical documents are asked
+    once."""
+    answers: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    for where, document, policy_type, resource_type in _policies(plan, findings):
+        key = (json.dumps(json.loads(document), sort_keys=True), policy_type, resource_type)
+        if key not in answers:
+            request: dict[str, Any] = {"policyDocument": document, "policyType": policy_type}
+            if resource_type:
+                request["validatePolicyResourceType"] = resource_type
+            answers[key] = []
+            while True:
+                page = analyzer.validate_policy(**request)
+                answers[key] += page.get("findings") or []
+                if not page.get("nextToken"):
+                    break
+                request["nextToken"] = page["nextToken"]
+        for finding in answers[key]:
+            kind = finding.get("findingType")
+            text = f"{where}: {kind} {finding.get('issueCode', '')}: " + " ".join(
+                str(finding.get("findingDetails", "")).split()
+            )
+            if kind == "ERROR":
+                findings.errors.append(f"IAM Access Analyzer: {text}")
+            elif kind in LISTED_FINDINGS:
+                findings.warnings.append(text)
+
+
+def _pages(call: Callable[..., Any], key: str, marker: str, **request: Any) -> Iterator[Any]:
+    """Every item under ``key`` of a Marker/NextToken-paginated call."""
+    while True:
+        page = call(**request)
+        yield from page.get(key) or []
+        token = page.get(marker)
+        if not token:
+            return
+        request[marker] = token
+
+
+def _known(resource: Resource, *paths: str) -> list[Any] | None:
+    values = [resource.get(path) for path in paths]
+    if any(value is UNKNOWN for value in values):
+        return None
+    return values
+
+
+def _version_matches(offered: str, wanted: str) -> bool:
+    """A major ("16") or major.minor ("7.1") matches its patch releases ("16.4", "7.1.0")."""
+    return offered == wanted or offered.startswith(f"{wanted}.")
+
+
+def offering_problems(
+    plan: Plan, rds: Any, opensearch: Any, elasticache: Any, region: str, findings: Findings
+) -> None:
+    """What a person types in an environment file, against what AWS offers in the region."""
+    for db in plan.of_type("aws_db_instance"):
+        known = _known(db, "engine", "engine_version", "instance_class")
+        if known is None:
+            findings.unchecked.append(f"{db.address} instance_class x engine_version")
+            continue
+        engine, version, instance_class = known
+        if not (isinstance(engine, str) and isinstance(instance_class, str)):
+            continue
+        options = _pages(
+            rds.describe_orderable_db_instance_options,
+            "OrderableDBInstanceOptions",
+            "Marker",
+            Engine=engine,
+            DBInstanceClass=instance_class,
+            Vpc=True,
+        )
+        if not any(
+            not isinstance(version, str) or _version_matches(o.get("EngineVersion", ""), version)
+            for o in options
+        ):
+            findings.errors.append(
+                f"{db.address}: RDS offers no {instance_class} for {engine} {version or ''} in "
+                f"{region} (DescribeOrderableDBInstanceOptions): choose another instance_class "
+                "or engine_version".replace("  ", " ")
+            )
+    for domain in plan.of_type("aws_opensearch_domain"):
+        known = _known(domain, "engine_version", "cluster_config.0")
+        if known is None or not isinstance(known[0], str) or not isinstance(known[1], dict):
+            findings.unchecked.append(f"{domain.address} instance types x engine_version")
+            continue
+        version, cluster = known
+        wanted = {cluster.get("instance_type")}
+        if cluster.get("dedicated_master_enabled"):
+            wanted.add(cluster.get("dedicated_master_type"))
+        if cluster.get("warm_enabled"):
+            wanted.add(cluster.get("warm_type"))
+        for instance_type in sorted(t for t in wanted if isinstance(t, str)):
+            details = _pages(
+                opensearch.list_instance_type_details,
+                "InstanceTypeDetails",
+                "NextToken",
+                EngineVersion=version,
+                InstanceType=instance_type,
+            )
+            if not any(d.get("InstanceType") == instance_type for d in details):
+                findings.errors.append(
+                    f"{domain.address}: OpenSearch Service offers no {instance_type} for "
+                    f"{version} in {region} (ListInstanceTypeDetails): choose another "
+                    "instance type or engine_version"
+                )
+    for group in plan.of_type("aws_elasticache_replication_group"):
+        known = _known(group, "engine", "engine_version", "node_type")
+        if known is None:
+            findings.unchecked.append(f"{group.address} node_type x engine_version")
+            continue
+        engine, version, node_type = known
+        engine = engine if isinstance(engine, str) else "redis"
+        if isinstance(version, str):
+            offered = _pages(
+                elasticache.describe_cache_engine_versions,
+                "CacheEngineVersions",
+                "Marker",
+                Engine=engine,
+            )
+            if not any(_version_matches(v.get("EngineVersion", ""), version) for v in offered):
+                findings.errors.append(
+                    f"{group.address}: ElastiCache offers no {engine} {version} in {region} "
+                    "(DescribeCacheEngineVersions): choose an offered engine_version"
+                )
+        if isinstance(node_type, str):
+            # No API lists node types per engine; a type with no reserved-node offering in the
+            # region is not offered there (the API lists every node type it sells).
+            offerings = _pages(
+                elasticache.describe_reserved_cache_nodes_offerings,
+                "ReservedCacheNodesOfferings",
+                "Marker",
+                CacheNodeType=node_type,
+            )
+            if next(iter(offerings), None) is None:
+                findings.errors.append(
+                    f"{group.address}: ElastiCache offers no {node_type} nodes in {region} "
+                    "(DescribeReservedCacheNodesOfferings): choose another node_type"
+                )
+
+
+def validate_plan(
+    plan_json: Path, client: Callable[[str, str], Any], *, echo: Callable[[str], None] = print
+) -> Findings:
+    """AWS's validators over a real plan (``client(region, service)`` gives a boto3 client;
+    the region is the plan's aws_region): every error on its own line, then one StageFailed;
+    the warnings are returned for the plan's summary."""
+    plan = Plan.load(plan_json)
+    region = str(plan.variables.get("aws_region") or "")
+    findings = Findings()
+    pipeline_problems(plan, client(region, "osis"), findings)
+    policy_findings(plan, client(region, "accessanalyzer"), findings)
+    offering_problems(
+        plan,
+        client(region, "rds"),
+        client(region, "opensearch"),
+        client(region, "elasticache"),
+        region,
+        findings,
+    )
+    for error in findings.errors:
+        echo(f"pre-flight: {error}")
+    for warning in findings.warnings:
+        echo(f"pre-flight: warning: {warning}")
+    if findings.errors:
+        raise StageFailed(
+            f"AWS's validators refused {len(findings.errors)} thing(s) in this plan (lines "
+            "above); nothing was published"
+        )
+    echo(
+        f"pre-flight: AWS's validators accept the plan ({len(findings.warnings)} warning(s), "
+        f"{len(findings.unchecked)} value(s) known only after apply)"
+    )
+    return findings

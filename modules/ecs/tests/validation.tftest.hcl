@@ -549,3 +549,17 @@ run "arm64_on_fargate_spot" {
 
   expect_failures = [var.services]
 }
+
+# The operator task's names are <name_prefix>-ops: a service keyed ops would share its log
+# group, role and task family (modules/conventions, reserved_service_keys).
+run "a_service_keyed_ops_is_refused" {
+  command = plan
+
+  variables {
+    services = {
+      ops = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}

@@ -106,6 +106,13 @@ run "encrypted_at_rest_and_in_transit_with_auth" {
     error_message = "the AUTH token is set only through the write-only auth_token_wo (version 1)"
   }
 
+  # Issue 24, M1: no strategy next to the write-only token outside a rotation (the provider's
+  # authTokenUpdateStrategyValidate may refuse it; CreateReplicationGroup takes none).
+  assert {
+    condition     = aws_elasticache_replication_group.this.auth_token_update_strategy == null
+    error_message = "no auth_token_update_strategy is sent by default"
+  }
+
   assert {
     condition     = aws_secretsmanager_secret_version.auth_token.secret_string == null && aws_secretsmanager_secret_version.auth_token.secret_string_wo_version == aws_elasticache_replication_group.this.auth_token_wo_version
     error_message = "the secret value is written only through secret_string_wo, at the same version as the group"

@@ -6,7 +6,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { region = "us-west-1" }
@@ -77,13 +77,19 @@ run "pipeline_writes_daily_indices_per_source" {
   command = plan
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].sink[0].opensearch.index == "logs-$${/log_source}-%%{yyyy.MM.dd}"
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].sink[0].opensearch.index == "logs-$${/log_source}-%%{yyyy.MM.dd}"
     error_message = "indices are logs-<source>-<day>"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
     error_message = "the pipeline writes to the environment's domain"
+  }
+
+  # Built from names, so the body is known at plan (the rules gate and ValidatePipeline).
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].sink[0].opensearch.aws.sts_role_arn == "arn:aws:iam::123456789012:role/staging-carcierge-log-delivery"
+    error_message = "the sink signs as the delivery role, its ARN built from its name"
   }
 
   assert {
@@ -100,6 +106,34 @@ run "pipeline_name_must_fit" {
   }
 
   expect_failures = [var.name_prefix]
+}
+
+# staging-<11 characters>-logs-alb is 28 characters, one more is 29.
+run "the_alb_pipeline_name_must_fit_too" {
+  command = plan
+
+  variables {
+    name_prefix = "staging-abcdefghijkl"
+  }
+
+  expect_failures = [var.name_prefix]
+}
+
+# Firehose concatenates records without a delimiter unless told (M3): each record (one
+# CloudWatch Logs batch, its messages extracted) ends with a newline, and the pipeline drops
+# the empty line that may follow.
+run "records_end_with_a_newline_and_empty_lines_are_dropped" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for stream in aws_kinesis_firehose_delivery_stream.this : [for processor in stream.extended_s3_configuration[0].processing_configuration[0].processors : processor.type] == ["Decompression", "CloudWatchLogProcessing", "AppendDelimiterToRecord"]])
+    error_message = "every stream decompresses, extracts the messages, then appends a newline delimiter to each record"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].processor[0] == { drop_events = { drop_when = "/message == \"\"" } }
+    error_message = "the service-logs pipeline drops empty lines first"
+  }
 }
 
 # --- ALB access logs ---------------------------------------------------------------------
@@ -146,48 +180,65 @@ run "alb_access_log_files_are_announced_to_their_own_queue" {
 run "pipeline_reads_the_alb_queue_into_daily_alb_indices" {
   command = plan
 
+  # AWS allows one source per pipeline definition ("Limitations of Amazon OpenSearch
+  # Ingestion"): one pipeline per source, each with one sub-pipeline and one source.
   assert {
-    condition     = keys(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)) == ["alb-access-logs", "service-logs", "version"]
-    error_message = "the pipeline has the service-logs and alb-access-logs sub-pipelines"
+    condition     = keys(aws_osis_pipeline.this) == ["alb", "logs"] && keys(yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)) == ["service-logs", "version"] && keys(yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)) == ["alb-access-logs", "version"]
+    error_message = "the service logs and the ALB access logs are two pipelines, one sub-pipeline each"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery-alb" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.notification_type == "sqs"
+    condition     = alltrue([for pipeline in aws_osis_pipeline.this : alltrue([for name, sub in yamldecode(pipeline.pipeline_configuration_body) : length(keys(sub.source)) == 1 if name != "version"])])
+    error_message = "every pipeline definition has exactly one source"
+  }
+
+  assert {
+    condition     = aws_osis_pipeline.this["logs"].pipeline_name == "staging-carcierge-logs" && aws_osis_pipeline.this["alb"].pipeline_name == "staging-carcierge-logs-alb" && alltrue([for pipeline in aws_osis_pipeline.this : length(pipeline.pipeline_name) <= 28])
+    error_message = "the pipelines are <name_prefix>-logs and <name_prefix>-logs-alb, each within OpenSearch Ingestion's 28 characters"
+  }
+
+  assert {
+    condition     = toset(jsondecode(aws_iam_role.service["pipeline"].assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"]) == toset(["arn:aws:osis:us-west-1:123456789012:pipeline/staging-carcierge-logs", "arn:aws:osis:us-west-1:123456789012:pipeline/staging-carcierge-logs-alb"])
+    error_message = "OpenSearch Ingestion may assume the delivery role for the module's two pipelines only"
+  }
+
+  assert {
+    condition     = yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery-alb" && yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].source.s3.notification_type == "sqs"
     error_message = "the ALB sub-pipeline reads the ALB queue"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].source.s3.compression == "gzip"
+    condition     = yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].source.s3.compression == "gzip"
     error_message = "ALB access-log files are gzip"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.index == "logs-alb-%%{yyyy.MM.dd}" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
+    condition     = yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.index == "logs-alb-%%{yyyy.MM.dd}" && yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.hosts == ["https://${var.opensearch_endpoint}"]
     error_message = "ALB access logs go to the domain's daily indices logs-alb-<day>"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.key_path_prefix == "dlq/alb/" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.bucket == "staging-carcierge-log-delivery-123456789012-us-west-1"
+    condition     = yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.key_path_prefix == "dlq/alb/" && yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].sink[0].opensearch.dlq.s3.bucket == "staging-carcierge-log-delivery-123456789012-us-west-1"
     error_message = "documents the domain refuses land in the staging bucket under dlq/alb/"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].processor[0].grok.target_key == "alb" && startswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["alb-access-logs"].processor[0].grok.match.message[0], "%%{NOTSPACE:type} %%{TIMESTAMP_ISO8601:time} %%{NOTSPACE:elb} ")
+    condition     = yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].processor[0].grok.target_key == "alb" && startswith(yamldecode(aws_osis_pipeline.this["alb"].pipeline_configuration_body)["alb-access-logs"].processor[0].grok.match.message[0], "%%{NOTSPACE:type} %%{TIMESTAMP_ISO8601:time} %%{NOTSPACE:elb} ")
     error_message = "grok parses each access-log line into alb.* fields, starting with type, time and elb"
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.grok_when == "/log_source == \"vpc-flow-logs\"" && yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.target_key == "flow"
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].processor[2].grok.grok_when == "/log_source == \"vpc-flow-logs\"" && yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].processor[2].grok.target_key == "flow"
     error_message = "flow-log records, and only they, are parsed into flow.* fields"
   }
 
   assert {
-    condition     = startswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.match.message[0], "%%{INT:version} %%{NOTSPACE:account_id} %%{NOTSPACE:interface_id} (?:%%{IP:srcaddr}|-) (?:%%{IP:dstaddr}|-) ") && endswith(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].processor[1].grok.match.message[0], " %%{INT:start} %%{INT:end} %%{NOTSPACE:action} %%{NOTSPACE:log_status}")
+    condition     = startswith(yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].processor[2].grok.match.message[0], "%%{INT:version} %%{NOTSPACE:account_id} %%{NOTSPACE:interface_id} (?:%%{IP:srcaddr}|-) (?:%%{IP:dstaddr}|-) ") && endswith(yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].processor[2].grok.match.message[0], " %%{INT:start} %%{INT:end} %%{NOTSPACE:action} %%{NOTSPACE:log_status}")
     error_message = "the flow-log pattern follows the default format (version 2) and tolerates NODATA/SKIPDATA's \"-\""
   }
 
   assert {
-    condition     = yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/mock"
+    condition     = yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)["service-logs"].source.s3.sqs.queue_url == "https://sqs.us-west-1.amazonaws.com/123456789012/staging-carcierge-log-delivery"
     error_message = "the service-logs sub-pipeline still reads the staging bucket's queue"
   }
 }
@@ -234,8 +285,13 @@ run "without_alb_access_logs_there_is_no_alb_path" {
   }
 
   assert {
-    condition     = keys(yamldecode(aws_osis_pipeline.this.pipeline_configuration_body)) == ["service-logs", "version"]
-    error_message = "no ALB sub-pipeline without alb_access_logs"
+    condition     = keys(aws_osis_pipeline.this) == ["logs"] && keys(yamldecode(aws_osis_pipeline.this["logs"].pipeline_configuration_body)) == ["service-logs", "version"]
+    error_message = "no ALB pipeline without alb_access_logs"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.service["pipeline"].assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == ["arn:aws:osis:us-west-1:123456789012:pipeline/staging-carcierge-logs"]
+    error_message = "without alb_access_logs the delivery role trusts only the service-logs pipeline"
   }
 
   assert {

@@ -214,6 +214,36 @@ run "access_policy_lists_only_the_needed_principals" {
   }
 }
 
+# AWS's guide for pipelines writing to a domain: the pipeline role is in the domain access
+# policy, with write actions only (M2 of the 2026-12-07 provider review).
+run "ingestion_pipeline_role_is_in_the_access_policy" {
+  command = plan
+
+  variables {
+    ingestion_role_arns = ["arn:aws:iam::123456789012:role/staging-carcierge-log-delivery"]
+  }
+
+  assert {
+    condition = [for statement in jsondecode(aws_opensearch_domain_policy.this.access_policies).Statement : statement if statement.Sid == "IngestionPipelinesWrite"] == [{
+      Sid       = "IngestionPipelinesWrite"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::123456789012:role/staging-carcierge-log-delivery"] }
+      Action    = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"]
+      Resource  = "arn:aws:es:us-west-1:123456789012:domain/mock/*"
+    }]
+    error_message = "the delivery role may write into the domain (GET, HEAD, POST, PUT), no more"
+  }
+}
+
+run "no_ingestion_statement_without_a_pipeline" {
+  command = plan
+
+  assert {
+    condition     = length(jsondecode(aws_opensearch_domain_policy.this.access_policies).Statement) == 1
+    error_message = "without ingestion roles the policy has only the callers' statement"
+  }
+}
+
 run "external_master_user" {
   command = plan
 

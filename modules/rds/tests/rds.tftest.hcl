@@ -371,6 +371,15 @@ run "rejects_a_pinned_minor_of_a_major_past_standard_support" {
   expect_failures = [var.rds_config]
 }
 
+# The gate's NO_CREATE minors (rules/engines.py) are refused here too: 16.12 is above 16's floor.
+run "rejects_a_no_create_minor" {
+  command = plan
+  variables {
+    rds_config = { engine = "postgres", engine_version = "16.12", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+  }
+  expect_failures = [var.rds_config]
+}
+
 run "accepts_the_oldest_creatable_minor" {
   command = plan
   variables {

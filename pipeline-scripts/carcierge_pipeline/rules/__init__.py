@@ -95,7 +95,17 @@ def show(value: Any, limit: int = 80) -> str:
 
 
 def _rules() -> tuple[Rule, ...]:
-    from carcierge_pipeline.rules import dashboard, ecs, engines, listener, names, ports
+    from carcierge_pipeline.rules import (
+        apivalues,
+        dashboard,
+        ecs,
+        engines,
+        listener,
+        names,
+        offerings,
+        pipeline,
+        ports,
+    )
 
     return (
         dashboard.RULE,
@@ -104,6 +114,12 @@ def _rules() -> tuple[Rule, ...]:
         names.RULE,
         engines.RULE,
         ports.RULE,
+        pipeline.RULE,
+        apivalues.S3_EVENTS_RULE,
+        apivalues.WAF_LOGGING_RULE,
+        apivalues.WAF_RULES_RULE,
+        apivalues.DESCRIPTIONS_RULE,
+        offerings.RULE,
     )
 
 

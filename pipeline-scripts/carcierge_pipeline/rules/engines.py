@@ -141,6 +141,42 @@ def postgres_problem(version: str, lifecycle: object = None) -> tuple[str, str] 
     return None
 
 
+def postgres_minor_floors() -> dict[int, int]:
+    """Per major in the tables: the lowest minor RDS still creates (the lowest listed, and past
+    the minors whose creation stopped in May 2026)."""
+    return {
+        major: max(lowest, POSTGRES_MAY_2026_LAST.get(major, -1) + 1)
+        for major, lowest in POSTGRES_LOWEST_LISTED.items()
+    }
+
+
+def render_rds_versions_tf() -> str:
+    """modules/rds/engine_versions.tf: the module's copy of the tables above, derived from them
+    (one owner: this file; a test keeps the module's copy equal to this rendering)."""
+    floors = postgres_minor_floors()
+    no_create = sorted(
+        (major, minor) for major, minor in POSTGRES_NO_CREATE if minor >= floors[major]
+    )
+    floor_lines = "\n".join(f'    "{major}" = {minor}' for major, minor in sorted(floors.items()))
+    no_create_items = ", ".join(f'"{major}.{minor}"' for major, minor in no_create)
+    return f"""\
+# GENERATED from pipeline-scripts/carcierge_pipeline/rules/engines.py (the owner of these
+# tables, with their sources; read {READ}); do not edit by hand. After changing the tables
+# there: .venv/bin/python -m carcierge_pipeline.rules.engines > modules/rds/engine_versions.tf
+# (a test fails while this file and that rendering differ).
+locals {{
+  # Per major RDS for PostgreSQL lists: the lowest minor it still creates. A pinned minor of a
+  # major newer than every key is accepted as is (not retired yet).
+  postgres_oldest_creatable_minor = {{
+{floor_lines}
+  }}
+
+  # Minors at or above that floor in NO_CREATE status (no new instances).
+  postgres_no_create_minors = [{no_create_items}]
+}}
+"""
+
+
 def cache_problem(engine: str, version: str) -> str | None:
     match = _CACHE_VERSION.fullmatch(version)
     if not match:
@@ -198,3 +234,7 @@ RULE = Rule(
     check,
     READ,
 )
+
+
+if __name__ == "__main__":
+    print(render_rds_versions_tf(), end="")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from carcierge_pipeline import ci_variables, environments, report, rules
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -33,11 +34,15 @@ def run_plan(
     environ: Mapping[str, str] = os.environ,
     preflight: Callable[[str], None] | None = None,
     terraform_variables: Mapping[str, str] | None = None,
+    aws_validators: Callable[[Path], str] | None = None,
 ) -> PlanFiles:
     """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
     (APP_NAME) when given must match the environment's project_name, ``preflight`` runs
     after the input checks, before Terraform, and ``terraform_variables`` (TF_VAR_* from the
-    pipeline's variables, ci_variables.terraform_variables) reach Terraform's environment only."""
+    pipeline's variables, ci_variables.terraform_variables) reach Terraform's environment only.
+    ``aws_validators`` (real mode: AWS's own validators, preflight.validate_plan) reads the plan
+    JSON after the rules gate and before anything is published; it raises StageFailed to refuse
+    and returns Markdown (its warnings) for the summary."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -75,8 +80,11 @@ def run_plan(
         files.json.write_text(
             terraform.run(["show", "-json", str(files.binary)], capture=True).stdout
         )
+        findings = ""
         try:  # the AWS rules gate: what AWS refuses is never published
             rules.gate(files.json, echo)
+            if aws_validators:  # real mode: what AWS's own validators refuse, neither
+                findings = aws_validators(files.json)
         except StageFailed:
             files.clear()
             raise
@@ -102,6 +110,9 @@ def run_plan(
             context=f"{kind}; commit {(commit.sha or 'unknown')[:12]}"
             + (" with uncommitted changes" if commit.dirty else ""),
         )
+        if findings:
+            with files.summary.open("a") as summary_file:
+                summary_file.write(findings)
         PlanMeta(
             environment=environment,
             commit=commit.sha,

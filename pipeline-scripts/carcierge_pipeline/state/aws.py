@@ -83,6 +83,11 @@ class AwsClients:
     def rds(self) -> Any:
         return self._client("rds")
 
+    def client(self, service: str) -> Any:
+        """A client of any other service (the pre-flight's validators: osis, accessanalyzer,
+        opensearch, elasticache)."""
+        return self._client(service)
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)

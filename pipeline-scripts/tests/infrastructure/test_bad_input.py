@@ -84,8 +84,9 @@ CASES = [
         "project-name-uppercase",
         ("project_name",),
         "Carcierge",
-        "project_name must be 2-15 lowercase letters or digits, starting with a letter "
-        '(it is part of AWS names limited to 32 characters); got "Carcierge"',
+        "project_name must be 2-11 lowercase letters or digits, starting with a letter (the "
+        "longest name built from it, the log pipeline staging-<project_name>-logs-alb, is "
+        'limited to 28 characters); got "Carcierge"',
         foundation=True,
     ),
     Case(
@@ -405,10 +406,10 @@ CASES = [
         "rds-engine-version-retired-minor",
         ("rds_config", "engine_version"),
         "14.9",
-        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (AWS '
-        'retired it; RDS release calendar, read 2026-12-01). Use a major such as "16" '
-        "(recommended: RDS picks the newest minor and keeps it current) or a minor of at least "
-        "14.18, 15.13, 16.9, 17.5",
+        'rds_config.engine_version "14.9" is a PostgreSQL minor that RDS no longer creates (RDS '
+        "release calendar; the tables of carcierge_pipeline/rules/engines.py). Use a major such "
+        'as "16" (recommended: RDS picks the newest minor and keeps it current) or a minor of at '
+        "least 11.22, 12.22, 13.17, 14.18, 15.13, 16.9, 17.5, 18.1",
         rule=RDS,
     ),
     # --- OpenSearch (validated in modules/opensearch)
@@ -557,8 +558,8 @@ CASES = [
         "redis-auth-token-strategy-delete",
         ("redis_config", "auth_token_update_strategy"),
         "DELETE",
-        'redis_config.auth_token_update_strategy must be "SET" (only the current AUTH token is '
-        'valid) or "ROTATE"',
+        "redis_config.auth_token_update_strategy must be unset (null, outside rotations), "
+        '"SET" (only the current AUTH token is valid) or "ROTATE"',
         rule=REDIS,
     ),
     Case(

@@ -1,11 +1,11 @@
 """Logs into OpenSearch, read from each environment's offline plan: for every service and for
 the VPC's flow logs a subscription filter on its log group into a Firehose stream of its own
 that decompresses and extracts the messages into the encrypted staging bucket; the ALB's access
-logs announced from their bucket to a queue of their own; one ingestion pipeline in the private
-subnets writes them to the domain; least-privilege roles.
+logs announced from their bucket to a queue of their own; one ingestion pipeline per source in
+the private subnets writes them to the domain; least-privilege roles.
 
 The pipeline's body and its role's policy hold the role's and the queues' ARNs, which an
-offline plan knows only after apply: their planned values (the ALB sub-pipeline reading the ALB
+offline plan knows only after apply: their planned values (the ALB pipeline reading the ALB
 queue into logs-alb-<day>, the role reading only the ALB log prefix) are asserted in
 modules/log_delivery/tests/log_delivery.tftest.hcl, where the mock provider makes them known."""
 
@@ -39,8 +39,13 @@ def _assert_streams_into_the_staging_bucket(stream: dict, source: str) -> None:
     assert s3["prefix"] == f"logs/{source}/"
     assert s3["error_output_prefix"].startswith(f"failed/{source}/")
     processors = s3["processing_configuration"][0]["processors"]
-    # CloudWatch Logs sends gzip batches: decompress first, then keep the messages.
-    assert [p["type"] for p in processors] == ["Decompression", "CloudWatchLogProcessing"]
+    # CloudWatch Logs sends gzip batches: decompress first, then keep the messages, then end
+    # each record with a newline (Firehose concatenates records without one otherwise).
+    assert [p["type"] for p in processors] == [
+        "Decompression",
+        "CloudWatchLogProcessing",
+        "AppendDelimiterToRecord",
+    ]
     assert processors[1]["parameters"] == [
         {"parameter_name": "DataMessageExtraction", "parameter_value": "true"}
     ]
@@ -145,10 +150,20 @@ def test_pipeline_runs_in_the_private_subnets_and_reaches_opensearch_only(
     environment_plans, environment
 ):
     resources = _after(environment_plans(environment))
-    pipeline = resources[f"{MODULE}.aws_osis_pipeline.this"]
-    assert pipeline["pipeline_name"] == f"{environment}-carcierge-logs"
-    assert len(pipeline["pipeline_name"]) <= 28
-    assert pipeline["vpc_options"], "the pipeline has VPC access"
+    # One pipeline per source (AWS allows one per pipeline definition): the log groups' files
+    # and the ALB's access logs, each named within OpenSearch Ingestion's 28 characters.
+    pipelines = {
+        address: values
+        for address, values in resources.items()
+        if address.startswith(f"{MODULE}.aws_osis_pipeline.this[")
+    }
+    assert {p["pipeline_name"] for p in pipelines.values()} == {
+        f"{environment}-carcierge-logs",
+        f"{environment}-carcierge-logs-alb",
+    }
+    for pipeline in pipelines.values():
+        assert 3 <= len(pipeline["pipeline_name"]) <= 28
+        assert pipeline["vpc_options"], "the pipeline has VPC access"
     egress = resources[
         "module.security_groups.aws_vpc_security_group_egress_rule.log_delivery_to_opensearch[0]"
     ]
@@ -179,4 +194,15 @@ def test_roles_trust_only_their_service_in_this_account(environment_plans, envir
         resources[f'{MODULE}.aws_iam_role.service["subscription"]']["assume_role_policy"]
     )
     source_arn = subscription["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
-    assert source_arn == "arn:aws:logs:us-west-1:123456789012:*"
+    assert source_arn == ["arn:aws:logs:us-west-1:123456789012:*"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_delivery_role_is_in_the_domain_access_policy(environment_plans, environment):
+    """AWS's guide for pipelines writing to a domain: the pipeline role is in the domain's
+    access policy (its ARN is known after apply: the wiring is read from the configuration;
+    the statement itself is asserted in modules/opensearch/tests)."""
+    plan = environment_plans(environment)
+    call = plan["configuration"]["root_module"]["module_calls"]["opensearch"]
+    references = call["expressions"]["ingestion_role_arns"]["references"]
+    assert "module.log_delivery" in references

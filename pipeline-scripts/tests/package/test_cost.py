@@ -235,9 +235,10 @@ def test_infracost_failure_is_one_line(tmp_path):
         cost.run_cost(tmp_path, "staging", echo=lambda _: None, environ=environ)
 
 
-# Log delivery, per environment, at the shipped table's third-party figures: the ingestion
-# pipeline at min_units (1) x 0.24 USD/OCU-hour x 730 h = 175.20; each Firehose stream its log
-# group's 2 GB x 0.035 USD/GB = 0.07. Decompression has no figure and is listed, once.
+# Log delivery, per environment, at the shipped table's third-party figures: each ingestion
+# pipeline (one per source: the log groups' files and the ALB's access logs) at min_units (1) x
+# 0.24 USD/OCU-hour x 730 h = 175.20; each Firehose stream its log group's 2 GB x 0.035 USD/GB
+# = 0.07. Decompression has no figure and is listed, once.
 @pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
 def test_log_delivery_is_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
@@ -252,10 +253,15 @@ def test_log_delivery_is_priced_per_environment(environment_plans, environment):
     assert {address: round(items[address].monthly, 6) for address in streams} == {
         address: 0.07 for address in streams
     }
-    [pipeline] = [item for item in estimate.items if ".aws_osis_pipeline." in item.address]
-    assert pipeline.monthly == pytest.approx(175.20)
-    assert "1 Ingestion OCU(s)" in pipeline.detail and "third-party price" in pipeline.detail
-    assert estimate.per_service["OpenSearch Ingestion"] == pytest.approx(175.20)
+    pipelines = [item for item in estimate.items if ".aws_osis_pipeline." in item.address]
+    planned = [r for r in plan["resource_changes"] if r["type"] == "aws_osis_pipeline"]
+    assert len(pipelines) == len(planned) == 2  # one per source
+    for pipeline in pipelines:
+        assert pipeline.monthly == pytest.approx(175.20)
+        assert "1 Ingestion OCU(s)" in pipeline.detail and "third-party price" in pipeline.detail
+    assert estimate.per_service["OpenSearch Ingestion"] == pytest.approx(2 * 175.20)
+    [count] = [a for a in estimate.assumptions if "OpenSearch Ingestion pipeline(s)" in a]
+    assert count.startswith("2 OpenSearch Ingestion pipeline(s), one per log source")
     [decompression] = [line for line in estimate.not_estimated if "decompressing" in line]
     assert decompression.startswith(f"{len(streams)} Firehose stream(s)")
     [third_party] = [a for a in estimate.assumptions if a.startswith("third-party prices")]
@@ -269,7 +275,7 @@ def test_log_delivery_without_its_prices_is_listed_never_dropped(environment_pla
     estimate = pricing.builtin_estimate(environment_plans("qa"), "qa", "us-west-1", prices)
     assert not [i for i in estimate.items if i.service in {"OpenSearch Ingestion", "Firehose"}]
     missing = " ".join(estimate.not_estimated)
-    assert "aws_osis_pipeline.this: no opensearch_ingestion_ocu_hour" in missing
+    assert missing.count("no opensearch_ingestion_ocu_hour in the price table") == 2
     assert missing.count("no firehose_ingest_gb in the price table") == 6
 
 

@@ -20,12 +20,13 @@ import boto3
 import pytest
 from support import copy_project
 
-from carcierge_pipeline import cli, rehearsal
+from carcierge_pipeline import cli, rehearsal, rules
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, state_key
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.offline import server
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.rules import pipeline as pipeline_rules
 from carcierge_pipeline.stages.apply import run_apply
 from carcierge_pipeline.stages.plan import run_plan
 from carcierge_pipeline.state import AwsClients
@@ -183,6 +184,12 @@ def test_rehearsal_of_the_real_path(
 
     # 4. The configuration is stable under its own state: the second plan changes nothing.
     assert _changes(second) == {}
+    # The log pipelines' bodies, known once applied, were checked by the rules gate (one
+    # source each, processors, routes, index names): nothing refused, nothing left unchecked.
+    applied = Plan.load(second.json)
+    checked = rules.evaluate(applied, [pipeline_rules.RULE])
+    assert len(applied.of_type("aws_osis_pipeline")) == 2
+    assert checked.findings == [] and checked.unchecked == []
 
     # 5. A new image tag for one service touches that service's task definition (a new
     # revision) and its service, nothing else.

@@ -439,11 +439,14 @@ class Pricer:
                 continue
             detail = f"{units} Ingestion OCU(s) around the clock (min_units; third-party price)"
             self.add(pipeline, "OpenSearch Ingestion", detail, units * ocu_hour * self.hours)
-        if self.of_type("aws_osis_pipeline"):
+        if pipelines := self.of_type("aws_osis_pipeline"):
+            # One pipeline per data source (AWS allows one source per pipeline definition):
+            # each is billed its own min_units around the clock.
             self.assumption(
-                "OpenSearch Ingestion runs at min_units; scaling towards max_units under load is "
-                "not estimated. SQS requests of its queues (one S3 event per Firehose object or "
-                "ALB access-log file, long-polled): negligible, not priced"
+                f"{len(pipelines)} OpenSearch Ingestion pipeline(s), one per log source, each "
+                "at its min_units; scaling towards max_units under load is not estimated. SQS "
+                "requests of their queues (one S3 event per Firehose object or ALB access-log "
+                "file, long-polled): negligible, not priced"
             )
         ingest_rate = self.third_party("firehose_ingest_gb")
         ingest = self.assume["log_ingest_gb_per_log_group"]
