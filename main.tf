@@ -68,7 +68,7 @@ module "security_groups" {
   vpc_id            = module.vpc.vpc_id
   vpc_cidr_block    = module.vpc.vpc_cidr_block
   alb_ingress_cidrs = var.alb_ingress_cidrs
-  service_ports     = { for name, service in var.services : name => service.container_port }
+  services          = { for name, service in var.services : name => { port = service.container_port, public = service.public, callers = service.callers } }
   data_store_ports  = local.data_store_ports
   log_delivery      = var.enable_log_delivery
 }
@@ -162,17 +162,17 @@ locals {
 module "ecs" {
   source = "./modules/ecs"
 
-  name_prefix             = local.name_prefix
-  environment             = var.environment
-  aws_region              = var.aws_region
-  vpc_id                  = module.vpc.vpc_id
-  public_subnet_ids       = module.vpc.public_subnet_id_list
-  private_subnet_ids      = module.vpc.private_subnet_id_list
-  alb_security_group_id   = module.security_groups.alb_security_group_id
-  ecs_security_group_id   = module.security_groups.ecs_security_group_id
-  kms_key_arn             = module.kms.key_arn
-  log_retention_days      = var.log_retention_days
-  alb_deletion_protection = var.deletion_protection
+  name_prefix                = local.name_prefix
+  environment                = var.environment
+  aws_region                 = var.aws_region
+  vpc_id                     = module.vpc.vpc_id
+  public_subnet_ids          = module.vpc.public_subnet_id_list
+  private_subnet_ids         = module.vpc.private_subnet_id_list
+  alb_security_group_id      = module.security_groups.alb_security_group_id
+  service_security_group_ids = module.security_groups.service_security_group_ids
+  kms_key_arn                = module.kms.key_arn
+  log_retention_days         = var.log_retention_days
+  alb_deletion_protection    = var.deletion_protection
 
   services = var.services
   # Each service's own database role (DB_USERNAME) and connection settings: database.tf.

@@ -165,7 +165,10 @@ variable "services" {
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
     (target tracking, %); spot (share of tasks on FARGATE_SPOT, %; X86_64 only); command;
     cpu_architecture (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
-    user[:group], default "1000:1000"; never root: the image must let that user run the app).
+    user[:group], default "1000:1000"; never root: the image must let that user run the app);
+    callers (keys of the other services that may call this one on its container port through
+    Service Connect; default none: each service has a security group of its own that admits only
+    the ALB and its callers).
   EOT
   type = map(object({
     container_image   = string
@@ -190,6 +193,7 @@ variable "services" {
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
     user              = optional(string, "1000:1000")
+    callers           = optional(list(string), [])
   }))
 
   validation {
@@ -212,6 +216,13 @@ variable "services" {
     # service with one of their keys would overwrite a source in the merge and share its indices.
     condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
     error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
+  }
+
+  validation {
+    # A caller is let through the callee's security group (modules/security_groups); a service
+    # reaches itself without a rule.
+    condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
+    error_message = "services.*.callers must name other services of this environment (keys of services, not the service itself); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
   }
 }
 

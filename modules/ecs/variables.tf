@@ -60,9 +60,14 @@ variable "alb_security_group_id" {
   type        = string
 }
 
-variable "ecs_security_group_id" {
-  description = "Security group of every task (in from the ALB and from itself for Service Connect)."
-  type        = string
+variable "service_security_group_ids" {
+  description = "Security group of each service, by service key (modules/security_groups: in from the ALB and from the service's callers only)."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for key in keys(var.services) : contains(keys(var.service_security_group_ids), key)])
+    error_message = "service_security_group_ids must name a security group for every service; missing: ${join(", ", [for key in keys(var.services) : key if !contains(keys(var.service_security_group_ids), key)])}."
+  }
 }
 
 variable "kms_key_arn" {

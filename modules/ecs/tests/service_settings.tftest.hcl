@@ -82,12 +82,12 @@ run "logs_and_network" {
   }
 
   assert {
-    condition = alltrue([for service in aws_ecs_service.service :
+    condition = alltrue([for key, service in aws_ecs_service.service :
       service.network_configuration[0].assign_public_ip == false &&
       service.network_configuration[0].subnets == toset(var.private_subnet_ids) &&
-      service.network_configuration[0].security_groups == toset([var.ecs_security_group_id])
-    ])
-    error_message = "tasks run in the private subnets with the ECS security group and no public IP"
+      service.network_configuration[0].security_groups == toset([var.service_security_group_ids[key]])
+    ]) && length(distinct([for service in aws_ecs_service.service : service.network_configuration[0].security_groups])) == length(aws_ecs_service.service)
+    error_message = "tasks run in the private subnets with their own service's security group (no two services share one) and no public IP"
   }
 
   assert {

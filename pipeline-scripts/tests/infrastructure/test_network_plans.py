@@ -187,18 +187,28 @@ DATA_IN_RULES = {
 
 
 def _opened_ports(plan: dict) -> dict[str, set[int]]:
-    """Per store: every port its security group rules and the data tier's ACL rule open."""
-    ingress = _of(plan, "module.security_groups.aws_vpc_security_group_ingress_rule.store_from_ecs")
-    egress = _of(plan, "module.security_groups.aws_vpc_security_group_egress_rule.ecs_to_store")
+    """Per store: every port its security group rules (from and to each task's group) and the
+    data tier's ACL rule open. Rules are keyed <task>-<store>."""
+    ingress = _of(
+        plan, "module.security_groups.aws_vpc_security_group_ingress_rule.store_from_task"
+    )
+    egress = _of(plan, "module.security_groups.aws_vpc_security_group_egress_rule.task_to_store")
     nacl = _of(plan, "module.vpc.aws_network_acl_rule.this")
-    return {
-        store: {
+    opened: dict[str, set[int]] = {}
+    for store in DATA_IN_RULES:
+        rules = [
+            rule
+            for group in (ingress, egress)
+            for key, rule in group.items()
+            if key.endswith(f"-{store}")
+        ]
+        assert rules, store
+        opened[store] = {
             port
-            for rule in (ingress[store], egress[store], nacl[DATA_IN_RULES[store]])
+            for rule in (*rules, nacl[DATA_IN_RULES[store]])
             for port in (rule["from_port"], rule["to_port"])
         }
-        for store in DATA_IN_RULES
-    }
+    return opened
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -207,3 +217,83 @@ def test_data_store_ports_are_the_configured_ones(environment_plans, environment
     rds = plan["variables"]["rds_config"]["value"].get("port") or 5432
     redis = plan["variables"]["redis_config"]["value"].get("port") or 6379
     assert _opened_ports(plan) == {"rds": {rds}, "redis": {redis}, "opensearch": {443}}
+
+
+# --- east-west: one group per service, open to the ALB and the service's callers only -----------
+
+SG = "module.security_groups."
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, environment):
+    """Expected from the environment file (services.*.public and .callers): a service's group
+    admits the ALB when it is public and each caller's group, on its container port; nothing
+    else reaches it, and the operator task's group admits nothing."""
+    plan = environment_plans(environment)
+    services = plan["variables"]["services"]["value"]
+    groups = _of(plan, f"{SG}aws_security_group.service")
+    assert {key: group["name"] for key, group in groups.items()} == {
+        key: f"{environment}-carcierge-{key}-sg" for key in services
+    }
+    assert (
+        _of(plan, f"{SG}aws_security_group.ops")[None]["name"] == f"{environment}-carcierge-ops-sg"
+    )
+
+    # Which group a rule belongs to and which it admits: the configuration's references (the
+    # ids are unknown offline), read from the rule's for_each key.
+    from_alb = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.service_from_alb")
+    from_caller = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.service_from_caller")
+    admitted = {(key, "alb", rule["from_port"]) for key, rule in from_alb.items()} | {
+        (key.split("-from-")[0], key.split("-from-")[1], rule["from_port"])
+        for key, rule in from_caller.items()
+    }
+    expected = {
+        (key, "alb", service["container_port"])
+        for key, service in services.items()
+        if service.get("public", True)
+    } | {
+        (key, caller, service["container_port"])
+        for key, service in services.items()
+        for caller in service.get("callers") or []
+    }
+    assert admitted == expected
+    assert all(
+        rule["to_port"] == rule["from_port"] for rule in (*from_alb.values(), *from_caller.values())
+    )
+    calls_out = _of(plan, f"{SG}aws_vpc_security_group_egress_rule.caller_to_service")
+    assert set(calls_out) == set(from_caller)
+
+    # Nothing else opens a service's or the operator task's group: the module's only ingress
+    # rules are the ALB's, these two, the data stores' and the log delivery's.
+    ingress_kinds = {
+        rc["name"]
+        for rc in _changes(plan)
+        if rc["type"] == "aws_vpc_security_group_ingress_rule" and rc["address"].startswith(SG)
+    }
+    assert ingress_kinds <= {
+        "alb",
+        "service_from_alb",
+        "service_from_caller",
+        "store_from_task",
+        "opensearch_from_log_delivery",
+    }
+    # The services' settings reach ECS: each service runs in its own group.
+    config = plan["configuration"]["root_module"]["module_calls"]["ecs"]["module"]["resources"]
+    [service] = [r for r in config if r["address"] == "aws_ecs_service.service"]
+    groups_expression = service["expressions"]["network_configuration"][0]["security_groups"]
+    assert "var.service_security_group_ids" in groups_expression["references"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_data_stores_admit_each_task_group(environment_plans, environment):
+    """Every service reaches every store; the operator task RDS and OpenSearch only."""
+    plan = environment_plans(environment)
+    services = plan["variables"]["services"]["value"]
+    ingress = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.store_from_task")
+    egress = _of(plan, f"{SG}aws_vpc_security_group_egress_rule.task_to_store")
+    expected = {f"{key}-{store}" for key in services for store in DATA_IN_RULES} | {
+        "ops-rds",
+        "ops-opensearch",
+    }
+    assert set(ingress) == expected
+    assert set(egress) == expected
