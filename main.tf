@@ -97,6 +97,7 @@ module "elasticache" {
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   redis_config        = var.redis_config
+  service_keys        = keys(var.services) # one Redis user each, on its own keys <key>:*
 }
 
 module "opensearch" {
@@ -146,15 +147,20 @@ module "rds" {
 locals {
   # Non-secret connection settings of the data stores for every service (env var => value).
   service_connection_environment = merge(
-    module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS
+    module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS (users: below)
     module.opensearch.connection_environment,  # OPENSEARCH_ENDPOINT
     module.rds.connection_environment,         # DB_HOST, DB_PORT, DB_NAME, DB_IAM_AUTH
   )
   # Secrets of the data stores for every service (env var => Secrets Manager ARN[:json-key::]).
   service_connection_secrets = merge(
-    module.elasticache.connection_secrets, # REDIS_AUTH_TOKEN
-    module.rds.connection_secrets,         # none: IAM tokens (database.tf); master secret is break-glass
+    module.rds.connection_secrets, # none: IAM tokens (database.tf); master secret is break-glass
   )
+  # Each service's own identities: its database role (DB_USERNAME) and its Redis user
+  # (REDIS_USERNAME), and its Redis password (REDIS_PASSWORD, a secret only its task reads).
+  service_identity_environment = {
+    for key in keys(var.services) : key => merge(module.rds.service_connection_environment[key], module.elasticache.user_environment[key])
+  }
+  service_identity_secrets = module.elasticache.user_secrets
 }
 
 # --- compute ---
@@ -175,8 +181,9 @@ module "ecs" {
   alb_deletion_protection    = var.deletion_protection
 
   services = var.services
-  # Each service's own database role (DB_USERNAME) and connection settings: database.tf.
-  service_environment = module.rds.service_connection_environment
+  # Each service's own database role and Redis user (above; database.tf) and connection settings.
+  service_environment = local.service_identity_environment
+  service_secrets     = local.service_identity_secrets
   shared_environment  = local.service_connection_environment
   shared_secrets      = local.service_connection_secrets
 

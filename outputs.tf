@@ -136,9 +136,9 @@ output "redis_port" {
   value       = module.elasticache.port
 }
 
-output "redis_auth_token_secret_arn" {
-  description = "ARN of the secret holding the Redis AUTH token (the value stays in Secrets Manager)."
-  value       = module.elasticache.auth_token_secret_arn
+output "redis_user_secret_arns" {
+  description = "ARN of each service's Redis password secret, by service key (the values stay in Secrets Manager; rotation: docs/runbooks/rotate-redis-token.md)."
+  value       = module.elasticache.user_secret_arns
 }
 
 output "opensearch_endpoint" {

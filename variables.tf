@@ -371,21 +371,20 @@ variable "opensearch_admin_principal_arns" {
 }
 
 variable "redis_config" {
-  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token), auth_token_update_strategy (SET, or ROTATE during a rotation: modules/elasticache/README.md). Set in every environment file."
+  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, password_version (bump to rotate the services' Redis user passwords: docs/runbooks/rotate-redis-token.md). Set in every environment file."
   type = object({
-    node_type                  = string
-    num_cache_nodes            = number
-    engine_version             = string
-    engine                     = optional(string)
-    port                       = optional(number)
-    parameters                 = optional(map(string))
-    snapshot_retention_limit   = optional(number)
-    snapshot_window            = optional(string)
-    maintenance_window         = optional(string)
-    apply_immediately          = optional(bool)
-    skip_final_snapshot        = optional(bool)
-    auth_token_version         = optional(number)
-    auth_token_update_strategy = optional(string)
+    node_type                = string
+    num_cache_nodes          = number
+    engine_version           = string
+    engine                   = optional(string)
+    port                     = optional(number)
+    parameters               = optional(map(string))
+    snapshot_retention_limit = optional(number)
+    snapshot_window          = optional(string)
+    maintenance_window       = optional(string)
+    apply_immediately        = optional(bool)
+    skip_final_snapshot      = optional(bool)
+    password_version         = optional(number)
   })
 }
 

@@ -285,6 +285,17 @@ variable "shared_secrets" {
   }
 }
 
+variable "service_secrets" {
+  description = "Per-service secrets, by service key (env var name => Secrets Manager secret ARN), added to that service's container only and winning over its own (e.g. REDIS_PASSWORD: the password of the service's own Redis user)."
+  type        = map(map(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue(flatten([for settings in values(var.service_secrets) : [for name in keys(settings) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))]]))
+    error_message = "service_secrets keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
+  }
+}
+
 variable "task_role_policy_statements" {
   description = "Extra IAM statements for a service's task role, keyed by service name. Task roles get nothing but ECS Exec otherwise."
   type = map(list(object({

@@ -554,12 +554,18 @@ CASES = [
         environment="prod",
     ),
     Case(
-        "redis-auth-token-strategy-delete",
-        ("redis_config", "auth_token_update_strategy"),
-        "DELETE",
-        'redis_config.auth_token_update_strategy must be "SET" (only the current AUTH token is '
-        'valid) or "ROTATE"',
+        "redis-password-version-zero",
+        ("redis_config", "password_version"),
+        0,
+        "redis_config.password_version must be a whole number from 1 (bump it to rotate the "
+        "services' Redis passwords); got 0.",
         rule=REDIS,
+    ),
+    Case(
+        "service-calls-itself",
+        ("services", "service2", "callers"),
+        ["service2"],
+        "services.*.callers must name other services of this environment",
     ),
     Case(
         "rds-log-statement-ddl",
