@@ -1,8 +1,8 @@
 """Hardening (issue 15) read from the offline plans of the four environments: ECS Exec only
 where it is switched on, non-root containers without capabilities, a WAF on the protected
 environments' ALB, named OpenSearch admins, confused-deputy conditions on service principals,
-no Redis AUTH token beside the RBAC users, no password-leaking statement logging, endpoint policies, and
-applies that wait for the services to settle."""
+no Redis AUTH token beside the RBAC users, no password-leaking statement logging, endpoint
+policies, and applies that wait for the services to settle."""
 
 from __future__ import annotations
 
