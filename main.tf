@@ -56,6 +56,7 @@ module "vpc" {
   az_count                   = var.az_count
   nat_gateway_mode           = var.nat_gateway_mode
   enable_interface_endpoints = var.enable_interface_endpoints
+  egress_allowed_domains     = var.egress_allowed_domains
   log_retention_days         = var.log_retention_days
   kms_key_arn                = module.kms.key_arn
   data_store_ports           = local.data_store_ports

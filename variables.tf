@@ -127,8 +127,18 @@ variable "nat_gateway_mode" {
 }
 
 variable "enable_interface_endpoints" {
-  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager); they cost money, so off in staging and qa, on in uat and prod."
+  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager, sts); they cost money, so off in staging and qa, on in uat and prod."
   type        = bool
+}
+
+variable "egress_allowed_domains" {
+  description = "The tasks' DNS allow-list (Route 53 Resolver DNS Firewall on the VPC, modules/vpc): internet names the services may resolve besides this region's AWS names, e.g. [\"api.stripe.com\", \"*.example.com\"]; every other name gets NXDOMAIN. null: no DNS Firewall (staging, qa). Required where deletion_protection is on (uat, prod). Set in every environment file."
+  type        = list(string)
+
+  validation {
+    condition     = var.egress_allowed_domains != null || !var.deletion_protection
+    error_message = "egress_allowed_domains must be set (a list, [] for AWS names only) where deletion_protection is true (uat, prod): a protected environment's tasks resolve only allow-listed names; got null."
+  }
 }
 
 variable "alb_ingress_cidrs" {

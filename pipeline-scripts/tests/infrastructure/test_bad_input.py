@@ -614,6 +614,15 @@ CASES = [
         reads=(("deletion_protection",),),
     ),
     Case(
+        "prod-without-egress-allow-list",
+        ("egress_allowed_domains",),
+        None,
+        "egress_allowed_domains must be set (a list, [] for AWS names only) where "
+        "deletion_protection is true (uat, prod)",
+        environment="prod",
+        reads=(("deletion_protection",),),
+    ),
+    Case(
         "prod-redis-without-final-snapshot",
         ("redis_config", "skip_final_snapshot"),
         True,

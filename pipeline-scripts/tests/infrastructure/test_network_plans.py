@@ -3,6 +3,7 @@ security_groups wired through the root with the real environment files)."""
 
 from __future__ import annotations
 
+import json
 from ipaddress import ip_network
 
 import pytest
@@ -11,7 +12,7 @@ from carcierge_pipeline.environments import ENVIRONMENTS
 
 LOWER = ("staging", "qa")  # single NAT, no interface endpoints (cost)
 UPPER = ("uat", "prod")  # NAT per AZ, interface endpoints
-INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"}
 OPEN = {"0.0.0.0/0", "::/0"}
 ALB_INGRESS = "module.security_groups.aws_vpc_security_group_ingress_rule.alb["
 
@@ -297,3 +298,68 @@ def test_data_stores_admit_each_task_group(environment_plans, environment):
     }
     assert set(ingress) == expected
     assert set(egress) == expected
+
+
+# --- egress: S3 only to this account's buckets (and ECR layers); DNS allow-list in uat/prod ------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_s3_endpoint_admits_only_this_account_and_ecr_layers(environment_plans, environment):
+    plan = environment_plans(environment)
+    gateway = _of(plan, "module.vpc.aws_vpc_endpoint.s3")[None]
+    statements = json.loads(gateway["policy"])["Statement"]
+    account = "123456789012"  # the offline stand-in's account
+    region = plan["variables"]["aws_region"]["value"]
+    assert statements == [
+        {
+            "Sid": "ThisAccountsBuckets",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": account}},
+        },
+        {
+            "Sid": "EcrImageLayers",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*",
+        },
+    ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_dns_allow_list_where_the_environment_sets_one(environment_plans, environment):
+    """Expected from the environment file: egress_allowed_domains set -> a DNS Firewall that
+    allows this region's AWS names and the listed ones and blocks the rest with NXDOMAIN; null ->
+    none. Policy: the protected environments (uat, prod) have one."""
+    plan = environment_plans(environment)
+    listed = plan["variables"]["egress_allowed_domains"]["value"]
+    allowed = _of(plan, "module.vpc.aws_route53_resolver_firewall_domain_list.allowed")
+    association = _of(
+        plan, "module.vpc.aws_route53_resolver_firewall_rule_group_association.egress"
+    )
+    if environment in UPPER:
+        assert listed is not None
+    if listed is None:
+        assert allowed == {} and association == {}
+        return
+    region = plan["variables"]["aws_region"]["value"]
+    domains = set(allowed[0]["domains"])
+    assert set(listed) <= domains
+    assert f"*.{region}.amazonaws.com" in domains
+    assert "*" not in domains
+    everything = _of(plan, "module.vpc.aws_route53_resolver_firewall_domain_list.everything")
+    assert everything[0]["domains"] == ["*"]
+    allow = _of(plan, "module.vpc.aws_route53_resolver_firewall_rule.allow")[0]
+    block = _of(plan, "module.vpc.aws_route53_resolver_firewall_rule.block")[0]
+    assert (allow["action"], block["action"], block["block_response"]) == (
+        "ALLOW",
+        "BLOCK",
+        "NXDOMAIN",
+    )
+    assert allow["priority"] < block["priority"]
+    assert association[0]["mutation_protection"] == "ENABLED"
+    config = _of(plan, "module.vpc.aws_route53_resolver_firewall_config.this")[0]
+    assert config["firewall_fail_open"] == "DISABLED"
