@@ -1,6 +1,6 @@
 # Root-level behaviour with a mocked AWS provider: naming, tagging and input validation.
 # The offline stand-in of hashicorp/aws, not a mock: Terraform 1.15's mock providers cannot
-# validate ephemeral resources (modules/elasticache generates the Redis AUTH token with them).
+# validate ephemeral resources (modules/elasticache generates the Redis passwords with them).
 # The stand-in answers caller identity, partition and us-west-1's zones deterministically.
 provider "aws" {
   region = "us-west-1"

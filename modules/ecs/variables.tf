@@ -56,7 +56,7 @@ variable "private_subnet_ids" {
 }
 
 variable "alb_security_group_id" {
-  description = "Security group of the ALB (HTTP/HTTPS in from the internet, out to the ECS security group)."
+  description = "Security group of the ALB (HTTP/HTTPS in from the internet, out to the services' security groups)."
   type        = string
 }
 
@@ -550,7 +550,7 @@ variable "services" {
 # --- operator task --------------------------------------------------------------------
 
 variable "ops_task" {
-  description = "The operator task <name_prefix>-ops: a one-off Fargate task in the private subnets with the ECS security group, for post-apply commands that must run inside the VPC (`carcierge db roles`, `carcierge opensearch setup`). image: an ECR image with the carcierge package (the CI image of ci/Dockerfile); environment: its settings (name => value); read_secret_arns: secrets it may read (kms:Decrypt through Secrets Manager only); assume_role_arns: roles it may assume. null: no operator task."
+  description = "The operator task <name_prefix>-ops: a one-off Fargate task in the private subnets with its own security group (the root's ops_run_task), for post-apply commands that must run inside the VPC (`carcierge db roles`, `carcierge opensearch setup`). image: an ECR image with the carcierge package (the CI image of ci/Dockerfile); environment: its settings (name => value); read_secret_arns: secrets it may read (kms:Decrypt through Secrets Manager only); assume_role_arns: roles it may assume. null: no operator task."
   type = object({
     image            = string
     cpu              = optional(number, 256)
