@@ -56,6 +56,7 @@ module "vpc" {
   az_count                   = var.az_count
   nat_gateway_mode           = var.nat_gateway_mode
   enable_interface_endpoints = var.enable_interface_endpoints
+  egress_allowed_domains     = var.egress_allowed_domains
   log_retention_days         = var.log_retention_days
   kms_key_arn                = module.kms.key_arn
   data_store_ports           = local.data_store_ports
@@ -68,7 +69,7 @@ module "security_groups" {
   vpc_id            = module.vpc.vpc_id
   vpc_cidr_block    = module.vpc.vpc_cidr_block
   alb_ingress_cidrs = var.alb_ingress_cidrs
-  service_ports     = { for name, service in var.services : name => service.container_port }
+  services          = { for name, service in var.services : name => { port = service.container_port, public = service.public, callers = service.callers } }
   data_store_ports  = local.data_store_ports
   log_delivery      = var.enable_log_delivery
 }
@@ -97,6 +98,7 @@ module "elasticache" {
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   redis_config        = var.redis_config
+  service_keys        = keys(var.services) # one Redis user each, on its own keys <key>:*
 }
 
 module "opensearch" {
@@ -149,15 +151,20 @@ module "rds" {
 locals {
   # Non-secret connection settings of the data stores for every service (env var => value).
   service_connection_environment = merge(
-    module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS
+    module.elasticache.connection_environment, # REDIS_HOST, REDIS_PORT, REDIS_TLS (users: below)
     module.opensearch.connection_environment,  # OPENSEARCH_ENDPOINT
     module.rds.connection_environment,         # DB_HOST, DB_PORT, DB_NAME, DB_IAM_AUTH
   )
   # Secrets of the data stores for every service (env var => Secrets Manager ARN[:json-key::]).
   service_connection_secrets = merge(
-    module.elasticache.connection_secrets, # REDIS_AUTH_TOKEN
-    module.rds.connection_secrets,         # none: IAM tokens (database.tf); master secret is break-glass
+    module.rds.connection_secrets, # none: IAM tokens (database.tf); master secret is break-glass
   )
+  # Each service's own identities: its database role (DB_USERNAME) and its Redis user
+  # (REDIS_USERNAME), and its Redis password (REDIS_PASSWORD, a secret only its task reads).
+  service_identity_environment = {
+    for key in keys(var.services) : key => merge(module.rds.service_connection_environment[key], module.elasticache.user_environment[key])
+  }
+  service_identity_secrets = module.elasticache.user_secrets
 }
 
 # --- compute ---
@@ -165,21 +172,22 @@ locals {
 module "ecs" {
   source = "./modules/ecs"
 
-  name_prefix             = local.name_prefix
-  environment             = var.environment
-  aws_region              = var.aws_region
-  vpc_id                  = module.vpc.vpc_id
-  public_subnet_ids       = module.vpc.public_subnet_id_list
-  private_subnet_ids      = module.vpc.private_subnet_id_list
-  alb_security_group_id   = module.security_groups.alb_security_group_id
-  ecs_security_group_id   = module.security_groups.ecs_security_group_id
-  kms_key_arn             = module.kms.key_arn
-  log_retention_days      = var.log_retention_days
-  alb_deletion_protection = var.deletion_protection
+  name_prefix                = local.name_prefix
+  environment                = var.environment
+  aws_region                 = var.aws_region
+  vpc_id                     = module.vpc.vpc_id
+  public_subnet_ids          = module.vpc.public_subnet_id_list
+  private_subnet_ids         = module.vpc.private_subnet_id_list
+  alb_security_group_id      = module.security_groups.alb_security_group_id
+  service_security_group_ids = module.security_groups.service_security_group_ids
+  kms_key_arn                = module.kms.key_arn
+  log_retention_days         = var.log_retention_days
+  alb_deletion_protection    = var.deletion_protection
 
   services = var.services
-  # Each service's own database role (DB_USERNAME) and connection settings: database.tf.
-  service_environment = module.rds.service_connection_environment
+  # Each service's own database role and Redis user (above; database.tf) and connection settings.
+  service_environment = local.service_identity_environment
+  service_secrets     = local.service_identity_secrets
   shared_environment  = local.service_connection_environment
   shared_secrets      = local.service_connection_secrets
 

@@ -59,7 +59,8 @@ output "security_group_ids" {
   description = "Security group ids by role."
   value = {
     alb        = module.security_groups.alb_security_group_id
-    ecs        = module.security_groups.ecs_security_group_id
+    services   = module.security_groups.service_security_group_ids
+    ops        = module.security_groups.ops_security_group_id
     redis      = module.security_groups.redis_security_group_id
     opensearch = module.security_groups.opensearch_security_group_id
     rds        = module.security_groups.rds_security_group_id
@@ -135,9 +136,9 @@ output "redis_port" {
   value       = module.elasticache.port
 }
 
-output "redis_auth_token_secret_arn" {
-  description = "ARN of the secret holding the Redis AUTH token (the value stays in Secrets Manager)."
-  value       = module.elasticache.auth_token_secret_arn
+output "redis_user_secret_arns" {
+  description = "ARN of each service's Redis password secret, by service key (the values stay in Secrets Manager; rotation: docs/runbooks/rotate-redis-token.md)."
+  value       = module.elasticache.user_secret_arns
 }
 
 output "opensearch_endpoint" {
@@ -268,13 +269,13 @@ output "ops_task" {
 }
 
 output "ops_run_task" {
-  description = "The `aws ecs run-task` command line that starts the operator task in the private subnets with the ECS security group; append --overrides 'containerOverrides=[{name=ops,command=[carcierge,...]}]' (docs/runbooks/post-apply.md)."
+  description = "The `aws ecs run-task` command line that starts the operator task in the private subnets with its own security group; append --overrides 'containerOverrides=[{name=ops,command=[carcierge,...]}]' (docs/runbooks/post-apply.md)."
   value = join(" ", [
     "aws ecs run-task",
     "--cluster ${module.ecs.cluster_name}",
     "--task-definition ${module.ecs.ops_task.family}",
     "--launch-type FARGATE",
     "--started-by carcierge-ops",
-    "--network-configuration '${jsonencode({ awsvpcConfiguration = { subnets = module.vpc.private_subnet_id_list, securityGroups = [module.security_groups.ecs_security_group_id], assignPublicIp = "DISABLED" } })}'",
+    "--network-configuration '${jsonencode({ awsvpcConfiguration = { subnets = module.vpc.private_subnet_id_list, securityGroups = [module.security_groups.ops_security_group_id], assignPublicIp = "DISABLED" } })}'",
   ])
 }

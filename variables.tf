@@ -142,8 +142,18 @@ variable "nat_gateway_mode" {
 }
 
 variable "enable_interface_endpoints" {
-  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager); they cost money, so off in staging and qa, on in uat and prod."
+  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager, sts); they cost money, so off in staging and qa, on in uat and prod."
   type        = bool
+}
+
+variable "egress_allowed_domains" {
+  description = "The tasks' DNS allow-list (Route 53 Resolver DNS Firewall on the VPC, modules/vpc): internet names the services may resolve besides this region's AWS names, e.g. [\"api.stripe.com\", \"*.example.com\"]; every other name gets NXDOMAIN. null: no DNS Firewall (staging, qa). Required where deletion_protection is on (uat, prod). Set in every environment file."
+  type        = list(string)
+
+  validation {
+    condition     = var.egress_allowed_domains != null || !var.deletion_protection
+    error_message = "egress_allowed_domains must be set (a list, [] for AWS names only) where deletion_protection is true (uat, prod): a protected environment's tasks resolve only allow-listed names; got null."
+  }
 }
 
 variable "alb_ingress_cidrs" {
@@ -180,7 +190,10 @@ variable "services" {
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
     (target tracking, %); spot (share of tasks on FARGATE_SPOT, %; X86_64 only); command;
     cpu_architecture (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
-    user[:group], default "1000:1000"; never root: the image must let that user run the app).
+    user[:group], default "1000:1000"; never root: the image must let that user run the app);
+    callers (keys of the other services that may call this one on its container port through
+    Service Connect; default none: each service has a security group of its own that admits only
+    the ALB and its callers).
   EOT
   type = map(object({
     container_image   = string
@@ -205,6 +218,7 @@ variable "services" {
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
     user              = optional(string, "1000:1000")
+    callers           = optional(list(string), [])
   }))
 
   validation {
@@ -233,6 +247,13 @@ variable "services" {
     # The operator task's log group, role and task family are <env>-<project>-ops (modules/ecs).
     condition     = length(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))) == 0
     error_message = "services keys must not be ${join(" or ", values(module.conventions.reserved_service_keys))}: the operator task's log group, role and task family are <env>-${var.project_name}-${module.conventions.reserved_service_keys.ops_task}; rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))))}."
+  }
+
+  validation {
+    # A caller is let through the callee's security group (modules/security_groups); a service
+    # reaches itself without a rule.
+    condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
+    error_message = "services.*.callers must name other services of this environment (keys of services, not the service itself); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
   }
 }
 
@@ -381,21 +402,20 @@ variable "opensearch_admin_principal_arns" {
 }
 
 variable "redis_config" {
-  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, auth_token_version (bump to rotate the AUTH token), auth_token_update_strategy (SET, or ROTATE during a rotation: modules/elasticache/README.md). Set in every environment file."
+  description = "Redis (modules/elasticache): node_type, num_cache_nodes (2+ = Multi-AZ with automatic failover), engine_version (major.minor, 7.0+); optional engine, port, parameters, snapshot_retention_limit, snapshot_window, maintenance_window, apply_immediately, skip_final_snapshot, password_version (bump to rotate the services' Redis user passwords: docs/runbooks/rotate-redis-token.md). Set in every environment file."
   type = object({
-    node_type                  = string
-    num_cache_nodes            = number
-    engine_version             = string
-    engine                     = optional(string)
-    port                       = optional(number)
-    parameters                 = optional(map(string))
-    snapshot_retention_limit   = optional(number)
-    snapshot_window            = optional(string)
-    maintenance_window         = optional(string)
-    apply_immediately          = optional(bool)
-    skip_final_snapshot        = optional(bool)
-    auth_token_version         = optional(number)
-    auth_token_update_strategy = optional(string)
+    node_type                = string
+    num_cache_nodes          = number
+    engine_version           = string
+    engine                   = optional(string)
+    port                     = optional(number)
+    parameters               = optional(map(string))
+    snapshot_retention_limit = optional(number)
+    snapshot_window          = optional(string)
+    maintenance_window       = optional(string)
+    apply_immediately        = optional(bool)
+    skip_final_snapshot      = optional(bool)
+    password_version         = optional(number)
   })
 }
 

@@ -21,7 +21,9 @@ vpc_cidr                   = "10.20.0.0/16"
 az_count                   = 2
 nat_gateway_mode           = "single"
 enable_interface_endpoints = false
-alb_ingress_cidrs          = ["0.0.0.0/0"]
+# No DNS Firewall: the tasks may resolve any name (cost; uat and prod allow-list them).
+egress_allowed_domains = null
+alb_ingress_cidrs      = ["0.0.0.0/0"]
 
 # Compute: the ALB's certificate (ACM, in aws_region; a placeholder until the real one exists),
 # optional DNS alias, WAF and ECR repositories.

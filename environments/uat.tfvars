@@ -20,7 +20,10 @@ vpc_cidr                   = "10.30.0.0/16"
 az_count                   = 2
 nat_gateway_mode           = "per_az"
 enable_interface_endpoints = true
-alb_ingress_cidrs          = ["0.0.0.0/0"]
+# The tasks' DNS allow-list (DNS Firewall): this region's AWS names are always allowed; list the
+# third-party HTTPS hosts the services call here (none yet). Every other name gets NXDOMAIN.
+egress_allowed_domains = []
+alb_ingress_cidrs      = ["0.0.0.0/0"]
 
 # Compute: the ALB's certificate (ACM, in aws_region; a placeholder until the real one exists),
 # optional DNS alias, WAF and ECR repositories.

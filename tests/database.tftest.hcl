@@ -25,10 +25,10 @@ override_resource {
 }
 
 override_resource {
-  target          = module.elasticache.aws_secretsmanager_secret.auth_token
+  target          = module.elasticache.aws_secretsmanager_secret.user
   override_during = plan
   values = {
-    arn = "arn:aws:secretsmanager:us-west-1:123456789012:secret:qa-carcierge-redis-auth-AbCdEf"
+    arn = "arn:aws:secretsmanager:us-west-1:123456789012:secret:qa-carcierge-redis-service-AbCdEf"
   }
 }
 

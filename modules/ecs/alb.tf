@@ -188,7 +188,7 @@ resource "aws_lb_listener" "https" {
 }
 
 resource "aws_lb_target_group" "service" {
-  # checkov:skip=CKV_AWS_378:TLS ends at the ALB; ALB-to-task traffic stays in the VPC, limited to the ALB and ECS security groups, and the containers serve plain HTTP
+  # checkov:skip=CKV_AWS_378:TLS ends at the ALB; ALB-to-task traffic stays in the VPC, limited to the ALB's and each service's security group, and the containers serve plain HTTP
   for_each = local.public_services
 
   name                 = each.value.name

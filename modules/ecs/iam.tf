@@ -27,8 +27,12 @@ locals {
 
   # Secret references may carry a JSON key suffix (:<key>:<stage>:<version>); IAM wants the
   # secret's own ARN: the first seven colon-separated fields.
-  secret_references = concat(values(var.shared_secrets), flatten([for service in values(var.services) : values(service.secrets)]))
-  secret_arns       = distinct([for reference in local.secret_references : join(":", slice(split(":", reference), 0, 7))])
+  secret_references = concat(
+    values(var.shared_secrets),
+    flatten([for service in values(var.services) : values(service.secrets)]),
+    flatten([for key, settings in var.service_secrets : values(settings) if contains(keys(var.services), key)]),
+  )
+  secret_arns = distinct([for reference in local.secret_references : join(":", slice(split(":", reference), 0, 7))])
 
   execution_statements = [for candidate in [
     {

@@ -62,9 +62,9 @@ locals {
       host_headers = service.host_headers
       priority     = service.default_route ? 50000 : (service.public ? coalesce(service.priority, 10 * (index(local.routed_keys, key) + 1)) : null)
       # The service's own settings win over the shared connection settings, and the root's
-      # per-service settings (its database role) win over both.
+      # per-service settings (its database role, its Redis user and password) win over both.
       environment = merge(var.shared_environment, service.environment, lookup(var.service_environment, key, {}))
-      secrets     = merge(var.shared_secrets, service.secrets)
+      secrets     = merge(var.shared_secrets, service.secrets, lookup(var.service_secrets, key, {}))
       volumes     = service.read_only_root_fs ? local.writable_paths : []
       # spot = share of tasks on FARGATE_SPOT; a mixed service keeps its first task on FARGATE (base 0 = none).
       capacity_provider_strategy = (
@@ -276,7 +276,7 @@ resource "aws_ecs_service" "service" {
 
   network_configuration {
     subnets          = var.private_subnet_ids
-    security_groups  = [var.ecs_security_group_id]
+    security_groups  = [var.service_security_group_ids[each.key]]
     assign_public_ip = false
   }
 

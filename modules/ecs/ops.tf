@@ -1,5 +1,5 @@
 # The operator task: post-apply commands that must run inside the VPC (the data stores accept
-# connections from the ECS security group only). It is a task definition without a service:
+# connections from the tasks' security groups only; the operator task has its own). It is a task definition without a service:
 # an operator starts it once with `aws ecs run-task` (the ops_run_task output) and a command
 # override, e.g. ["carcierge", "opensearch", "setup", "-e", "<env>"]. docs/runbooks/.
 

@@ -56,13 +56,18 @@ variable "private_subnet_ids" {
 }
 
 variable "alb_security_group_id" {
-  description = "Security group of the ALB (HTTP/HTTPS in from the internet, out to the ECS security group)."
+  description = "Security group of the ALB (HTTP/HTTPS in from the internet, out to the services' security groups)."
   type        = string
 }
 
-variable "ecs_security_group_id" {
-  description = "Security group of every task (in from the ALB and from itself for Service Connect)."
-  type        = string
+variable "service_security_group_ids" {
+  description = "Security group of each service, by service key (modules/security_groups: in from the ALB and from the service's callers only)."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for key in keys(var.services) : contains(keys(var.service_security_group_ids), key)])
+    error_message = "service_security_group_ids must name a security group for every service; missing: ${join(", ", [for key in keys(var.services) : key if !contains(keys(var.service_security_group_ids), key)])}."
+  }
 }
 
 variable "kms_key_arn" {
@@ -277,6 +282,17 @@ variable "shared_secrets" {
   validation {
     condition     = alltrue([for ref in values(var.shared_secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", ref))])
     error_message = "shared_secrets values must be full Secrets Manager secret ARNs (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>), optionally followed by :<json-key>:<version-stage>:<version-id>."
+  }
+}
+
+variable "service_secrets" {
+  description = "Per-service secrets, by service key (env var name => Secrets Manager secret ARN), added to that service's container only and winning over its own (e.g. REDIS_PASSWORD: the password of the service's own Redis user)."
+  type        = map(map(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue(flatten([for settings in values(var.service_secrets) : [for name in keys(settings) : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", name))]]))
+    error_message = "service_secrets keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
   }
 }
 
@@ -541,7 +557,7 @@ variable "services" {
 # --- operator task --------------------------------------------------------------------
 
 variable "ops_task" {
-  description = "The operator task <name_prefix>-ops: a one-off Fargate task in the private subnets with the ECS security group, for post-apply commands that must run inside the VPC (`carcierge db roles`, `carcierge opensearch setup`). image: an ECR image with the carcierge package (the CI image of ci/Dockerfile); environment: its settings (name => value); read_secret_arns: secrets it may read (kms:Decrypt through Secrets Manager only); assume_role_arns: roles it may assume. null: no operator task."
+  description = "The operator task <name_prefix>-ops: a one-off Fargate task in the private subnets with its own security group (the root's ops_run_task), for post-apply commands that must run inside the VPC (`carcierge db roles`, `carcierge opensearch setup`). image: an ECR image with the carcierge package (the CI image of ci/Dockerfile); environment: its settings (name => value); read_secret_arns: secrets it may read (kms:Decrypt through Secrets Manager only); assume_role_arns: roles it may assume. null: no operator task."
   type = object({
     image            = string
     cpu              = optional(number, 256)

@@ -23,9 +23,14 @@ output "port" {
   value       = var.redis_config.port
 }
 
-output "auth_token_secret_arn" {
-  description = "ARN of the Secrets Manager secret holding the AUTH token (the value itself never leaves Secrets Manager)."
-  value       = aws_secretsmanager_secret.auth_token.arn
+output "user_group_id" {
+  description = "The RBAC user group attached to the replication group (the services' users and the disabled default user)."
+  value       = aws_elasticache_user_group.this.user_group_id
+}
+
+output "user_secret_arns" {
+  description = "ARN of each service's password secret, by service key (the values never leave Secrets Manager)."
+  value       = { for key, secret in aws_secretsmanager_secret.user : key => secret.arn }
 }
 
 output "connection_environment" {
@@ -37,18 +42,21 @@ output "connection_environment" {
   }
 }
 
-output "connection_secrets" {
-  description = "Secrets for the services' container definitions: env var name => Secrets Manager ARN (ECS resolves the value at task start)."
-  value = {
-    REDIS_AUTH_TOKEN = aws_secretsmanager_secret.auth_token.arn
-  }
-  # A task must not start before the secret has a value.
-  depends_on = [aws_secretsmanager_secret_version.auth_token]
+output "user_environment" {
+  description = "Each service's own non-secret Redis setting, by service key: REDIS_USERNAME (its Redis user)."
+  value       = { for key, user in aws_elasticache_user.service : key => { REDIS_USERNAME = user.user_name } }
+}
+
+output "user_secrets" {
+  description = "Each service's own Redis password for its container definition, by service key: REDIS_PASSWORD => its secret's ARN (ECS resolves the value at task start)."
+  value       = { for key, secret in aws_secretsmanager_secret.user : key => { REDIS_PASSWORD = secret.arn } }
+  # A task must not start before its secret has a value.
+  depends_on = [aws_secretsmanager_secret_version.user]
 }
 
 output "secret_arns" {
   description = "Secrets the services' execution role must be allowed to read (GetSecretValue) from this module."
-  value       = [aws_secretsmanager_secret.auth_token.arn]
+  value       = [for secret in aws_secretsmanager_secret.user : secret.arn]
 }
 
 output "log_group_names" {

@@ -36,7 +36,7 @@ variable "security_group_id" {
 }
 
 variable "kms_key_arn" {
-  description = "Environment KMS key (ARN): encrypts the cache at rest, its snapshots, the AUTH token secret and the log groups."
+  description = "Environment KMS key (ARN): encrypts the cache at rest, its snapshots, the users' password secrets and the log groups."
   type        = string
 
   validation {
@@ -56,9 +56,31 @@ variable "log_retention_days" {
 }
 
 variable "deletion_protection" {
-  description = "Protected environment (uat, prod): the AUTH token secret keeps a 30-day recovery window; unprotected environments delete it at once so a re-created environment can reuse the name."
+  description = "Protected environment (uat, prod): the users' password secrets keep a 30-day recovery window; unprotected environments delete it at once so a re-created environment can reuse the name."
   type        = bool
   default     = true
+}
+
+variable "service_keys" {
+  description = "The services that sign in to Redis, each as a user of its own: user name <key>, user id <name_prefix>-redis-<key>, keys <key>:* only, password in the secret <name_prefix>-redis-<key>."
+  type        = set(string)
+
+  validation {
+    condition     = alltrue([for key in var.service_keys : can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])
+    error_message = "service_keys must be service keys (lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen): they become Redis user names and key prefixes; got: ${join(", ", [for key in var.service_keys : key if !can(regex("^[a-z]([a-z0-9-]*[a-z0-9])?$", key))])}."
+  }
+
+  validation {
+    # The user named "default" is the group's disabled default user (ElastiCache requires one).
+    condition     = !contains(var.service_keys, "default")
+    error_message = "service_keys must not contain \"default\": that Redis user name belongs to the user group's disabled default user; rename the service."
+  }
+
+  validation {
+    # ElastiCache quota: 100 users per user group (the default user is one of them).
+    condition     = length(var.service_keys) <= 99
+    error_message = "service_keys: at most 99 services (ElastiCache allows 100 users per user group, one of them the disabled default user); got ${length(var.service_keys)}."
+  }
 }
 
 variable "tags" {
@@ -70,21 +92,20 @@ variable "tags" {
 # --- the cache ------------------------------------------------------------------------
 
 variable "redis_config" {
-  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); auth_token_version (bump to rotate the AUTH token: a new token is generated, stored in Secrets Manager and set on the group); auth_token_update_strategy (null, the default: not sent; CreateReplicationGroup takes no strategy and a new group accepts only its one token; \"ROTATE\" only during a rotation, while old and new are both valid: bump auth_token_version with ROTATE, restart the services, then \"SET\", which removes the old token, then null again; docs/runbooks/rotate-redis-token.md)."
+  description = "Redis (cluster mode disabled) replication group: node_type (cache.<family>.<size>, e.g. cache.t4g.micro); num_cache_nodes (1 = a single primary, 2-6 = primary + replicas in other AZs with automatic failover and Multi-AZ); engine_version (major.minor, 7.0 or later for Redis OSS, e.g. \"7.1\"; ElastiCache applies the newest patch); engine (\"redis\" or \"valkey\"); port; parameters (extra parameter-group settings); snapshot_retention_limit (days, 0-35) and snapshot_window (hh:mm-hh:mm UTC); maintenance_window (ddd:hh:mm-ddd:hh:mm UTC, must not overlap the snapshot window); apply_immediately (false in prod: changes wait for the maintenance window); skip_final_snapshot (true only where losing the cache on destroy is fine); password_version (bump to rotate every service user's password: new passwords are generated, stored in the services' secrets and set on the users; then restart the services)."
   type = object({
-    node_type                  = string
-    num_cache_nodes            = number
-    engine_version             = string
-    engine                     = optional(string, "redis")
-    port                       = optional(number, 6379)
-    parameters                 = optional(map(string), {})
-    snapshot_retention_limit   = optional(number, 7)
-    snapshot_window            = optional(string, "03:00-04:00")
-    maintenance_window         = optional(string, "sun:05:00-sun:06:00")
-    apply_immediately          = optional(bool, false)
-    skip_final_snapshot        = optional(bool, false)
-    auth_token_version         = optional(number, 1)
-    auth_token_update_strategy = optional(string)
+    node_type                = string
+    num_cache_nodes          = number
+    engine_version           = string
+    engine                   = optional(string, "redis")
+    port                     = optional(number, 6379)
+    parameters               = optional(map(string), {})
+    snapshot_retention_limit = optional(number, 7)
+    snapshot_window          = optional(string, "03:00-04:00")
+    maintenance_window       = optional(string, "sun:05:00-sun:06:00")
+    apply_immediately        = optional(bool, false)
+    skip_final_snapshot      = optional(bool, false)
+    password_version         = optional(number, 1)
   })
 
   validation {
@@ -104,7 +125,7 @@ variable "redis_config" {
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+$", var.redis_config.engine_version)) && try(tonumber(split(".", var.redis_config.engine_version)[0]) >= 7, false)
-    error_message = "redis_config.engine_version must be a major.minor version 7.0 or later, such as \"7.1\" (Redis OSS) or \"8.0\" (Valkey); TLS-required mode and write-only AUTH rotation need 7.x; got \"${var.redis_config.engine_version}\"."
+    error_message = "redis_config.engine_version must be a major.minor version 7.0 or later, such as \"7.1\" (Redis OSS) or \"8.0\" (Valkey); TLS-required mode needs 7.x; got \"${var.redis_config.engine_version}\"."
   }
 
   validation {
@@ -128,17 +149,8 @@ variable "redis_config" {
   }
 
   validation {
-    # null outside rotations: the provider's authTokenUpdateStrategyValidate (CustomizeDiff,
-    # internal/service/elasticache/replication_group.go) refuses a strategy without auth_token in
-    # the copies read (2026-12-07); whether 6.69.1 counts auth_token_wo could not be read, so the
-    # strategy is set only for the two applies of a rotation (docs/runbooks/rotate-redis-token.md).
-    condition     = var.redis_config.auth_token_update_strategy == null || contains(["SET", "ROTATE"], coalesce(var.redis_config.auth_token_update_strategy, "null"))
-    error_message = "redis_config.auth_token_update_strategy must be unset (null, outside rotations), \"SET\" (only the current AUTH token is valid) or \"ROTATE\" (during a rotation: old and new tokens valid until SET again); got \"${coalesce(var.redis_config.auth_token_update_strategy, "null")}\"."
-  }
-
-  validation {
-    condition     = var.redis_config.auth_token_version >= 1 && floor(var.redis_config.auth_token_version) == var.redis_config.auth_token_version
-    error_message = "redis_config.auth_token_version must be a whole number from 1 (bump it to rotate the AUTH token); got ${var.redis_config.auth_token_version}."
+    condition     = var.redis_config.password_version >= 1 && floor(var.redis_config.password_version) == var.redis_config.password_version
+    error_message = "redis_config.password_version must be a whole number from 1 (bump it to rotate the services' Redis passwords); got ${var.redis_config.password_version}."
   }
 
   validation {

@@ -1,13 +1,28 @@
-# One security group per role, with one rule per resource (aws_vpc_security_group_*_rule):
-#   clients -> ALB (443, 80) -> ECS container ports; ECS <-> ECS on container ports;
-#   ECS -> Redis 6379, OpenSearch 443, RDS 5432; ECS -> 443 (image pulls, AWS APIs).
+# One security group per role and one per ECS service (least privilege between services), with
+# one rule per resource (aws_vpc_security_group_*_rule):
+#   clients -> ALB (443, 80) -> each public service's container port;
+#   a service's container port from the services listed as its callers only;
+#   every service -> Redis, OpenSearch, RDS on their ports; the operator task -> RDS, OpenSearch;
+#   services and the operator task -> 443 (AWS APIs, image pulls, allow-listed HTTPS).
 # Data stores have no egress. AWS's default allow-all egress rule is removed by Terraform when
 # it creates a group, so a group without egress rules allows none.
 
 locals {
-  # Rules are per distinct port: two services on one port share a rule (AWS rejects duplicates).
-  ports            = { for port in distinct(values(var.service_ports)) : tostring(port) => port }
-  services_on_port = { for key, port in local.ports : key => sort([for name, p in var.service_ports : name if p == port]) }
+  # The tasks with a group of their own: every service, and the operator task under the key
+  # "ops" (variables.tf refuses a service keyed "ops", or keyed like another role's group).
+  public_services = { for key, service in var.services : key => service if service.public }
+
+  # One rule per (callee, caller): the callee admits the caller's group on its container port,
+  # and the caller's group may send there. Both keyed "<callee>-from-<caller>".
+  calls = merge([
+    for callee, service in var.services : {
+      for caller in distinct(service.callers) : "${callee}-from-${caller}" => {
+        callee = callee
+        caller = caller
+        port   = service.port
+      }
+    }
+  ]...)
 
   alb_ingress = merge(
     { for cidr in var.alb_ingress_cidrs : "https-${cidr}" => { port = 443, cidr = cidr, what = "HTTPS" } },
@@ -20,19 +35,31 @@ locals {
 resource "aws_security_group" "alb" {
   # checkov:skip=CKV2_AWS_5:attached to the load balancer by the ALB module, which consumes alb_security_group_id
   name        = "${var.name_prefix}-alb-sg"
-  description = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to ECS"
+  description = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to the public services"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-alb-sg" })
 }
 
-resource "aws_security_group" "ecs" {
-  # checkov:skip=CKV2_AWS_5:attached to the Fargate services by the ECS module, which consumes ecs_security_group_id
-  name        = "${var.name_prefix}-ecs-sg"
-  description = "ECS services: container ports from the ALB and each other; HTTPS out and data stores"
+resource "aws_security_group" "service" {
+  # checkov:skip=CKV2_AWS_5:attached to its Fargate service by the ECS module, which consumes service_security_group_ids
+  for_each = var.services
+
+  name = "${var.name_prefix}-${each.key}-sg"
+  # Static: a group's description cannot change without replacing the group (ForceNew).
+  description = "ECS service ${each.key}: container port from the ALB (public) and its callers only; HTTPS out, data stores"
   vpc_id      = var.vpc_id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg" })
+}
+
+resource "aws_security_group" "ops" {
+  # checkov:skip=CKV2_AWS_5:attached to the operator task at run time by `aws ecs run-task` (the root output ops_run_task), which consumes ops_security_group_id
+  name        = "${var.name_prefix}-ops-sg"
+  description = "Operator task: no ingress; HTTPS out, PostgreSQL to RDS, HTTPS to OpenSearch"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}-ops-sg" })
 }
 
 resource "aws_security_group" "redis" {
@@ -78,124 +105,152 @@ resource "aws_vpc_security_group_ingress_rule" "alb" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-alb-sg-in-${each.key}" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "alb_to_ecs" {
-  for_each = local.ports
+# Only the public services (those with an ALB route) are reachable from the ALB.
+resource "aws_vpc_security_group_egress_rule" "alb_to_service" {
+  for_each = local.public_services
 
   security_group_id            = aws_security_group.alb.id
-  description                  = "ALB to ECS container port ${each.value} (${join(", ", local.services_on_port[each.key])})"
+  description                  = "ALB to ${each.key} on container port ${each.value.port}"
   ip_protocol                  = "tcp"
-  from_port                    = each.value
-  to_port                      = each.value
-  referenced_security_group_id = aws_security_group.ecs.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = aws_security_group.service[each.key].id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-alb-sg-out-ecs-${each.key}" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-alb-sg-out-${each.key}" })
 }
 
-# --- ECS services ----------------------------------------------------------------------------
+# --- ECS services: from the ALB and from their callers only -------------------------------------
 
-resource "aws_vpc_security_group_ingress_rule" "ecs_from_alb" {
-  for_each = local.ports
+resource "aws_vpc_security_group_ingress_rule" "service_from_alb" {
+  for_each = local.public_services
 
-  security_group_id            = aws_security_group.ecs.id
-  description                  = "Container port ${each.value} (${join(", ", local.services_on_port[each.key])}) from the ALB"
+  security_group_id            = aws_security_group.service[each.key].id
+  description                  = "Container port ${each.value.port} of ${each.key} from the ALB"
   ip_protocol                  = "tcp"
-  from_port                    = each.value
-  to_port                      = each.value
+  from_port                    = each.value.port
+  to_port                      = each.value.port
   referenced_security_group_id = aws_security_group.alb.id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-in-alb-${each.key}" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-in-alb" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "ecs_from_ecs" {
-  for_each = local.ports
+resource "aws_vpc_security_group_ingress_rule" "service_from_caller" {
+  for_each = local.calls
 
-  security_group_id            = aws_security_group.ecs.id
-  description                  = "Container port ${each.value} (${join(", ", local.services_on_port[each.key])}) from other ECS services"
+  security_group_id            = aws_security_group.service[each.value.callee].id
+  description                  = "Container port ${each.value.port} of ${each.value.callee} from its caller ${each.value.caller}"
   ip_protocol                  = "tcp"
-  from_port                    = each.value
-  to_port                      = each.value
-  referenced_security_group_id = aws_security_group.ecs.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = aws_security_group.service[each.value.caller].id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-in-ecs-${each.key}" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.value.callee}-sg-in-${each.value.caller}" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "ecs_to_ecs" {
-  for_each = local.ports
+resource "aws_vpc_security_group_egress_rule" "caller_to_service" {
+  for_each = local.calls
 
-  security_group_id            = aws_security_group.ecs.id
-  description                  = "To container port ${each.value} (${join(", ", local.services_on_port[each.key])}) of other ECS services"
+  security_group_id            = aws_security_group.service[each.value.caller].id
+  description                  = "${each.value.caller} to ${each.value.callee} on container port ${each.value.port}"
   ip_protocol                  = "tcp"
-  from_port                    = each.value
-  to_port                      = each.value
-  referenced_security_group_id = aws_security_group.ecs.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = aws_security_group.service[each.value.callee].id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-ecs-${each.key}" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.value.caller}-sg-out-${each.value.callee}" })
 }
 
-# HTTPS to the internet stays open, also where interface endpoints exist (uat, prod): tasks
-# need AWS APIs without endpoints here (ECS Service Connect's control plane, SSM messages for
-# ECS Exec, STS, KMS) and whatever third-party HTTPS APIs the services call; the S3 prefix list
-# and the VPC CIDR alone would cut those off. Restricting egress further belongs to an egress
-# allowlist (Route 53 Resolver DNS Firewall or a proxy) once the services' destinations are
-# known; the interface endpoints' policies limit what passes through them to this account.
-resource "aws_vpc_security_group_egress_rule" "ecs_https_internet" {
-  security_group_id = aws_security_group.ecs.id
-  description       = "HTTPS out through the NAT gateway: image pulls and AWS APIs"
+# --- egress of every task (the services and the operator task) --------------------------------
+
+locals {
+  task_groups = merge(
+    { for key, group in aws_security_group.service : key => group.id },
+    { ops = aws_security_group.ops.id },
+  )
+}
+
+# HTTPS to the internet stays open on the groups: tasks need AWS APIs without interface
+# endpoints (ECS Service Connect's control plane, SSM messages for ECS Exec, KMS) and the
+# third-party HTTPS APIs the services call, none of which have fixed address ranges. Which
+# names the tasks may resolve is limited per environment by the VPC's DNS Firewall
+# (egress_allowed_domains, modules/vpc: uat and prod); a DNS allow-list does not stop a
+# connection to a literal IP address, which only an SNI-inspecting firewall would (AWS Network
+# Firewall, not chosen for its cost: docs/security.md, "Egress").
+resource "aws_vpc_security_group_egress_rule" "task_https_internet" {
+  for_each = local.task_groups
+
+  security_group_id = each.value
+  description       = "HTTPS out through the NAT gateway: image pulls, AWS APIs, allow-listed hosts"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-https" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-out-https" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "ecs_https_vpc" {
-  security_group_id = aws_security_group.ecs.id
+resource "aws_vpc_security_group_egress_rule" "task_https_vpc" {
+  for_each = local.task_groups
+
+  security_group_id = each.value
   description       = "HTTPS to interface VPC endpoints inside the VPC"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = var.vpc_cidr_block
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-https-vpc" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-out-https-vpc" })
 }
 
-# One rule a store in each direction: the stores differ only in port and security group. The
-# ports are the stores' own (data_store_ports), never literals here.
+# One rule a (task, store) in each direction: the stores differ only in port and security
+# group. The ports are the stores' own (data_store_ports), never literals here. Every service
+# reaches every store (each authenticates as itself: IAM database role, Redis user, OpenSearch
+# role); the operator task reaches only what its commands need (`carcierge db roles`,
+# `carcierge opensearch setup`): RDS and OpenSearch.
 locals {
   data_stores = {
     redis      = { port = var.data_store_ports.redis, security_group_id = aws_security_group.redis.id, protocol = "Redis ${var.data_store_ports.redis}", service = "ElastiCache" }
     opensearch = { port = var.data_store_ports.opensearch, security_group_id = aws_security_group.opensearch.id, protocol = "HTTPS ${var.data_store_ports.opensearch}", service = "OpenSearch" }
     rds        = { port = var.data_store_ports.rds, security_group_id = aws_security_group.rds.id, protocol = "PostgreSQL ${var.data_store_ports.rds}", service = "RDS" }
   }
+  ops_stores = ["opensearch", "rds"]
+
+  store_access = merge(
+    merge([
+      for key in keys(var.services) : {
+        for store, spec in local.data_stores : "${key}-${store}" => merge(spec, { task = key, store = store, task_group = aws_security_group.service[key].id })
+      }
+    ]...),
+    { for store in local.ops_stores : "ops-${store}" => merge(local.data_stores[store], { task = "ops", store = store, task_group = aws_security_group.ops.id }) },
+  )
 }
 
-resource "aws_vpc_security_group_egress_rule" "ecs_to_store" {
-  for_each = local.data_stores
+resource "aws_vpc_security_group_egress_rule" "task_to_store" {
+  for_each = local.store_access
 
-  security_group_id            = aws_security_group.ecs.id
+  security_group_id            = each.value.task_group
   description                  = "${each.value.protocol} to ${each.value.service}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
   referenced_security_group_id = each.value.security_group_id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ecs-sg-out-${each.key}" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.value.task}-sg-out-${each.value.store}" })
 }
 
-# --- data stores: ingress from ECS only, no egress --------------------------------------------
+# --- data stores: ingress from the tasks' groups only, no egress ------------------------------
 
-resource "aws_vpc_security_group_ingress_rule" "store_from_ecs" {
-  for_each = local.data_stores
+resource "aws_vpc_security_group_ingress_rule" "store_from_task" {
+  for_each = local.store_access
 
   security_group_id            = each.value.security_group_id
-  description                  = "${each.value.protocol} from ECS services"
+  description                  = "${each.value.protocol} from ${each.value.task == "ops" ? "the operator task" : "ECS service ${each.value.task}"}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.ecs.id
+  referenced_security_group_id = each.value.task_group
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-in-ecs" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.value.store}-sg-in-${each.value.task}" })
 }
 
 # --- log delivery (OpenSearch Ingestion pipeline): HTTPS to OpenSearch only ------------------

@@ -3,9 +3,14 @@ output "alb_security_group_id" {
   value       = aws_security_group.alb.id
 }
 
-output "ecs_security_group_id" {
-  description = "Security group of the ECS services (all services share it)."
-  value       = aws_security_group.ecs.id
+output "service_security_group_ids" {
+  description = "Security group of each ECS service, by service key (ingress from the ALB and its callers only)."
+  value       = { for key, group in aws_security_group.service : key => group.id }
+}
+
+output "ops_security_group_id" {
+  description = "Security group of the operator task (no ingress; RDS, OpenSearch and HTTPS out)."
+  value       = aws_security_group.ops.id
 }
 
 output "redis_security_group_id" {
@@ -24,8 +29,8 @@ output "rds_security_group_id" {
 }
 
 output "data_store_ports" {
-  description = "Port each data store's security group admits from the ECS services, read from its ingress rule (redis, opensearch, rds)."
-  value       = { for store, rule in aws_vpc_security_group_ingress_rule.store_from_ecs : store => rule.from_port }
+  description = "Port each data store's security group admits from the ECS services, read from its ingress rules (redis, opensearch, rds)."
+  value       = { for store in keys(local.data_stores) : store => one(distinct([for key, rule in aws_vpc_security_group_ingress_rule.store_from_task : rule.from_port if local.store_access[key].store == store])) }
 }
 
 output "log_delivery_security_group_id" {

@@ -44,18 +44,34 @@ variable "alb_ingress_cidrs" {
   }
 }
 
-variable "service_ports" {
-  description = "Container port of each ECS service, keyed by service name (root: { for name, service in var.services : name => service.container_port })."
-  type        = map(number)
+variable "services" {
+  description = "The ECS services, keyed by service key (root: from var.services): port (the container port), public (false: no ALB route, so no rule from the ALB), callers (keys of the services that may call it on its port; default none). Each service gets a group of its own, <name_prefix>-<key>-sg."
+  type = map(object({
+    port    = number
+    public  = optional(bool, true)
+    callers = optional(list(string), [])
+  }))
 
   validation {
-    condition     = alltrue([for name in keys(var.service_ports) : can(regex("^[a-z][a-z0-9-]{0,31}$", name))])
-    error_message = "service_ports keys must be service names of 1-32 lowercase letters, digits or hyphens, starting with a letter (they appear in rule descriptions and names); got [${join(", ", keys(var.service_ports))}]."
+    condition     = alltrue([for name in keys(var.services) : can(regex("^[a-z][a-z0-9-]{0,31}$", name))])
+    error_message = "services keys must be service names of 1-32 lowercase letters, digits or hyphens, starting with a letter (they appear in group names, rule descriptions and names); got [${join(", ", keys(var.services))}]."
   }
 
   validation {
-    condition     = alltrue([for port in values(var.service_ports) : port == floor(port) && port >= 1024 && port <= 65535])
-    error_message = "service_ports values must be whole port numbers from 1024 to 65535 (unprivileged ports; the VPC's network ACLs pass only 1024-65535 between the public and private tiers); got ${jsonencode(var.service_ports)}."
+    # The module's own groups are <name_prefix>-<role>-sg: a service keyed like a role would
+    # get that group's name.
+    condition     = length(setintersection(keys(var.services), ["alb", "ops", "redis", "opensearch", "rds", "log-delivery"])) == 0
+    error_message = "services keys must not be alb, ops, redis, opensearch, rds or log-delivery: those name the module's other security groups (<name_prefix>-<role>-sg); rename: ${join(", ", sort(setintersection(keys(var.services), ["alb", "ops", "redis", "opensearch", "rds", "log-delivery"])))}."
+  }
+
+  validation {
+    condition     = alltrue([for service in values(var.services) : service.port == floor(service.port) && service.port >= 1024 && service.port <= 65535])
+    error_message = "services.*.port must be a whole port number from 1024 to 65535 (unprivileged ports; the VPC's network ACLs pass only 1024-65535 between the public and private tiers); got ${jsonencode({ for key, service in var.services : key => service.port })}."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
+    error_message = "services.*.callers must name other services of the map (a service reaches itself without a rule); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
   }
 }
 

@@ -57,7 +57,10 @@ locals {
   nat_azs    = var.nat_gateway_mode == "per_az" ? local.azs : slice(local.azs, 0, min(1, length(local.azs)))
   nat_az_for = { for az in local.azs : az => var.nat_gateway_mode == "per_az" ? az : local.azs[0] }
 
-  interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"]
+  # The AWS APIs the tasks call: image pulls (ecr.api, ecr.dkr; layers through the S3 gateway
+  # endpoint), their logs (logs), their secrets (secretsmanager) and role sessions (sts: the
+  # operator task assumes the OpenSearch master role; SDKs resolve their identity).
+  interface_endpoint_services = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]
   endpoint_service_prefix     = "${data.aws_partition.current.reverse_dns_prefix}.${data.aws_region.current.region}"
 
   flow_log_group_name = "/aws/vpc/${local.name}-flow-logs"
@@ -396,11 +399,42 @@ resource "aws_flow_log" "this" {
 # --- VPC endpoints -------------------------------------------------------------------------
 
 # Gateway endpoints are free: S3 traffic (ECR image layers) from the private tier skips the NAT.
+# Its policy lets through only this account's buckets (aws:ResourceAccount) and the bucket AWS
+# documents for ECR image layers, so a task cannot copy data into another account's bucket in
+# this region (the route to S3 goes through the endpoint, not the NAT). Sources: VPC PrivateLink
+# guide, "Control access to VPC endpoints using endpoint policies"; Amazon ECR user guide,
+# "Amazon ECR interface VPC endpoints", "Minimum Amazon S3 bucket permissions for Amazon ECR"
+# (s3:GetObject on arn:aws:s3:::prod-<region>-starport-layer-bucket/*). The layer bucket is
+# AWS's, read with a URL ECR signs: no account condition can apply to it.
+locals {
+  s3_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ThisAccountsBuckets"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:ResourceAccount" = data.aws_caller_identity.current.account_id } }
+      },
+      {
+        Sid       = "EcrImageLayers"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = "arn:${data.aws_partition.current.partition}:s3:::prod-${data.aws_region.current.region}-starport-layer-bucket/*"
+      },
+    ]
+  })
+}
+
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "${local.endpoint_service_prefix}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [for az in local.azs : aws_route_table.private[az].id]
+  policy            = local.s3_endpoint_policy
 
   tags = merge(var.tags, { Name = "${local.name}-endpoint-s3" })
 }
@@ -433,8 +467,8 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
 # resources (aws:ResourceAccount), so a stolen credential of another account cannot move data
 # out through them (VPC PrivateLink guide, "Control access to VPC endpoints using endpoint
 # policies"; IAM global condition keys). ECR keeps aws:PrincipalAccount alone: images may come
-# from another account's registry (services.*.container_image). The S3 gateway endpoint keeps
-# the default policy: ECR image layers come from AWS-owned S3 buckets.
+# from another account's registry (services.*.container_image); so does STS (GetCallerIdentity
+# names no resource). The S3 gateway endpoint's policy is above.
 locals {
   endpoint_policies = {
     for service in local.interface_endpoint_services : service => jsonencode({

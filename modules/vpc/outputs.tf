@@ -112,3 +112,8 @@ output "data_tier_ports" {
   description = "Port the data tier's network ACL admits from the private tier for each data store, read from its rule (redis, opensearch, rds)."
   value       = { for store, key in local.data_in_rules : store => aws_network_acl_rule.this[key].from_port }
 }
+
+output "egress_allowed_domains" {
+  description = "The names the VPC's DNS Firewall lets the tasks resolve (this region's AWS names and egress_allowed_domains); empty without a DNS Firewall."
+  value       = one(aws_route53_resolver_firewall_domain_list.allowed[*].domains)
+}

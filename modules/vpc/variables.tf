@@ -57,7 +57,7 @@ variable "nat_gateway_mode" {
 }
 
 variable "enable_interface_endpoints" {
-  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager) in the private subnets. They cost money per AZ and hour; the S3 gateway endpoint is always created."
+  description = "Create interface VPC endpoints (ecr.api, ecr.dkr, logs, secretsmanager, sts) in the private subnets. They cost money per AZ and hour; the S3 gateway endpoint is always created."
   type        = bool
   default     = false
 }
@@ -96,6 +96,20 @@ variable "data_store_ports" {
     # ElastiCache validate their own ranges (1150-65535, 1024-65535).
     condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= 1024 && port <= 65535))])
     error_message = "data_store_ports values must be whole port numbers, 443 or 1024-65535 (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
+  }
+}
+
+variable "egress_allowed_domains" {
+  description = "DNS allow-list of the VPC (Route 53 Resolver DNS Firewall): the internet names the tasks may resolve besides this region's AWS service names, which are always allowed; every other name is answered NXDOMAIN. Names like api.example.com, or *.example.com for every name below it. null: no DNS Firewall (staging, qa). A DNS allow-list does not stop connections to literal IP addresses (docs/security.md, \"Egress\")."
+  type        = list(string)
+  default     = null
+
+  validation {
+    # DNS Firewall domains: an optional leading "*" and then letters, digits, hyphens and dots,
+    # 1-255 characters (Route 53 Resolver API, UpdateFirewallDomains, Domains). A bare "*" or
+    # "*." would allow every name.
+    condition     = var.egress_allowed_domains == null || alltrue([for domain in(var.egress_allowed_domains == null ? [] : var.egress_allowed_domains) : length(domain) <= 255 && can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", domain))])
+    error_message = "egress_allowed_domains must be lowercase DNS names such as api.example.com or *.example.com (a leading *. allows every name below it; a bare * is refused); got: ${join(", ", [for domain in(var.egress_allowed_domains == null ? [] : var.egress_allowed_domains) : "\"${domain}\"" if !(length(domain) <= 255 && can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", domain)))])}."
   }
 }
 

@@ -21,7 +21,6 @@ variables {
   public_subnet_ids     = ["subnet-0public0000000001", "subnet-0public0000000002"]
   private_subnet_ids    = ["subnet-0private000000001", "subnet-0private000000002"]
   alb_security_group_id = "sg-0alb00000000000001"
-  ecs_security_group_id = "sg-0ecs00000000000001"
   kms_key_arn           = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days    = 14
   ssl_certificate_arn   = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"

@@ -82,12 +82,12 @@ run "logs_and_network" {
   }
 
   assert {
-    condition = alltrue([for service in aws_ecs_service.service :
+    condition = alltrue([for key, service in aws_ecs_service.service :
       service.network_configuration[0].assign_public_ip == false &&
       service.network_configuration[0].subnets == toset(var.private_subnet_ids) &&
-      service.network_configuration[0].security_groups == toset([var.ecs_security_group_id])
-    ])
-    error_message = "tasks run in the private subnets with the ECS security group and no public IP"
+      service.network_configuration[0].security_groups == toset([var.service_security_group_ids[key]])
+    ]) && length(distinct([for service in aws_ecs_service.service : service.network_configuration[0].security_groups])) == length(aws_ecs_service.service)
+    error_message = "tasks run in the private subnets with their own service's security group (no two services share one) and no public IP"
   }
 
   assert {
@@ -239,5 +239,44 @@ run "exec_off" {
   assert {
     condition     = toset([for mount in jsondecode(aws_ecs_task_definition.service["service1"].container_definitions)[0].mountPoints : mount.containerPath]) == toset(["/tmp"])
     error_message = "without ECS Exec only /tmp is writable"
+  }
+}
+
+# The root hands each service its own Redis user and password secret: they reach that service's
+# container only, and the execution role may read them.
+run "per_service_settings_and_secrets_stay_with_their_service" {
+  command = plan
+
+  variables {
+    service_environment = {
+      service1 = { REDIS_USERNAME = "service1" }
+      service2 = { REDIS_USERNAME = "service2" }
+    }
+    service_secrets = {
+      service1 = { REDIS_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service1-AbCdEf" }
+      service2 = { REDIS_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service2-GhIjKl" }
+    }
+  }
+
+  assert {
+    condition = (
+      [for item in jsondecode(aws_ecs_task_definition.service["service1"].container_definitions)[0].secrets : item if item.name == "REDIS_PASSWORD"] == [{ name = "REDIS_PASSWORD", valueFrom = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service1-AbCdEf" }] &&
+      [for item in jsondecode(aws_ecs_task_definition.service["service2"].container_definitions)[0].secrets : item if item.name == "REDIS_PASSWORD"] == [{ name = "REDIS_PASSWORD", valueFrom = "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service2-GhIjKl" }] &&
+      [for item in jsondecode(aws_ecs_task_definition.service["service3"].container_definitions)[0].secrets : item if item.name == "REDIS_PASSWORD"] == []
+    )
+    error_message = "each service's container gets its own REDIS_PASSWORD secret and no other service's"
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.service["service2"].container_definitions)[0].environment, { name = "REDIS_USERNAME", value = "service2" })
+    error_message = "each service's container gets its own REDIS_USERNAME"
+  }
+
+  assert {
+    condition = toset(flatten([for statement in jsondecode(aws_iam_role_policy.execution_secrets[0].policy).Statement : statement.Resource if statement.Sid == "ReadListedSecrets"])) == toset([
+      "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service1-AbCdEf",
+      "arn:aws:secretsmanager:us-west-1:123456789012:secret:staging-carcierge-redis-service2-GhIjKl",
+    ])
+    error_message = "the execution role may read the per-service secrets (and only the listed ones)"
   }
 }

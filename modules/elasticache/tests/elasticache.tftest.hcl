@@ -1,6 +1,6 @@
 # The elasticache module planned against the offline stand-in of hashicorp/aws (not a mock):
 # Terraform 1.15's mock providers cannot validate ephemeral resources, and this module
-# generates the AUTH token with two of them. Every assertion reads planned values.
+# generates the users' passwords with them. Every assertion reads planned values.
 provider "aws" {
   region = "us-west-1"
 }
@@ -10,6 +10,7 @@ variables {
   environment        = "staging"
   subnet_ids         = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
   security_group_id  = "sg-0ccccccccccccccc3"
+  service_keys       = ["service1", "service2"]
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
   redis_config = {
@@ -44,8 +45,8 @@ run "single_node_lower_environment" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.this.final_snapshot_identifier == null && aws_secretsmanager_secret.auth_token.recovery_window_in_days == 0
-    error_message = "an unprotected environment skips the final snapshot and deletes the secret at once"
+    condition     = aws_elasticache_replication_group.this.final_snapshot_identifier == null && alltrue([for secret in aws_secretsmanager_secret.user : secret.recovery_window_in_days == 0])
+    error_message = "an unprotected environment skips the final snapshot and deletes the password secrets at once"
   }
 
   assert {
@@ -73,8 +74,8 @@ run "replicated_production_cache" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.this.final_snapshot_identifier == "prod-carcierge-redis-final" && aws_secretsmanager_secret.auth_token.recovery_window_in_days == 30
-    error_message = "a protected environment takes a final snapshot and keeps the secret recoverable"
+    condition     = aws_elasticache_replication_group.this.final_snapshot_identifier == "prod-carcierge-redis-final" && alltrue([for secret in aws_secretsmanager_secret.user : secret.recovery_window_in_days == 30])
+    error_message = "a protected environment takes a final snapshot and keeps the password secrets recoverable"
   }
 
   assert {
@@ -102,35 +103,70 @@ run "encrypted_at_rest_and_in_transit_with_auth" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.this.auth_token == null && aws_elasticache_replication_group.this.auth_token_wo_version == 1
-    error_message = "the AUTH token is set only through the write-only auth_token_wo (version 1)"
-  }
-
-  # Issue 24, M1: no strategy next to the write-only token outside a rotation (the provider's
-  # authTokenUpdateStrategyValidate may refuse it; CreateReplicationGroup takes none).
-  assert {
-    condition     = aws_elasticache_replication_group.this.auth_token_update_strategy == null
-    error_message = "no auth_token_update_strategy is sent by default"
-  }
-
-  assert {
-    condition     = aws_secretsmanager_secret_version.auth_token.secret_string == null && aws_secretsmanager_secret_version.auth_token.secret_string_wo_version == aws_elasticache_replication_group.this.auth_token_wo_version
-    error_message = "the secret value is written only through secret_string_wo, at the same version as the group"
-  }
-
-  assert {
-    condition     = aws_secretsmanager_secret.auth_token.name == "staging-carcierge-redis-auth" && aws_secretsmanager_secret.auth_token.kms_key_id == var.kms_key_arn
-    error_message = "the AUTH secret is <env>-carcierge-redis-auth, encrypted with the environment key"
+    condition     = aws_elasticache_replication_group.this.auth_token == null && aws_elasticache_replication_group.this.auth_token_wo_version == null && aws_elasticache_replication_group.this.user_group_ids == toset(["staging-carcierge-redis-users"])
+    error_message = "no AUTH token: clients sign in as users of the RBAC group staging-carcierge-redis-users"
   }
 
   assert {
     condition     = keys(output.connection_environment) == ["REDIS_HOST", "REDIS_PORT", "REDIS_TLS"] && output.connection_environment.REDIS_PORT == "6379" && output.connection_environment.REDIS_TLS == "true"
     error_message = "services get REDIS_HOST, REDIS_PORT and REDIS_TLS=true"
   }
+}
+
+run "one_user_per_service_default_user_off" {
+  command = plan
 
   assert {
-    condition     = keys(output.connection_secrets) == ["REDIS_AUTH_TOKEN"]
-    error_message = "services get the token only as the secret reference REDIS_AUTH_TOKEN"
+    condition = {
+      for key, user in aws_elasticache_user.service : key => [user.user_id, user.user_name, user.engine, user.access_string]
+      } == {
+      service1 = ["staging-carcierge-redis-service1", "service1", "redis", "on ~service1:* -@all +@read +@write +@transaction +@connection -@dangerous -scan -randomkey"]
+      service2 = ["staging-carcierge-redis-service2", "service2", "redis", "on ~service2:* -@all +@read +@write +@transaction +@connection -@dangerous -scan -randomkey"]
+    }
+    error_message = "each service is a user of its own, on its own key prefix <key>:*, with data commands only (no @admin, @pubsub, @scripting, @dangerous, SCAN or RANDOMKEY)"
+  }
+
+  assert {
+    condition = alltrue([for user in aws_elasticache_user.service :
+      user.passwords == null && user.passwords_wo_version == 1 && length(user.authentication_mode) == 0
+    ])
+    error_message = "passwords only through the write-only passwords_wo (version 1), never in state"
+  }
+
+  assert {
+    condition = (
+      aws_elasticache_user.default.user_name == "default" && aws_elasticache_user.default.user_id == "staging-carcierge-redis-default" &&
+      startswith(aws_elasticache_user.default.access_string, "off ") && strcontains(aws_elasticache_user.default.access_string, "-@all") &&
+      !strcontains(aws_elasticache_user.default.access_string, "~") && aws_elasticache_user.default.passwords == null
+    )
+    error_message = "the group's default user is switched off, with no command and no key"
+  }
+
+  assert {
+    condition = (
+      aws_elasticache_user_group.this.user_group_id == "staging-carcierge-redis-users" && aws_elasticache_user_group.this.engine == "redis" &&
+      aws_elasticache_user_group.this.user_ids == toset(["staging-carcierge-redis-default", "staging-carcierge-redis-service1", "staging-carcierge-redis-service2"])
+    )
+    error_message = "the user group holds the disabled default user and the services' users, nothing else"
+  }
+
+  assert {
+    condition = {
+      for key, secret in aws_secretsmanager_secret.user : key => [secret.name, secret.kms_key_id]
+    } == { service1 = ["staging-carcierge-redis-service1", var.kms_key_arn], service2 = ["staging-carcierge-redis-service2", var.kms_key_arn] }
+    error_message = "each service's password is in a secret of its own, <env>-carcierge-redis-<key>, encrypted with the environment key"
+  }
+
+  assert {
+    condition = alltrue([for key, version in aws_secretsmanager_secret_version.user :
+      version.secret_string == null && version.secret_string_wo_version == aws_elasticache_user.service[key].passwords_wo_version
+    ])
+    error_message = "the secret value is written only through secret_string_wo, at the same version as its user's password"
+  }
+
+  assert {
+    condition     = output.user_environment == { service1 = { REDIS_USERNAME = "service1" }, service2 = { REDIS_USERNAME = "service2" } } && keys(output.user_secrets) == ["service1", "service2"] && alltrue([for settings in values(output.user_secrets) : keys(settings) == ["REDIS_PASSWORD"]])
+    error_message = "each service gets its own REDIS_USERNAME and only its own secret, as REDIS_PASSWORD"
   }
 }
 
@@ -139,17 +175,27 @@ run "rotation_bumps_both_versions" {
 
   variables {
     redis_config = {
-      node_type          = "cache.t4g.micro"
-      num_cache_nodes    = 1
-      engine_version     = "7.1"
-      auth_token_version = 2
+      node_type        = "cache.t4g.micro"
+      num_cache_nodes  = 1
+      engine_version   = "7.1"
+      password_version = 2
     }
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.auth_token.secret_string_wo_version == 2 && aws_elasticache_replication_group.this.auth_token_wo_version == 2
-    error_message = "auth_token_version drives the secret and the group together"
+    condition     = alltrue([for key, version in aws_secretsmanager_secret_version.user : version.secret_string_wo_version == 2 && aws_elasticache_user.service[key].passwords_wo_version == 2])
+    error_message = "password_version drives every service's secret and user together"
   }
+}
+
+run "rejects_a_service_named_default" {
+  command = plan
+
+  variables {
+    service_keys = ["default"]
+  }
+
+  expect_failures = [var.service_keys]
 }
 
 run "network_parameters_and_logs" {
@@ -203,7 +249,7 @@ run "valkey_family" {
   }
 
   assert {
-    condition     = aws_elasticache_parameter_group.this.family == "valkey8" && aws_elasticache_parameter_group.this.name == "staging-carcierge-redis-params-valkey8"
+    condition     = aws_elasticache_parameter_group.this.family == "valkey8" && aws_elasticache_parameter_group.this.name == "staging-carcierge-redis-params-valkey8" && aws_elasticache_user_group.this.engine == "valkey" && alltrue([for user in aws_elasticache_user.service : user.engine == "valkey"])
     error_message = "the parameter-group family follows the engine and its major version"
   }
 }

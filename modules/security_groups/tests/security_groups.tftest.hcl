@@ -11,8 +11,23 @@ override_resource {
 }
 override_resource {
   override_during = plan
-  target          = aws_security_group.ecs
-  values          = { id = "sg-ecs" }
+  target          = aws_security_group.ops
+  values          = { id = "sg-ops" }
+}
+override_resource {
+  override_during = plan
+  target          = aws_security_group.service["service1"]
+  values          = { id = "sg-service1" }
+}
+override_resource {
+  override_during = plan
+  target          = aws_security_group.service["service2"]
+  values          = { id = "sg-service2" }
+}
+override_resource {
+  override_during = plan
+  target          = aws_security_group.service["service3"]
+  values          = { id = "sg-service3" }
 }
 override_resource {
   override_during = plan
@@ -30,17 +45,17 @@ override_resource {
   values          = { id = "sg-rds" }
 }
 
+# service1 public, called by service2; service2 public; service3 internal, called by service1
+# and service2.
 variables {
   name_prefix      = "staging-carcierge"
   vpc_id           = "vpc-0123456789abcdef0"
   vpc_cidr_block   = "10.10.0.0/16"
   data_store_ports = { redis = 6379, opensearch = 443, rds = 5432 }
-  service_ports = {
-    service1 = 3001
-    service2 = 3002
-    service3 = 3003
-    service4 = 3004
-    service5 = 3005
+  services = {
+    service1 = { port = 3001, callers = ["service2"] }
+    service2 = { port = 3002 }
+    service3 = { port = 3003, public = false, callers = ["service1", "service2"] }
   }
 }
 
@@ -50,14 +65,15 @@ run "groups_and_rules" {
   assert {
     condition = (
       aws_security_group.alb.name == "staging-carcierge-alb-sg" &&
-      aws_security_group.ecs.name == "staging-carcierge-ecs-sg" &&
+      aws_security_group.ops.name == "staging-carcierge-ops-sg" &&
+      { for key, sg in aws_security_group.service : key => sg.name } == { service1 = "staging-carcierge-service1-sg", service2 = "staging-carcierge-service2-sg", service3 = "staging-carcierge-service3-sg" } &&
       aws_security_group.redis.name == "staging-carcierge-redis-sg" &&
       aws_security_group.opensearch.name == "staging-carcierge-opensearch-sg" &&
       aws_security_group.rds.name == "staging-carcierge-rds-sg" &&
-      alltrue([for sg in [aws_security_group.alb, aws_security_group.ecs, aws_security_group.redis, aws_security_group.opensearch, aws_security_group.rds] :
+      alltrue([for sg in concat([aws_security_group.alb, aws_security_group.ops, aws_security_group.redis, aws_security_group.opensearch, aws_security_group.rds], values(aws_security_group.service)) :
       sg.tags["Name"] == sg.name && sg.vpc_id == var.vpc_id])
     )
-    error_message = "one group per role named <env>-carcierge-<role>-sg, in the VPC, with its Name tag"
+    error_message = "one group per role and per service, named <env>-carcierge-<role|service>-sg, in the VPC, with its Name tag"
   }
 
   assert {
@@ -68,61 +84,67 @@ run "groups_and_rules" {
   }
 
   assert {
-    condition = toset([for r in aws_vpc_security_group_egress_rule.alb_to_ecs : "${r.security_group_id}:${r.from_port}-${r.to_port}->${r.referenced_security_group_id}"]) == toset([
-      "sg-alb:3001-3001->sg-ecs", "sg-alb:3002-3002->sg-ecs", "sg-alb:3003-3003->sg-ecs", "sg-alb:3004-3004->sg-ecs", "sg-alb:3005-3005->sg-ecs",
+    condition = toset([for r in aws_vpc_security_group_egress_rule.alb_to_service : "${r.security_group_id}:${r.from_port}-${r.to_port}->${r.referenced_security_group_id}"]) == toset([
+      "sg-alb:3001-3001->sg-service1", "sg-alb:3002-3002->sg-service2",
     ])
-    error_message = "ALB egress: only the container ports, only to the ECS group"
+    error_message = "ALB egress: only to the public services' groups, only on their container ports (not to the internal service3)"
   }
 
+  # Ingress to a service's group, all of it: the ALB (public services) and its callers, on its port.
   assert {
-    condition = toset([for r in aws_vpc_security_group_ingress_rule.ecs_from_alb : "${r.security_group_id}:${r.from_port}-${r.to_port}<-${r.referenced_security_group_id}"]) == toset([
-      "sg-ecs:3001-3001<-sg-alb", "sg-ecs:3002-3002<-sg-alb", "sg-ecs:3003-3003<-sg-alb", "sg-ecs:3004-3004<-sg-alb", "sg-ecs:3005-3005<-sg-alb",
+    condition = toset(concat(
+      [for r in aws_vpc_security_group_ingress_rule.service_from_alb : "${r.security_group_id}:${r.from_port}-${r.to_port}<-${r.referenced_security_group_id}"],
+      [for r in aws_vpc_security_group_ingress_rule.service_from_caller : "${r.security_group_id}:${r.from_port}-${r.to_port}<-${r.referenced_security_group_id}"],
+      )) == toset([
+      "sg-service1:3001-3001<-sg-alb", "sg-service2:3002-3002<-sg-alb",
+      "sg-service1:3001-3001<-sg-service2",
+      "sg-service3:3003-3003<-sg-service1", "sg-service3:3003-3003<-sg-service2",
     ])
-    error_message = "each container port is open to the ALB group only"
+    error_message = "a service admits the ALB (if public) and the services listed as its callers, nothing else"
+  }
+
+  assert {
+    condition = toset([for r in aws_vpc_security_group_egress_rule.caller_to_service : "${r.security_group_id}:${r.from_port}->${r.referenced_security_group_id}"]) == toset([
+      "sg-service2:3001->sg-service1", "sg-service1:3003->sg-service3", "sg-service2:3003->sg-service3",
+    ])
+    error_message = "a caller's group may send to its callees' ports only"
+  }
+
+  assert {
+    condition = toset([for r in aws_vpc_security_group_egress_rule.task_to_store : "${r.security_group_id}:${r.from_port}->${r.referenced_security_group_id}"]) == toset([
+      "sg-service1:6379->sg-redis", "sg-service1:443->sg-opensearch", "sg-service1:5432->sg-rds",
+      "sg-service2:6379->sg-redis", "sg-service2:443->sg-opensearch", "sg-service2:5432->sg-rds",
+      "sg-service3:6379->sg-redis", "sg-service3:443->sg-opensearch", "sg-service3:5432->sg-rds",
+      "sg-ops:443->sg-opensearch", "sg-ops:5432->sg-rds",
+    ]) && alltrue([for r in aws_vpc_security_group_egress_rule.task_to_store : r.from_port == r.to_port])
+    error_message = "every service reaches Redis 6379, OpenSearch 443 and RDS 5432; the operator task only OpenSearch and RDS"
+  }
+
+  assert {
+    condition = toset([for r in aws_vpc_security_group_ingress_rule.store_from_task : "${r.security_group_id}:${r.from_port}<-${r.referenced_security_group_id}"]) == toset([
+      "sg-redis:6379<-sg-service1", "sg-opensearch:443<-sg-service1", "sg-rds:5432<-sg-service1",
+      "sg-redis:6379<-sg-service2", "sg-opensearch:443<-sg-service2", "sg-rds:5432<-sg-service2",
+      "sg-redis:6379<-sg-service3", "sg-opensearch:443<-sg-service3", "sg-rds:5432<-sg-service3",
+      "sg-opensearch:443<-sg-ops", "sg-rds:5432<-sg-ops",
+    ]) && alltrue([for r in aws_vpc_security_group_ingress_rule.store_from_task : r.from_port == r.to_port])
+    error_message = "each data store admits the tasks' groups only, only on its port"
   }
 
   assert {
     condition = (
-      toset([for r in aws_vpc_security_group_ingress_rule.ecs_from_ecs : "${r.security_group_id}:${r.from_port}<-${r.referenced_security_group_id}"]) == toset(["sg-ecs:3001<-sg-ecs", "sg-ecs:3002<-sg-ecs", "sg-ecs:3003<-sg-ecs", "sg-ecs:3004<-sg-ecs", "sg-ecs:3005<-sg-ecs"]) &&
-      toset([for r in aws_vpc_security_group_egress_rule.ecs_to_ecs : "${r.security_group_id}:${r.from_port}->${r.referenced_security_group_id}"]) == toset(["sg-ecs:3001->sg-ecs", "sg-ecs:3002->sg-ecs", "sg-ecs:3003->sg-ecs", "sg-ecs:3004->sg-ecs", "sg-ecs:3005->sg-ecs"])
+      toset([for r in aws_vpc_security_group_egress_rule.task_https_internet : "${r.security_group_id}:${r.from_port}-${r.to_port}/${r.cidr_ipv4}"]) == toset(["sg-service1:443-443/0.0.0.0/0", "sg-service2:443-443/0.0.0.0/0", "sg-service3:443-443/0.0.0.0/0", "sg-ops:443-443/0.0.0.0/0"]) &&
+      toset([for r in aws_vpc_security_group_egress_rule.task_https_vpc : "${r.security_group_id}:${r.from_port}-${r.to_port}/${r.cidr_ipv4}"]) == toset(["sg-service1:443-443/10.10.0.0/16", "sg-service2:443-443/10.10.0.0/16", "sg-service3:443-443/10.10.0.0/16", "sg-ops:443-443/10.10.0.0/16"]) &&
+      alltrue([for r in concat(values(aws_vpc_security_group_egress_rule.task_https_internet), values(aws_vpc_security_group_egress_rule.task_https_vpc)) : r.ip_protocol == "tcp"])
     )
-    error_message = "service-to-service traffic on the container ports within the ECS group, both directions"
+    error_message = "task egress to addresses is HTTPS only"
   }
 
-  assert {
-    condition = (
-      aws_vpc_security_group_egress_rule.ecs_to_store["redis"].referenced_security_group_id == "sg-redis" && aws_vpc_security_group_egress_rule.ecs_to_store["redis"].from_port == 6379 && aws_vpc_security_group_egress_rule.ecs_to_store["redis"].to_port == 6379 &&
-      aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].referenced_security_group_id == "sg-opensearch" && aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].from_port == 443 && aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"].to_port == 443 &&
-      aws_vpc_security_group_egress_rule.ecs_to_store["rds"].referenced_security_group_id == "sg-rds" && aws_vpc_security_group_egress_rule.ecs_to_store["rds"].from_port == 5432 && aws_vpc_security_group_egress_rule.ecs_to_store["rds"].to_port == 5432 &&
-      alltrue([for r in [aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]] : r.security_group_id == "sg-ecs"])
-    )
-    error_message = "ECS reaches Redis 6379, OpenSearch 443 and RDS 5432 through their groups"
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_egress_rule.ecs_https_internet.cidr_ipv4 == "0.0.0.0/0" && aws_vpc_security_group_egress_rule.ecs_https_internet.from_port == 443 && aws_vpc_security_group_egress_rule.ecs_https_internet.to_port == 443 &&
-      aws_vpc_security_group_egress_rule.ecs_https_vpc.cidr_ipv4 == "10.10.0.0/16" && aws_vpc_security_group_egress_rule.ecs_https_vpc.from_port == 443 &&
-      aws_vpc_security_group_egress_rule.ecs_https_internet.ip_protocol == "tcp" && aws_vpc_security_group_egress_rule.ecs_https_vpc.ip_protocol == "tcp"
-    )
-    error_message = "ECS egress to addresses is HTTPS only"
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].security_group_id == "sg-redis" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].from_port == 6379 && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].to_port == 6379 &&
-      aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].security_group_id == "sg-opensearch" && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].from_port == 443 && aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"].to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].security_group_id == "sg-rds" && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].referenced_security_group_id == "sg-ecs" && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].from_port == 5432 && aws_vpc_security_group_ingress_rule.store_from_ecs["rds"].to_port == 5432
-    )
-    error_message = "each data store admits only the ECS group, only on its port"
-  }
-
-  # Every rule of the module, as "<group> <direction> <port> <source>", to check global properties.
+  # Global properties over every rule of the module.
   assert {
     condition = alltrue([
       for r in concat(
-        values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.ecs_from_alb), values(aws_vpc_security_group_ingress_rule.ecs_from_ecs),
-        [aws_vpc_security_group_ingress_rule.store_from_ecs["redis"], aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"], aws_vpc_security_group_ingress_rule.store_from_ecs["rds"]],
+        values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.service_from_alb),
+        values(aws_vpc_security_group_ingress_rule.service_from_caller), values(aws_vpc_security_group_ingress_rule.store_from_task),
       ) : r.cidr_ipv4 == null || r.security_group_id == "sg-alb"
     ])
     error_message = "no ingress from an address range except on the ALB group"
@@ -131,23 +153,37 @@ run "groups_and_rules" {
   assert {
     condition = alltrue([
       for r in concat(
-        values(aws_vpc_security_group_egress_rule.alb_to_ecs), values(aws_vpc_security_group_egress_rule.ecs_to_ecs),
-        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]],
-      ) : contains(["sg-alb", "sg-ecs"], r.security_group_id) && r.ip_protocol == "tcp"
+        values(aws_vpc_security_group_ingress_rule.service_from_alb), values(aws_vpc_security_group_ingress_rule.service_from_caller), values(aws_vpc_security_group_ingress_rule.store_from_task),
+      ) : r.security_group_id != "sg-ops"
     ])
-    error_message = "data stores have no egress; every egress rule is a TCP rule of the ALB or ECS group"
+    error_message = "nothing may connect to the operator task"
   }
 
   assert {
     condition = alltrue([
       for r in concat(
-        values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.ecs_from_alb), values(aws_vpc_security_group_ingress_rule.ecs_from_ecs),
-        [aws_vpc_security_group_ingress_rule.store_from_ecs["redis"], aws_vpc_security_group_ingress_rule.store_from_ecs["opensearch"], aws_vpc_security_group_ingress_rule.store_from_ecs["rds"]],
-        values(aws_vpc_security_group_egress_rule.alb_to_ecs), values(aws_vpc_security_group_egress_rule.ecs_to_ecs),
-        [aws_vpc_security_group_egress_rule.ecs_https_internet, aws_vpc_security_group_egress_rule.ecs_https_vpc, aws_vpc_security_group_egress_rule.ecs_to_store["redis"], aws_vpc_security_group_egress_rule.ecs_to_store["opensearch"], aws_vpc_security_group_egress_rule.ecs_to_store["rds"]],
-      ) : length(r.description) > 0 && can(regex("^[a-zA-Z0-9 ._:/()#,@\\[\\]+=&;{}!$*-]+$", r.description)) && startswith(r.tags["Name"], "staging-carcierge-")
+        values(aws_vpc_security_group_egress_rule.alb_to_service), values(aws_vpc_security_group_egress_rule.caller_to_service), values(aws_vpc_security_group_egress_rule.task_to_store),
+        values(aws_vpc_security_group_egress_rule.task_https_internet), values(aws_vpc_security_group_egress_rule.task_https_vpc),
+      ) : !contains(["sg-redis", "sg-opensearch", "sg-rds"], r.security_group_id) && r.ip_protocol == "tcp"
+    ])
+    error_message = "data stores have no egress; every egress rule is a TCP rule"
+  }
+
+  assert {
+    condition = alltrue([
+      for r in concat(
+        values(aws_vpc_security_group_ingress_rule.alb), values(aws_vpc_security_group_ingress_rule.service_from_alb),
+        values(aws_vpc_security_group_ingress_rule.service_from_caller), values(aws_vpc_security_group_ingress_rule.store_from_task),
+        values(aws_vpc_security_group_egress_rule.alb_to_service), values(aws_vpc_security_group_egress_rule.caller_to_service), values(aws_vpc_security_group_egress_rule.task_to_store),
+        values(aws_vpc_security_group_egress_rule.task_https_internet), values(aws_vpc_security_group_egress_rule.task_https_vpc),
+      ) : length(r.description) > 0 && length(r.description) <= 255 && can(regex("^[a-zA-Z0-9 ._:/()#,@\\[\\]+=&;{}!$*-]+$", r.description)) && startswith(r.tags["Name"], "staging-carcierge-")
     ])
     error_message = "every rule has a description in AWS's allowed characters and a <env>-carcierge-… Name"
+  }
+
+  assert {
+    condition     = output.service_security_group_ids == { service1 = "sg-service1", service2 = "sg-service2", service3 = "sg-service3" } && output.ops_security_group_id == "sg-ops"
+    error_message = "the outputs hand each service its own group and the operator task its own"
   }
 }
 
@@ -156,10 +192,10 @@ run "restricted_alb_and_shared_ports" {
 
   variables {
     alb_ingress_cidrs = ["203.0.113.0/24", "198.51.100.0/24"]
-    service_ports = {
-      api    = 8080
-      worker = 8080
-      web    = 3000
+    services = {
+      api    = { port = 8080 }
+      worker = { port = 8080, public = false, callers = ["api"] }
+      web    = { port = 3000, callers = ["api"] }
     }
   }
 
@@ -172,11 +208,11 @@ run "restricted_alb_and_shared_ports" {
 
   assert {
     condition = (
-      keys(aws_vpc_security_group_ingress_rule.ecs_from_alb) == ["3000", "8080"] &&
-      keys(aws_vpc_security_group_egress_rule.alb_to_ecs) == ["3000", "8080"] &&
-      strcontains(aws_vpc_security_group_ingress_rule.ecs_from_alb["8080"].description, "api, worker")
+      keys(aws_vpc_security_group_ingress_rule.service_from_alb) == ["api", "web"] &&
+      keys(aws_vpc_security_group_ingress_rule.service_from_caller) == ["web-from-api", "worker-from-api"] &&
+      aws_vpc_security_group_ingress_rule.service_from_caller["worker-from-api"].from_port == 8080
     )
-    error_message = "services sharing a port share one rule per direction (AWS rejects duplicate rules)"
+    error_message = "services sharing a port are still separate groups: worker admits api only, and no ALB"
   }
 }
 
@@ -188,17 +224,14 @@ run "data_store_ports_come_from_the_stores" {
   }
 
   assert {
-    condition = {
-      for store in ["redis", "opensearch", "rds"] : store => [
-        aws_vpc_security_group_egress_rule.ecs_to_store[store].from_port, aws_vpc_security_group_egress_rule.ecs_to_store[store].to_port,
-        aws_vpc_security_group_ingress_rule.store_from_ecs[store].from_port, aws_vpc_security_group_ingress_rule.store_from_ecs[store].to_port,
-      ]
-    } == { redis = [6380, 6380, 6380, 6380], opensearch = [443, 443, 443, 443], rds = [5433, 5433, 5433, 5433] }
-    error_message = "ECS egress and store ingress must open the ports the data stores listen on (data_store_ports), not fixed ones"
+    condition = alltrue([for key, rule in aws_vpc_security_group_egress_rule.task_to_store : rule.from_port == var.data_store_ports[split("-", key)[1]] && rule.to_port == rule.from_port]) && alltrue([
+      for key, rule in aws_vpc_security_group_ingress_rule.store_from_task : rule.from_port == var.data_store_ports[split("-", key)[1]] && rule.to_port == rule.from_port
+    ]) && output.data_store_ports == { redis = 6380, opensearch = 443, rds = 5433 }
+    error_message = "task egress and store ingress must open the ports the data stores listen on (data_store_ports), not fixed ones"
   }
 
   assert {
-    condition     = aws_security_group.rds.description == "RDS PostgreSQL: 5433 from ECS services only; no egress" && aws_vpc_security_group_ingress_rule.store_from_ecs["redis"].description == "Redis 6380 from ECS services"
+    condition     = aws_security_group.rds.description == "RDS PostgreSQL: 5433 from ECS services only; no egress" && aws_vpc_security_group_ingress_rule.store_from_task["service1-redis"].description == "Redis 6380 from ECS service service1"
     error_message = "descriptions name the configured ports"
   }
 }
@@ -232,25 +265,49 @@ run "alb_ingress_cidrs_must_be_ipv4_cidrs" {
 run "privileged_container_port_is_rejected" {
   command = plan
   variables {
-    service_ports = { service1 = 80 }
+    services = { service1 = { port = 80 } }
   }
-  expect_failures = [var.service_ports]
+  expect_failures = [var.services]
 }
 
 run "out_of_range_container_port_is_rejected" {
   command = plan
   variables {
-    service_ports = { service1 = 70000 }
+    services = { service1 = { port = 70000 } }
   }
-  expect_failures = [var.service_ports]
+  expect_failures = [var.services]
 }
 
 run "bad_service_name_is_rejected" {
   command = plan
   variables {
-    service_ports = { "Service One" = 3001 }
+    services = { "Service One" = { port = 3001 } }
   }
-  expect_failures = [var.service_ports]
+  expect_failures = [var.services]
+}
+
+run "service_keyed_like_a_role_group_is_rejected" {
+  command = plan
+  variables {
+    services = { ops = { port = 3001 } }
+  }
+  expect_failures = [var.services]
+}
+
+run "unknown_caller_is_rejected" {
+  command = plan
+  variables {
+    services = { service1 = { port = 3001, callers = ["service9"] } }
+  }
+  expect_failures = [var.services]
+}
+
+run "service_calling_itself_is_rejected" {
+  command = plan
+  variables {
+    services = { service1 = { port = 3001, callers = ["service1"] } }
+  }
+  expect_failures = [var.services]
 }
 
 run "bad_vpc_cidr_block_is_rejected" {

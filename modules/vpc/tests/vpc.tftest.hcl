@@ -552,7 +552,7 @@ run "three_azs_per_az_nat_with_endpoints" {
 
   assert {
     condition = (
-      toset(keys(aws_vpc_endpoint.interface)) == toset(["ecr.api", "ecr.dkr", "logs", "secretsmanager"]) &&
+      toset(keys(aws_vpc_endpoint.interface)) == toset(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"]) &&
       alltrue([
         for svc, e in aws_vpc_endpoint.interface :
         e.service_name == "com.amazonaws.us-east-2.${svc}" && e.vpc_endpoint_type == "Interface" && e.private_dns_enabled &&
@@ -560,7 +560,7 @@ run "three_azs_per_az_nat_with_endpoints" {
         e.security_group_ids == toset([aws_security_group.endpoints[0].id])
       ])
     )
-    error_message = "interface endpoints for ecr.api, ecr.dkr, logs, secretsmanager in every private subnet with private DNS"
+    error_message = "interface endpoints for ecr.api, ecr.dkr, logs, secretsmanager, sts in every private subnet with private DNS"
   }
 
   assert {
@@ -581,6 +581,106 @@ run "three_azs_per_az_nat_with_endpoints" {
     ]) && aws_vpc_endpoint.interface["ecr.api"].tags["Name"] == "prod-carcierge-vpc-endpoint-ecr-api"
     error_message = "endpoint names follow <env>-carcierge-vpc-endpoint-<service>"
   }
+}
+
+# --- egress: the S3 gateway endpoint and the DNS allow-list -------------------------------------
+
+run "s3_endpoint_admits_this_accounts_buckets_and_ecr_layers_only" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_vpc_endpoint.s3.policy).Statement == [
+      {
+        Sid       = "ThisAccountsBuckets", Effect = "Allow", Principal = "*", Action = "s3:*", Resource = "*"
+        Condition = { StringEquals = { "aws:ResourceAccount" = "123456789012" } }
+      },
+      {
+        Sid      = "EcrImageLayers", Effect = "Allow", Principal = "*", Action = "s3:GetObject"
+        Resource = "arn:aws:s3:::prod-us-west-1-starport-layer-bucket/*"
+      },
+    ]
+    error_message = "the S3 gateway endpoint lets through this account's buckets and the region's ECR layer bucket (GetObject), nothing else"
+  }
+
+  assert {
+    condition     = length(aws_route53_resolver_firewall_rule_group_association.egress) == 0 && length(aws_route53_resolver_firewall_domain_list.allowed) == 0 && output.egress_allowed_domains == null
+    error_message = "without egress_allowed_domains (staging, qa) there is no DNS Firewall"
+  }
+}
+
+run "dns_firewall_allows_listed_names_and_blocks_the_rest" {
+  command = plan
+
+  # Distinct ids, known at plan, so each rule can be traced to its list and group.
+  override_resource {
+    target          = aws_route53_resolver_firewall_domain_list.allowed
+    override_during = plan
+    values          = { id = "rslvr-fdl-allowed" }
+  }
+  override_resource {
+    target          = aws_route53_resolver_firewall_domain_list.everything
+    override_during = plan
+    values          = { id = "rslvr-fdl-everything" }
+  }
+  override_resource {
+    target          = aws_route53_resolver_firewall_rule_group.egress
+    override_during = plan
+    values          = { id = "rslvr-frg-egress" }
+  }
+
+  variables {
+    egress_allowed_domains = ["api.example.com", "*.partner.example.org"]
+  }
+
+  assert {
+    condition = aws_route53_resolver_firewall_domain_list.allowed[0].domains == toset([
+      "*.us-west-1.amazonaws.com", "*.us-west-1.api.aws", "sts.amazonaws.com", "*.us-west-1.rds.amazonaws.com",
+      "*.us-west-1.es.amazonaws.com", "*.cache.amazonaws.com", "*.us-west-1.compute.internal",
+      "api.example.com", "*.partner.example.org",
+    ]) && aws_route53_resolver_firewall_domain_list.allowed[0].name == "staging-carcierge-vpc-egress-allowed"
+    error_message = "the allow-list holds this region's AWS names, the data stores' names and egress_allowed_domains, nothing else"
+  }
+
+  assert {
+    condition = (
+      aws_route53_resolver_firewall_domain_list.everything[0].domains == toset(["*"]) &&
+      aws_route53_resolver_firewall_rule.allow[0].action == "ALLOW" &&
+      aws_route53_resolver_firewall_rule.allow[0].firewall_domain_list_id == aws_route53_resolver_firewall_domain_list.allowed[0].id &&
+      aws_route53_resolver_firewall_rule.block[0].action == "BLOCK" && aws_route53_resolver_firewall_rule.block[0].block_response == "NXDOMAIN" &&
+      aws_route53_resolver_firewall_rule.block[0].firewall_domain_list_id == aws_route53_resolver_firewall_domain_list.everything[0].id &&
+      aws_route53_resolver_firewall_rule.allow[0].priority < aws_route53_resolver_firewall_rule.block[0].priority &&
+      aws_route53_resolver_firewall_rule.allow[0].firewall_rule_group_id == aws_route53_resolver_firewall_rule_group.egress[0].id &&
+      aws_route53_resolver_firewall_rule.block[0].firewall_rule_group_id == aws_route53_resolver_firewall_rule_group.egress[0].id
+    )
+    error_message = "listed names are allowed first; every other name is blocked with NXDOMAIN"
+  }
+
+  assert {
+    condition = (
+      aws_route53_resolver_firewall_rule_group_association.egress[0].vpc_id == aws_vpc.this.id &&
+      aws_route53_resolver_firewall_rule_group_association.egress[0].firewall_rule_group_id == aws_route53_resolver_firewall_rule_group.egress[0].id &&
+      aws_route53_resolver_firewall_rule_group_association.egress[0].priority >= 100 && aws_route53_resolver_firewall_rule_group_association.egress[0].priority <= 9900 &&
+      aws_route53_resolver_firewall_rule_group_association.egress[0].mutation_protection == "ENABLED" &&
+      aws_route53_resolver_firewall_config.this[0].resource_id == aws_vpc.this.id && aws_route53_resolver_firewall_config.this[0].firewall_fail_open == "DISABLED"
+    )
+    error_message = "the rule group filters this VPC, cannot be detached by mistake, and fails closed"
+  }
+}
+
+run "a_bare_wildcard_allow_list_entry_is_rejected" {
+  command = plan
+  variables {
+    egress_allowed_domains = ["*"]
+  }
+  expect_failures = [var.egress_allowed_domains]
+}
+
+run "an_uppercase_or_schemed_allow_list_entry_is_rejected" {
+  command = plan
+  variables {
+    egress_allowed_domains = ["https://api.example.com"]
+  }
+  expect_failures = [var.egress_allowed_domains]
 }
 
 # --- CIDR stability -----------------------------------------------------------------------------

@@ -555,12 +555,18 @@ CASES = [
         environment="prod",
     ),
     Case(
-        "redis-auth-token-strategy-delete",
-        ("redis_config", "auth_token_update_strategy"),
-        "DELETE",
-        "redis_config.auth_token_update_strategy must be unset (null, outside rotations), "
-        '"SET" (only the current AUTH token is valid) or "ROTATE"',
+        "redis-password-version-zero",
+        ("redis_config", "password_version"),
+        0,
+        "redis_config.password_version must be a whole number from 1 (bump it to rotate the "
+        "services' Redis passwords); got 0.",
         rule=REDIS,
+    ),
+    Case(
+        "service-calls-itself",
+        ("services", "service2", "callers"),
+        ["service2"],
+        "services.*.callers must name other services of this environment",
     ),
     Case(
         "rds-log-statement-ddl",
@@ -605,6 +611,15 @@ CASES = [
         "rds_config.skip_final_snapshot must be false (or unset) where deletion_protection is "
         "true (uat, prod)",
         rule=RDS,
+        environment="prod",
+        reads=(("deletion_protection",),),
+    ),
+    Case(
+        "prod-without-egress-allow-list",
+        ("egress_allowed_domains",),
+        None,
+        "egress_allowed_domains must be set (a list, [] for AWS names only) where "
+        "deletion_protection is true (uat, prod)",
         environment="prod",
         reads=(("deletion_protection",),),
     ),

@@ -17,11 +17,13 @@ UPPER = ("uat", "prod")  # Multi-AZ Redis and RDS, zone-aware OpenSearch, protec
 PROJECT_ROOT = ROOT
 
 # Attributes that would hold a secret value. Every one must be null in every planned resource:
-# RDS generates its master password itself, the Redis AUTH token only travels through
+# RDS generates its master password itself, the Redis users' passwords only travel through
 # write-only arguments (which Terraform keeps out of plans and state).
 SECRET_ATTRIBUTES = {
     "password",
     "password_wo",
+    "passwords",
+    "passwords_wo",
     "master_user_password",
     "auth_token",
     "auth_token_wo",
@@ -56,7 +58,7 @@ def _stand_in_opens_ephemeral_resources() -> bool:
 
 
 def _redis(plan: dict) -> tuple[dict, dict]:
-    """The replication group. The AUTH token comes from ephemeral resources, which the offline
+    """The replication group. The users' passwords come from ephemeral resources, which the offline
     stand-in must be able to open before modules/elasticache can be planned from the root."""
     if not _stand_in_opens_ephemeral_resources():
         pytest.skip("the offline stand-in cannot open ephemeral resources yet (issue 5)")
@@ -144,26 +146,71 @@ def test_prod_is_never_weaker_than_uat(environment_plans):
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_redis_encrypted_at_rest_and_in_transit_with_auth(environment_plans, environment):
+def test_redis_encrypted_at_rest_and_in_transit_with_users(environment_plans, environment):
     group, unknown = _redis(environment_plans(environment))
     assert group["at_rest_encryption_enabled"] == "true"
     assert unknown.get("kms_key_id") is True  # the environment key's ARN, known after apply
     assert group["transit_encryption_enabled"] is True
     assert group["transit_encryption_mode"] == "required"
-    assert group["auth_token"] is None  # never the state-stored argument
-    assert group["auth_token_wo_version"] >= 1  # the write-only token is set
+    assert group["auth_token"] is None  # no shared token: RBAC users
+    assert group["auth_token_wo_version"] is None
+    assert group["user_group_ids"] == [f"{environment}-carcierge-redis-users"]
+
+
+# One Redis user per service of the environment file, on its own key prefix, with data commands
+# only; the group's "default" user off. The access string is policy (docs/security.md).
+ACCESS = "on ~{key}:* -@all +@read +@write +@transaction +@connection -@dangerous -scan -randomkey"
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_redis_auth_token_lives_only_in_secrets_manager(environment_plans, environment):
+def test_redis_one_user_per_service_default_off(environment_plans, environment):
     plan = environment_plans(environment)
     _redis(plan)
-    secret, unknown = _one(plan, "module.elasticache.aws_secretsmanager_secret.auth_token")
-    assert secret["name"] == f"{environment}-carcierge-redis-auth"
-    assert unknown.get("kms_key_id") is True
-    version, _ = _one(plan, "module.elasticache.aws_secretsmanager_secret_version.auth_token")
-    assert version["secret_string"] is None
-    assert version["secret_string_wo_version"] >= 1
+    services = sorted(plan["variables"]["services"]["value"])
+    users = {
+        rc["index"]: rc["change"]["after"]
+        for rc in _changes(plan)
+        if rc["address"].startswith("module.elasticache.aws_elasticache_user.service[")
+    }
+    assert sorted(users) == services
+    engine = plan["variables"]["redis_config"]["value"].get("engine") or "redis"
+    for key, user in users.items():
+        assert user["user_id"] == f"{environment}-carcierge-redis-{key}"
+        assert user["user_name"] == key
+        assert user["engine"] == engine
+        assert user["access_string"] == ACCESS.format(key=key)
+        assert user["passwords"] is None and user["passwords_wo_version"] >= 1
+    default, _ = _one(plan, "module.elasticache.aws_elasticache_user.default")
+    assert default["user_name"] == "default"
+    assert default["access_string"].split()[0] == "off" and "~" not in default["access_string"]
+    group, _ = _one(plan, "module.elasticache.aws_elasticache_user_group.this")
+    assert group["user_group_id"] == f"{environment}-carcierge-redis-users"
+    assert sorted(group["user_ids"]) == sorted(
+        [default["user_id"], *(user["user_id"] for user in users.values())]
+    )
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_redis_passwords_live_only_in_their_services_secrets(environment_plans, environment):
+    plan = environment_plans(environment)
+    _redis(plan)
+    services = sorted(plan["variables"]["services"]["value"])
+    secrets = {
+        rc["index"]: (rc["change"]["after"], rc["change"]["after_unknown"])
+        for rc in _changes(plan)
+        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret.user[")
+    }
+    assert sorted(secrets) == services
+    for key, (secret, unknown) in secrets.items():
+        assert secret["name"] == f"{environment}-carcierge-redis-{key}"
+        assert unknown.get("kms_key_id") is True
+    versions = [
+        rc["change"]["after"]
+        for rc in _changes(plan)
+        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret_version.user[")
+    ]
+    assert len(versions) == len(services)
+    assert all(v["secret_string"] is None and v["secret_string_wo_version"] >= 1 for v in versions)
     # the offline stand-in generates "offline-random_password": it must appear nowhere
     assert "offline-random_password" not in json.dumps(plan)
 
@@ -257,22 +304,39 @@ def test_services_get_settings_and_secret_references(environment_plans, environm
     environment_names = set(known.get("environment", {})) | set(unknown.get("environment", {}))
     secret_names = set(known.get("secrets", {})) | set(unknown.get("secrets", {}))
     expected_environment = {"OPENSEARCH_ENDPOINT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_IAM_AUTH"}
-    expected_secrets: set[str] = set()  # the database takes IAM tokens (test_database_plans.py)
     if _redis_wired():
         expected_environment |= {"REDIS_HOST", "REDIS_PORT", "REDIS_TLS"}
-        expected_secrets |= {"REDIS_AUTH_TOKEN"}
     assert environment_names == expected_environment
-    assert secret_names == expected_secrets
+    # Nothing secret is shared: the database takes IAM tokens (test_database_plans.py), each
+    # service's Redis password is its own (below).
+    assert secret_names == set()
 
-    # The values are references into Secrets Manager, never values: the AUTH token secret's ARN.
     config = plan["configuration"]["root_module"]["module_calls"]
-    if _redis_wired():
-        redis_refs = config["elasticache"]["module"]["outputs"]["connection_secrets"]
-        assert "aws_secretsmanager_secret.auth_token.arn" in redis_refs["expression"]["references"]
-    # ... and they reach every service's container definitions through the compute module.
     ecs = config["ecs"]["expressions"]
     assert "local.service_connection_secrets" in ecs["shared_secrets"]["references"]
     assert "local.service_connection_environment" in ecs["shared_environment"]["references"]
+    if not _redis_wired():
+        return
+    # Each service's container gets its own Redis user and only its own password secret.
+    outputs = config["elasticache"]["module"]["outputs"]
+    assert "aws_secretsmanager_secret.user" in outputs["user_secrets"]["expression"]["references"]
+    assert "local.service_identity_secrets" in ecs["service_secrets"]["references"]
+    assert "local.service_identity_environment" in ecs["service_environment"]["references"]
+    services = plan["variables"]["services"]["value"]
+    definitions = {
+        rc["index"]: rc["change"]
+        for rc in plan["resource_changes"]
+        if rc["address"].startswith("module.ecs.aws_ecs_task_definition.service[")
+    }
+    assert sorted(definitions) == sorted(services)
+    for key, change in definitions.items():
+        if change["after_unknown"].get("container_definitions"):
+            continue  # secret ARNs are known after apply: the references above carry it
+        [container] = json.loads(change["after"]["container_definitions"])
+        settings = {item["name"]: item["value"] for item in container["environment"]}
+        assert settings["REDIS_USERNAME"] == key
+        secrets = {item["name"] for item in container["secrets"]}
+        assert "REDIS_PASSWORD" in secrets and "REDIS_AUTH_TOKEN" not in secrets
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -337,13 +401,13 @@ def _secret_attributes(value, path: str = "") -> list[str]:
 
 def test_secret_scanners_catch_what_they_look_for():
     assert _secret_looking("xK9mQ2vL8pR4tW6yZ1aB3cD5")
-    assert not _secret_looking("prod-carcierge-redis-auth")
+    assert not _secret_looking("prod-carcierge-redis-service1")
     assert not _secret_looking(
         "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-1-AbCdEf"
     )
     assert _secret_attributes({"a": [{"auth_token": "x"}]}) == [".a[0].auth_token"]
     assert _SECRET_ASSIGNMENT.search('  db_password = "hunter2"')
-    assert not _SECRET_ASSIGNMENT.search("  auth_token_version = 2")
+    assert not _SECRET_ASSIGNMENT.search("  password_version = 2")
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -1,8 +1,8 @@
 """Hardening (issue 15) read from the offline plans of the four environments: ECS Exec only
 where it is switched on, non-root containers without capabilities, a WAF on the protected
 environments' ALB, named OpenSearch admins, confused-deputy conditions on service principals,
-complete Redis AUTH rotation, no password-leaking statement logging, endpoint policies, and
-applies that wait for the services to settle."""
+no Redis AUTH token beside the RBAC users, no password-leaking statement logging, endpoint
+policies, and applies that wait for the services to settle."""
 
 from __future__ import annotations
 
@@ -236,19 +236,18 @@ def test_service_principal_trusts_carry_source_conditions(environment_plans, env
     )
 
 
-# --- 6. Redis AUTH rotation ------------------------------------------------------------------
+# --- 6. Redis: no AUTH token left once the users are attached --------------------------------
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_redis_auth_token_strategy_is_sent_only_during_a_rotation(environment_plans, environment):
-    """No environment sets a strategy outside a rotation: CreateReplicationGroup takes none (a
-    new group accepts only its one token), and the provider's authTokenUpdateStrategyValidate
-    refuses a strategy without auth_token in the copies read (issue 24, M1)."""
+def test_redis_has_no_auth_token_beside_its_users(environment_plans, environment):
+    """DELETE moves a group that had an AUTH token to the user group and drops the token
+    (ModifyReplicationGroup AuthTokenUpdateStrategy); SET or ROTATE would keep one valid."""
     group = _one(
         environment_plans(environment), "module.elasticache", "aws_elasticache_replication_group"
     )
-    configured = environment_plans(environment)["variables"]["redis_config"]["value"]
-    assert group.get("auth_token_update_strategy") == configured.get("auth_token_update_strategy")
+    assert group["auth_token_update_strategy"] == "DELETE"
+    assert group["auth_token"] is None and group["user_group_ids"]
 
 
 # --- 7. PostgreSQL statement logging ---------------------------------------------------------

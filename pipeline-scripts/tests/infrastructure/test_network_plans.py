@@ -3,6 +3,7 @@ security_groups wired through the root with the real environment files)."""
 
 from __future__ import annotations
 
+import json
 from ipaddress import ip_network
 
 import pytest
@@ -11,7 +12,7 @@ from carcierge_pipeline.environments import ENVIRONMENTS
 
 LOWER = ("staging", "qa")  # single NAT, no interface endpoints (cost)
 UPPER = ("uat", "prod")  # NAT per AZ, interface endpoints
-INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"}
 OPEN = {"0.0.0.0/0", "::/0"}
 ALB_INGRESS = "module.security_groups.aws_vpc_security_group_ingress_rule.alb["
 
@@ -187,18 +188,28 @@ DATA_IN_RULES = {
 
 
 def _opened_ports(plan: dict) -> dict[str, set[int]]:
-    """Per store: every port its security group rules and the data tier's ACL rule open."""
-    ingress = _of(plan, "module.security_groups.aws_vpc_security_group_ingress_rule.store_from_ecs")
-    egress = _of(plan, "module.security_groups.aws_vpc_security_group_egress_rule.ecs_to_store")
+    """Per store: every port its security group rules (from and to each task's group) and the
+    data tier's ACL rule open. Rules are keyed <task>-<store>."""
+    ingress = _of(
+        plan, "module.security_groups.aws_vpc_security_group_ingress_rule.store_from_task"
+    )
+    egress = _of(plan, "module.security_groups.aws_vpc_security_group_egress_rule.task_to_store")
     nacl = _of(plan, "module.vpc.aws_network_acl_rule.this")
-    return {
-        store: {
+    opened: dict[str, set[int]] = {}
+    for store in DATA_IN_RULES:
+        rules = [
+            rule
+            for group in (ingress, egress)
+            for key, rule in group.items()
+            if key.endswith(f"-{store}")
+        ]
+        assert rules, store
+        opened[store] = {
             port
-            for rule in (ingress[store], egress[store], nacl[DATA_IN_RULES[store]])
+            for rule in (*rules, nacl[DATA_IN_RULES[store]])
             for port in (rule["from_port"], rule["to_port"])
         }
-        for store in DATA_IN_RULES
-    }
+    return opened
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -207,3 +218,148 @@ def test_data_store_ports_are_the_configured_ones(environment_plans, environment
     rds = plan["variables"]["rds_config"]["value"].get("port") or 5432
     redis = plan["variables"]["redis_config"]["value"].get("port") or 6379
     assert _opened_ports(plan) == {"rds": {rds}, "redis": {redis}, "opensearch": {443}}
+
+
+# --- east-west: one group per service, open to the ALB and the service's callers only -----------
+
+SG = "module.security_groups."
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, environment):
+    """Expected from the environment file (services.*.public and .callers): a service's group
+    admits the ALB when it is public and each caller's group, on its container port; nothing
+    else reaches it, and the operator task's group admits nothing."""
+    plan = environment_plans(environment)
+    services = plan["variables"]["services"]["value"]
+    groups = _of(plan, f"{SG}aws_security_group.service")
+    assert {key: group["name"] for key, group in groups.items()} == {
+        key: f"{environment}-carcierge-{key}-sg" for key in services
+    }
+    assert (
+        _of(plan, f"{SG}aws_security_group.ops")[None]["name"] == f"{environment}-carcierge-ops-sg"
+    )
+
+    # Which group a rule belongs to and which it admits: the configuration's references (the
+    # ids are unknown offline), read from the rule's for_each key.
+    from_alb = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.service_from_alb")
+    from_caller = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.service_from_caller")
+    admitted = {(key, "alb", rule["from_port"]) for key, rule in from_alb.items()} | {
+        (key.split("-from-")[0], key.split("-from-")[1], rule["from_port"])
+        for key, rule in from_caller.items()
+    }
+    expected = {
+        (key, "alb", service["container_port"])
+        for key, service in services.items()
+        if service.get("public", True)
+    } | {
+        (key, caller, service["container_port"])
+        for key, service in services.items()
+        for caller in service.get("callers") or []
+    }
+    assert admitted == expected
+    assert all(
+        rule["to_port"] == rule["from_port"] for rule in (*from_alb.values(), *from_caller.values())
+    )
+    calls_out = _of(plan, f"{SG}aws_vpc_security_group_egress_rule.caller_to_service")
+    assert set(calls_out) == set(from_caller)
+
+    # Nothing else opens a service's or the operator task's group: the module's only ingress
+    # rules are the ALB's, these two, the data stores' and the log delivery's.
+    ingress_kinds = {
+        rc["name"]
+        for rc in _changes(plan)
+        if rc["type"] == "aws_vpc_security_group_ingress_rule" and rc["address"].startswith(SG)
+    }
+    assert ingress_kinds <= {
+        "alb",
+        "service_from_alb",
+        "service_from_caller",
+        "store_from_task",
+        "opensearch_from_log_delivery",
+    }
+    # The services' settings reach ECS: each service runs in its own group.
+    config = plan["configuration"]["root_module"]["module_calls"]["ecs"]["module"]["resources"]
+    [service] = [r for r in config if r["address"] == "aws_ecs_service.service"]
+    groups_expression = service["expressions"]["network_configuration"][0]["security_groups"]
+    assert "var.service_security_group_ids" in groups_expression["references"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_data_stores_admit_each_task_group(environment_plans, environment):
+    """Every service reaches every store; the operator task RDS and OpenSearch only."""
+    plan = environment_plans(environment)
+    services = plan["variables"]["services"]["value"]
+    ingress = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.store_from_task")
+    egress = _of(plan, f"{SG}aws_vpc_security_group_egress_rule.task_to_store")
+    expected = {f"{key}-{store}" for key in services for store in DATA_IN_RULES} | {
+        "ops-rds",
+        "ops-opensearch",
+    }
+    assert set(ingress) == expected
+    assert set(egress) == expected
+
+
+# --- egress: S3 only to this account's buckets (and ECR layers); DNS allow-list in uat/prod ------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_s3_endpoint_admits_only_this_account_and_ecr_layers(environment_plans, environment):
+    plan = environment_plans(environment)
+    gateway = _of(plan, "module.vpc.aws_vpc_endpoint.s3")[None]
+    statements = json.loads(gateway["policy"])["Statement"]
+    account = "123456789012"  # the offline stand-in's account
+    region = plan["variables"]["aws_region"]["value"]
+    assert statements == [
+        {
+            "Sid": "ThisAccountsBuckets",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": account}},
+        },
+        {
+            "Sid": "EcrImageLayers",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*",
+        },
+    ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_dns_allow_list_where_the_environment_sets_one(environment_plans, environment):
+    """Expected from the environment file: egress_allowed_domains set -> a DNS Firewall that
+    allows this region's AWS names and the listed ones and blocks the rest with NXDOMAIN; null ->
+    none. Policy: the protected environments (uat, prod) have one."""
+    plan = environment_plans(environment)
+    listed = plan["variables"]["egress_allowed_domains"]["value"]
+    allowed = _of(plan, "module.vpc.aws_route53_resolver_firewall_domain_list.allowed")
+    association = _of(
+        plan, "module.vpc.aws_route53_resolver_firewall_rule_group_association.egress"
+    )
+    if environment in UPPER:
+        assert listed is not None
+    if listed is None:
+        assert allowed == {} and association == {}
+        return
+    region = plan["variables"]["aws_region"]["value"]
+    domains = set(allowed[0]["domains"])
+    assert set(listed) <= domains
+    assert f"*.{region}.amazonaws.com" in domains
+    assert "*" not in domains
+    everything = _of(plan, "module.vpc.aws_route53_resolver_firewall_domain_list.everything")
+    assert everything[0]["domains"] == ["*"]
+    allow = _of(plan, "module.vpc.aws_route53_resolver_firewall_rule.allow")[0]
+    block = _of(plan, "module.vpc.aws_route53_resolver_firewall_rule.block")[0]
+    assert (allow["action"], block["action"], block["block_response"]) == (
+        "ALLOW",
+        "BLOCK",
+        "NXDOMAIN",
+    )
+    assert allow["priority"] < block["priority"]
+    assert association[0]["mutation_protection"] == "ENABLED"
+    config = _of(plan, "module.vpc.aws_route53_resolver_firewall_config.this")[0]
+    assert config["firewall_fail_open"] == "DISABLED"

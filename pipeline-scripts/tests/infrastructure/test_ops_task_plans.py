@@ -110,7 +110,7 @@ def test_ops_run_task_starts_it_in_the_private_subnets(environment_plans):
     references = set(expression["references"])
     assert {
         "module.vpc.private_subnet_id_list",
-        "module.security_groups.ecs_security_group_id",
+        "module.security_groups.ops_security_group_id",
         "module.ecs.cluster_name",
         "module.ecs.ops_task",
     } <= references

@@ -4,6 +4,7 @@ files the stage writes, and the infracost path (with a stand-in binary)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -343,13 +344,65 @@ def test_shipped_table_cites_every_third_party_price():
     assert shipped["prices"]["opensearch_ingestion_ocu_hour"] == 0.24
     assert shipped["prices"]["firehose_ingest_gb"] == 0.035
     assert shipped["backup_region_prices"]["us-east-1"]["rds_backup_storage_gb_month"] == 0.095
+    assert shipped["prices"]["dns_firewall_domain_month"] == 0.0005
+    assert shipped["prices"]["dns_firewall_million_queries"] == 0.60
     cited = {key for key in sources if key != "why"}
     assert cited == {
         "inter_region_transfer_gb",
         "opensearch_ingestion_ocu_hour",
         "firehose_ingest_gb",
         "backup_region_prices.us-east-1.rds_backup_storage_gb_month",
+        "dns_firewall_domain_month",
+        "dns_firewall_million_queries",
     }
     for key in cited:
-        assert "read 2026-12-01" in sources[key] and "Verify: aws.amazon.com/" in sources[key]
+        assert re.search(r"read 2026-\d\d-\d\d", sources[key]), key
+        assert "Verify: aws.amazon.com/" in sources[key], key
     assert "decompressing CloudWatch Logs" in shipped["not_in_table"]
+
+
+# Issue 26's running costs, per environment, at the shipped table: the DNS Firewall where the
+# environment file sets egress_allowed_domains (its listed names at dns_firewall_domain_month,
+# its queries at dns_firewall_million_queries for the assumed volume); one Secrets Manager
+# secret per service for its Redis password; the STS interface endpoint with the others.
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, environment):
+    plan = environment_plans(environment)
+    prices = pricing.load_prices("us-west-1")
+    estimate = pricing.builtin_estimate(plan, environment, "us-west-1", prices)
+    items = {item.address: item for item in estimate.items}
+    firewall = {a: i for a, i in items.items() if i.service == "DNS Firewall"}
+    listed = plan["variables"]["egress_allowed_domains"]["value"]
+    if listed is None:
+        assert firewall == {}
+    else:
+        lists = {
+            rc["address"]: rc["change"]["after"]["domains"]
+            for rc in plan["resource_changes"]
+            if rc["type"] == "aws_route53_resolver_firewall_domain_list"
+        }
+        assert len(lists) == 2
+        domain_month = prices["prices"]["dns_firewall_domain_month"]
+        for address, domains in lists.items():
+            assert firewall[address].monthly == pytest.approx(len(domains) * domain_month)
+        [association] = [a for a in firewall if "rule_group_association" in a]
+        queries = prices["assumptions"]["dns_firewall_million_queries_per_vpc"]
+        expected = queries * prices["prices"]["dns_firewall_million_queries"]
+        assert firewall[association].monthly == pytest.approx(expected)
+        assert "third-party price" in firewall[association].detail
+        [third_party] = [a for a in estimate.assumptions if a.startswith("third-party prices")]
+        assert "dns_firewall_million_queries" in third_party
+    services = plan["variables"]["services"]["value"]
+    redis_secrets = [
+        item
+        for address, item in items.items()
+        if address.startswith("module.elasticache.aws_secretsmanager_secret.user[")
+    ]
+    assert len(redis_secrets) == len(services)
+    assert all(
+        item.monthly == pytest.approx(prices["prices"]["secretsmanager_secret_month"])
+        for item in redis_secrets
+    )
+    sts = items.get('module.vpc.aws_vpc_endpoint.interface["sts"]')
+    assert (sts is not None) is plan["variables"]["enable_interface_endpoints"]["value"]
+    assert any(a.startswith("no charge: ElastiCache RBAC users") for a in estimate.assumptions)

@@ -33,7 +33,7 @@ PROTECTED = [
     ("modules/rds", "aws_db_instance", "this"),
     ("modules/opensearch", "aws_opensearch_domain", "this"),
     ("modules/elasticache", "aws_elasticache_replication_group", "this"),
-    ("modules/elasticache", "aws_secretsmanager_secret", "auth_token"),
+    ("modules/elasticache", "aws_secretsmanager_secret", "user"),
 ]
 # Types that hold data with no way back once deleted: any resource of these types must carry
 # prevent_destroy (S3 buckets and log groups are covered by the destroy guard instead: the
@@ -116,7 +116,6 @@ ADDRESSES = {
     ("aws_db_instance", "this"): "module.rds",
     ("aws_opensearch_domain", "this"): "module.opensearch",
     ("aws_elasticache_replication_group", "this"): "module.elasticache",
-    ("aws_secretsmanager_secret", "auth_token"): "module.elasticache",
     # A resource without the guard: destroying it must stay possible.
     ("aws_kms_alias", "this"): "module.kms",
 }
@@ -125,10 +124,7 @@ TEARDOWN_OVERRIDES = {
     "modules/kms/teardown_override.tf": [("aws_kms_key", "this")],
     "modules/rds/teardown_override.tf": [("aws_db_instance", "this")],
     "modules/opensearch/teardown_override.tf": [("aws_opensearch_domain", "this")],
-    "modules/elasticache/teardown_override.tf": [
-        ("aws_elasticache_replication_group", "this"),
-        ("aws_secretsmanager_secret", "auth_token"),
-    ],
+    "modules/elasticache/teardown_override.tf": [("aws_elasticache_replication_group", "this")],
 }
 
 
@@ -208,7 +204,7 @@ def test_terraform_refuses_to_destroy_them_until_the_documented_override(project
 # --- the destroy guard catches a replace of every stateful resource prod plans ----------------
 
 # The stateful types this project deploys (S3: the ALB log bucket; log groups: services, VPC
-# flow logs, data stores; the secret: Redis AUTH).
+# flow logs, data stores; the secrets: the services' Redis passwords).
 DEPLOYED_STATEFUL_TYPES = {
     "aws_db_instance",
     "aws_elasticache_replication_group",

@@ -515,6 +515,50 @@ class Pricer:
                 "no free allowance in that region"
             )
 
+    # Egress allow-list and per-service identities ----------------------------------------
+    def dns_firewall(self) -> None:
+        """Route 53 Resolver DNS Firewall: each listed domain name per month, and the queries
+        it filters for each VPC it is associated with (an assumed volume)."""
+        domain_month = self.third_party("dns_firewall_domain_month")
+        for domain_list in self.of_type("aws_route53_resolver_firewall_domain_list"):
+            domains = domain_list.values.get("domains")
+            if domain_month is None or not isinstance(domains, list):
+                why = "no dns_firewall_domain_month in the price table"
+                self.missing(domain_list, why if domain_month is None else "domains unknown")
+                continue
+            detail = f"{len(domains)} domain name(s) listed (third-party price)"
+            self.add(domain_list, "DNS Firewall", detail, len(domains) * domain_month)
+        query_million = self.third_party("dns_firewall_million_queries")
+        millions = self.assume["dns_firewall_million_queries_per_vpc"]
+        associations = self.of_type("aws_route53_resolver_firewall_rule_group_association")
+        for association in associations:
+            if query_million is None:
+                self.missing(association, "no dns_firewall_million_queries in the price table")
+                continue
+            detail = f"{millions} M queries/month filtered for its VPC (third-party price)"
+            self.add(association, "DNS Firewall", detail, millions * query_million)
+        if associations:
+            self.assumption(
+                f"the DNS Firewall filters {millions} million queries per month per VPC"
+            )
+
+    def free_items(self) -> None:
+        """Resources whose running cost is nil, stated so the report shows they were seen."""
+        free = {
+            "aws_elasticache_user": "ElastiCache RBAC users and user groups",
+            "aws_elasticache_user_group": "ElastiCache RBAC users and user groups",
+            "aws_security_group": "security groups and their rules",
+            "aws_vpc_security_group_ingress_rule": "security groups and their rules",
+            "aws_vpc_security_group_egress_rule": "security groups and their rules",
+        }
+        seen = sorted({free[r.type] for r in self.resources.values() if r.type in free})
+        if seen:
+            self.assumption(
+                f"no charge: {', '.join(seen)} (aws.amazon.com/elasticache/pricing and "
+                "/vpc/pricing list none); each service's Redis password secret is priced as a "
+                "Secrets Manager secret"
+            )
+
     def third_party_note(self) -> None:
         if self.third_party_used:
             self.assumption(
@@ -533,6 +577,8 @@ class Pricer:
         self.small()
         self.log_delivery()
         self.cross_region()
+        self.dns_firewall()
+        self.free_items()
         self.third_party_note()
         self.assumption(
             "not included: data transfer out, request charges, backups beyond the free "
