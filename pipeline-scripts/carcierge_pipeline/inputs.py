@@ -17,6 +17,8 @@ refusal names ``file:line:column`` and the path, e.g. ``services.service1.max_ca
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ from typing import Any
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.hcl import HclSyntaxError, Tfvars, declarations, read_tfvars, text
-from carcierge_pipeline.tftypes import mismatches, parse_type
+from carcierge_pipeline.terraform import Diagnostic
+from carcierge_pipeline.tftypes import dotted, mismatches, parse_type
 
 SHARED_FILE = "terraform.tfvars"
 # The settings every environment shares: set in SHARED_FILE, never in an environment file.
@@ -135,3 +138,84 @@ def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if problems[1:] else ""
         raise InvalidInput(problems[0] + more)
     return own
+
+
+# --- where a Terraform error's value is written --------------------------------------------------
+
+_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+_SEGMENTS = r"((?:\.(?:\*|[A-Za-z_][\w-]*)|\[\d+\])*)"
+
+
+def _resolve(value: Any, segments: str, detail: str) -> tuple[str | int, ...]:
+    """The deepest path of ``value`` that ``segments`` (".services.*.cpu", "[0]") names; a
+    ``*`` stands for the one key of the map that the message names (else the path stops)."""
+    path: list[str | int] = []
+    for part in re.findall(r"\.(\*|[A-Za-z_][\w-]*)|\[(\d+)\]", segments):
+        name, index = part
+        if index and isinstance(value, list) and int(index) < len(value):
+            path.append(int(index))
+            value = value[int(index)]
+        elif name == "*" and isinstance(value, dict):
+            named = [k for k in value if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", detail)]
+            if len(named) != 1:
+                break
+            path.append(named[0])
+            value = value[named[0]]
+        elif name and isinstance(value, dict) and name in value:
+            path.append(name)
+            value = value[name]
+        else:
+            break
+    return tuple(path)
+
+
+def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | None]:
+    """For a Terraform error: ``file:line:column: path`` of the environment file's value that
+    caused it, whether Terraform points at that file (a root variable's validation) or at the
+    module argument the value flows into (main.tf: a module's validation), or None."""
+    settings: dict[Path, Tfvars] = {}
+    for path in (environments.var_file(root, environment), root / SHARED_FILE):
+        try:
+            settings[path.resolve()] = read_tfvars(path)
+        except (OSError, HclSyntaxError):  # Terraform's own diagnostic says where, then
+            continue
+
+    def locate(diagnostic: Diagnostic) -> str | None:
+        if not diagnostic.filename:
+            return None
+        source = (root / diagnostic.filename).resolve()
+        names: list[str] = []
+        if source in settings:  # the value itself (a root variable's validation)
+            names = [
+                str(path[0])
+                for path, position in settings[source].positions.items()
+                if len(path) == 1 and position[0] == diagnostic.line
+            ]
+            if not names:  # a value over several lines: the variable the rule reads
+                names = [n for t in diagnostic.traversals for n in _REFERENCE.findall(t)]
+        elif source.is_file() and diagnostic.start_byte is not None:
+            expression = source.read_bytes()[diagnostic.start_byte : diagnostic.end_byte].decode()
+            for text_ in (*diagnostic.traversals, expression):
+                names += [n for n in _REFERENCE.findall(text_) if n not in names]
+            # The variable the message names first, else the first referenced; a message about
+            # another setting by its path (rds_config.skip_final_snapshot, checked against
+            # deletion_protection) names the value at fault.
+            names.sort(key=lambda n: not re.search(rf"\b{re.escape(n)}\b", diagnostic.detail))
+            written = {name for tfvars in settings.values() for name in tfvars.values}
+            named = re.findall(r"\b([A-Za-z_][\w-]*)\.(?:\*|[A-Za-z_])", diagnostic.detail)
+            names = [n for n in dict.fromkeys(named) if n in written] + names
+        for name in names:
+            for path, tfvars in settings.items():
+                if name not in tfvars.values:
+                    continue
+                texts = [t.removeprefix("var.") for t in diagnostic.traversals]
+                found = [
+                    (name, *_resolve(tfvars.values[name], segments, diagnostic.detail))
+                    for text_ in (diagnostic.detail, *texts)
+                    for segments in re.findall(rf"\b{re.escape(name)}{_SEGMENTS}", text_)
+                ]
+                deepest = max(found, key=len, default=(name,))
+                return f"{_where(root.resolve(), path, tfvars, deepest)}: {dotted(deepest)}"
+        return None
+
+    return locate
