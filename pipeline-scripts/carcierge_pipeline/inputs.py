@@ -166,6 +166,13 @@ def _resolve(value: Any, segments: str, detail: str) -> tuple[str | int, ...]:
             value = value[name]
         else:
             break
+    # A map or object whose message names one of its keys after "got:" or "unknown:" (the
+    # project's validation messages list what they refuse there): that key.
+    tail = re.split(r"\b(?:got|unknown|too long|rename):", detail)
+    if isinstance(value, dict) and len(tail) > 1:
+        named = [k for k in value if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", tail[-1])]
+        if len(named) == 1:
+            path.append(named[0])
     return tuple(path)
 
 

@@ -813,7 +813,9 @@ def test_bad_input_is_refused_at_plan_time(case, bad_input_round):
     for file, line, column, path in origins:
         assert file == (SHARED_FILE if shared else f"environments/{case.environment}.tfvars")
         assert written.get(path) == (line, column), (path, line, column)
-        assert setting.startswith(path) or path.startswith(setting), (path, setting)
+    # (A diagnostic whose snippet merely shows the case's value may name another key.)
+    paths = {path for *_, path in origins}
+    assert any(setting.startswith(p) or p.startswith(setting) for p in paths), (paths, setting)
 
 
 def _positions(members: tuple[Case, ...], shared: bool) -> dict[str, tuple[int, int]]:

@@ -71,3 +71,30 @@ def test_a_root_validation_points_at_its_own_line_and_nothing_else():
     )
     assert locate(Diagnostic(**{**at.__dict__, "line": 1})) is None  # a comment line
     assert locate(Diagnostic("error", "Unsupported argument")) is None
+
+
+def test_a_map_key_named_after_unknown_is_the_path(tmp_path):
+    """alarm_thresholds is a map(number): its names are checked by a validation, whose message
+    lists what it refuses after "unknown:"; the error points at that key's line."""
+    import shutil
+
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    shutil.copy(ROOT / "terraform.tfvars", tmp_path / "terraform.tfvars")
+    env_file = tmp_path / "environments" / "uat.tfvars"
+    text = env_file.read_text().replace(
+        "alarm_thresholds = {", "alarm_thresholds = {\n  ecs_cpu = 90"
+    )
+    env_file.write_text(text)
+    settings = read_tfvars(env_file)
+    line, column = settings.positions[("alarm_thresholds", "ecs_cpu")]
+    at = Diagnostic(
+        "error",
+        "Invalid value for variable",
+        detail="alarm_thresholds keys must be threshold names out of evaluation_periods, "
+        "ecs_cpu_percent; unknown: ecs_cpu.",
+        filename="environments/uat.tfvars",
+        line=settings.positions[("alarm_thresholds",)][0],
+    )
+    assert error_locator(tmp_path, "uat")(at) == (
+        f"environments/uat.tfvars:{line}:{column}: alarm_thresholds.ecs_cpu"
+    )
