@@ -562,6 +562,27 @@ EPILOGS_BY_COMMAND: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (_BACKEND, "APP_NAME", "AWS credentials"),
     ),
     "parity": (("carcierge parity", "carcierge parity --reuse-plans"), ("CARCIERGE_ROOT",)),
+    # Commands of other branches (issue 22's change preview and comment): their help once merged.
+    "preview": (
+        (
+            "carcierge preview -e staging --base main",
+            "carcierge preview -e prod --base prod --post",
+        ),
+        (
+            "PLAN_ENVIRONMENT, " + _BRANCH,
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME (default --base)",
+            "ALLOW_DESTROY",
+            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID (--post)",
+        ),
+    ),
+    "comment": (
+        ("carcierge comment -e prod", "carcierge comment -e prod --applied"),
+        (
+            _BRANCH,
+            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
+            "CI_COMMIT_SHA, CI_JOB_URL",
+        ),
+    ),
 }
 
 
