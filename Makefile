@@ -17,7 +17,7 @@ CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) ## build .venv and the offline provider (the other targets do it as needed)
 	@$(BIN)/carcierge offline-setup >/dev/null
 
 # .installed holds the path the venv was built at. Venvs are not relocatable: one restored at
@@ -36,7 +36,7 @@ $(CHECKOV_STAMP):
 	$(VENV)/tools/checkov/bin/python -m pip install -qq --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	@touch $@
 
-checkov: $(CHECKOV_STAMP)
+checkov: $(CHECKOV_STAMP) ## install checkov (its own venv) for `carcierge analyse security`
 
 # The local GitLab pipeline test runs gitlab-ci-local (npm) on Node >= 22 from PyPI (a machine's
 # own node may be older) and needs rsync (Debian), which gitlab-ci-local copies files with.
@@ -74,31 +74,31 @@ apt-tools:
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
 	  || { echo "the PostgreSQL server is missing and could not be installed: apt-get install postgresql" >&2; exit 1; }
 
-tools: checkov $(GITLAB_CI_LOCAL_STAMP) $(MERMAID_STAMP) apt-tools
+tools: checkov $(GITLAB_CI_LOCAL_STAMP) $(MERMAID_STAMP) apt-tools ## everything make test needs: checkov, Node + gitlab-ci-local + mermaid, rsync, PostgreSQL
 
-plan: setup
+plan: setup ## offline preview (or real plan with credentials) of ENV=staging|qa|uat|prod into build/ENV/
 	$(BIN)/carcierge plan --environment $(ENV)
 
 # Plans every environment offline and prints how they differ; fails if prod is weaker than uat.
-parity: setup
+parity: setup ## plan every environment offline and compare them; fails if prod is weaker than uat
 	$(BIN)/carcierge parity
 
 # What the working tree changes in ENV relative to BASE (a git ref), offline: build/$(ENV)/change/.
 BASE ?= main
-preview: setup
+preview: setup ## what the working tree changes in ENV relative to BASE=<git ref>, offline: build/ENV/change/
 	$(BIN)/carcierge preview --environment $(ENV) --base $(BASE)
 
 # The real path (S3 backend, locks, apply, plan again) against a local AWS emulator; no account.
-rehearse: setup
+rehearse: setup ## plan, apply and plan again of ENV against a local AWS emulator (no account)
 	$(BIN)/carcierge rehearse --environment $(ENV)
 
-validate: setup
+validate: setup ## terraform fmt, init, validate and terraform test of every module
 	OFFLINE=1 $(BIN)/carcierge validate
 
-pytest: setup tools
+pytest: setup tools ## the test suite alone (2 workers)
 	$(BIN)/pytest -n 2 --maxschedchunk 1
 
-lint: setup
+lint: setup ## ruff and mypy --strict
 	$(BIN)/ruff check pipeline-scripts
 	$(BIN)/ruff format --check pipeline-scripts
 	$(BIN)/mypy
@@ -106,17 +106,17 @@ lint: setup
 
 # The validate stage (fmt, init, validate, terraform test) runs inside pytest, so its Terraform
 # work shares the two workers with the rest instead of running alone before it.
-test: lint pytest
+test: lint pytest ## lint and the whole test suite
 
-docs: setup
+docs: setup ## regenerate the module READMEs' input/output tables
 	$(BIN)/carcierge docs
 
-fmt: setup
+fmt: setup ## format Terraform and Python
 	$(BIN)/terraform fmt -recursive modules environments tests *.tf *.tfvars
 	$(BIN)/ruff format pipeline-scripts
 	$(BIN)/ruff check --fix pipeline-scripts
 
-clean:
+clean: ## remove build/ and .cache/
 	rm -rf build .cache
 
 # The CI image's hashed lock (docs/ci-image.md): pyproject's runtime dependencies and its build
@@ -130,7 +130,12 @@ $(UV_STAMP): | $(INSTALLED)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --upgrade --target $(VENV)/tools/uv uv==$(UV_VERSION)
 	@touch $@
 
-ci-lock: $(UV_STAMP)
+ci-lock: $(UV_STAMP) ## refresh ci/requirements.lock, the CI image's hashed dependency lock
 	$(UV) pip compile pyproject.toml ci/build-requirements.txt $(UV_FLAGS) --quiet \
 	  --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_36 \
 	  --custom-compile-command "make ci-lock" -o ci/requirements.lock
+
+.PHONY: help
+# Every target with a `## description` on its line, e.g. `make plan ENV=prod`.
+help: ## this list
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

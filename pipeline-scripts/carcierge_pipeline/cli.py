@@ -7,11 +7,12 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline import __version__, ci_variables, environments
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode, resolve_mode
@@ -93,6 +94,7 @@ def _cmd_plan(args: argparse.Namespace) -> None:
                 preflight=None if mode.offline else _preflight(project),
                 terraform_variables=ci_variables.terraform_variables(variables),
                 aws_validators=None if mode.offline or mode.rehearsal else _aws_validators(),
+                verbose=args.verbose,
             )
 
 
@@ -205,6 +207,7 @@ def _cmd_apply(args: argparse.Namespace) -> None:
             environment,
             mode,
             allow_destroy=args.allow_destroy or variables.allow_destroy,
+            verbose=args.verbose,
         )
 
 
@@ -304,7 +307,9 @@ def _cmd_parity(args: argparse.Namespace) -> None:
 def _cmd_rehearse(args: argparse.Namespace) -> None:
     from carcierge_pipeline.rehearsal import rehearse
 
-    rehearse(Project.find(), environments.require_environment(args.environment))
+    rehearse(
+        Project.find(), environments.require_environment(args.environment), verbose=args.verbose
+    )
 
 
 def _cmd_preview(args: argparse.Namespace) -> None:
@@ -349,7 +354,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="carcierge", description=__doc__)
+    parser = _Parser(
+        prog="carcierge",
+        description=__doc__,
+        epilog=EPILOGS[""],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     env = commands.add_parser("env", help="print the environment(s) a pipeline plans here, and why")
@@ -369,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
     )
+    plan.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
     plan.set_defaults(handler=_cmd_plan)
 
     analyse = commands.add_parser("analyse", help="security scan or cost estimate of a plan")
@@ -390,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
     )
+    apply.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
     apply.set_defaults(handler=_cmd_apply)
 
     drift = commands.add_parser(
@@ -456,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument(
         "--environment", "-e", default="staging", help="staging, qa, uat or prod (default staging)"
     )
+    rehearse.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
     rehearse.set_defaults(handler=_cmd_rehearse)
 
     db = commands.add_parser("db", help="the services' database roles (run inside the VPC)")
@@ -553,10 +567,168 @@ def build_parser() -> argparse.ArgumentParser:
         help="read build/<env>/plan.json instead of planning each environment offline",
     )
     parity.set_defaults(handler=_cmd_parity)
+    _add_epilogs(parser)
     return parser
 
 
+VERBOSE_HELP = (
+    "show Terraform's every line (default: a progress line of counts; the full output is "
+    "always in build/<env>/terraform-output.log)"
+)
+_PIPELINE = (
+    "the pipeline's variables ENVIRONMENTS, MODULES, APP_NAME, TYPE, BACKEND_REGION, "
+    "RUN_SECURITY_SCAN, RUN_COST_SCAN, TF_LOG, ALLOW_DESTROY, TERRAFORM_TEST, ALERT_EMAILS"
+)
+_CREDENTIALS = (
+    "AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, ~/.aws; in CI "
+    "the job's GitLab ID token and AWS_ROLE_ARN); OFFLINE=1 forces the offline preview, "
+    "OFFLINE=0 real mode"
+)
+_BACKEND = "TF_STATE_BUCKET, TF_LOCK_TABLE, TF_STATE_KMS_KEY, BACKEND_REGION (real mode)"
+_BRANCH = "CI_COMMIT_BRANCH, CI_MERGE_REQUEST_* (which environment, when -e is not given)"
+# (example commands, environment variables read) per command path ("" is carcierge itself).
+EPILOGS_BY_COMMAND: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "": (
+        ("carcierge plan -e staging", "carcierge rehearse -e prod", "carcierge plan --help"),
+        ("CARCIERGE_ROOT (the project; default: the working directory or a parent)",),
+    ),
+    "env": (("carcierge env --branch qa",), (_BRANCH, "ENVIRONMENTS", "OFFLINE, AWS credentials")),
+    "validate": (
+        ("carcierge validate", "carcierge validate --skip-tests"),
+        (_PIPELINE, "OFFLINE", "TF_PLUGIN_CACHE_DIR"),
+    ),
+    "plan": (
+        ("carcierge plan -e staging", "OFFLINE=1 carcierge plan -e prod --verbose"),
+        (_PIPELINE, _CREDENTIALS, _BACKEND, _BRANCH, "CI_COMMIT_SHA, CI_PIPELINE_ID (provenance)"),
+    ),
+    "analyse": (
+        ("carcierge analyse cost -e prod", "carcierge analyse security -e prod"),
+        (_PIPELINE, "CHECKOV, INFRACOST, INFRACOST_API_KEY"),
+    ),
+    "analyse security": (
+        ("carcierge analyse security -e prod",),
+        (_PIPELINE, "CHECKOV (the checkov executable)"),
+    ),
+    "analyse cost": (
+        ("carcierge analyse cost -e prod",),
+        (_PIPELINE, "INFRACOST, INFRACOST_API_KEY (else the built-in price table)"),
+    ),
+    "apply": (
+        ("carcierge plan -e staging && carcierge apply -e staging",),
+        (_PIPELINE, _CREDENTIALS, _BACKEND, _BRANCH, "CI_COMMIT_SHA, CI_PIPELINE_ID"),
+    ),
+    "drift": (
+        ("carcierge drift -e prod",),
+        ("DRIFT_ENVIRONMENT", _PIPELINE, _CREDENTIALS, _BACKEND),
+    ),
+    "docs": (("carcierge docs", "carcierge docs --check"), ("CARCIERGE_ROOT",)),
+    "offline-setup": (
+        ("carcierge offline-setup",),
+        ("CARCIERGE_OFFLINE_CACHE (where the offline provider's cache is built)",),
+    ),
+    "state": (("carcierge state lock -e prod",), (_BACKEND, "AWS credentials")),
+    "state bootstrap": (
+        ("carcierge state bootstrap --bucket acme-carcierge-tfstate --replica-region us-west-2",),
+        (_BACKEND, "AWS credentials"),
+    ),
+    "state lock": (("carcierge state lock -e prod",), (_BACKEND, _BRANCH, "AWS credentials")),
+    "rehearse": (
+        ("carcierge rehearse -e staging", "carcierge rehearse -e prod --verbose"),
+        ("none of the machine's AWS settings: they are replaced by the emulator's for the run",),
+    ),
+    "db": (("carcierge db roles -e prod",), ("DB_* (see `carcierge db roles --help`)",)),
+    "db roles": (
+        ("carcierge db roles -e prod",),
+        ("DB_HOST, DB_PORT, DB_NAME, DB_MASTER_SECRET_ARN, DB_SERVICE_ROLES, AWS_REGION",),
+    ),
+    "opensearch": (
+        ("carcierge opensearch setup -e prod",),
+        ("OPENSEARCH_* (see `carcierge opensearch setup --help`)",),
+    ),
+    "opensearch setup": (
+        ("carcierge opensearch setup -e prod",),
+        (
+            "OPENSEARCH_ENDPOINT, OPENSEARCH_ADMIN_ROLE_ARN, OPENSEARCH_SERVICE_ROLES, "
+            "OPENSEARCH_DELIVERY_ROLE_ARN, OPENSEARCH_SNAPSHOT_ROLE_ARN, "
+            "OPENSEARCH_SNAPSHOT_BUCKET, LOG_RETENTION_DAYS, AWS_REGION",
+        ),
+    ),
+    "oidc": (
+        ("carcierge oidc bootstrap --project-path acme/carcierge-infrastructure",),
+        (_BACKEND, "AWS credentials"),
+    ),
+    "oidc bootstrap": (
+        ("carcierge oidc bootstrap --project-path acme/carcierge-infrastructure",),
+        (_BACKEND, "APP_NAME", "AWS credentials"),
+    ),
+    "parity": (("carcierge parity", "carcierge parity --reuse-plans"), ("CARCIERGE_ROOT",)),
+    # Commands of other branches (issue 22's change preview and comment): their help once merged.
+    "preview": (
+        (
+            "carcierge preview -e staging --base main",
+            "carcierge preview -e prod --base prod --post",
+        ),
+        (
+            "PLAN_ENVIRONMENT, " + _BRANCH,
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME (default --base)",
+            "ALLOW_DESTROY",
+            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID (--post)",
+        ),
+    ),
+    "comment": (
+        ("carcierge comment -e prod", "carcierge comment -e prod --applied"),
+        (
+            _BRANCH,
+            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
+            "CI_COMMIT_SHA, CI_JOB_URL",
+        ),
+    ),
+}
+
+
+def _epilog(examples: tuple[str, ...], variables: tuple[str, ...]) -> str:
+    lines = ["Examples:" if len(examples) > 1 else "Example:"]
+    lines += [f"  {example}" for example in examples]
+    lines += ["", "Environment variables:"]
+    lines += [
+        textwrap.fill(variable, 88, initial_indent="  ", subsequent_indent="    ")
+        for variable in variables
+    ]
+    return "\n".join(lines)
+
+
+EPILOGS = {command: _epilog(*entry) for command, entry in EPILOGS_BY_COMMAND.items()}
+
+
+def _add_epilogs(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Each subcommand's help ends with an example and the environment variables it reads."""
+    # argparse keeps its subcommands in a private action class; read-only use here.
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            command = f"{path} {name}".strip()
+            if command in EPILOGS:
+                sub.epilog = EPILOGS[command]
+                sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            _add_epilogs(sub, command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:  # --help and --version exit through here too
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`carcierge ... | head -1`): stop quietly, as a shell tool does.
+        # Python flushes stdout again at exit and would print a traceback: point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE, in the shell's words
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

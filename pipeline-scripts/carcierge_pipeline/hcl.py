@@ -3,12 +3,15 @@ a module, and the literal values of a ``.tfvars`` file."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hcl2
+from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 _HEREDOC = re.compile(r'^"<<-?(\w+)\n(.*)\n\s*\1"$', re.S)
@@ -48,6 +51,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(source: str) -> dict[str, Any]:
+    """One parse per distinct file text in a process (the input check of each environment,
+    and of each copy of the project in the tests, reads the same variables.tf)."""
+    return dict(hcl2.loads(source))
+
+
 def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """The ``variable`` and ``output`` blocks of a module, by kind, sorted by name."""
     found: dict[str, list[tuple[str, dict[str, Any]]]] = {"variable": [], "output": []}
@@ -55,7 +65,7 @@ def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]
         source = path.read_text()
         if not _DECLARES.search(source):
             continue
-        parsed = hcl2.loads(source)
+        parsed = _parsed(source)
         for kind, blocks in found.items():
             for entry in parsed.get(kind, []):
                 blocks.extend((text(name), body) for name, body in entry.items())
@@ -83,12 +93,64 @@ def _expected(tokens: set[str]) -> str:
     return " or ".join(words) if words else "something else"
 
 
+# (line, column) of a setting, a key inside an object or an element of a list, by its path
+# from the setting's name: ("services", "service1", "max_capacity"), ("alb_ingress_cidrs", 0).
+Positions = dict[tuple[str | int, ...], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Tfvars:
+    """A ``.tfvars`` file read: its values, and where each of them is written."""
+
+    values: dict[str, Any]
+    positions: Positions
+
+    def position(self, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+        """Where ``path`` is written, or the closest enclosing key that is."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.positions:
+                return self.positions[path[:end]]
+        return None
+
+
 def load_tfvars(path: Path) -> dict[str, Any]:
     """The settings of a ``.tfvars`` file as plain Python values (``HclSyntaxError`` if the
     file does not parse)."""
+    return read_tfvars(path).values
+
+
+def _key(node: Tree[Any]) -> str:
+    """An object key or attribute name as written: a name, or a quoted string."""
+    tokens = "".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
+    return str(json.loads(tokens)) if tokens.startswith('"') else tokens
+
+
+def _children(node: Tree[Any]) -> list[Tree[Any]]:
+    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _collect(node: Tree[Any], path: tuple[str | int, ...], positions: Positions) -> None:
+    """The positions of the keys and elements inside the value ``node`` at ``path``."""
+    while node.data == "expr_term" and len(_children(node)) == 1:
+        node = _children(node)[0]
+    if node.data == "object":
+        for element in _children(node):
+            key, value = _children(element)
+            inner = (*path, _key(key))
+            positions[inner] = (key.meta.line, key.meta.column)
+            _collect(value, inner, positions)
+    elif node.data == "tuple":
+        for index, value in enumerate(_children(node)):
+            positions[(*path, index)] = (value.meta.line, value.meta.column)
+            _collect(value, (*path, index), positions)
+
+
+def read_tfvars(path: Path) -> Tfvars:
+    """A ``.tfvars`` file's settings as plain Python values, with the position of every key
+    and list element (``HclSyntaxError`` if the file does not parse)."""
     source = path.read_text()
     try:
-        parsed = hcl2.loads(source)
+        tree = hcl2.parses_to_tree(source)
     except UnexpectedToken as error:
         found = str(error.token).split("\n", 1)[0].strip() or "the end of a line"
         raise HclSyntaxError(
@@ -106,4 +168,14 @@ def load_tfvars(path: Path) -> dict[str, Any]:
         ) from None
     except UnexpectedInput as error:  # any other parse error lark reports with a position
         raise HclSyntaxError(error.line, error.column, "invalid input", str(error)) from None
-    return {text(key): plain(value) for key, value in parsed.items() if not key.startswith("__")}
+    positions: Positions = {}
+    body = _children(tree)[0]
+    for attribute in _children(body):
+        if attribute.data != "attribute":
+            continue
+        name = (_key(attribute.children[0]),)
+        positions[name] = (attribute.meta.line, attribute.meta.column)
+        _collect(attribute.children[-1], name, positions)
+    parsed = hcl2.serialize(hcl2.transform(tree))
+    values = {text(key): plain(value) for key, value in parsed.items() if not key.startswith("__")}
+    return Tfvars(values, positions)

@@ -6,21 +6,28 @@ only what every environment shares, an environment file only its own values, and
 environment-specific variable is declared without a default, so a value missing from an
 environment file is an error rather than a silent fallback to another environment's value.
 
-Terraform alone is not enough here: it only warns about an undeclared key in a var file, and
-the pinned engine carries out a plan after a var-file syntax error (hashicorp/terraform#38685).
+Terraform alone is not enough here: it only warns about an undeclared key in a var file, the
+pinned engine carries out a plan after a var-file syntax error (hashicorp/terraform#38685), and
+it drops an object attribute that the variable's type does not declare (``max_capacty = 8`` in a
+service: the maximum silently stays at its default). So every value is also checked against its
+variable's declared type at every depth (tftypes.py, the types read from variables.tf), and each
+refusal names ``file:line:column`` and the path, e.g. ``services.service1.max_capacty``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.hcl import HclSyntaxError, declarations, load_tfvars
+from carcierge_pipeline.hcl import HclSyntaxError, Tfvars, declarations, read_tfvars, text
+from carcierge_pipeline.terraform import Diagnostic
+from carcierge_pipeline.tftypes import dotted, mismatches, parse_type
 
 SHARED_FILE = "terraform.tfvars"
 # The settings every environment shares: set in SHARED_FILE, never in an environment file.
@@ -36,6 +43,7 @@ class InvalidInput(StageFailed):
 class RootVariables:
     declared: frozenset[str]
     required: frozenset[str]  # declared without a default: each environment sets its own
+    types: dict[str, str]  # the type expression of each variable that declares one
 
     @classmethod
     def of(cls, root: Path) -> RootVariables:
@@ -43,26 +51,20 @@ class RootVariables:
         return cls(
             declared=frozenset(name for name, _ in variables),
             required=frozenset(name for name, body in variables if "default" not in body),
+            types={name: text(body["type"]) for name, body in variables if "type" in body},
         )
 
 
-def _line_of(path: Path, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
-
-
-def _where(root: Path, path: Path, key: str | None = None) -> str:
+def _where(root: Path, path: Path, settings: Tfvars, at: tuple[str | int, ...] = ()) -> str:
+    """``file:line:column`` of the setting (or nested key) ``at``, or the file alone."""
     name = path.relative_to(root).as_posix()
-    line = _line_of(path, key) if key else None
-    return f"{name}:{line}" if line else name
+    position = settings.position(at)
+    return f"{name}:{position[0]}:{position[1]}" if position else name
 
 
-def _settings(root: Path, path: Path) -> dict[str, Any]:
+def _settings(root: Path, path: Path) -> Tfvars:
     try:
-        return load_tfvars(path)
+        return read_tfvars(path)
     except HclSyntaxError as error:
         raise InvalidInput(
             f"{path.relative_to(root).as_posix()}:{error.line}:{error.column}: syntax error: "
@@ -70,15 +72,27 @@ def _settings(root: Path, path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _undeclared(root: Path, path: Path, keys: set[str], variables: RootVariables) -> list[str]:
+def _undeclared(root: Path, path: Path, settings: Tfvars, variables: RootVariables) -> list[str]:
     problems = []
-    for key in sorted(keys - variables.declared):
+    for key in sorted(set(settings.values) - variables.declared):
         close = difflib.get_close_matches(key, sorted(variables.declared), n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         problems.append(
-            f"{_where(root, path, key)}: {key} is not a variable of this configuration{hint}"
+            f"{_where(root, path, settings, (key,))}: {key} is not a variable of this "
+            f"configuration{hint}"
         )
     return problems
+
+
+def _mistyped(root: Path, path: Path, settings: Tfvars, variables: RootVariables) -> list[str]:
+    """Values that do not fit their variable's declared type, at any depth; an object
+    attribute the type does not declare among them (Terraform would drop it silently)."""
+    return [
+        f"{_where(root, path, settings, mismatch.path)}: {mismatch.message}"
+        for name, value in settings.values.items()
+        if name in variables.types
+        for mismatch in mismatches(value, parse_type(variables.types[name]), (name,))
+    ]
 
 
 def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
@@ -88,25 +102,28 @@ def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
     variables = RootVariables.of(root)
     env_file = environments.var_file(root, environment)
     shared_file = root / SHARED_FILE
-    own = _settings(root, env_file)
-    shared = _settings(root, shared_file) if shared_file.is_file() else {}
+    own_settings = _settings(root, env_file)
+    shared_settings = _settings(root, shared_file) if shared_file.is_file() else Tfvars({}, {})
+    own, shared = own_settings.values, shared_settings.values
 
-    problems = _undeclared(root, env_file, set(own), variables)
-    problems += _undeclared(root, shared_file, set(shared), variables)
+    problems = _undeclared(root, env_file, own_settings, variables)
+    problems += _undeclared(root, shared_file, shared_settings, variables)
     if "environment" in own and own["environment"] != environment:
         problems.append(
-            f"{_where(root, env_file, 'environment')}: environment = {own['environment']!r} "
-            f"in the file of {environment}; it must be {environment!r}"
+            f"{_where(root, env_file, own_settings, ('environment',))}: environment = "
+            f"{own['environment']!r} in the file of {environment}; it must be {environment!r}"
         )
     for key in sorted((set(shared) & variables.declared) - SHARED_SETTINGS):
         problems.append(
-            f"{_where(root, shared_file, key)}: {key} belongs to each environment: set it in "
+            f"{_where(root, shared_file, shared_settings, (key,))}: {key} belongs to each "
+            "environment: set it in "
             f"environments/<env>.tfvars, not in {SHARED_FILE} (shared settings only: "
             f"{', '.join(sorted(SHARED_SETTINGS))})"
         )
     for key in sorted(set(own) & SHARED_SETTINGS):
         problems.append(
-            f"{_where(root, env_file, key)}: {key} is shared by every environment and set once "
+            f"{_where(root, env_file, own_settings, (key,))}: {key} is shared by every "
+            "environment and set once "
             f"in {SHARED_FILE}; remove it here"
         )
     missing = sorted(variables.required - set(own) - (set(shared) & SHARED_SETTINGS))
@@ -115,7 +132,97 @@ def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
             f"{env_file.relative_to(root).as_posix()}: does not set {', '.join(missing)}; "
             "each environment sets its own (they have no default and no other file may supply them)"
         )
+    problems += _mistyped(root, env_file, own_settings, variables)
+    problems += _mistyped(root, shared_file, shared_settings, variables)
     if problems:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if problems[1:] else ""
         raise InvalidInput(problems[0] + more)
     return own
+
+
+# --- where a Terraform error's value is written --------------------------------------------------
+
+_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+_SEGMENTS = r"((?:\.(?:\*|[A-Za-z_][\w-]*)|\[\d+\])*)"
+
+
+def _resolve(value: Any, segments: str, detail: str) -> tuple[str | int, ...]:
+    """The deepest path of ``value`` that ``segments`` (".services.*.cpu", "[0]") names; a
+    ``*`` stands for the one key of the map that the message names (else the path stops)."""
+    path: list[str | int] = []
+    for part in re.findall(r"\.(\*|[A-Za-z_][\w-]*)|\[(\d+)\]", segments):
+        name, index = part
+        if index and isinstance(value, list) and int(index) < len(value):
+            path.append(int(index))
+            value = value[int(index)]
+        elif name == "*" and isinstance(value, dict):
+            named = [k for k in value if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", detail)]
+            if len(named) != 1:
+                break
+            path.append(named[0])
+            value = value[named[0]]
+        elif name and isinstance(value, dict) and name in value:
+            path.append(name)
+            value = value[name]
+        else:
+            break
+    # A map or object whose message names one of its keys after "got:" or "unknown:" (the
+    # project's validation messages list what they refuse there): that key.
+    tail = re.split(r"\b(?:got|unknown|too long|rename):", detail)
+    if isinstance(value, dict) and len(tail) > 1:
+        named = [k for k in value if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", tail[-1])]
+        if len(named) == 1:
+            path.append(named[0])
+    return tuple(path)
+
+
+def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | None]:
+    """For a Terraform error: ``file:line:column: path`` of the environment file's value that
+    caused it, whether Terraform points at that file (a root variable's validation) or at the
+    module argument the value flows into (main.tf: a module's validation), or None."""
+    settings: dict[Path, Tfvars] = {}
+    for path in (environments.var_file(root, environment), root / SHARED_FILE):
+        try:
+            settings[path.resolve()] = read_tfvars(path)
+        except (OSError, HclSyntaxError):  # Terraform's own diagnostic says where, then
+            continue
+
+    def locate(diagnostic: Diagnostic) -> str | None:
+        if not diagnostic.filename:
+            return None
+        source = (root / diagnostic.filename).resolve()
+        names: list[str] = []
+        if source in settings:  # the value itself (a root variable's validation)
+            names = [
+                str(path[0])
+                for path, position in settings[source].positions.items()
+                if len(path) == 1 and position[0] == diagnostic.line
+            ]
+            if not names:  # a value over several lines: the variable the rule reads
+                names = [n for t in diagnostic.traversals for n in _REFERENCE.findall(t)]
+        elif source.is_file() and diagnostic.start_byte is not None:
+            expression = source.read_bytes()[diagnostic.start_byte : diagnostic.end_byte].decode()
+            for text_ in (*diagnostic.traversals, expression):
+                names += [n for n in _REFERENCE.findall(text_) if n not in names]
+            # The variable the message names first, else the first referenced; a message about
+            # another setting by its path (rds_config.skip_final_snapshot, checked against
+            # deletion_protection) names the value at fault.
+            names.sort(key=lambda n: not re.search(rf"\b{re.escape(n)}\b", diagnostic.detail))
+            written = {name for tfvars in settings.values() for name in tfvars.values}
+            named = re.findall(r"\b([A-Za-z_][\w-]*)\.(?:\*|[A-Za-z_])", diagnostic.detail)
+            names = [n for n in dict.fromkeys(named) if n in written] + names
+        for name in names:
+            for path, tfvars in settings.items():
+                if name not in tfvars.values:
+                    continue
+                texts = [t.removeprefix("var.") for t in diagnostic.traversals]
+                found = [
+                    (name, *_resolve(tfvars.values[name], segments, diagnostic.detail))
+                    for text_ in (diagnostic.detail, *texts)
+                    for segments in re.findall(rf"\b{re.escape(name)}{_SEGMENTS}", text_)
+                ]
+                deepest = max(found, key=len, default=(name,))
+                return f"{_where(root.resolve(), path, tfvars, deepest)}: {dotted(deepest)}"
+        return None
+
+    return locate

@@ -32,6 +32,7 @@ from carcierge_pipeline.report import PlanReport, analyse
 from carcierge_pipeline.stages.apply import run_apply
 from carcierge_pipeline.stages.plan import run_plan
 from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.workdir import PlanFiles
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
 BUCKET = "carcierge-rehearsal-tfstate"
@@ -213,12 +214,14 @@ def rehearse(
     *,
     echo: Callable[[str], None] = print,
     environ: Mapping[str, str] | None = None,
+    verbose: bool = False,
 ) -> Rehearsal:
     """bootstrap -> plan -> apply -> plan again, in an emulator started for the purpose. The
     configuration must be stable under its own state: the second plan must change nothing.
 
     The plans record ``environ``'s CI_COMMIT_SHA and CI_PIPELINE_ID (by default a rehearsal
-    marker: a rehearsal plans the working tree as it is, committed or not)."""
+    marker: a rehearsal plans the working tree as it is, committed or not). Terraform's output
+    of the three runs goes to one log (every line on the terminal too when ``verbose``)."""
     identity = environ or {
         "CI_COMMIT_SHA": "rehearsal-working-tree",
         "CI_PIPELINE_ID": f"rehearsal-{os.getpid()}",
@@ -232,10 +235,11 @@ def rehearse(
         bootstrap_deploy_roles(endpoint)
         role = use_deploy_role(endpoint, environment)
         echo(f"signed in as {role} through AssumeRoleWithWebIdentity (GitLab OIDC)")
-        files = run_plan(project, environment, MODE, echo=echo, environ=identity)
+        PlanFiles(project.build_dir(environment)).output_log.unlink(missing_ok=True)
+        files = run_plan(project, environment, MODE, echo=echo, environ=identity, verbose=verbose)
         first = analyse(json.loads(files.json.read_text()), environment)
-        run_apply(project, environment, MODE, echo=echo, environ=identity)
-        files = run_plan(project, environment, MODE, echo=echo, environ=identity)
+        run_apply(project, environment, MODE, echo=echo, environ=identity, verbose=verbose)
+        files = run_plan(project, environment, MODE, echo=echo, environ=identity, verbose=verbose)
         second = analyse(json.loads(files.json.read_text()), environment)
     if any(second.counts.values()):
         raise StageFailed(

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.progress import Progress
 
 MINIMUM_VERSION = (1, 10, 0)  # version.tf: S3 native lockfile
 GOGC = "400"
@@ -152,19 +153,31 @@ class Terraform:
         return env
 
     def run(
-        self, args: Sequence[str], *, capture: bool = False, check: bool = True
+        self,
+        args: Sequence[str],
+        *,
+        capture: bool = False,
+        check: bool = True,
+        log: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """``terraform <args>``; its output on the terminal, captured, or (``log``) appended to
+        that file and shown only when the command fails."""
         command = [str(self.executable), *args]
         result = subprocess.run(
             command,
             cwd=self.workdir,
             env=self.env(),
             text=True,
-            capture_output=capture,
+            capture_output=capture or log is not None,
             check=False,
         )
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- terraform {' '.join(args[:1])}\n{result.stdout}{result.stderr}")
         if check and result.returncode != 0:
-            detail = (result.stderr or result.stdout or "").strip() if capture else ""
+            shown = capture or log is not None
+            detail = (result.stderr or result.stdout or "").strip() if shown else ""
             raise StageFailed(
                 f"terraform {' '.join(args[:1])} failed in {self.workdir}"
                 + (f":\n{detail}" if detail else "")
@@ -177,9 +190,14 @@ class Terraform:
         *,
         echo: Callable[[str], None] = print,
         echo_error: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
+        locate: Callable[[Diagnostic], str | None] | None = None,
     ) -> JsonRun:
-        """Run ``terraform <args> -json``, echo each message as a line of the job log and
-        collect the diagnostics, so the caller decides on what Terraform said."""
+        """Run ``terraform <args> -json`` and collect the diagnostics, so the caller decides on
+        what Terraform said. Each message is a line of the job log, or with ``progress`` a
+        count on its progress line (every line in its log file). Errors are always shown, with
+        where ``locate`` finds their cause (a value in an environment file); Terraform's change
+        summary only when the run reported none (a failed plan still sends one)."""
         echo_error = echo_error or (lambda line: print(line, file=sys.stderr))
         process = subprocess.Popen(
             # -json right after the subcommand: Go's flag parsing stops at a plan file argument.
@@ -191,6 +209,8 @@ class Terraform:
         )
         assert process.stdout is not None
         run = JsonRun(returncode=0)
+        summaries: list[str] = []
+        warned: set[str] = set()
         for raw in process.stdout:
             line = raw.rstrip("\n")
             try:
@@ -201,16 +221,46 @@ class Terraform:
                 if line.strip():
                     run.stray_lines.append(line)
                     echo(line)
+                    if progress:
+                        progress.log(line)
                 continue
             kind = str(message["type"])
             run.types.add(kind)
             if kind == "diagnostic":
                 diagnostic = Diagnostic.from_message(message)
+                if locate and diagnostic.severity == "error":
+                    diagnostic = replace(diagnostic, origin=locate(diagnostic))
                 run.diagnostics.append(diagnostic)
-                (echo_error if diagnostic.severity == "error" else echo)(diagnostic.render())
+                if diagnostic.severity == "error":
+                    echo_error(diagnostic.render())
+                    if progress:
+                        progress.log(diagnostic.render())
+                elif progress and not progress.verbose:
+                    progress.log(diagnostic.render())
+                    if diagnostic.summary not in warned:  # one line per kind of warning
+                        warned.add(diagnostic.summary)
+                        echo(f"Warning: {diagnostic.summary} (details in the log)")
+                else:
+                    echo(diagnostic.render())
+            elif kind == "change_summary":
+                summaries.append(str(message.get("@message", "")))
             elif kind not in _QUIET_MESSAGES:
-                echo(str(message.get("@message", "")))
+                if progress:
+                    hook = message.get("hook")
+                    action = hook.get("action") if isinstance(hook, dict) else None
+                    # A data source read (apply_start/_complete with action read) in a plan.
+                    counted = kind.replace("apply", "read") if action == "read" else kind
+                    progress.message(counted, str(message.get("@message", "")))
+                else:
+                    echo(str(message.get("@message", "")))
         run.returncode = process.wait()
+        if progress:
+            for summary in summaries:
+                progress.log(summary)
+            progress.close()
+        if not run.errors:
+            for summary in summaries:
+                echo(summary)
         return run
 
 
@@ -230,6 +280,15 @@ class Diagnostic:
     line: int | None = None
     code: str | None = None
     address: str | None = None  # the resource instance it is about, if any
+    column: int | None = None
+    # Byte offsets of the range in ``filename``: the expression the diagnostic is about.
+    start_byte: int | None = None
+    end_byte: int | None = None
+    # Terraform's "values" of the snippet: the references of the expression it shows, such as
+    # var.rds_config.allocated_storage.
+    traversals: tuple[str, ...] = ()
+    # Where the value at fault is written (file:line:column and path), when the caller knows.
+    origin: str | None = None
 
     @classmethod
     def from_message(cls, message: Mapping[str, object]) -> Diagnostic:
@@ -237,14 +296,23 @@ class Diagnostic:
         body = body if isinstance(body, dict) else {}
         where = body.get("range") or {}
         snippet = body.get("snippet") or {}
+        start, end = where.get("start") or {}, where.get("end") or {}
         return cls(
             severity=str(body.get("severity", "error")),
             summary=str(body.get("summary", message.get("@message", ""))),
             detail=str(body.get("detail", "")),
             filename=where.get("filename"),
-            line=(where.get("start") or {}).get("line"),
+            line=start.get("line"),
             code=snippet.get("code"),
             address=body.get("address"),
+            column=start.get("column"),
+            start_byte=start.get("byte"),
+            end_byte=end.get("byte"),
+            traversals=tuple(
+                str(value.get("traversal"))
+                for value in snippet.get("values") or ()
+                if isinstance(value, dict) and value.get("traversal")
+            ),
         )
 
     def render(self) -> str:
@@ -257,6 +325,8 @@ class Diagnostic:
             if self.code is not None:
                 lines.append(f"  {self.line}: {self.code}")
             lines.append("")
+        if self.origin:
+            lines += [f"  set at {self.origin}", ""]
         if self.detail:
             lines += [self.detail, ""]
         return "\n".join(lines)
@@ -281,7 +351,13 @@ class JsonRun:
         (hashicorp/terraform#38685)."""
         if self.errors:
             first = self.errors[0]
-            where = f" ({first.filename}:{first.line})" if first.filename else ""
+            where = (
+                f" ({first.origin})"
+                if first.origin
+                else f" ({first.filename}:{first.line})"
+                if first.filename
+                else ""
+            )
             more = f" and {len(self.errors) - 1} more" if len(self.errors) > 1 else ""
             return f"Terraform reported an error: {first.summary}{where}{more}"
         if self.returncode != 0:

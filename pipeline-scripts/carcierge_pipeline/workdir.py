@@ -46,6 +46,11 @@ class PlanFiles:
     def summary(self) -> Path:
         return self.directory / "summary.md"
 
+    @property
+    def output_log(self) -> Path:
+        """Everything Terraform printed (init, plan, apply): the terminal shows counts."""
+        return self.directory / "terraform-output.log"
+
     # Results of the analyse stage: they describe a plan, so a new plan removes them.
     ANALYSIS = ("cost.json", "cost.md", "checkov-junit.xml", "checkov.json")
 
@@ -64,15 +69,21 @@ class PlanFiles:
 
 
 def prepare(
-    project: Project, environment: str, mode: Mode, *, workdir_name: str | None = None
+    project: Project,
+    environment: str,
+    mode: Mode,
+    *,
+    workdir_name: str | None = None,
+    log: Path | None = None,
 ) -> Terraform:
-    """An initialised working directory for ``environment`` in ``mode``."""
+    """An initialised working directory for ``environment`` in ``mode``; with ``log``, init's
+    output goes to that file instead of the terminal."""
     if mode.offline:
         workdir = scratch_copy(
             project.root, project.work_dir(workdir_name or f"plan-{environment}")
         )
         terraform = Terraform.for_mode(workdir, mode)
-        terraform.run(["init", "-input=false", "-no-color"], capture=True)
+        terraform.run(["init", "-input=false", "-no-color"], capture=True, log=log)
         return terraform
     settings = backend_settings(environment)
     # A committed lock file is the provider's checksums from the registry: CI never rewrites it.
@@ -97,7 +108,8 @@ def prepare(
             "-reconfigure",
             *locked,
             *(f"-backend-config={key}={value}" for key, value in settings.items()),
-        ]
+        ],
+        log=log,
     )
     return terraform
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from carcierge_pipeline import ci_variables, report
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
+from carcierge_pipeline.progress import Progress
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
@@ -110,7 +111,10 @@ def run_apply(
     echo: Callable[[str], None] = print,
     allow_destroy: bool | None = None,
     environ: Mapping[str, str] = os.environ,
+    verbose: bool = False,
 ) -> None:
+    """Apply the saved plan; Terraform's output is appended to the plan's output log and the
+    terminal shows a progress line of counts (every line when ``verbose``)."""
     if mode.offline:
         raise UserError(
             f"apply needs AWS credentials: this is an offline run ({mode.reason}), "
@@ -132,11 +136,15 @@ def run_apply(
         echo(f"applying the saved plan {files.binary.name}: {summary.headline}")
         if level:
             echo(f"TF_LOG={level}: Terraform logs at that level to build/terraform.log")
-        terraform = prepare(project, environment, mode)
+        terraform = prepare(project, environment, mode, log=None if verbose else files.output_log)
+        progress = Progress(
+            f"terraform apply {environment}", files.output_log, verbose=verbose, echo=echo
+        )
         # Wait for a plan of the same state (another pipeline) rather than fail at once.
         applied = terraform.run_json(
             ["apply", "-input=false", f"-lock-timeout={LOCK_TIMEOUT}", str(files.binary)],
             echo=echo,
+            progress=progress,
         )
         failure = applied.failure(completed_by="change_summary")
         if failure:

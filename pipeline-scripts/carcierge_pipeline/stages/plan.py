@@ -11,8 +11,9 @@ from pathlib import Path
 
 from carcierge_pipeline import ci_variables, environments, report, rules
 from carcierge_pipeline.errors import StageFailed, UserError
-from carcierge_pipeline.inputs import check_environment_inputs
+from carcierge_pipeline.inputs import check_environment_inputs, error_locator
 from carcierge_pipeline.planmeta import PlanMeta, current_commit, sha256_of
+from carcierge_pipeline.progress import Progress
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, pass_variables, prepare
@@ -35,6 +36,7 @@ def run_plan(
     preflight: Callable[[str], None] | None = None,
     terraform_variables: Mapping[str, str] | None = None,
     aws_validators: Callable[[Path], str] | None = None,
+    verbose: bool = False,
 ) -> PlanFiles:
     """Plan ``environment``; ``allow_destroy`` defaults to $ALLOW_DESTROY, ``app_name``
     (APP_NAME) when given must match the environment's project_name, ``preflight`` runs
@@ -42,7 +44,9 @@ def run_plan(
     pipeline's variables, ci_variables.terraform_variables) reach Terraform's environment only.
     ``aws_validators`` (real mode: AWS's own validators, preflight.validate_plan) reads the plan
     JSON after the rules gate and before anything is published; it raises StageFailed to refuse
-    and returns Markdown (its warnings) for the summary."""
+    and returns Markdown (its warnings) for the summary. Terraform's output goes to
+    ``files.output_log`` (a rehearsal's plans append to it) and the terminal shows a progress
+    line of counts, or every line when ``verbose``."""
     environments.require_environment(environment)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
@@ -58,7 +62,9 @@ def run_plan(
             preflight(environment)
         if mode.offline:
             echo(OFFLINE_BANNER.format(reason=mode.reason, environment=environment))
-        terraform = prepare(project, environment, mode)
+        if not mode.rehearsal:
+            files.output_log.unlink(missing_ok=True)
+        terraform = prepare(project, environment, mode, log=None if verbose else files.output_log)
         pass_variables(terraform, terraform_variables, echo)
         plan_args = [
             "plan",
@@ -71,7 +77,15 @@ def run_plan(
         else:  # wait for an apply of the same state (other pipelines) rather than fail
             plan_args.append(f"-lock-timeout={LOCK_TIMEOUT}")
         # Decided on what Terraform said, not on its exit code alone (terraform.JsonRun).
-        failure = terraform.run_json(plan_args, echo=echo).failure(completed_by="change_summary")
+        progress = Progress(
+            f"terraform plan {environment}", files.output_log, verbose=verbose, echo=echo
+        )
+        failure = terraform.run_json(
+            plan_args,
+            echo=echo,
+            progress=progress,
+            locate=error_locator(project.root, environment),
+        ).failure(completed_by="change_summary")
         if failure:
             files.clear()
             raise StageFailed(

@@ -711,6 +711,7 @@ class Diagnostic:
     summary: str
     text: str  # whitespace-normalised body
     rule: str | None  # file of the validation rule that fired
+    origin: tuple[str, int, int, str] | None  # file, line, column and path of the value
 
 
 @dataclass(frozen=True)
@@ -728,7 +729,9 @@ class Outcome:
             summary, _, body = block.partition("\n")
             text = " ".join(body.split())
             rule = re.search(r"checked by the validation rule at (\S+?):\d+", text)
-            found.append(Diagnostic(summary.strip(), text, rule.group(1) if rule else None))
+            at = re.search(r"set at (\S+?):(\d+):(\d+): (\S+)", text)
+            origin = (at[1], int(at[2]), int(at[3]), at[4]) if at else None
+            found.append(Diagnostic(summary.strip(), text, rule.group(1) if rule else None, origin))
         return found
 
 
@@ -817,6 +820,36 @@ def test_bad_input_is_refused_at_plan_time(case, bad_input_round):
     ]
     assert caught, f"no validation said {case.message!r}; Terraform said:\n{outcome.stderr}"
     assert case.rule in {d.rule for d in caught}, f"refused, but not by a rule in {case.rule}"
+    # Whatever module the rule lives in, the error names where the value is written.
+    origins = {d.origin for d in caught if d.origin}
+    assert origins, f"no error names the environment file's line:\n{outcome.stderr}"
+    shared = case.setting[0] in SHARED_SETTINGS
+    written = _positions(ROUND_OF[case.id], shared)
+    setting = ".".join(case.setting)
+    for file, line, column, path in origins:
+        assert file == (SHARED_FILE if shared else f"environments/{case.environment}.tfvars")
+        assert written.get(path) == (line, column), (path, line, column)
+    # (A diagnostic whose snippet merely shows the case's value may name another key.)
+    paths = {path for *_, path in origins}
+    assert any(setting.startswith(p) or p.startswith(setting) for p in paths), (paths, setting)
+
+
+def _positions(members: tuple[Case, ...], shared: bool) -> dict[str, tuple[int, int]]:
+    """Where each (dotted) setting is written in the round's own or shared file, rebuilt as
+    run_round writes it."""
+    import tempfile
+
+    from carcierge_pipeline.hcl import read_tfvars
+    from carcierge_pipeline.tftypes import dotted
+
+    environment = members[0].environment
+    own = tuple(c for c in members if (c.setting[0] in SHARED_SETTINGS) == shared)
+    source = ROOT / SHARED_FILE if shared else ENVIRONMENT_FILES[environment]
+    base = load_tfvars(source) if shared else BASE[environment]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "round.tfvars"
+        path.write_text(overridden(source.read_text(), base, own))
+        return {dotted(p): at for p, at in read_tfvars(path).positions.items()}
 
 
 @pytest.mark.parametrize("members", ROUNDS, ids=[round_name(members) for members in ROUNDS])
@@ -826,6 +859,9 @@ def test_bad_input_fails_only_on_validations(members, bad_input_round):
     outcome = bad_input_round(members)
     summaries = {d.summary for d in outcome.diagnostics}
     assert summaries == {"Invalid value for variable"}, outcome.stderr
+    # No partial "Plan: N to add" before the errors, and a progress line, not one per resource.
+    assert not re.search(r"^Plan: ", outcome.stdout, re.M), outcome.stdout
+    assert len(outcome.stdout.splitlines()) <= 4 + outcome.seconds / 15, outcome.stdout
 
 
 def test_overrides_are_small_and_well_formed():

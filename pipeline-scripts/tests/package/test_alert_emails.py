@@ -67,7 +67,7 @@ class _StopAtPlan:
         self.extra_env: dict[str, str] = {}
         self.seen: dict = {}
 
-    def run_json(self, args, echo=print):
+    def run_json(self, args, echo=print, **options):
         self.seen = {"args": list(args), "env": dict(self.extra_env)}
 
         class Failed:

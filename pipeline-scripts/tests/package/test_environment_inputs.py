@@ -53,13 +53,13 @@ MISTAKES = [
     (
         "undeclared-key",
         lambda text, env: _replace(text, r"^log_retention_days(\s*=)", r"log_retension_days\1"),
-        r"environments/{env}\.tfvars:{line}: log_retension_days is not a variable of this "
+        r"environments/{env}\.tfvars:{line}:1: log_retension_days is not a variable of this "
         r"configuration \(did you mean log_retention_days\?\)",
     ),
     (
         "other-environment",
         lambda text, env: _replace(text, r"^environment\s*=.*$", f'environment = "{_other(env)}"'),
-        r"environments/{env}\.tfvars:{line}: environment = '{other}' in the file of {env}; "
+        r"environments/{env}\.tfvars:{line}:1: environment = '{other}' in the file of {env}; "
         r"it must be '{env}'",
     ),
     (
@@ -68,11 +68,51 @@ MISTAKES = [
         r"environments/{env}\.tfvars: does not set nat_gateway_mode; each environment sets its "
         r"own",
     ),
+    # Below the top level: Terraform drops an attribute its object type does not declare, so
+    # each of these planned green before (issue 23); the type is read from variables.tf.
+    (
+        "misspelt-service-attribute",
+        lambda text, env: _replace(text, r"^(\s+)max_capacity(\s*=).*$", r"\1max_capacty\2 8"),
+        r"environments/{env}\.tfvars:{line}:{column}: services\.{service}\.max_capacty is not an "
+        r"attribute of services\.{service} \(did you mean max_capacity\?\)",
+    ),
+    (
+        "misspelt-rds-multi-az",
+        lambda text, env: (
+            _replace(text, r"^(\s+)multi_az(\s*=)", r"\1mutli_az\2")
+            if re.search(r"^\s+multi_az\s*=", text, re.M)
+            else _replace(text, r"^(rds_config\s*=\s*\{)$", "\\1\n  mutli_az = true")
+        ),
+        r"environments/{env}\.tfvars:{line}:{column}: rds_config\.mutli_az is not an attribute of "
+        r"rds_config \(did you mean multi_az\?\)",
+    ),
+    (
+        "string-for-a-number",
+        lambda text, env: _replace(text, r"^az_count\s*=.*$", 'az_count = "two"'),
+        r'environments/{env}\.tfvars:{line}:1: az_count must be a number, not the string "two"',
+    ),
+    (
+        "object-in-a-list-of-strings",
+        lambda text, env: _replace(
+            text, r"^alb_ingress_cidrs\s*=.*$", 'alb_ingress_cidrs = [{ cidr = "0.0.0.0/0" }]'
+        ),
+        r"environments/{env}\.tfvars:{line}:22: alb_ingress_cidrs\[0\] must be a string, not an "
+        r"object",
+    ),
+    (
+        "list-for-a-map-in-a-service",
+        lambda text, env: _replace(
+            text, r"^(\s+)(container_image\s*=.*)$", r'\1\2\n\1environment = ["DEBUG=1"]'
+        ),
+        r"environments/{env}\.tfvars:{line}:{column}: services\.{service}\.environment must be a "
+        r"map, not a list",
+    ),
 ]
 
 
-def _seeded(root: Path, environment: str, edit) -> str:
-    """Seed the mistake; return the line it is on (the mistake's marker) for the message."""
+def _seeded(root: Path, environment: str, edit) -> tuple[str, str]:
+    """Seed the mistake; return the line it is on (the mistake's marker) and the column where
+    that line's text starts, for the message."""
     path = root / "environments" / f"{environment}.tfvars"
     original = path.read_text()
     edited = edit(original, environment)
@@ -87,7 +127,16 @@ def _seeded(root: Path, environment: str, edit) -> str:
         ),
         None,
     )
-    return str(changed)
+    assert changed is not None
+    text = edited.splitlines()[changed - 1]
+    return str(changed), str(len(text) - len(text.lstrip()) + 1)
+
+
+def _first_service(root: Path, environment: str, line: str) -> str:
+    """The service whose block holds ``line`` of the environment file (its key precedes it)."""
+    lines = (root / "environments" / f"{environment}.tfvars").read_text().splitlines()
+    keys = [re.match(r"^\s+([\w-]+)\s*=\s*\{", text) for text in lines[: int(line) - 1]]
+    return next((match.group(1) for match in reversed(keys) if match), "")
 
 
 def _stale_plan(project: Project, environment: str) -> PlanFiles:
@@ -97,6 +146,11 @@ def _stale_plan(project: Project, environment: str) -> PlanFiles:
     for name in PUBLISHED:
         (files.directory / name).write_text("from an earlier plan")
     return files
+
+
+def _left(files: PlanFiles) -> list[str]:
+    """What a refused plan left behind, but for Terraform's output log (kept to read why)."""
+    return sorted(p.name for p in files.directory.iterdir() if p != files.output_log)
 
 
 @pytest.fixture
@@ -147,7 +201,7 @@ def test_mistakes_in_an_environment_file_are_refused_before_terraform(
     project, tmp_path, monkeypatch, capsys, request, environment, case, edit, message, real
 ):
     copy = copy_project(project, tmp_path / "project")
-    line = _seeded(copy.root, environment, edit)
+    line, column = _seeded(copy.root, environment, edit)
     files = _stale_plan(copy, environment)
     monkeypatch.setenv("CARCIERGE_ROOT", str(copy.root))
     if real:
@@ -158,7 +212,13 @@ def test_mistakes_in_an_environment_file_are_refused_before_terraform(
 
     assert cli.main(["plan", "--environment", environment]) == StageFailed.exit_code
     stderr = capsys.readouterr().err
-    expected = message.format(env=environment, line=line, other=_other(environment))
+    expected = message.format(
+        env=environment,
+        line=line,
+        column=column,
+        other=_other(environment),
+        service=_first_service(copy.root, environment, line),
+    )
     assert re.fullmatch(rf"failed: {expected}.*\n", stderr), stderr
     assert stderr.count("\n") == 1, "one line"
     assert sorted(p.name for p in files.directory.iterdir()) == [], "nothing left to apply"
@@ -172,7 +232,7 @@ def test_the_shared_file_never_supplies_an_environment_value(project_copy):
     with pytest.raises(StageFailed) as refused:
         run_plan(project_copy, "prod", OFFLINE, echo=lambda _: None)
     assert str(refused.value).startswith(
-        "terraform.tfvars:7: nat_gateway_mode belongs to each environment: set it in "
+        "terraform.tfvars:7:1: nat_gateway_mode belongs to each environment: set it in "
         "environments/<env>.tfvars, not in terraform.tfvars"
     )
 
@@ -213,12 +273,12 @@ def test_the_pinned_engine_error_is_caught_whatever_its_exit_code(tiny, offline_
         "(environments/staging.tfvars:2)"
     ), (refused.value, errors)
     assert any("on environments/staging.tfvars line 2:" in e for e in errors), errors
-    assert sorted(p.name for p in files.directory.iterdir()) == []
+    assert _left(files) == []
 
 
 def _capturing(run_json, sink: list[str]):
-    def wrapper(self, args, *, echo=print, echo_error=None):
-        return run_json(self, args, echo=echo, echo_error=sink.append)
+    def wrapper(self, args, *, echo=print, echo_error=None, **options):
+        return run_json(self, args, echo=echo, echo_error=sink.append, **options)
 
     return wrapper
 
@@ -245,7 +305,7 @@ def test_real_mode_plan_refused_on_an_error_diagnostic(
     files = _stale_plan(project_copy, "prod")
     with pytest.raises(StageFailed, match=r"Invalid expression \(environments/prod.tfvars:14\)"):
         run_plan(project_copy, "prod", REAL, echo=lambda _: None)
-    assert sorted(p.name for p in files.directory.iterdir()) == []
+    assert _left(files) == []
     assert "plan -json -input=false -var-file=environments/prod.tfvars" in (
         stand_in_terraform.read_text()
     )
@@ -258,4 +318,4 @@ def test_real_mode_plan_of_another_environment_is_refused(
     files = _stale_plan(project_copy, "prod")
     with pytest.raises(StageFailed, match="the plan made for prod has environment = 'staging'"):
         run_plan(project_copy, "prod", REAL, echo=lambda _: None)
-    assert sorted(p.name for p in files.directory.iterdir()) == []
+    assert _left(files) == []

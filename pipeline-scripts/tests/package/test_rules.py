@@ -696,4 +696,5 @@ def test_refused_plan_leaves_no_plan_files(tmp_path, offline_cache, monkeypatch)
     with pytest.raises(StageFailed) as refused:
         run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, environ={})
     assert "seeded: terraform_data.marker: staging-" in str(refused.value)
-    assert sorted(p.name for p in build.iterdir()) == []
+    # Only Terraform's output log stays, to read why.
+    assert sorted(p.name for p in build.iterdir()) == ["terraform-output.log"]
