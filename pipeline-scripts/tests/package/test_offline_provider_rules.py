@@ -108,6 +108,108 @@ def test_requires_replace_names_changed_force_new_arguments_only():
     assert rules.requires_replace("aws_opensearch_domain", before, after) == [("encrypt_at_rest",)]
 
 
+def test_network_checks_of_the_types_recorded_from_the_v6_source():
+    # validation.IsCIDRNetwork(16, 28) on aws_vpc.cidr_block: the network address and its size
+    assert messages("aws_vpc", {"cidr_block": "10.20.0.0/16"}) == []
+    assert messages("aws_vpc", {"cidr_block": "10.0.0.0/8"}) == [
+        'expected "cidr_block" to contain a network Value with between 16 and 28 significant '
+        "bits, got: 8"
+    ]
+    assert messages("aws_vpc", {"cidr_block": "10.20.0.1/16"}) == [
+        "expected cidr_block to contain a valid network Value, expected 10.20.0.0/16, got "
+        "10.20.0.1/16"
+    ]
+    # networkACLProtocolNumber: an IANA name or one of its numbers
+    rule = {"cidr_block": "0.0.0.0/0", "rule_action": "allow", "egress": False}
+    assert messages("aws_network_acl_rule", {**rule, "protocol": "tcp"}) == []
+    assert messages("aws_network_acl_rule", {**rule, "protocol": "6"}) == []
+    assert messages("aws_network_acl_rule", {**rule, "protocol": "57"}) == [
+        '"protocol" : unsupported NACL protocol: 57'
+    ]
+    assert messages("aws_network_acl_rule", {**rule, "rule_action": "Allow", "protocol": "-1"})
+    # IntInSlice, enum from the EC2 model, ARN
+    flow = {"vpc_id": "vpc-1", "log_destination_type": "s3", "traffic_type": "ALL"}
+    assert messages("aws_flow_log", {**flow, "max_aggregation_interval": 600}) == []
+    assert messages("aws_flow_log", {**flow, "max_aggregation_interval": 300}) == [
+        "expected max_aggregation_interval to be one of [60 600], got 300"
+    ]
+    assert messages("aws_flow_log", {**flow, "log_destination": "bucket"})
+    # validation.Any(IntBetween(7, 30), IntInSlice(0))
+    assert messages("aws_secretsmanager_secret", {"recovery_window_in_days": 0}) == []
+    assert messages("aws_secretsmanager_secret", {"recovery_window_in_days": 3})
+    assert messages("aws_sqs_queue", {"message_retention_seconds": 30}) == [
+        "expected message_retention_seconds to be in the range (60 - 1209600), got 30"
+    ]
+
+
+def test_cross_argument_rules_see_unset_and_unknown_members_as_helper_schema_does():
+    targets = {"destination_cidr_block": "0.0.0.0/0", "route_table_id": "rtb-1"}
+    # ExactlyOneOf is reported from its first member (carrier_gateway_id), which is unset
+    assert messages("aws_route", {**targets, "gateway_id": "igw-1"}) == []
+    assert messages("aws_route", {**targets, "gateway_id": "igw-1", "nat_gateway_id": "nat-1"}) == [
+        '"carrier_gateway_id": only one of `carrier_gateway_id,core_network_arn,'
+        "egress_only_gateway_id,gateway_id,instance_id,local_gateway_id,nat_gateway_id,"
+        "network_interface_id,transit_gateway_id,vpc_endpoint_id,vpc_peering_connection_id` can "
+        "be specified, but `gateway_id,nat_gateway_id` were specified."
+    ]
+    assert messages("aws_route", targets) == [
+        '"carrier_gateway_id": one of `carrier_gateway_id,core_network_arn,'
+        "egress_only_gateway_id,gateway_id,instance_id,local_gateway_id,nat_gateway_id,"
+        "network_interface_id,transit_gateway_id,vpc_endpoint_id,vpc_peering_connection_id` "
+        "must be specified"
+    ]
+    # a member known only at apply: none is asked for, and it is not counted as specified
+    sg_rule = {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 443, "to_port": 443}
+    assert messages("aws_vpc_security_group_egress_rule", {**sg_rule, "cidr_ipv4": UNKNOWN}) == []
+    both = {**sg_rule, "cidr_ipv4": "10.0.0.0/16", "referenced_security_group_id": UNKNOWN}
+    assert messages("aws_vpc_security_group_egress_rule", both) == []
+    # ConflictsWith waits until both sides are known
+    assert (
+        messages("aws_sqs_queue", {"kms_master_key_id": UNKNOWN, "sqs_managed_sse_enabled": True})
+        == []
+    )
+    assert messages(
+        "aws_sqs_queue", {"kms_master_key_id": "k", "sqs_managed_sse_enabled": True}
+    ) == [
+        '"kms_master_key_id": conflicts with sqs_managed_sse_enabled',
+        '"sqs_managed_sse_enabled": conflicts with kms_master_key_id',
+    ]
+
+
+def test_customize_diff_of_the_network_and_messaging_types():
+    def plan(type_name: str, config: dict) -> list[str]:
+        return [f.message for f in rules.check_plan(type_name, config)]
+
+    assert plan("aws_sqs_queue", {"name": "prod-carcierge-logs", "fifo_queue": False}) == []
+    assert plan("aws_sqs_queue", {"name": "prod.carcierge", "fifo_queue": False}) == [
+        "invalid queue name: prod.carcierge"
+    ]
+    assert plan("aws_sqs_queue", {"name": "q", "fifo_queue": UNKNOWN}) == []
+    assert plan("aws_sns_topic", {"name": "x" * 257, "fifo_topic": False}) == [
+        f"invalid topic name: {'x' * 257}"
+    ]
+    nat = {"connectivity_type": "private", "allocation_id": "eipalloc-1", "subnet_id": "s"}
+    assert plan("aws_nat_gateway", nat) == [
+        'allocation_id is not supported with connectivity_type = "private"'
+    ]
+    assert plan("aws_nat_gateway", {**nat, "connectivity_type": "public"}) == []
+
+
+def test_force_new_arguments_of_the_types_recorded_from_the_v6_source():
+    subnet = {"vpc_id": "vpc-1", "cidr_block": "10.0.0.0/24", "map_public_ip_on_launch": False}
+    assert rules.requires_replace(
+        "aws_subnet", subnet, {**subnet, "cidr_block": "10.0.1.0/24"}
+    ) == [("cidr_block",)]
+    assert (
+        rules.requires_replace("aws_subnet", subnet, {**subnet, "map_public_ip_on_launch": True})
+        == []
+    )
+    pipeline = {"pipeline_name": "p", "min_units": 1, "vpc_options": [{"subnet_ids": ["a"]}]}
+    moved = {**pipeline, "vpc_options": [{"subnet_ids": ["b"]}]}
+    assert rules.requires_replace("aws_osis_pipeline", pipeline, moved) == [("vpc_options",)]
+    assert rules.requires_replace("aws_osis_pipeline", pipeline, {**pipeline, "min_units": 2}) == []
+
+
 def test_enum_values_are_the_installed_botocore_models():
     stale = [
         spec["botocore"]
