@@ -285,6 +285,13 @@ SEEDED = [  # (class, edit of the fixture, the provider's message)
         ),
         '"xks_key_id": all of `custom_key_store_id` must be specified',
     ),
+    # types recorded from the v6 source (h24c): IsCIDRNetwork and an SQS range
+    ("CIDR network", ('"10.20.0.0/16"', '"10.0.0.0/8"'), "significant bits, got: 8"),
+    (
+        "range (SQS)",
+        ("message_retention_seconds = 345600", "message_retention_seconds = 30"),
+        "expected message_retention_seconds to be in the range (60 - 1209600), got 30",
+    ),
 ]
 
 
@@ -317,6 +324,16 @@ def test_terraform_plan_applies_customize_diff_rules(fixture_workdir):
     assert "One of `statistic` or `extended_statistic` must be set" in customized.stderr
 
 
+@pytest.mark.slow(seconds=8)
+def test_terraform_plan_applies_the_sqs_queue_name_check(fixture_workdir):
+    # sqs/queue.go's CustomizeDiff refuses a queue name SQS would refuse
+    queue = _plan(
+        fixture_workdir("provider-rules", lambda t: t.replace('"fixture-queue"', '"fixture.queue"'))
+    )
+    assert queue.returncode != 0
+    assert "invalid queue name: fixture.queue" in queue.stderr
+
+
 @pytest.mark.slow(seconds=12)
 def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
     # Applied once (the rehearsal's apply switch), a changed name replaces the log
@@ -331,6 +348,8 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
         main.read_text()
         .replace('"fixture-logs"', '"fixture-logs-renamed"')
         .replace("deletion_window_in_days = 7", "deletion_window_in_days = 10")
+        .replace('"10.20.0.0/16"', '"10.21.0.0/16"')
+        .replace("message_retention_seconds = 345600", "message_retention_seconds = 86400")
     )
     changed = _plan(terraform, "-out=change.bin")
     assert changed.returncode == 0, changed.stderr
@@ -338,5 +357,7 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
     actions = {c["address"]: c["change"]["actions"] for c in plan["resource_changes"]}
     assert actions["aws_cloudwatch_log_group.fixture"] == ["delete", "create"]
     assert actions["aws_kms_key.fixture"] == ["update"]
+    assert actions["aws_vpc.fixture"] == ["delete", "create"]  # cidr_block is ForceNew
+    assert actions["aws_sqs_queue.fixture"] == ["update"]
     replaced = {c["address"]: c.get("action_reason") for c in plan["resource_changes"]}
     assert replaced["aws_cloudwatch_log_group.fixture"] == "replace_because_cannot_update"
