@@ -210,6 +210,19 @@ def test_force_new_arguments_of_the_types_recorded_from_the_v6_source():
     assert rules.requires_replace("aws_osis_pipeline", pipeline, {**pipeline, "min_units": 2}) == []
 
 
+def test_validators_h24b_could_not_read_are_enforced_from_the_v6_copies():
+    # elbv2 validTargetGroupHealthCheckPort: "traffic-port" or a port 1-65536 (a string)
+    for port in ("traffic-port", "8080", "65536"):
+        assert messages("aws_lb_target_group", {"health_check": [{"port": port}]}) == []
+    assert messages("aws_lb_target_group", {"health_check": [{"port": "70000"}]}) == [
+        '"port" must be a valid port number (1-65536) or "traffic-port"'
+    ]
+    # elasticache: validation.Any(validRedisVersionString, validValkeyVersionString)
+    for version in ("7.1", "6.x", "5.0.6", "8.0"):
+        assert messages("aws_elasticache_replication_group", {"engine_version": version}) == []
+    assert len(messages("aws_elasticache_replication_group", {"engine_version": "7"})) == 2
+
+
 def test_enum_values_are_the_installed_botocore_models():
     stale = [
         spec["botocore"]
