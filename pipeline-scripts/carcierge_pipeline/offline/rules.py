@@ -62,7 +62,9 @@ VALUE_CHECKS = frozenset(
         "json",
         "iam_policy",
         "cidr",
+        "cidr_network",
         "ipv4_cidr_network",
+        "nacl_protocol",
         "window",
         "any_of",
     }
@@ -225,6 +227,43 @@ def _cidr_errors(key: str, value: str, network_only: bool) -> list[str]:
     return []
 
 
+def _cidr_network_errors(key: str, value: str, low: int, high: int) -> list[str]:
+    """validation.IsCIDRNetwork(min, max) (terraform-plugin-sdk helper/validation/network.go)."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [
+            f"expected {key} to contain a valid Value, got: {value} with err: "
+            f"invalid CIDR address: {value}"
+        ]
+    errors = []
+    if str(network) != value:
+        errors.append(
+            f"expected {key} to contain a valid network Value, expected {network}, got {value}"
+        )
+    if not low <= network.prefixlen <= high:
+        errors.append(
+            f"expected {_go_quote(key)} to contain a network Value with between {low} and "
+            f"{high} significant bits, got: {network.prefixlen}"
+        )
+    return errors
+
+
+def _nacl_protocol_errors(key: str, value: str) -> list[str]:
+    """ec2 networkACLProtocolNumber, as the NACL protocol ValidateFunc reports it: a name of
+    ianaProtocolAToI (the table's ``iana_protocols``), or one of its numbers."""
+    protocols: dict[str, int] = table()["iana_protocols"]["numbers"]
+    try:
+        number = int(value)
+    except ValueError:
+        if value in protocols:
+            return []
+        return [f"{_go_quote(key)} : unsupported NACL protocol: {value}"]
+    if number in protocols.values():
+        return []
+    return [f"{_go_quote(key)} : unsupported NACL protocol: {number}"]
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -312,6 +351,11 @@ def _value_errors(key: str, value: Any, check: str, spec: Any) -> list[str]:
         return _cidr_errors(key, value, network_only=False)
     if check == "ipv4_cidr_network":
         return _cidr_errors(key, value, network_only=True)
+    if check == "cidr_network":
+        low, high = spec
+        return _cidr_network_errors(key, value, low, high)
+    if check == "nacl_protocol":
+        return _nacl_protocol_errors(key, value)
     if check == "window":
         pattern = _WINDOW_DAY if spec == "day" else _WINDOW_WEEK
         shape = "hh24:mi-hh24:mi" if spec == "day" else "ddd:hh24:mi-ddd:hh24:mi"
@@ -371,6 +415,9 @@ def check_config(type_name: str, config: dict[str, Any]) -> list[Failure]:
     for dotted, facts in rules.get("attributes", {}).items():
         key = dotted.rsplit(".", 1)[-1]
         for path, parent, value in at_path(config, dotted):
+            # Cross-argument rules hold for every block instance, whether or not this member
+            # is set (ExactlyOneOf reports from its first member, which may be the unset one).
+            failures.extend(_sibling_failures(dotted, path, parent, facts))
             if value is None or values.is_unknown(value):
                 continue
             scalars = value if isinstance(value, list) else [value]
@@ -388,7 +435,6 @@ def check_config(type_name: str, config: dict[str, Any]) -> list[Failure]:
                 if messages and "message" in facts:
                     messages = [facts["message"].format(key=_go_quote(item_key), value=item)]
                 failures.extend(Failure(item_path, message) for message in messages)
-            failures.extend(_sibling_failures(dotted, path, parent, facts))
     return failures
 
 
@@ -406,15 +452,20 @@ def _sibling_failures(
     dotted: str, path: Path, parent: dict[str, Any], facts: dict[str, Any]
 ) -> list[Failure]:
     """ConflictsWith / RequiredWith / ExactlyOneOf / AtLeastOneOf between siblings (names in
-    the same block), with helper/schema's messages."""
+    the same block), with helper/schema's messages and its handling of values not known yet
+    (schemaMap.validate): ConflictsWith waits until both sides are known; RequiredWith counts
+    an unknown value as set; ExactlyOneOf and AtLeastOneOf count only known values as
+    specified and do not ask for one while any member is unknown."""
     name = dotted.rsplit(".", 1)[-1]
-    here = _present(parent.get(name))
+    value = _undynamic(parent.get(name))
     failures = []
     prefix = dotted.rsplit(".", 1)[0] + "." if "." in dotted else ""
-    if here:
-        for other in facts.get("conflicts_with", []):
-            if _present(parent.get(other)):
-                failures.append(Failure(path, f'"{dotted}": conflicts with {prefix}{other}'))
+    if _present(value):
+        if values.is_wholly_known(value):
+            for other in facts.get("conflicts_with", []):
+                theirs = _undynamic(parent.get(other))
+                if _present(theirs) and values.is_wholly_known(theirs):
+                    failures.append(Failure(path, f'"{dotted}": conflicts with {prefix}{other}'))
         required = facts.get("required_with", [])
         if required and not all(_present(parent.get(other)) for other in required):
             joined = ",".join(prefix + other for other in required)
@@ -423,9 +474,15 @@ def _sibling_failures(
         group = facts.get(kind, [])
         if not group or group[0] != name:
             continue  # one report per group, from its first member
-        chosen = [other for other in group if _present(parent.get(other))]
+        members = [_undynamic(parent.get(other)) for other in group]
+        unknown = any(_present(member) and not values.is_wholly_known(member) for member in members)
+        chosen = [
+            other
+            for other, member in zip(group, members, strict=True)
+            if _present(member) and values.is_wholly_known(member)
+        ]
         joined = ",".join(prefix + other for other in group)
-        if not chosen:
+        if not chosen and not unknown:
             failures.append(Failure(path, f'"{dotted}": one of `{joined}` must be specified'))
         elif kind == "exactly_one_of" and len(chosen) > 1:
             failures.append(
@@ -568,6 +625,58 @@ def _firehose_destination(config: dict[str, Any]) -> list[Failure]:
     if block and _items(config.get(block)):
         return []
     return [Failure((), f"when destination is '{destination}', {block} is required")]
+
+
+@custom("nat_gateway_connectivity")
+def _nat_gateway_connectivity(config: dict[str, Any]) -> list[Failure]:
+    """ec2/vpc_nat_gateway.go resourceNATGatewayCustomizeDiff (the checks on configuration)."""
+    connectivity = config.get("connectivity_type")
+    if not isinstance(connectivity, str):
+        return []
+    if connectivity == "private":
+        for name in ("allocation_id", "secondary_allocation_ids"):
+            if _set(config.get(name)):
+                message = f'{name} is not supported with connectivity_type = "{connectivity}"'
+                return [Failure((), message)]
+    if connectivity == "public" and _known(config.get("secondary_private_ip_address_count")):
+        return [
+            Failure(
+                (),
+                "secondary_private_ip_address_count is not supported with "
+                f'connectivity_type = "{connectivity}"',
+            )
+        ]
+    return []
+
+
+def _generated_name_check(
+    config: dict[str, Any], fifo_flag: str, fifo_pattern: str, pattern: str, kind: str
+) -> list[Failure]:
+    """The name checks of sns/topic.go and sqs/queue.go CustomizeDiff on create: a configured
+    name (taken as given; name_prefix gets a generated, valid suffix) must match the service's
+    pattern. Offline it also runs on updates, where name is ForceNew and so was checked."""
+    name, fifo = config.get("name"), config.get(fifo_flag)
+    if not isinstance(name, str) or not _all_known(config, fifo_flag):
+        return []
+    if re.fullmatch(fifo_pattern if fifo is True else pattern, name):
+        return []
+    return [Failure((), f"invalid {kind} name: {name}")]
+
+
+@custom("sns_topic_name")
+def _sns_topic_name(config: dict[str, Any]) -> list[Failure]:
+    """sns/topic.go resourceTopicCustomizeDiff."""
+    return _generated_name_check(
+        config, "fifo_topic", r"[0-9A-Za-z_-]{1,251}\.fifo", r"[0-9A-Za-z_-]{1,256}", "topic"
+    )
+
+
+@custom("sqs_queue_name")
+def _sqs_queue_name(config: dict[str, Any]) -> list[Failure]:
+    """sqs/queue.go resourceQueueCustomizeDiff."""
+    return _generated_name_check(
+        config, "fifo_queue", r"[0-9A-Za-z_-]{1,75}\.fifo", r"[0-9A-Za-z_-]{1,80}", "queue"
+    )
 
 
 # -- enum values from botocore's AWS API models ----------------------------------------------------
