@@ -22,4 +22,13 @@ locals {
     vpc_flow_logs = "vpc-flow-logs"
     alb           = "alb"
   }
+
+  # The environments that face customers and hold their data: their protections are required
+  # by validation, not left to the environment file (images by digest, a WAF in front of the ALB).
+  protected_environments = ["uat", "prod"]
+
+  # An image pinned to its content: the registry's manifest digest (OCI image spec,
+  # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by
+  # whoever may push to the repository; a digest cannot.
+  image_digest_pattern = "@sha256:[a-f0-9]{64}$"
 }

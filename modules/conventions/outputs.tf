@@ -17,3 +17,13 @@ output "log_sources" {
   description = "Keys of the log sources in OpenSearch that are not services (vpc_flow_logs, alb): indices logs-<key>-yyyy.MM.dd; no service key may be one of them."
   value       = local.log_sources
 }
+
+output "protected_environments" {
+  description = "The environments whose protections are required by validation (uat, prod): images by digest, a WAF."
+  value       = local.protected_environments
+}
+
+output "image_digest_pattern" {
+  description = "The regular expression an image reference pinned by digest ends with (@sha256:<64 hex>)."
+  value       = local.image_digest_pattern
+}

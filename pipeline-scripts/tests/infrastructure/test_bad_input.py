@@ -60,7 +60,9 @@ class Case:
     foundation: bool = False
 
 
-ENVIRONMENT_FILES = {env: ROOT / "environments" / f"{env}.tfvars" for env in ("staging", "prod")}
+ENVIRONMENT_FILES = {
+    env: ROOT / "environments" / f"{env}.tfvars" for env in ("staging", "uat", "prod")
+}
 BASE = {env: load_tfvars(path) for env, path in ENVIRONMENT_FILES.items()}
 
 
@@ -616,6 +618,48 @@ CASES = [
         rule=REDIS,
         environment="prod",
         reads=(("deletion_protection",),),
+    ),
+    # --- uat and prod run images by digest, behind a WAF (review 2026-12-07 M4, L2)
+    Case(
+        "prod-service-image-by-tag",
+        ("services", "service3"),
+        {
+            **BASE["prod"]["services"]["service3"],
+            "container_image": "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0",
+        },
+        "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex "
+        "digits>) in uat and prod, where a movable tag could swap the image; by tag in prod: "
+        "service3.",
+        environment="prod",
+        reads=(("environment",),),
+    ),
+    Case(
+        "uat-ops-image-by-tag",
+        ("ops_image",),
+        "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0",
+        "ops_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in uat "
+        "and prod: the operator task holds the database master secret",
+        environment="uat",
+        reads=(("environment",),),
+    ),
+    Case(
+        "uat-without-waf",
+        ("enable_waf",),
+        False,
+        "enable_waf must be true (or waf_web_acl_arn set) in uat and prod and wherever "
+        "alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; "
+        "got neither in uat.",
+        environment="uat",
+        reads=(("environment",), ("waf_web_acl_arn",), ("alb_ingress_cidrs",)),
+    ),
+    Case(
+        "staging-public-alb-without-waf",
+        ("enable_waf",),
+        False,
+        "enable_waf must be true (or waf_web_acl_arn set) in uat and prod and wherever "
+        "alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; "
+        "got neither in staging.",
+        reads=(("environment",), ("waf_web_acl_arn",), ("alb_ingress_cidrs",)),
     ),
 ]
 
