@@ -115,7 +115,8 @@ def _cmd_drift(args: argparse.Namespace) -> None:
 
 
 def _preflight(project: Project) -> Callable[[str], None]:
-    """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
+    """Real mode: refuse placeholders, a fresh account's gaps and images whose repository
+    tags can be moved, before Terraform starts."""
     from carcierge_pipeline import state
     from carcierge_pipeline.backend import DEFAULT_REGION, backend_settings
     from carcierge_pipeline.preflight import run_preflight
@@ -130,6 +131,7 @@ def _preflight(project: Project) -> Callable[[str], None]:
                 environment,
                 clients.iam,
                 rds_in=lambda region: clients.in_region(region).rds,
+                ecr_in=lambda region: clients.in_region(region).ecr,
             )
 
     return check
