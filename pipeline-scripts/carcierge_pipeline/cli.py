@@ -204,6 +204,7 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
         args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
         args.kms_key_alias,
         noncurrent_days=args.noncurrent_days,
+        lock_days=args.lock_days,
         replica_region=args.replica_region,
         replica_bucket=args.replica_bucket,
         replica_kms_key_alias=args.replica_kms_key_alias,
@@ -368,6 +369,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=90,
         help="days old state versions are kept (default: 90)",
+    )
+    bootstrap.add_argument(
+        "--lock-days",
+        type=int,
+        default=30,
+        help="S3 Object Lock retention of every state version, GOVERNANCE mode, at most "
+        "--noncurrent-days (default: 30)",
     )
     bootstrap.add_argument(
         "--replica-region",
