@@ -215,6 +215,19 @@ variable "services" {
   }
 
   validation {
+    # A service's OpenSearch role reads and writes <key>-* (opensearch_setup.py): a key that is,
+    # or hyphen-prefixes, an index family of no service would reach it (review 2026-12-07 L1).
+    condition     = length([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]) == 0
+    error_message = "services keys must not be ${join(" or ", module.conventions.reserved_index_prefixes)} or a hyphen-prefix of them: a service reads and writes the OpenSearch indices <key>-*, which would include ${join(" and ", [for prefix in module.conventions.reserved_index_prefixes : "${prefix}-*"])}; rename: ${join(", ", sort([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]))}."
+  }
+
+  validation {
+    # Likewise between services: "api" would reach "api-admin"'s indices api-admin-*.
+    condition     = length(flatten([for a in keys(var.services) : [for b in keys(var.services) : b if startswith(b, "${a}-")]])) == 0
+    error_message = "services keys must not be a hyphen-prefix of another key: a service reads and writes the OpenSearch indices <key>-*, which would include the other's; rename one of: ${join(", ", flatten([for a in keys(var.services) : [for b in keys(var.services) : "${a} (prefix of ${b})" if startswith(b, "${a}-")]]))}."
+  }
+
+  validation {
     # uat and prod run exactly the image that was tested: a tag is a pointer that anyone allowed
     # to push to the repository can move (review 2026-12-07 M4); a digest names the content.
     condition     = !contains(module.conventions.protected_environments, var.environment) || alltrue([for service in values(var.services) : can(regex(module.conventions.image_digest_pattern, service.container_image))])

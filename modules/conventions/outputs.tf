@@ -18,6 +18,11 @@ output "log_sources" {
   value       = local.log_sources
 }
 
+output "reserved_index_prefixes" {
+  description = "OpenSearch index families of no service (logs-*, security-auditlog-*): no service key may be one or a hyphen-prefix of one, as a service's role reaches <key>-*."
+  value       = local.reserved_index_prefixes
+}
+
 output "protected_environments" {
   description = "The environments whose protections are required by validation (uat, prod): images by digest, a WAF."
   value       = local.protected_environments

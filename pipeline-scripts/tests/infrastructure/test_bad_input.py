@@ -286,6 +286,29 @@ CASES = [
         '"0:0"',
         rule=ECS,
     ),
+    # --- OpenSearch: a service reaches <key>-* only (review 2026-12-07 L1)
+    Case(
+        "service-key-logs",
+        ("services", "logs"),
+        service("service2", container_port=3021, path_patterns=["/logs"]),
+        "services keys must not be logs or security-auditlog or a hyphen-prefix of them: a "
+        "service reads and writes the OpenSearch indices <key>-*, which would include logs-* and "
+        "security-auditlog-*; rename: ",
+    ),
+    Case(
+        "service-key-prefixes-audit-log",
+        ("services", "security"),
+        service("service2", container_port=3022, path_patterns=["/security"]),
+        "services keys must not be logs or security-auditlog or a hyphen-prefix of them",
+    ),
+    Case(
+        "service-key-prefixes-another",
+        ("services", "service1-admin"),
+        service("service2", container_port=3023, path_patterns=["/service1-admin"]),
+        "services keys must not be a hyphen-prefix of another key: a service reads and writes "
+        "the OpenSearch indices <key>-*, which would include the other's; rename one of: "
+        "service1 (prefix of service1-admin).",
+    ),
     # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
     Case(
         "path-patterns-four",
@@ -625,7 +648,9 @@ CASES = [
         ("services", "service3"),
         {
             **BASE["prod"]["services"]["service3"],
-            "container_image": "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0",
+            "container_image": (
+                "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0"
+            ),
         },
         "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex "
         "digits>) in uat and prod, where a movable tag could swap the image; by tag in prod: "
