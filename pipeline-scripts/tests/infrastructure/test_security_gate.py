@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import resource
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,7 +32,12 @@ def _children_cpu() -> float:
 
 
 @pytest.mark.slow(seconds=40)
-def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environment_plans):
+def test_checkov_passes_every_environment_in_code_and_plan(
+    project, project_copy, environment_plans
+):
+    for path, _ in security.REPOSITORY_SCANS:  # the copy holds the Terraform only
+        (project_copy.root / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project.root / path, project_copy.root / path)
     for environment in ENVIRONMENTS:
         build = project_copy.build_dir(environment)
         build.mkdir(parents=True)
