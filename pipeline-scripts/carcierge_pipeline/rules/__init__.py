@@ -95,10 +95,11 @@ def show(value: Any, limit: int = 80) -> str:
 
 
 def _rules() -> tuple[Rule, ...]:
-    from carcierge_pipeline.rules import dashboard, ecs, engines, listener, names, ports
+    from carcierge_pipeline.rules import dashboard, ecs, engines, iam, listener, names, ports
 
     return (
         dashboard.RULE,
+        iam.RULE,
         listener.RULE,
         ecs.RULE,
         names.RULE,
