@@ -121,3 +121,24 @@ def test_plan_skip_conflicts_finds_same_named_resources_with_different_skips(tmp
         "aws_cloudwatch_log_group.this (a/main.tf, b/main.tf: skips CKV_AWS_338; "
         "c/main.tf: skips nothing)"
     ]
+
+
+def test_log_retention_skips_state_each_environments_value(project):
+    # Review 2026-12-07 L5: a skip's reason must be true in every environment it applies to.
+    # The CKV_AWS_338 (a year of log retention) skips name each environment's value, read here
+    # from the environment files; where an environment keeps logs a year, the skip must go.
+    from carcierge_pipeline.hcl import load_tfvars
+
+    days = {
+        env: load_tfvars(project.root / "environments" / f"{env}.tfvars")["log_retention_days"]
+        for env in ENVIRONMENTS
+    }
+    stated = ", ".join(f"{env} {value}" for env, value in days.items())
+    found = 0
+    for path in sorted(project.root.glob("modules/*/*.tf")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if (match := SKIP.search(line)) and match[1] == "CKV_AWS_338":
+                found += 1
+                assert f"({stated} days)" in (match[2] or ""), f"{path}:{number}: {line.strip()}"
+    assert found > 0
+    assert all(value < 365 for value in days.values()), "a year's retention: drop the skips"
