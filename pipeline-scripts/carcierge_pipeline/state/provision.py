@@ -666,6 +666,10 @@ def replication_role_policy(
                     "s3:GetObjectVersionForReplication",
                     "s3:GetObjectVersionAcl",
                     "s3:GetObjectVersionTagging",
+                    # The source's versions carry Object Lock retention, which S3 replicates
+                    # (S3 User Guide, "Setting up permissions for live replication").
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectLegalHold",
                 ],
                 "Resource": f"{source}/*",
             },
