@@ -308,6 +308,11 @@ variable "waf_web_acl_arn" {
   default     = null
 
   validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+  }
+
+  validation {
     condition     = !(var.enable_waf && var.waf_web_acl_arn != null)
     error_message = "waf_web_acl_arn and enable_waf conflict: set enable_waf = true for the project's own web ACL, or waf_web_acl_arn to associate an existing one, not both."
   }
@@ -317,11 +322,6 @@ variable "waf_web_acl_arn" {
     # (review 2026-12-07 L2): a one-line change to an environment file cannot remove it.
     condition     = var.enable_waf || var.waf_web_acl_arn != null || (!contains(module.conventions.protected_environments, var.environment) && !contains(var.alb_ingress_cidrs, "0.0.0.0/0"))
     error_message = "enable_waf must be true (or waf_web_acl_arn set) in ${join(" and ", module.conventions.protected_environments)} and wherever alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; got neither in ${var.environment}."
-  }
-
-  validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
   }
 }
 

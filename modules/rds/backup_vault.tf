@@ -115,8 +115,11 @@ resource "aws_backup_plan" "rds" {
 
 # The role AWS Backup assumes to snapshot the instance and copy the snapshot: AWS's managed
 # policies for backup and restore (AWS Backup Developer Guide, "Default service role for AWS
-# Backup"). The trust is limited to this account (aws:SourceAccount; the guide's "Cross-service
-# confused deputy prevention").
+# Backup"). The trust is limited to AWS Backup acting for this account (aws:SourceAccount, and
+# aws:SourceArn of any AWS Backup resource of the account, in either region), as every service
+# trust of the project (IAM User Guide, "The confused deputy problem"). That AWS Backup sends
+# both keys when it assumes the role is not confirmed by the AWS Backup guide: if the first
+# backup or copy job fails with an access error on the role, check this condition first.
 resource "aws_iam_role" "backup" {
   count = local.backup_vault ? 1 : 0
 
@@ -131,6 +134,7 @@ resource "aws_iam_role" "backup" {
       Action    = "sts:AssumeRole"
       Condition = {
         StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:backup:*:${data.aws_caller_identity.current.account_id}:*" }
       }
     }]
   })

@@ -730,7 +730,7 @@ def test_least_privilege_documents_pass():
             },
         ),
         change(
-            "aws_vpc_endpoint.e",  # every principal, but only of this account
+            "aws_sqs_queue_policy.q",  # every principal, but only of this account
             {
                 "policy": _policy(
                     {
@@ -780,10 +780,17 @@ def test_broad_documents_are_refused(kind, attribute, statement, expected):
 
 
 def test_unknown_policy_documents_are_unchecked_never_passed():
-    model = plan(change("aws_iam_role_policy.p", {}, {"policy": True}))
+    model = plan(
+        change("aws_iam_role_policy.p", {}, {"policy": True}),
+        # the rehearsal's emulator answers an unset policy with a placeholder
+        change("aws_s3_bucket_policy.b", {"policy": "rehearsal-policy-d9f4a22d3017"}),
+    )
     result = rules.evaluate(model, [iam.RULE])
     assert result.findings == []
-    assert [(u.address, u.what) for u in result.unchecked] == [("aws_iam_role_policy.p", "policy")]
+    assert [(u.address, u.what) for u in result.unchecked] == [
+        ("aws_iam_role_policy.p", "policy"),
+        ("aws_s3_bucket_policy.b", "policy (not a JSON document)"),
+    ]
 
 
 SNAPSHOT_REPLICA_PLACEHOLDERS = """
