@@ -384,6 +384,8 @@ CASES = [
         ("waf_web_acl_arn",),
         "arn:aws:waf::123456789012:webacl/abc",
         "waf_web_acl_arn must be a regional WAFv2 web ACL ARN",
+        # The variable's other rules read these: a neighbour's bad value would skip them all.
+        reads=(("enable_waf",), ("alb_ingress_cidrs",)),
     ),
     # --- RDS (validated in modules/rds)
     Case(
