@@ -197,6 +197,9 @@ module "ecs" {
     read_secret_arns = [module.rds.master_user_secret_arn]
     assume_role_arns = [module.opensearch.master_user_arn]
   }
+  # The services wait for the operator task's set-up run (ops.tf): their database roles and
+  # OpenSearch mappings exist before they are asked to be steady.
+  services_after = terraform_data.ops_setup.id
 }
 
 # --- logs into OpenSearch ---

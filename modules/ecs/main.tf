@@ -327,7 +327,8 @@ resource "aws_ecs_service" "service" {
   }
 
   # The roles' policies must outlive the service (provider note), the target group must be
-  # behind a listener before ECS registers tasks, and FARGATE_SPOT must be on the cluster.
+  # behind a listener before ECS registers tasks, FARGATE_SPOT must be on the cluster, and
+  # what var.services_after names must be done.
   depends_on = [
     aws_iam_role_policy.execution,
     aws_iam_role_policy.execution_secrets,
@@ -335,6 +336,9 @@ resource "aws_ecs_service" "service" {
     aws_iam_role_policy.exec,
     aws_lb_listener_rule.service,
     aws_ecs_cluster_capacity_providers.main,
+    # What the services need before they can be healthy (the root's operator-task run: database
+    # roles, OpenSearch mappings); null: nothing to wait for.
+    var.services_after,
   ]
 }
 

@@ -128,4 +128,9 @@ resource "aws_ecs_task_definition" "ops" {
   }])
 
   tags = merge(var.tags, { Name = local.ops_name })
+
+  # A run of any revision has its rights: the execution role's policy (image pull, logs) and
+  # the task role's policy exist before the task definition that names them (a run-at-apply
+  # starts it right after registration: the root's terraform_data.ops_setup).
+  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.ops_task]
 }

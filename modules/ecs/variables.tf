@@ -560,3 +560,9 @@ variable "ops_task" {
     error_message = "ops_task.environment keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
   }
 }
+
+variable "services_after" {
+  description = "An id the ECS services wait for (depends_on): the root passes its operator-task run at apply (terraform_data.ops_setup: database roles, OpenSearch mappings), so the services are asked to be steady only once what they need exists. null: nothing to wait for."
+  type        = string
+  default     = null
+}

@@ -83,6 +83,10 @@ class AwsClients:
     def rds(self) -> Any:
         return self._client("rds")
 
+    @property
+    def ecs(self) -> Any:
+        return self._client("ecs")
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)
