@@ -186,6 +186,7 @@ module "ecs" {
   waf_web_acl_arn         = var.waf_web_acl_arn
   create_waf              = var.enable_waf
   create_ecr_repositories = var.create_ecr_repositories
+  start_services          = var.start_services
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes

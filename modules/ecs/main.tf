@@ -80,6 +80,11 @@ locals {
 
   public_services = { for key, service in local.services : key => service if service.public }
 
+  # The services ECS runs: all of them, or none during the first stage of a staged first
+  # deployment (start_services = false: the ECR repositories this apply creates hold no image
+  # yet; task definitions, target groups and the rest are created all the same).
+  started_services = var.start_services ? local.services : {}
+
   # What each container runs as, in container-definition terms (also the output
   # container_runtime, readable in a plan where the definitions themselves are not yet known).
   # Not root, and no Linux capabilities: the process runs as services.*.user (a non-root
@@ -236,7 +241,8 @@ resource "aws_ecs_task_definition" "service" {
 # --- services -------------------------------------------------------------------------
 
 resource "aws_ecs_service" "service" {
-  for_each = local.services
+  # start_services = false: the staged first deployment (docs/first-deployment.md).
+  for_each = local.started_services
 
   name            = each.value.name
   cluster         = aws_ecs_cluster.main.arn
@@ -345,7 +351,7 @@ resource "aws_ecs_service" "service" {
 # --- auto scaling ---------------------------------------------------------------------
 
 resource "aws_appautoscaling_target" "service" {
-  for_each = local.services
+  for_each = local.started_services
 
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -357,7 +363,7 @@ resource "aws_appautoscaling_target" "service" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  for_each = local.services
+  for_each = local.started_services
 
   name               = "${each.value.name}-cpu-target-tracking"
   policy_type        = "TargetTrackingScaling"
@@ -377,7 +383,7 @@ resource "aws_appautoscaling_policy" "cpu" {
 }
 
 resource "aws_appautoscaling_policy" "memory" {
-  for_each = local.services
+  for_each = local.started_services
 
   name               = "${each.value.name}-memory-target-tracking"
   policy_type        = "TargetTrackingScaling"

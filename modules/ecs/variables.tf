@@ -566,3 +566,9 @@ variable "services_after" {
   type        = string
   default     = null
 }
+
+variable "start_services" {
+  description = "Create the ECS services (with their auto scaling). false only for the first stage of a staged first deployment: with create_ecr_repositories the repositories come from the same apply and hold no image yet, so the services start in a second apply once the images are pushed (docs/first-deployment.md). Task definitions, target groups, roles and logs are created either way."
+  type        = bool
+  default     = true
+}

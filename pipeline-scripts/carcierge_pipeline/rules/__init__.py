@@ -95,7 +95,7 @@ def show(value: Any, limit: int = 80) -> str:
 
 
 def _rules() -> tuple[Rule, ...]:
-    from carcierge_pipeline.rules import dashboard, ecs, engines, listener, names, ports
+    from carcierge_pipeline.rules import dashboard, ecr, ecs, engines, listener, names, ports
 
     return (
         dashboard.RULE,
@@ -104,6 +104,7 @@ def _rules() -> tuple[Rule, ...]:
         names.RULE,
         engines.RULE,
         ports.RULE,
+        ecr.RULE,
     )
 
 
