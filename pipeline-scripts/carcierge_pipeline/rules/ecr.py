@@ -38,14 +38,14 @@ def repository_of(image: str) -> str:
 
 def check(plan: Plan) -> Iterator[Violation | Unknown]:
     created: dict[str, str] = {}
-    for repository in plan.of_type("aws_ecr_repository"):
-        if "create" not in repository.actions:
+    for created_repository in plan.of_type("aws_ecr_repository"):
+        if "create" not in created_repository.actions:
             continue
-        name = repository.get("name")
+        name = created_repository.get("name")
         if not isinstance(name, str):
-            yield Unknown(repository.address, "name")
+            yield Unknown(created_repository.address, "name")
             continue
-        created[name] = repository.address
+        created[name] = created_repository.address
     if not created:
         return
     services: Any = plan.variable("services") or {}

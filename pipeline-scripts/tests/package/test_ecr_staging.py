@@ -77,8 +77,8 @@ def test_a_service_from_a_repository_the_same_apply_creates_is_refused():
         'aws-ecr-image-before-service: module.ecs.aws_ecs_service.service["api"]: '
     )
     assert (
-        'its image is in module.ecs.aws_ecr_repository.service["api"], which this same apply creates'
-        in line
+        'its image is in module.ecs.aws_ecr_repository.service["api"], which this same apply '
+        "creates" in line
     )
     assert "start_services = false" in line and "docs/first-deployment.md" in line
     assert "\n" not in line
