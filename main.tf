@@ -180,13 +180,13 @@ module "ecs" {
   shared_environment  = local.service_connection_environment
   shared_secrets      = local.service_connection_secrets
 
-  ssl_certificate_arn     = var.ssl_certificate_arn
-  domain_name             = var.domain_name
-  route53_zone_id         = var.route53_zone_id
-  waf_web_acl_arn         = var.waf_web_acl_arn
-  create_waf              = var.enable_waf
-  create_ecr_repositories = var.create_ecr_repositories
-  start_services          = var.start_services
+  ssl_certificate_arn      = var.ssl_certificate_arn
+  domain_name              = var.domain_name
+  route53_zone_id          = var.route53_zone_id
+  waf_web_acl_arn          = var.waf_web_acl_arn
+  create_waf               = var.enable_waf
+  create_ecr_repositories  = var.create_ecr_repositories
+  services_awaiting_images = var.services_awaiting_images
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes

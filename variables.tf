@@ -419,8 +419,8 @@ variable "alarm_thresholds" {
   }
 }
 
-variable "start_services" {
-  description = "Create the ECS services. Set false in an environment file only for the first stage of a staged first deployment (create_ecr_repositories = true in a new account: the repositories come from that apply and hold no image yet); push the images, then remove the line. The plan gate refuses a plan that creates a repository and a service whose image is in it (docs/first-deployment.md)."
-  type        = bool
-  default     = true
+variable "services_awaiting_images" {
+  description = "Keys of services not started yet because their image is not pushed: set in an environment file only for the first stage of a staged deployment (create_ecr_repositories = true: a new service's repository comes from that apply and holds no image yet); push the images, then remove the keys. The plan gate refuses a plan that creates a repository and a service whose image is in it (docs/first-deployment.md). Listing a running service removes it."
+  type        = set(string)
+  default     = []
 }

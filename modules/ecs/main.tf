@@ -80,10 +80,10 @@ locals {
 
   public_services = { for key, service in local.services : key => service if service.public }
 
-  # The services ECS runs: all of them, or none during the first stage of a staged first
-  # deployment (start_services = false: the ECR repositories this apply creates hold no image
-  # yet; task definitions, target groups and the rest are created all the same).
-  started_services = var.start_services ? local.services : {}
+  # The services ECS runs: all but those awaiting their image (a staged deployment: the ECR
+  # repository this apply creates holds no image yet; their task definitions, target groups
+  # and the rest are created all the same).
+  started_services = { for key, service in local.services : key => service if !contains(var.services_awaiting_images, key) }
 
   # What each container runs as, in container-definition terms (also the output
   # container_runtime, readable in a plan where the definitions themselves are not yet known).
@@ -241,7 +241,7 @@ resource "aws_ecs_task_definition" "service" {
 # --- services -------------------------------------------------------------------------
 
 resource "aws_ecs_service" "service" {
-  # start_services = false: the staged first deployment (docs/first-deployment.md).
+  # services_awaiting_images: a staged deployment (docs/first-deployment.md).
   for_each = local.started_services
 
   name            = each.value.name

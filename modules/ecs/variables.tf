@@ -567,8 +567,13 @@ variable "services_after" {
   default     = null
 }
 
-variable "start_services" {
-  description = "Create the ECS services (with their auto scaling). false only for the first stage of a staged first deployment: with create_ecr_repositories the repositories come from the same apply and hold no image yet, so the services start in a second apply once the images are pushed (docs/first-deployment.md). Task definitions, target groups, roles and logs are created either way."
-  type        = bool
-  default     = true
+variable "services_awaiting_images" {
+  description = "Keys of services whose ECS service (and auto scaling) is not created yet because their image is not in ECR: with create_ecr_repositories the repository comes from the same apply and holds no image. Their task definitions, target groups, roles and logs are created all the same; remove a key once its image is pushed (docs/first-deployment.md). A key listed here for a running service removes that service."
+  type        = set(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for key in var.services_awaiting_images : contains(keys(var.services), key)])
+    error_message = "services_awaiting_images must list keys of services; unknown: ${join(", ", [for key in var.services_awaiting_images : key if !contains(keys(var.services), key)])}."
+  }
 }

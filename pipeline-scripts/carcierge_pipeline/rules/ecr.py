@@ -6,8 +6,8 @@ CannotPullContainerError and the apply waits for a steady state that never comes
 Developer Guide, "CannotPullContainer task errors", task_cannot_pull_image.html; ECR User
 Guide, "Pushing an image": an image is in a repository only once pushed). Not a value AWS
 refuses but an apply that cannot succeed, so the gate refuses its plan: the first deployment is
-staged instead (start_services = false, apply, push, then the services:
-docs/first-deployment.md).
+staged instead (the service's key in services_awaiting_images, apply, push, then remove the
+key: docs/first-deployment.md).
 
 The image is the root variable ``services``' ``container_image`` of the service's key (the
 task definition's container_definitions are unknown at plan: they carry the data stores'
@@ -63,9 +63,9 @@ def check(plan: Plan) -> Iterator[Violation | Unknown]:
                 service.address,
                 image,
                 f"its image is in {created[repository]}, which this same apply creates: no "
-                "image can be there when ECS starts the service; stage the first deployment "
-                "(start_services = false, apply, push the images, then start the services: "
-                "docs/first-deployment.md)",
+                "image can be there when ECS starts the service; stage it (its key in "
+                f'services_awaiting_images = ["{service.index}"], apply, push the image, then '
+                "remove the key: docs/first-deployment.md)",
             )
 
 

@@ -1,6 +1,6 @@
 """The staged first deployment (docs/first-deployment.md): the plan gate refuses a plan that
 creates an ECR repository and, in the same apply, a service whose image is in it
-(rules/ecr.py); with the services held back (start_services = false) or the repository already
+(rules/ecr.py); with the service held back (services_awaiting_images) or the repository already
 there, it passes."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_a_service_from_a_repository_the_same_apply_creates_is_refused():
         'its image is in module.ecs.aws_ecr_repository.service["api"], which this same apply '
         "creates" in line
     )
-    assert "start_services = false" in line and "docs/first-deployment.md" in line
+    assert 'services_awaiting_images = ["api"]' in line and "docs/first-deployment.md" in line
     assert "\n" not in line
 
 
