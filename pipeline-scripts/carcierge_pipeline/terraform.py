@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -143,10 +142,9 @@ class Terraform:
         # write-only secrets included. It goes to a file kept as an `access: developer`
         # artifact (.gitlab-ci.yml) unless the caller names another.
         # The apply's operator-task run (ops.tf, terraform_data.ops_setup) calls `carcierge ops
-        # run` through this: the interpreter running the pipeline, whatever is on PATH.
-        env.setdefault(
-            "CARCIERGE_COMMAND", f"{shlex.quote(sys.executable)} -m carcierge_pipeline.cli"
-        )
+        # run` through this: the interpreter running the pipeline, whatever is on PATH (the
+        # provisioner expands it unquoted: a path with spaces is not supported).
+        env.setdefault("CARCIERGE_COMMAND", f"{sys.executable} -m carcierge_pipeline.cli")
         if env.get("TF_LOG") and not env.get("TF_LOG_PATH"):
             env["TF_LOG_PATH"] = str(self.log_path)
         if self.offline or self.rehearsal:
