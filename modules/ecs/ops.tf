@@ -1,7 +1,9 @@
 # The operator task: post-apply commands that must run inside the VPC (the data stores accept
 # connections from the ECS security group only). It is a task definition without a service:
-# an operator starts it once with `aws ecs run-task` (the ops_run_task output) and a command
-# override, e.g. ["carcierge", "opensearch", "setup", "-e", "<env>"]. docs/runbooks/.
+# the root's terraform_data.ops_setup starts it inside every apply that needs it (`carcierge ops
+# run`, docs/first-deployment.md); an operator can start it with `aws ecs run-task` (the
+# ops_run_task output) and a command override, e.g. ["carcierge", "opensearch", "setup", "-e",
+# "<env>"]. docs/runbooks/.
 
 locals {
   ops_enabled   = var.ops_task != null
