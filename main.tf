@@ -191,12 +191,13 @@ module "ecs" {
   shared_environment  = local.service_connection_environment
   shared_secrets      = local.service_connection_secrets
 
-  ssl_certificate_arn     = var.ssl_certificate_arn
-  domain_name             = var.domain_name
-  route53_zone_id         = var.route53_zone_id
-  waf_web_acl_arn         = var.waf_web_acl_arn
-  create_waf              = var.enable_waf
-  create_ecr_repositories = var.create_ecr_repositories
+  ssl_certificate_arn      = var.ssl_certificate_arn
+  domain_name              = var.domain_name
+  route53_zone_id          = var.route53_zone_id
+  waf_web_acl_arn          = var.waf_web_acl_arn
+  create_waf               = var.enable_waf
+  create_ecr_repositories  = var.create_ecr_repositories
+  services_awaiting_images = var.services_awaiting_images
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
@@ -208,6 +209,9 @@ module "ecs" {
     read_secret_arns = [module.rds.master_user_secret_arn]
     assume_role_arns = [module.opensearch.master_user_arn]
   }
+  # The services wait for the operator task's set-up run (ops.tf): their database roles and
+  # OpenSearch mappings exist before they are asked to be steady.
+  services_after = terraform_data.ops_setup.id
 }
 
 # --- logs into OpenSearch ---

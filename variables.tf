@@ -493,3 +493,9 @@ variable "alarm_thresholds" {
     error_message = "alarm_thresholds values must be percentages above 0 and at most 100 for *_percent and opensearch_jvm_pressure, a whole number of periods from 1 to 10 for evaluation_periods, and at least 0 otherwise; got: ${join(", ", [for name, value in var.alarm_thresholds : "${name} = ${value}" if !((endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0)])}."
   }
 }
+
+variable "services_awaiting_images" {
+  description = "Keys of services not started yet because their image is not pushed: set in an environment file only for the first stage of a staged deployment (create_ecr_repositories = true: a new service's repository comes from that apply and holds no image yet); push the images, then remove the keys. The plan gate refuses a plan that creates a repository and a service whose image is in it (docs/first-deployment.md). Listing a running service removes it."
+  type        = set(string)
+  default     = []
+}

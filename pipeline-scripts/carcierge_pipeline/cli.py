@@ -300,6 +300,12 @@ def _cmd_opensearch_setup(args: argparse.Namespace) -> None:
     run_setup(environments.require_environment(args.environment))
 
 
+def _cmd_ops_run(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.ops_run import run
+
+    run()
+
+
 def _cmd_parity(args: argparse.Namespace) -> None:
     from carcierge_pipeline.stages.analyse.parity import run_parity
     from carcierge_pipeline.stages.plan import run_plan
@@ -507,6 +513,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment", "-e", required=True, help="staging, qa, uat or prod"
     )
     opensearch_setup.set_defaults(handler=_cmd_opensearch_setup)
+
+    ops = commands.add_parser("ops", help="the operator task <env>-carcierge-ops")
+    ops_actions = ops.add_subparsers(dest="ops_command", required=True, metavar="ACTION")
+    ops_run = ops_actions.add_parser(
+        "run",
+        help="start the operator task once per command and wait for it to stop (run by "
+        "terraform apply, modules/ecs/ops.tf); settings from OPS_CLUSTER, OPS_TASK_DEFINITION, "
+        "OPS_CONTAINER, OPS_SUBNETS, OPS_SECURITY_GROUPS, OPS_COMMANDS, OPS_TIMEOUT_SECONDS",
+    )
+    ops_run.set_defaults(handler=_cmd_ops_run)
 
     oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
     oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")

@@ -142,6 +142,10 @@ class Terraform:
         # `artifacts:access` does not cover: at DEBUG the AWS provider logs request bodies,
         # write-only secrets included. It goes to a file kept as an `access: developer`
         # artifact (.gitlab-ci.yml) unless the caller names another.
+        # The apply's operator-task run (ops.tf, terraform_data.ops_setup) calls `carcierge ops
+        # run` through this: the interpreter running the pipeline, whatever is on PATH (the
+        # provisioner expands it unquoted: a path with spaces is not supported).
+        env.setdefault("CARCIERGE_COMMAND", f"{sys.executable} -m carcierge_pipeline.cli")
         if env.get("TF_LOG") and not env.get("TF_LOG_PATH"):
             env["TF_LOG_PATH"] = str(self.log_path)
         if self.offline or self.rehearsal:

@@ -92,6 +92,10 @@ class AwsClients:
     def ecr(self) -> Any:
         return self._client("ecr")
 
+    @property
+    def ecs(self) -> Any:
+        return self._client("ecs")
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)

@@ -141,7 +141,8 @@ def test_rehearsal_of_the_real_path(
     hold = tmp_path / "hold-apply"
     hold.touch()
     monkeypatch.setenv(server.HOLD_SWITCH, str(hold))
-    apply = Background(run_apply, runner_a, ENV, rehearsal.MODE, echo=_quiet, environ=FIRST)
+    applied: list[str] = []
+    apply = Background(run_apply, runner_a, ENV, rehearsal.MODE, echo=applied.append, environ=FIRST)
     apply.start()
     _until(lambda: dynamodb_lock() is not None and s3_lockfile(), "the apply's state lock")
     held = json.loads(dynamodb_lock()["Info"]["S"])
@@ -166,6 +167,12 @@ def test_rehearsal_of_the_real_path(
     apply.outcome()
     second = waiting.outcome()
     assert waiting.finished_at > released_at, "the waiting plan finished before the lock was free"
+
+    # The apply ran the operator task's set-up (terraform_data.ops_setup's provisioner, `carcierge
+    # ops run`) as the rehearsal's labelled stand-in: one line per command, no AWS call.
+    stand_in = [line for line in applied if "REHEARSAL STAND-IN (no AWS call)" in line]
+    assert len(stand_in) == 2, applied[-20:]
+    assert "carcierge db roles --environment staging" in stand_in[0]
 
     # 3. After the apply: both locks released, the state versioned and SSE-KMS with the
     # bootstrap key.
