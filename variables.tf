@@ -418,3 +418,13 @@ variable "alarm_thresholds" {
     error_message = "alarm_thresholds values must be percentages above 0 and at most 100 for *_percent and opensearch_jvm_pressure, a whole number of periods from 1 to 10 for evaluation_periods, and at least 0 otherwise; got: ${join(", ", [for name, value in var.alarm_thresholds : "${name} = ${value}" if !((endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0)])}."
   }
 }
+
+variable "aws_account_id" {
+  description = "The AWS account this environment deploys into (12 digits). One account per environment is the default (docs/setup.md); the provider refuses credentials of any other account (allowed_account_ids), and `carcierge oidc bootstrap` derives the environment's CI roles from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be a 12-digit AWS account id such as 111122223333; got \"${var.aws_account_id}\"."
+  }
+}

@@ -21,9 +21,10 @@ import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
-from carcierge_pipeline import oidc, state
+from carcierge_pipeline import accounts, oidc, state
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
 from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -157,17 +158,21 @@ def bootstrap_backend(endpoint: str) -> state.BootstrapResult:
     return result
 
 
-def bootstrap_deploy_roles(endpoint: str) -> None:
-    """The GitLab OIDC provider and the four deploy roles, as `carcierge oidc bootstrap`
-    creates them. Their bucket-policy isolation is removed afterwards like the TLS policy
-    (moto reads conditional denies as unconditional); the roles' own state-access policies
+def bootstrap_deploy_roles(endpoint: str, environment: str, root: Path) -> None:
+    """The GitLab OIDC provider and the environment's plan and deploy roles, as `carcierge oidc
+    bootstrap --environment` creates them, in the emulator's account (the rehearsal stands in
+    for the environment file's account). The bucket-policy isolation is removed afterwards like
+    the TLS policy (moto reads conditional denies as unconditional); the roles' own policies
     stay."""
     clients = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint))
     oidc.bootstrap(
+        environment,
         PROJECT_PATH,
         BUCKET,
         DEFAULT_LOCK_TABLE,
         DEFAULT_REGION,
+        account_id=str(clients.sts.get_caller_identity()["Account"]),
+        root=root,
         gitlab_url=GITLAB_URL,
         kms_key=DEFAULT_STATE_KMS_KEY,
         clients=clients,
@@ -191,7 +196,8 @@ def use_deploy_role(
     environment's deploy role through ``AssumeRoleWithWebIdentity``, with the ID token the CI
     job would have. Returns the role's ARN."""
     iam = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint)).iam
-    role_arn = str(iam.get_role(RoleName=oidc.role_name(environment))["Role"]["Arn"])
+    name = accounts.role_name(environment, accounts.DEPLOY)
+    role_arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         environ.pop(name, None)
     environ["AWS_ROLE_ARN"] = role_arn
@@ -229,7 +235,7 @@ def rehearse(
         echo(
             f"state backend: s3://{result.bucket} (key {result.kms_key_arn}), table {result.table}"
         )
-        bootstrap_deploy_roles(endpoint)
+        bootstrap_deploy_roles(endpoint, environment, project.root)
         role = use_deploy_role(endpoint, environment)
         echo(f"signed in as {role} through AssumeRoleWithWebIdentity (GitLab OIDC)")
         files = run_plan(project, environment, MODE, echo=echo, environ=identity)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from carcierge_pipeline import ci_variables, cli
+from carcierge_pipeline import ci_variables, cli, environments
 from carcierge_pipeline.errors import UserError
 
 PIPELINE_VARIABLES = (
@@ -228,8 +228,55 @@ def test_unprotected_refs_preview_even_with_credentials():
         "CI_COMMIT_REF_PROTECTED": "false",
     }
     assert ci_variables.stage_mode(merge_request).offline
-    # GitLab marks an MR between protected branches protected (project setting): a real plan.
-    assert not ci_variables.stage_mode({**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}).offline
+    # Issue 22 item 3: a merge request that is not a promotion stays a preview even when GitLab
+    # marks its pipeline protected.
+    protected = {**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}
+    assert ci_variables.stage_mode(protected).offline
+
+
+def _merge_request(source: str, target: str, *, protected: bool, **extra: str) -> dict[str, str]:
+    return {
+        **JOB,
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_COMMIT_REF_NAME": source,
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": source,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": target,
+        "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "environment"),
+    [(source, target, environments.BRANCH_ENVIRONMENTS[target])
+     for target, source in environments.PROMOTIONS.items()],
+)  # fmt: skip
+def test_a_promotion_merge_request_plans_for_real_without_the_state_lock(
+    source, target, environment
+):
+    # Issue 22 item 3 / issue 25 item 2: main -> qa, qa -> uat, uat -> prod.
+    mode = ci_variables.stage_mode(_merge_request(source, target, protected=True, **KEYS))
+    assert not mode.offline and not mode.state_lock
+    assert mode.reason == (
+        f"promotion merge request {source!r} -> {target!r}: read-only plan of {environment}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (_merge_request("main", "qa", protected=False, **KEYS), "runs in an unprotected pipeline"),
+        (_merge_request("qa", "uat", protected=True), "no AWS credentials for the promotion"),
+        (_merge_request("uat", "prod", protected=True, OFFLINE="1", **KEYS), "OFFLINE=1 in a"),
+        (_merge_request("main", "prod", protected=True, OFFLINE="0", **KEYS), "only promotions"),
+    ],
+)
+def test_promotions_are_real_and_nothing_else_is(environ, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        ci_variables.stage_mode(environ)
+    # Skipping a stage (main -> prod) is not a promotion: a preview, never prod's plan role.
+    skip = _merge_request("main", "prod", protected=True, **KEYS)
+    assert ci_variables.stage_mode(skip).offline
 
 
 def test_outside_ci_the_credentials_decide():
