@@ -75,6 +75,10 @@ TYPES: dict[str, RootType] = {
 }
 
 TF_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "JSON")
+# Terraform's log switches (TF_LOG_CORE and TF_LOG_PROVIDER enable logging on their own) and the
+# levels at which the AWS provider logs request and response bodies (JSON is TRACE as JSON).
+LOG_VARIABLES = ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_CORE")
+VERBOSE_LOG_LEVELS = ("TRACE", "DEBUG", "JSON")
 DEFAULTS: dict[str, str] = {
     "ENVIRONMENTS": "staging",
     "MODULES": "app",
@@ -402,3 +406,28 @@ def _merge_request_mode(environ: Mapping[str, str], protected: bool) -> Mode:
             f"(id_tokens) to sign in with {environment}'s plan role"
         )
     return Mode(False, f"{what}: read-only plan of {environment}", state_lock=False)
+
+
+def verbose_log(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """The first Terraform log switch set to a level that logs request bodies, if any."""
+    for name in LOG_VARIABLES:
+        level = environ.get(name, "").strip().upper()
+        if level in VERBOSE_LOG_LEVELS:
+            return name, level
+    return None
+
+
+def refuse_verbose_logs(
+    environment: str, mode: Mode, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Real jobs of uat and prod never log request bodies (secrets read during refresh land in
+    the log artifact): TF_LOG, TF_LOG_PROVIDER, TF_LOG_CORE at DEBUG, TRACE or JSON refused."""
+    if mode.offline or environment not in environments.PROTECTED_ENVIRONMENTS:
+        return
+    found = verbose_log(environ)
+    if found:
+        name, level = found
+        raise UserError(
+            f"{name}={level} is refused on every real job of {environment}: at that level the "
+            "AWS provider logs request and response bodies, secrets included; use INFO or lower"
+        )

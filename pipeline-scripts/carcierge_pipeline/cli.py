@@ -91,6 +91,8 @@ def _cmd_plan(args: argparse.Namespace) -> None:
     projects = _roots(variables)
     for project in projects:  # APP_NAME before any Terraform work, for every root
         ci_variables.check_app_name(project.root, variables.app_name)
+    for environment in selection.environments:  # uat and prod: no request bodies in logs
+        ci_variables.refuse_verbose_logs(environment, mode)
     if not args.environment:
         print(f"planning {', '.join(selection.environments)}: {selection.reason}")
     for project in projects:
@@ -118,6 +120,7 @@ def _cmd_drift(args: argparse.Namespace) -> None:
     environments.require_environment(environment)
     _sign_in("drift", environment)
     mode = ci_variables.stage_mode()
+    ci_variables.refuse_verbose_logs(environment, mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_drift(
@@ -180,6 +183,7 @@ def _cmd_apply(args: argparse.Namespace) -> None:
     environment = ci_variables.deploy_environment(args.environment)
     _sign_in("apply", environment)
     mode = ci_variables.stage_mode()
+    ci_variables.refuse_verbose_logs(environment, mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_apply(

@@ -9,6 +9,9 @@ from carcierge_pipeline.errors import UserError
 
 ENVIRONMENTS = ("staging", "qa", "uat", "prod")
 BRANCH_ENVIRONMENTS = {"main": "staging", "qa": "qa", "uat": "uat", "prod": "prod"}
+# Protected environments (Maintainers deploy; docs/setup.md): their plan and drift artifacts are
+# Maintainer-only and their real jobs refuse Terraform logs that hold request bodies.
+PROTECTED_ENVIRONMENTS = ("uat", "prod")
 # Promotions: the environment branch a merge request into each target branch comes from when it
 # promotes what the previous environment runs (main -> qa -> uat -> prod; nothing promotes into
 # main, which deploys staging). Such a merge request plans the target for real with the target's

@@ -9,6 +9,7 @@ import pytest
 
 from carcierge_pipeline import ci_variables, cli, environments
 from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.terraform import Mode
 
 PIPELINE_VARIABLES = (
     *ci_variables.DEFAULTS,
@@ -333,3 +334,20 @@ def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline
     assert cli.main(["plan", "-e", "staging"]) == 0
     assert (tmp_path / "dns" / "build" / "staging" / "plan.json").is_file()
     assert not (tmp_path / "build").exists(), "the platform root was not selected"
+
+
+@pytest.mark.parametrize("name", ci_variables.LOG_VARIABLES)
+def test_real_jobs_of_uat_and_prod_refuse_logs_with_request_bodies(name):
+    # Issue 22 item 3 (security review M1): TF_LOG_PROVIDER and TF_LOG_CORE log on their own.
+    real, preview = Mode(False, "real"), Mode(True, "preview")
+    for environment in environments.ENVIRONMENTS:
+        for level in ci_variables.VERBOSE_LOG_LEVELS:
+            environ = {name: level.lower()}
+            if environment in environments.PROTECTED_ENVIRONMENTS:
+                with pytest.raises(UserError, match=f"^{name}={level} is refused on every real"):
+                    ci_variables.refuse_verbose_logs(environment, real, environ)
+            else:
+                ci_variables.refuse_verbose_logs(environment, real, environ)
+            ci_variables.refuse_verbose_logs(environment, preview, environ)  # no AWS, no secret
+        ci_variables.refuse_verbose_logs(environment, real, {name: "INFO"})
+    assert set(environments.PROTECTED_ENVIRONMENTS) == {"uat", "prod"}  # policy
