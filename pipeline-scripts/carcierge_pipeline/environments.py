@@ -12,6 +12,8 @@ BRANCH_ENVIRONMENTS = {"main": "staging", "qa": "qa", "uat": "uat", "prod": "pro
 # Protected environments (Maintainers deploy; docs/setup.md): their plan and drift artifacts are
 # Maintainer-only and their real jobs refuse Terraform logs that hold request bodies.
 PROTECTED_ENVIRONMENTS = ("uat", "prod")
+# GitLab's deployment tier of each environment (environment:deployment_tier in .gitlab-ci.yml).
+DEPLOYMENT_TIERS = {"staging": "staging", "qa": "testing", "uat": "staging", "prod": "production"}
 # Promotions: the environment branch a merge request into each target branch comes from when it
 # promotes what the previous environment runs (main -> qa -> uat -> prod; nothing promotes into
 # main, which deploys staging). Such a merge request plans the target for real with the target's
