@@ -263,6 +263,27 @@ def _cmd_oidc_bootstrap(args: argparse.Namespace) -> None:
     print(f"{changed} of {len(items)} items changed" if changed else "nothing changed")
 
 
+def _cmd_doctor(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.doctor import render, run_doctor
+
+    environment = environments.require_environment(args.environment)
+    project = Project.find()
+    region = os.environ.get("AWS_REGION") or DEFAULT_REGION
+    checks = run_doctor(
+        project.root,
+        environment,
+        state.AwsClients(region),
+        project_path=args.project_path or os.environ.get("CI_PROJECT_PATH"),
+    )
+    print(f"doctor: {environment}")
+    print("\n".join(render(checks)))
+    missed = sum(not check.ok for check in checks)
+    if missed:
+        raise StageFailed(f"doctor: {missed} check(s) missed for {environment}; fixes above")
+
+
 def _cmd_state_lock(args: argparse.Namespace) -> None:
     from carcierge_pipeline import state
 
@@ -477,6 +498,17 @@ def build_parser() -> argparse.ArgumentParser:
     oidc_bootstrap.add_argument("--region", help="default: $BACKEND_REGION or us-west-1")
     oidc_bootstrap.add_argument("--json", action="store_true", help="print the result as JSON")
     oidc_bootstrap.set_defaults(handler=_cmd_oidc_bootstrap)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check what a first real pipeline of an environment needs in its account, "
+        "with the fix of each miss",
+    )
+    doctor.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
+    doctor.add_argument(
+        "--project-path", help="<group>/<project> the roles must trust (default: CI_PROJECT_PATH)"
+    )
+    doctor.set_defaults(handler=_cmd_doctor)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

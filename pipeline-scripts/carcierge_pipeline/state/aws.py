@@ -83,6 +83,14 @@ class AwsClients:
     def rds(self) -> Any:
         return self._client("rds")
 
+    @property
+    def acm(self) -> Any:
+        return self._client("acm")
+
+    @property
+    def ecr(self) -> Any:
+        return self._client("ecr")
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)
