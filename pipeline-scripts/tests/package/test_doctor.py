@@ -125,8 +125,8 @@ def test_each_miss_has_its_fix(ready_account, moto_endpoint, project):
     repository = _settings(project)["ops_image"].split("/", 1)[1].split(":")[0]
     ecr.delete_repository(repositoryName=repository, force=True)
     environ = {**_environ(), "ALERT_EMAILS": ""}
-    checks = run_doctor(project.root, ENV, _clients(moto_endpoint, "PENDING_VALIDATION", _certificate(project)),
-                        environ=environ, project_path=PROJECT_PATH)  # fmt: skip
+    pending = _clients(moto_endpoint, "PENDING_VALIDATION", _certificate(project))
+    checks = run_doctor(project.root, ENV, pending, environ=environ, project_path=PROJECT_PATH)
     missed = {c.name: c for c in checks if not c.ok}
     assert set(missed) == {"plan role", "image ops_image", "ACM certificate", "alert e-mails"}
     assert missed["plan role"].detail == (
