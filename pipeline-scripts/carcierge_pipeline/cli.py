@@ -71,11 +71,14 @@ def _sign_in(stage: str, environment: str) -> None:
     and the job's ID token as the AWS web identity."""
     from carcierge_pipeline import accounts
     from carcierge_pipeline.backend import DEFAULT_REGION
-    from carcierge_pipeline.oidc import use_id_token
+    from carcierge_pipeline.oidc import TOKEN_VARIABLE, use_id_token
     from carcierge_pipeline.state import partition_of
 
-    region = os.environ.get("AWS_REGION") or DEFAULT_REGION
-    accounts.use_stage_role(Project.find().root, environment, stage, partition=partition_of(region))
+    if os.environ.get(TOKEN_VARIABLE):
+        region = os.environ.get("AWS_REGION") or DEFAULT_REGION
+        accounts.use_stage_role(
+            Project.find().root, environment, stage, partition=partition_of(region)
+        )
     use_id_token()
 
 
