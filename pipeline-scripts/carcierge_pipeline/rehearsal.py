@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+
+
 @contextmanager
 def emulator() -> Iterator[str]:
     """moto's server on a free loopback port for the duration; yields its endpoint."""
@@ -101,13 +105,24 @@ def emulator() -> Iterator[str]:
             "the rehearsal needs the development tools (moto): run `make setup`"
         ) from error
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # The plan role attaches AWS's ReadOnlyAccess, which moto holds only when asked to, in the
+    # backends it creates after a reset (moto's state lives in this process).
+    saved = os.environ.get(_MANAGED_POLICIES)
+    os.environ[_MANAGED_POLICIES] = "true"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    endpoint = require_loopback(f"http://{host}:{port}")
     try:
-        yield require_loopback(f"http://{host}:{port}")
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=30).close()
+        yield endpoint
     finally:
         server.stop()
+        if saved is None:
+            os.environ.pop(_MANAGED_POLICIES, None)
+        else:
+            os.environ[_MANAGED_POLICIES] = saved
 
 
 def settings(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
