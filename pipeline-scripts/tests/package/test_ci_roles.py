@@ -118,6 +118,8 @@ def may_assume(aws, environment: str, kind: str, branch: str) -> bool:
     )
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_bootstrap_creates_one_environment_then_changes_nothing(bootstrapped, aws, project):
     first = bootstrapped["qa"]
     assert [(item.name, item.status) for item in first] == [
@@ -143,6 +145,8 @@ def test_bootstrap_creates_one_environment_then_changes_nothing(bootstrapped, aw
     }
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_trust_follows_gitlab_claims(bootstrapped, aws):
     # The brief's three cases: qa's deploy role refuses main, qa's plan role accepts main (the
     # promotion MR main -> qa carries the source branch), prod's plan role refuses main.
@@ -195,6 +199,8 @@ def _node(aws, environment: str, kind: str) -> Any:
                 0, False, False, boundary, False, None)  # fmt: skip
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_the_deploy_role_cannot_escalate_or_erase_backups(bootstrapped, aws):
     node = _node(aws, "qa", accounts.DEPLOY)
     boundary = f"arn:aws:iam::{MOTO_ACCOUNT}:policy/qa-carcierge-ci-boundary"
@@ -250,6 +256,8 @@ def test_the_deploy_role_cannot_escalate_or_erase_backups(bootstrapped, aws):
     assert allowed("s3:PutLifecycleConfiguration", "arn:aws:s3:::qa-carcierge-alb-logs")
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_the_plan_role_reads_and_never_writes(bootstrapped, aws):
     role = _role(aws, "qa", accounts.PLAN)
     attached = aws.iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]

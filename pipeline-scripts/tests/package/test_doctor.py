@@ -88,6 +88,8 @@ def ready_account(aws, moto_endpoint, project, monkeypatch):
     return aws
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_a_ready_account_passes_every_check(ready_account, moto_endpoint, project):
     checks = run_doctor(
         project.root, ENV, _clients(moto_endpoint, "ISSUED", _certificate(project)),
@@ -111,6 +113,8 @@ def test_a_ready_account_passes_every_check(ready_account, moto_endpoint, projec
     assert render(checks)[-1] == f"all {len(checks)} checks passed"
 
 
+# moto loads AWS's managed policies after its reset (ReadOnlyAccess): a few seconds.
+@pytest.mark.slow(seconds=8)
 def test_each_miss_has_its_fix(ready_account, moto_endpoint, project):
     # Break what a newcomer gets wrong: a role trusting the wrong branch, an image not pushed,
     # a certificate still pending, no alert e-mails.
