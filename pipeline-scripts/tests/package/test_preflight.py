@@ -19,7 +19,7 @@ from carcierge_pipeline.project import Project
 @pytest.fixture
 def iam(moto_endpoint):
     urllib.request.urlopen(
-        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60
     ).close()
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
     return session.client("iam", region_name="us-west-1", endpoint_url=moto_endpoint)
