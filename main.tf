@@ -13,6 +13,10 @@ locals {
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+
+  # The boundary `carcierge oidc bootstrap` creates in the environment's account: every role the
+  # modules create carries it (the CI deploy role may create no other).
+  permissions_boundary_arn = "arn:${local.partition}:iam::${var.aws_account_id}:policy/${local.name_prefix}-ci-boundary"
 }
 
 # The environments and log retention values the variable validations check against.
@@ -50,6 +54,8 @@ locals {
 
 module "vpc" {
   source = "./modules/vpc"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name_prefix                = local.name_prefix
   vpc_cidr                   = var.vpc_cidr
@@ -104,6 +110,8 @@ module "elasticache" {
 module "opensearch" {
   source = "./modules/opensearch"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name_prefix        = local.name_prefix
   environment        = var.environment
   subnet_ids         = module.vpc.data_subnet_id_list
@@ -133,6 +141,8 @@ module "opensearch" {
 
 module "rds" {
   source = "./modules/rds"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name_prefix         = local.name_prefix
   environment         = var.environment
@@ -171,6 +181,8 @@ locals {
 
 module "ecs" {
   source = "./modules/ecs"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name_prefix                = local.name_prefix
   environment                = var.environment
@@ -218,7 +230,9 @@ module "ecs" {
 
 module "log_delivery" {
   source = "./modules/log_delivery"
-  count  = var.enable_log_delivery ? 1 : 0
+
+  permissions_boundary_arn = local.permissions_boundary_arn
+  count                    = var.enable_log_delivery ? 1 : 0
 
   name_prefix        = local.name_prefix
   environment        = var.environment

@@ -499,3 +499,13 @@ variable "services_awaiting_images" {
   type        = set(string)
   default     = []
 }
+
+variable "aws_account_id" {
+  description = "The AWS account this environment deploys into (12 digits). One account per environment is the default (docs/setup.md); the provider refuses credentials of any other account (allowed_account_ids), and `carcierge oidc bootstrap` derives the environment's CI roles from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be a 12-digit AWS account id such as 111122223333; got \"${var.aws_account_id}\"."
+  }
+}

@@ -66,6 +66,9 @@ resource "aws_cloudwatch_log_group" "ops" {
 resource "aws_iam_role" "ops_task" {
   count = local.ops_enabled ? 1 : 0
 
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name               = "${local.ops_name}-task"
   description        = "Task role of ${local.ops_name}: post-apply commands (database roles, OpenSearch set-up)"
   assume_role_policy = jsonencode(local.task_assume_role_policy)

@@ -91,6 +91,9 @@ class Mode:
     # The rehearsal (carcierge_pipeline.rehearsal): real S3 backend and locks against a local
     # AWS emulator, the pinned engine and the offline provider, which then may apply.
     rehearsal: bool = False
+    # False for a promotion merge request's real plan: the plan role reads the state without
+    # taking its lock (-lock=false), and such a plan is never applied.
+    state_lock: bool = True
 
 
 def resolve_mode(environ: Mapping[str, str] = os.environ) -> Mode:

@@ -89,6 +89,10 @@ class AwsClients:
         return self._client(service)
 
     @property
+    def acm(self) -> Any:
+        return self._client("acm")
+
+    @property
     def ecr(self) -> Any:
         return self._client("ecr")
 

@@ -20,7 +20,7 @@ from carcierge_pipeline.project import Project
 @pytest.fixture
 def iam(moto_endpoint):
     urllib.request.urlopen(
-        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60
     ).close()
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
     return session.client("iam", region_name="us-west-1", endpoint_url=moto_endpoint)
@@ -37,6 +37,9 @@ def test_the_committed_placeholders_are_found(project, environment):
     )
     images = [p for p in problems if ".container_image is an image in AWS's example" in p]
     assert len(images) == 5, problems  # one line per service
+    # The environment's own account (issue 22 item 2): each file holds a distinct placeholder.
+    [account] = [p for p in problems if p.split(": ", 1)[1].startswith("aws_account_id ")]
+    assert re.match(rf"{where}:\d+: aws_account_id is a placeholder account \d{{12}}: ", account)
     assert all(line.count("\n") == 0 for line in problems)
 
 
@@ -83,9 +86,9 @@ def test_a_fresh_account_lacks_the_opensearch_role(iam):
 
 def test_preflight_reports_every_problem_then_fails(project, iam):
     said: list[str] = []
-    with pytest.raises(StageFailed, match=r"pre-flight found 9 problem\(s\) .* prod apply"):
+    with pytest.raises(StageFailed, match=r"pre-flight found 10 problem\(s\) .* prod apply"):
         preflight.run_preflight(project.root, "prod", iam, echo=said.append)
-    assert len(said) == 9 and all(line.startswith("pre-flight: ") for line in said)
+    assert len(said) == 10 and all(line.startswith("pre-flight: ") for line in said)
     assert any("ops_image names AWS's example account" in line for line in said)
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
@@ -107,12 +110,12 @@ def real_mode_cli(project, moto_endpoint, iam, monkeypatch):
 
 def test_a_real_plan_stops_before_terraform(real_mode_cli, capsys):
     # The CLI's real-mode path: placeholders refused before any `terraform init`. `iam` resets
-    # the emulator, so the account lacks the OpenSearch role whatever ran before: 8 placeholders
-    # (certificate, five images, ops image, admin role) and the role.
+    # the emulator, so the account lacks the OpenSearch role whatever ran before: 9 placeholders
+    # (account, certificate, five images, ops image, admin role) and the role.
     assert real_mode_cli(["plan", "-e", "uat"]) == 1
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
-    assert captured.err.startswith("failed: pre-flight found 9 problem(s)")
+    assert captured.err.startswith("failed: pre-flight found 10 problem(s)")
 
 
 # --- the backup region: RDS is asked whether it takes automated backups from aws_region -------
@@ -198,7 +201,7 @@ def test_environments_without_cross_region_copies_ask_nothing(project, environme
 def test_preflight_counts_the_backup_region_with_the_rest(project, iam):
     said: list[str] = []
     rds = StubbedRds({"us-east-1": [_source("us-west-1", False)]})
-    with pytest.raises(StageFailed, match=r"pre-flight found 10 problem\(s\)"):
+    with pytest.raises(StageFailed, match=r"pre-flight found 11 problem\(s\)"):
         preflight.run_preflight(project.root, "prod", iam, rds_in=rds, echo=said.append)
     assert sum("cannot receive RDS automated backups" in line for line in said) == 1
 

@@ -70,7 +70,7 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     pre-flight (an IAM call), and runs `terraform init`.
     Nothing is installed first. Budget: 20 s; measured here in about a second or two."""
     urllib.request.urlopen(
-        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60
     ).close()
     iam = boto3.client(
         "iam",

@@ -106,7 +106,7 @@ def test_rehearsal_of_the_real_path(
     bootstrap = rehearsal.bootstrap_backend(emulator)
     # From here on the stages sign in as the deploy role of staging, through
     # AssumeRoleWithWebIdentity with a GitLab-shaped ID token: no static keys remain.
-    rehearsal.bootstrap_deploy_roles(emulator)
+    rehearsal.bootstrap_deploy_roles(emulator, ENV, project.root)
     environ = dict(os.environ)
     role_arn = rehearsal.use_deploy_role(emulator, ENV, environ)
     for name in set(os.environ) | set(environ):
@@ -115,9 +115,9 @@ def test_rehearsal_of_the_real_path(
         else:
             monkeypatch.delenv(name)
     assert "AWS_ACCESS_KEY_ID" not in os.environ
-    assert role_arn.endswith(":role/carcierge-deploy-staging")
+    assert role_arn.endswith(":role/staging-carcierge-ci-deploy")
     caller = boto3.client("sts", region_name="us-west-1").get_caller_identity()["Arn"]
-    assert ":assumed-role/carcierge-deploy-staging/" in caller, caller
+    assert ":assumed-role/staging-carcierge-ci-deploy/" in caller, caller
     runner_a = copy_project(project, tmp_path / "runner-a")
     runner_b = copy_project(project, tmp_path / "runner-b")
     bucket, key = rehearsal.BUCKET, state_key(ENV)
