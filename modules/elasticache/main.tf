@@ -72,7 +72,7 @@ resource "aws_cloudwatch_log_group" "this" {
 #    fails to create, the next apply reuses the stored token instead of generating another,
 #    so the secret and the group can never disagree.
 # Write-only arguments are sent only when their *_wo_version changes (or, for the token, when
-# the update strategy changes). Rotation is two applies (README.md, "Rotating the AUTH token"):
+# the update strategy changes). Rotation is two applies (modules/elasticache/README.md, "Rotating the AUTH token"):
 # bump redis_config.auth_token_version with auth_token_update_strategy = "ROTATE" (old and new
 # tokens both valid while the tasks restart with the new secret), then set "SET" again: the
 # provider re-sends the current token with SET and ElastiCache drops the old one

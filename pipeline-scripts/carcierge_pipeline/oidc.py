@@ -12,7 +12,7 @@ read and write that environment's state.
   ``carcierge-state-access`` allowing only its own state (``<APP_NAME>/<env>/`` in the bucket,
   the lock items of that key in the table, the state KMS key); and, if given, the managed
   policy with the permissions to deploy the stack (``--deploy-policy-arn``, the operator's
-  choice: README "Pipeline set-up" writes down what it needs);
+  choice: docs/pipeline.md, "Pipeline set-up", writes down what it needs);
 - in the state bucket's policy, per environment, a deny of that environment's objects to every
   other ``carcierge-deploy-*`` role, so even a broad deploy policy cannot cross environments.
 """

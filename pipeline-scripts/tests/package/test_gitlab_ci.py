@@ -294,15 +294,17 @@ def _gitlab_ci_local(repo: Path, home: Path, *args: str, timeout: int = 600):
     )
 
 
-# Environment-scoped deploy roles as a GitLab project holds them for OIDC (README, Pipeline
-# set-up). gitlab-ci-local hands a scoped value only to a job that declares that environment, as
-# GitLab does; it does not model "protected" (the unprotected runs below get them too: the
-# worst case, someone forgot the protected flag) and issues no ID tokens, so a stand-in token
-# is passed to every job (GitLab gives one only to the jobs with `id_tokens`, checked above).
+# Environment-scoped deploy roles as a GitLab project holds them for OIDC (docs/pipeline.md,
+# Pipeline set-up). gitlab-ci-local hands a scoped value only to a job that declares that
+# environment, as GitLab does; it does not model "protected" (the unprotected runs below get
+# them too: the worst case, someone forgot the protected flag) and issues no ID tokens, so a
+# stand-in token is passed to every job (GitLab gives one only to the jobs with `id_tokens`,
+# checked above).
 ROLE = "arn:aws:iam::111111111111:role/carcierge-deploy-{}"
 SCOPED_CREDENTIALS = {
     "AWS_ROLE_ARN": {"values": {env: ROLE.format(env) for env in environments.ENVIRONMENTS}},
-    # Alert e-mails are environment-scoped too (README, Variables): they reach plan and drift.
+    # Alert e-mails are environment-scoped too (docs/pipeline.md, Variables): they reach plan
+    # and drift.
     "ALERT_EMAILS": {
         "values": {env: f"oncall-{env}@example.com" for env in environments.ENVIRONMENTS}
     },
