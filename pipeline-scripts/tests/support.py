@@ -117,3 +117,22 @@ def edit_environment(root: Path, environment: str, name: str, change: Any) -> No
     current = load_tfvars(path).get(name)
     value = change(copy.deepcopy(current)) if callable(change) else change
     path.write_text(with_setting(path.read_text(), name, value))
+
+
+def services_of(root: Path, environment: str) -> dict[str, dict[str, Any]]:
+    """The `services` map of an environment file, as written."""
+    services: dict[str, dict[str, Any]] = environment_values(root, environment)["services"]
+    return services
+
+
+def task_counts(service: dict[str, Any]) -> tuple[int, int, int]:
+    """(min, desired, max) of a service entry, with the defaults of modules/ecs (min defaults to
+    desired, max to twice desired)."""
+    desired = service["desired_count"]
+    minimum = service.get("min_capacity")
+    maximum = service.get("max_capacity")
+    return (
+        desired if minimum is None else minimum,
+        desired,
+        max(desired * 2, 1) if maximum is None else maximum,
+    )
