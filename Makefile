@@ -16,6 +16,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse
+.PHONY: rehearse-all test-fast
 
 setup: $(INSTALLED)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -104,3 +105,16 @@ fmt: setup
 
 clean:
 	rm -rf build .cache
+
+# The edit-test loop (~15 s): ruff, then every test that runs no Terraform, starts no local
+# server (moto, PostgreSQL) and is not marked slow. pipeline-scripts/tests/conftest.py marks them
+# and fails a test of this tier that starts Terraform.
+test-fast: setup
+	$(BIN)/ruff check pipeline-scripts
+	CARCIERGE_TEST_TIER=fast $(BIN)/pytest -n 2 -q -m "not terraform and not server and not slow"
+
+# Every environment's rehearsal, one after another (the list is carcierge_pipeline/environments.py's).
+rehearse-all: setup
+	@for env in $$($(BIN)/python -c 'from carcierge_pipeline.environments import ENVIRONMENTS; print(*ENVIRONMENTS)'); do \
+	  $(BIN)/carcierge rehearse --environment $$env || exit 1; \
+	done
