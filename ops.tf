@@ -23,7 +23,7 @@ locals {
 
   ops_environment = {
     AWS_REGION = var.aws_region
-    # carcierge db roles (README, "Database access")
+    # carcierge db roles (docs/operations.md, "Database access")
     DB_HOST              = module.rds.connection_environment.DB_HOST
     DB_PORT              = module.rds.connection_environment.DB_PORT
     DB_NAME              = module.rds.connection_environment.DB_NAME

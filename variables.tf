@@ -77,7 +77,7 @@ variable "backup_region" {
 }
 
 variable "enable_log_delivery" {
-  description = "Stream every service's log group into the OpenSearch domain (modules/log_delivery: subscription filters, Firehose streams, an S3 staging bucket, an OpenSearch Ingestion pipeline writing daily indices logs-<service>-yyyy.MM.dd). On in every environment; off saves its cost (see README, Cost)."
+  description = "Stream every service's log group into the OpenSearch domain (modules/log_delivery: subscription filters, Firehose streams, an S3 staging bucket, an OpenSearch Ingestion pipeline writing daily indices logs-<service>-yyyy.MM.dd). On in every environment; off saves its cost (see docs/cost.md)."
   type        = bool
 }
 

@@ -351,7 +351,7 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
         if not protected:
             raise UserError(
                 f"branch {branch!r} deploys {environment} but is not a protected branch: "
-                "protect it (README, Pipeline set-up) so it alone gets the credentials"
+                "protect it (docs/pipeline.md, Pipeline set-up) so it alone gets the credentials"
             )
         if environ.get("OFFLINE") == "1":
             raise UserError(
@@ -364,7 +364,7 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
             raise UserError(
                 f"no AWS credentials for {environment} on branch {branch!r}: the job must "
                 f"declare environment {environment} and get its role (AWS_ROLE_ARN) or keys "
-                "scoped to it (README, Pipeline set-up; OFFLINE=0 if the runner has them)"
+                "scoped to it (docs/pipeline.md, Pipeline set-up; OFFLINE=0 if the runner has them)"
             )
         return Mode(False, f"branch {branch!r} deploys {environment}")
     if merge_request:

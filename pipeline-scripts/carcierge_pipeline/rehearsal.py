@@ -37,6 +37,17 @@ from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import PlanFiles
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
+
+
+@dataclass(frozen=True)
+class RehearsalProject(Project):
+    """The project, publishing the rehearsal's plans under build/rehearsal/<env>/ so they never
+    replace (or delete, on a failure) a plan that ``carcierge plan`` published for review."""
+
+    def build_dir(self, environment: str) -> Path:
+        return self.root / "build" / "rehearsal" / environment
+
+
 BUCKET = "carcierge-rehearsal-tfstate"
 # The GitLab project the rehearsal's deploy roles trust (the emulator checks no token).
 PROJECT_PATH = "carcierge/infrastructure"
@@ -241,8 +252,11 @@ def rehearse(
     configuration must be stable under its own state: the second plan must change nothing.
 
     The plans record ``environ``'s CI_COMMIT_SHA and CI_PIPELINE_ID (by default a rehearsal
-    marker: a rehearsal plans the working tree as it is, committed or not). Terraform's output
-    of the three runs goes to one log (every line on the terminal too when ``verbose``)."""
+    marker: a rehearsal plans the working tree as it is, committed or not). Its plan files
+    go to build/rehearsal/<env>/: a plan of the same environment made for review stays as it
+    was. Terraform's output of the three runs goes to one log (every line on the terminal too
+    when ``verbose``)."""
+    project = RehearsalProject(project.root)
     identity = environ or {
         "CI_COMMIT_SHA": "rehearsal-working-tree",
         "CI_PIPELINE_ID": f"rehearsal-{os.getpid()}",
@@ -269,6 +283,6 @@ def rehearse(
         )
     echo(
         f"rehearsal of {environment} passed: applied {first.headline}; the plan after it "
-        "changes nothing"
+        f"changes nothing ({project.build_dir(environment).relative_to(project.root)}/)"
     )
     return Rehearsal(environment, first, second)

@@ -21,6 +21,9 @@ from carcierge_pipeline.stages.apply import check_branch_head, run_apply
 from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import PlanFiles
 
+# The apply stage runs Terraform (or a stand-in named terraform): not in the fast tier.
+pytestmark = pytest.mark.terraform
+
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 SHA = "c0ffee" + "0" * 34
 CI = {"CI_COMMIT_SHA": SHA, "CI_PIPELINE_ID": "1001"}

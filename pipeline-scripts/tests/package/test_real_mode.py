@@ -19,6 +19,9 @@ from carcierge_pipeline import ci_image
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.terraform import Mode, Terraform, real_terraform
 
+# Real mode runs Terraform releases (stand-ins named terraform): not in the fast tier (conftest.py).
+pytestmark = pytest.mark.terraform
+
 REAL = Mode(offline=False, reason="test")
 
 

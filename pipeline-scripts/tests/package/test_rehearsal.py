@@ -230,6 +230,25 @@ def test_rehearsal_of_the_real_path(
     assert third.binary.exists(), "a refused apply leaves the plan as it was"
 
 
+@pytest.mark.slow(seconds=30)
+def test_rehearse_prod_publishes_only_under_build_rehearsal(project, offline_cache, tmp_path):
+    """prod's profile (its backup key and the replica bucket in backup_region, Multi-AZ stores,
+    protection) through `carcierge rehearse`'s whole path. Resources with a region of their own
+    get ARNs of that region at apply (the modules' ARN validations refuse others), and a plan
+    published for review in build/prod/ stays as it was."""
+    copy = copy_project(project, tmp_path / "project")
+    review = copy.build_dir("prod")
+    review.mkdir(parents=True)
+    (review / "plan.json").write_text('{"made": "for review"}')
+    said: list[str] = []
+    result = rehearsal.rehearse(copy, "prod", echo=said.append)
+    assert result.first.counts["create"] > 0 and not any(result.second.counts.values())
+    assert (copy.root / "build" / "rehearsal" / "prod" / "plan.json").is_file()
+    assert sorted(p.name for p in review.iterdir()) == ["plan.json"]
+    assert (review / "plan.json").read_text() == '{"made": "for review"}'
+    assert said[-1].endswith("(build/rehearsal/prod/)"), said[-1]
+
+
 def test_the_rehearsal_never_leaves_this_machine():
     for endpoint in ("https://s3.us-west-1.amazonaws.com", "http://10.0.0.5:5000", "http://x"):
         with pytest.raises(UserError, match="only against an emulator on this machine"):
