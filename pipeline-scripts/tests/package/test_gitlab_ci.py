@@ -422,7 +422,8 @@ SCOPED_VARIABLES = {
     "GITLAB_OIDC_TOKEN": {
         "values": {env: "stand-in-id-token" for env in environments.ENVIRONMENTS}
     },
-    # Alert e-mails are environment-scoped too (docs/pipeline.md, Variables): they reach plan and drift.
+    # Alert e-mails are environment-scoped too (docs/pipeline.md, Variables): they reach plan
+    # and drift.
     "ALERT_EMAILS": {
         "values": {env: f"oncall-{env}@example.com" for env in environments.ENVIRONMENTS}
     },
