@@ -49,7 +49,7 @@ output "service_connection_environment" {
 }
 
 output "iam_database_users" {
-  description = "Database role of each service (service key => role name), as given; `carcierge db roles` creates them after apply."
+  description = "Database role of each service (service key => role name), as given; `carcierge db roles` creates them inside the apply (the root's terraform_data.ops_setup)."
   value       = var.iam_database_users
 }
 

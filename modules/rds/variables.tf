@@ -196,7 +196,7 @@ variable "rds_config" {
 # --- service access ---------------------------------------------------------------------
 
 variable "iam_database_users" {
-  description = "Database role of each service (service key => role name). Services sign in as their role with IAM database authentication tokens; the module outputs each role's rds-db:connect ARN (iam_connect_arns) and DB_USERNAME (service_connection_environment). The roles themselves are created in the database after apply by `carcierge db roles`."
+  description = "Database role of each service (service key => role name). Services sign in as their role with IAM database authentication tokens; the module outputs each role's rds-db:connect ARN (iam_connect_arns) and DB_USERNAME (service_connection_environment). The roles themselves are created in the database by `carcierge db roles`, which the root runs inside the apply (terraform_data.ops_setup)."
   type        = map(string)
   default     = {}
 
