@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-# uat and prod hold data someone relies on: deletion protection, Multi-AZ, final snapshots.
-PROTECTED_ENVIRONMENTS = ("uat", "prod")
+# uat and prod hold data someone relies on: deletion protection, Multi-AZ, final snapshots. One
+# owner (environments.py); modules/conventions' protected_environments is tested equal.
+from carcierge_pipeline.environments import PROTECTED_ENVIRONMENTS
+
+__all__ = ["PROTECTED_ENVIRONMENTS", "violations"]
 # RDS's default retention; AWS allows 0-35 days and 0 turns automated backups off
 # (CreateDBInstance BackupRetentionPeriod, botocore rds service-2.json).
 MIN_BACKUP_RETENTION_DAYS = 7

@@ -8,7 +8,11 @@ import re
 import hcl2
 from support import ROOT
 
-from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS, ENVIRONMENTS
+from carcierge_pipeline.environments import (
+    BRANCH_ENVIRONMENTS,
+    ENVIRONMENTS,
+    PROTECTED_ENVIRONMENTS,
+)
 from carcierge_pipeline.hcl import plain
 
 CONVENTIONS = ROOT / "modules" / "conventions" / "main.tf"
@@ -22,6 +26,11 @@ def _conventions() -> dict:
 def test_python_and_terraform_name_the_same_environments_in_the_same_order():
     assert tuple(_conventions()["environments"]) == ENVIRONMENTS
     assert set(BRANCH_ENVIRONMENTS.values()) == set(ENVIRONMENTS)
+
+
+def test_python_and_terraform_protect_the_same_environments():
+    # Terraform's validations (digests, WAF) and the pipeline's (artifact access, logs, policy)
+    assert tuple(_conventions()["protected_environments"]) == PROTECTED_ENVIRONMENTS
 
 
 def test_no_configuration_keeps_its_own_copy_of_a_list():
