@@ -223,6 +223,73 @@ def test_validators_h24b_could_not_read_are_enforced_from_the_v6_copies():
     assert len(messages("aws_elasticache_replication_group", {"engine_version": "7"})) == 2
 
 
+def test_dns_firewall_and_redis_user_types_recorded_by_h24d():
+    # route53resolver validResolverName: charset, a single digit, 64 characters
+    group = "aws_route53_resolver_firewall_rule_group"
+    assert messages(group, {"name": "prod-carcierge-vpc-egress"}) == []
+    assert messages(group, {"name": "prod.egress"}) == [
+        "only alphanumeric characters, '-', '_' and ' ' are allowed in \"name\""
+    ]
+    assert messages(group, {"name": "7"}) == ['"name" cannot be a single digit']
+    assert messages(group, {"name": "x" * 65}) == ['"name" cannot be greater than 64 characters']
+    # enums from the Route 53 Resolver model; the rule's ConflictsWith
+    rule = {"name": "r", "firewall_rule_group_id": "rslvr-frg-1", "priority": 100}
+    listed = {**rule, "firewall_domain_list_id": "rslvr-fdl-1", "action": "BLOCK"}
+    assert messages("aws_route53_resolver_firewall_rule", listed) == []
+    assert messages("aws_route53_resolver_firewall_rule", {**listed, "action": "DENY"}) == [
+        'expected action to be one of ["ALLOW" "BLOCK" "ALERT"], got DENY'
+    ]
+    assert messages(
+        "aws_route53_resolver_firewall_rule", {**listed, "dns_threat_protection": "DGA"}
+    ) == [
+        '"dns_threat_protection": conflicts with firewall_domain_list_id',
+        '"firewall_domain_list_id": conflicts with dns_threat_protection',
+    ]
+    assert messages(
+        "aws_route53_resolver_firewall_rule_group_association", {"mutation_protection": "ON"}
+    )
+    assert (
+        messages("aws_route53_resolver_firewall_config", {"firewall_fail_open": "DISABLED"}) == []
+    )
+    assert messages("aws_route53_resolver_firewall_config", {"firewall_fail_open": "OFF"})
+    # firewallRuleCustomizeDiff reads the raw configuration: a list id known at apply is set
+    plan = rules.check_plan
+    assert (
+        plan("aws_route53_resolver_firewall_rule", {**rule, "firewall_domain_list_id": UNKNOWN})
+        == []
+    )
+    assert [f.message for f in plan("aws_route53_resolver_firewall_rule", rule)] == [
+        "one of firewall_domain_list_id or dns_threat_protection must be specified"
+    ]
+    assert [
+        f.message
+        for f in plan(
+            "aws_route53_resolver_firewall_rule", {**rule, "dns_threat_protection": "DGA"}
+        )
+    ] == ["confidence_threshold is required when dns_threat_protection is specified"]
+    # ForceNew: moving a rule to another domain list replaces it; a new priority updates it
+    moved = {**listed, "firewall_domain_list_id": "rslvr-fdl-2"}
+    assert rules.requires_replace("aws_route53_resolver_firewall_rule", listed, moved) == [
+        ("firewall_domain_list_id",)
+    ]
+    assert (
+        rules.requires_replace(
+            "aws_route53_resolver_firewall_rule", listed, {**listed, "priority": 1}
+        )
+        == []
+    )
+    # aws_elasticache_user: engine case-insensitive, password lengths, user_name ForceNew
+    user = {"user_id": "u", "user_name": "api", "engine": "VALKEY", "access_string": "on ~* +@all"}
+    assert messages("aws_elasticache_user", user) == []
+    assert messages("aws_elasticache_user", {**user, "engine": "memcached"})
+    assert messages("aws_elasticache_user", {**user, "passwords": ["short"]}) == [
+        "expected length of passwords.0 to be in the range (16 - 128), got short"
+    ]
+    assert rules.requires_replace("aws_elasticache_user", user, {**user, "user_name": "web"}) == [
+        ("user_name",)
+    ]
+
+
 def test_enum_values_are_the_installed_botocore_models():
     stale = [
         spec["botocore"]
