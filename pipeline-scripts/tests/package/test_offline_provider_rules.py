@@ -290,6 +290,42 @@ def test_dns_firewall_and_redis_user_types_recorded_by_h24d():
     ]
 
 
+def test_backup_and_object_lock_types_recorded_ahead_of_their_modules():
+    # validation.All(StringLenBetween, StringMatch(re, message)): the SDK's "invalid value for"
+    assert messages("aws_backup_vault", {"name": "prod-carcierge-backup-rds"}) == []
+    assert messages("aws_backup_vault", {"name": "prod.backup"}) == [
+        "invalid value for name (must consist of letters, numbers, and hyphens.)"
+    ]
+    rule = {"rule_name": "daily-copy", "target_vault_name": "prod-carcierge-backup-rds"}
+    assert messages("aws_backup_plan", {"name": "p", "rule": [rule]}) == []
+    assert messages("aws_backup_plan", {"name": "p", "rule": [{**rule, "rule_name": "a b"}]}) == [
+        "invalid value for rule_name (must contain only alphanumeric characters, hyphens, "
+        "underscores, and periods)"
+    ]
+    lock = {"backup_vault_name": "prod-carcierge-backup-rds", "min_retention_days": 35}
+    assert messages("aws_backup_vault_lock_configuration", {**lock, "changeable_for_days": 2}) == [
+        "expected changeable_for_days to be at least (3), got 2"
+    ]
+    # no Update in the provider: a shorter minimum retention replaces the lock configuration
+    shorter = {**lock, "min_retention_days": 7}
+    assert rules.requires_replace("aws_backup_vault_lock_configuration", lock, shorter) == [
+        ("min_retention_days",)
+    ]
+    retention = {"default_retention": [{"mode": "GOVERNANCE", "days": 30}]}
+    locked = {"bucket": "b", "object_lock_enabled": "Enabled", "rule": [retention]}
+    assert messages("aws_s3_bucket_object_lock_configuration", locked) == []
+    assert messages(
+        "aws_s3_bucket_object_lock_configuration",
+        {**locked, "rule": [{"default_retention": [{"mode": "governance", "days": 30}]}]},
+    ) == ['expected mode to be one of ["GOVERNANCE" "COMPLIANCE"], got governance']
+
+
+def test_coverage_skips_resources_of_other_providers():
+    # terraform_data (terraform.io/builtin/terraform) is not in the aws provider schema
+    change = {"mode": "managed", "type": "terraform_data", "name": "x", "change": {"after": {}}}
+    assert rules.configured_paths({"resource_changes": [change]}, {"resource_schemas": {}}) == {}
+
+
 def test_enum_values_are_the_installed_botocore_models():
     stale = [
         spec["botocore"]
