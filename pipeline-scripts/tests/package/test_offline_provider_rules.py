@@ -408,6 +408,14 @@ SEEDED = [  # (class, edit of the fixture, the provider's message)
         ("message_retention_seconds = 345600", "message_retention_seconds = 30"),
         "expected message_retention_seconds to be in the range (60 - 1209600), got 30",
     ),
+    # types recorded by h24d: validResolverName and an enum from the Route 53 Resolver model
+    ("resolver name", ('"fixture-egress"', '"fixture.egress"'), "' ' are allowed in \"name\""),
+    (  # on a resource without dependencies: Terraform skips those of a refused resource
+        "enum (Resolver)",
+        ('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "OFF"'),
+        'expected firewall_fail_open to be one of ["ENABLED" "DISABLED" '
+        '"USE_LOCAL_RESOURCE_SETTING"], got OFF',
+    ),
 ]
 
 
@@ -466,6 +474,8 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
         .replace("deletion_window_in_days = 7", "deletion_window_in_days = 10")
         .replace('"10.20.0.0/16"', '"10.21.0.0/16"')
         .replace("message_retention_seconds = 345600", "message_retention_seconds = 86400")
+        .replace('"fixture-egress"', '"fixture-egress-2"')
+        .replace('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "ENABLED"')
     )
     changed = _plan(terraform, "-out=change.bin")
     assert changed.returncode == 0, changed.stderr
@@ -475,5 +485,10 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
     assert actions["aws_kms_key.fixture"] == ["update"]
     assert actions["aws_vpc.fixture"] == ["delete", "create"]  # cidr_block is ForceNew
     assert actions["aws_sqs_queue.fixture"] == ["update"]
+    # a renamed rule group is replaced, and so is its rule (firewall_rule_group_id is ForceNew
+    # and known only after the new group exists); fail-open changes in place
+    assert actions["aws_route53_resolver_firewall_rule_group.fixture"] == ["delete", "create"]
+    assert actions["aws_route53_resolver_firewall_rule.fixture"] == ["delete", "create"]
+    assert actions["aws_route53_resolver_firewall_config.fixture"] == ["update"]
     replaced = {c["address"]: c.get("action_reason") for c in plan["resource_changes"]}
     assert replaced["aws_cloudwatch_log_group.fixture"] == "replace_because_cannot_update"
