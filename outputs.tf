@@ -279,3 +279,20 @@ output "ops_run_task" {
     "--network-configuration '${jsonencode({ awsvpcConfiguration = { subnets = module.vpc.private_subnet_id_list, securityGroups = [module.security_groups.ops_security_group_id], assignPublicIp = "DISABLED" } })}'",
   ])
 }
+
+output "ops_run_task_input" {
+  description = "The operator task's RunTask parameters as JSON, for `aws ecs run-task --cli-input-json \"$(terraform output -raw ops_run_task_input)\" --overrides 'containerOverrides=[{name=ops,command=[carcierge,...]}]'`: the private subnets, the operator task's own security group, no public IP. Data, not a command line: nothing to eval (review 2026-12-07 L7; docs/runbooks/post-apply.md)."
+  value = jsonencode({
+    cluster        = module.ecs.cluster_name
+    taskDefinition = module.ecs.ops_task.family
+    launchType     = "FARGATE"
+    startedBy      = "carcierge-ops"
+    networkConfiguration = {
+      awsvpcConfiguration = {
+        subnets        = module.vpc.private_subnet_id_list
+        securityGroups = [module.security_groups.ops_security_group_id]
+        assignPublicIp = "DISABLED"
+      }
+    }
+  })
+}

@@ -255,6 +255,26 @@ variable "services" {
     condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
     error_message = "services.*.callers must name other services of this environment (keys of services, not the service itself); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
   }
+
+  validation {
+    # A service's OpenSearch role reads and writes <key>-* (opensearch_setup.py): a key that is,
+    # or hyphen-prefixes, an index family of no service would reach it (review 2026-12-07 L1).
+    condition     = length([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]) == 0
+    error_message = "services keys must not be ${join(" or ", module.conventions.reserved_index_prefixes)} or a hyphen-prefix of them: a service reads and writes the OpenSearch indices <key>-*, which would include ${join(" and ", [for prefix in module.conventions.reserved_index_prefixes : "${prefix}-*"])}; rename: ${join(", ", sort([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]))}."
+  }
+
+  validation {
+    # Likewise between services: "api" would reach "api-admin"'s indices api-admin-*.
+    condition     = length(flatten([for a in keys(var.services) : [for b in keys(var.services) : b if startswith(b, "${a}-")]])) == 0
+    error_message = "services keys must not be a hyphen-prefix of another key: a service reads and writes the OpenSearch indices <key>-*, which would include the other's; rename one of: ${join(", ", flatten([for a in keys(var.services) : [for b in keys(var.services) : "${a} (prefix of ${b})" if startswith(b, "${a}-")]]))}."
+  }
+
+  validation {
+    # uat and prod run exactly the image that was tested: a tag is a pointer that anyone allowed
+    # to push to the repository can move (review 2026-12-07 M4); a digest names the content.
+    condition     = !contains(module.conventions.protected_environments, var.environment) || alltrue([for service in values(var.services) : can(regex(module.conventions.image_digest_pattern, service.container_image))])
+    error_message = "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in ${join(" and ", module.conventions.protected_environments)}, where a movable tag could swap the image; by tag in ${var.environment}: ${join(", ", sort([for key, service in var.services : key if !can(regex(module.conventions.image_digest_pattern, service.container_image))]))}."
+  }
 }
 
 variable "ssl_certificate_arn" {
@@ -330,13 +350,20 @@ variable "waf_web_acl_arn" {
   default     = null
 
   validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+  }
+
+  validation {
     condition     = !(var.enable_waf && var.waf_web_acl_arn != null)
     error_message = "waf_web_acl_arn and enable_waf conflict: set enable_waf = true for the project's own web ACL, or waf_web_acl_arn to associate an existing one, not both."
   }
 
   validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
+    # Every ALB that faces the internet sits behind a web ACL, and uat and prod always do
+    # (review 2026-12-07 L2): a one-line change to an environment file cannot remove it.
+    condition     = var.enable_waf || var.waf_web_acl_arn != null || (!contains(module.conventions.protected_environments, var.environment) && !contains(var.alb_ingress_cidrs, "0.0.0.0/0"))
+    error_message = "enable_waf must be true (or waf_web_acl_arn set) in ${join(" and ", module.conventions.protected_environments)} and wherever alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; got neither in ${var.environment}."
   }
 }
 
@@ -428,6 +455,13 @@ variable "ops_image" {
   validation {
     condition     = can(regex("^[0-9]{12}\\.dkr\\.ecr(-fips)?\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", var.ops_image)) && can(regex("(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.ops_image)) && !endswith(var.ops_image, ":latest")
     error_message = "ops_image must be an ECR image reference with an immutable version tag or a digest, <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>[@sha256:<digest>], not :latest (the task pulls from ECR with the execution role); got \"${var.ops_image}\"."
+  }
+
+  validation {
+    # The operator task holds the RDS master secret and assumes the OpenSearch admin role: in
+    # uat and prod it runs only the image whose digest was reviewed (review 2026-12-07 M4).
+    condition     = !contains(module.conventions.protected_environments, var.environment) || can(regex(module.conventions.image_digest_pattern, var.ops_image))
+    error_message = "ops_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in ${join(" and ", module.conventions.protected_environments)}: the operator task holds the database master secret, and a tag can be moved to another image; got \"${var.ops_image}\" in ${var.environment}."
   }
 }
 

@@ -41,11 +41,12 @@ ecs_steady_state_timeout_minutes = 30
 # aws-waf-logs-prod-carcierge). waf_web_acl_arn is the bring-your-own alternative.
 enable_waf = true
 
-# Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
+# Services: the five Carcierge sub-projects (images must exist in ECR before a real apply; by
+# digest, required in uat and prod: docs/runbooks/change-image.md; these digests are placeholders).
 # spot = share of tasks on FARGATE_SPOT (%): 0 in prod, as no service is marked interruptible.
 services = {
   service1 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0"
+    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1@sha256:0000000000000000000000000000000000000000000000000000000000000001"
     container_port  = 3001
     desired_count   = 2
     cpu             = 512
@@ -56,7 +57,7 @@ services = {
     default_route   = true
   }
   service2 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2:1.0.0"
+    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2@sha256:0000000000000000000000000000000000000000000000000000000000000002"
     container_port  = 3002
     desired_count   = 2
     cpu             = 512
@@ -67,7 +68,7 @@ services = {
     path_patterns   = ["/service2", "/service2/*"]
   }
   service3 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0"
+    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3@sha256:0000000000000000000000000000000000000000000000000000000000000003"
     container_port  = 3003
     desired_count   = 2
     cpu             = 512
@@ -78,7 +79,7 @@ services = {
     path_patterns   = ["/service3", "/service3/*"]
   }
   service4 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4:1.0.0"
+    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4@sha256:0000000000000000000000000000000000000000000000000000000000000004"
     container_port  = 3004
     desired_count   = 2
     cpu             = 512
@@ -89,7 +90,7 @@ services = {
     path_patterns   = ["/service4", "/service4/*"]
   }
   service5 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5:1.0.0"
+    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5@sha256:0000000000000000000000000000000000000000000000000000000000000005"
     container_port  = 3005
     desired_count   = 2
     cpu             = 512
@@ -142,8 +143,8 @@ rds_config = {
   monitoring_interval     = 60
 }
 
-# Operator task (post-apply commands inside the VPC): the CI image (ci/Dockerfile) in ECR
-ops_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0"
+# Operator task (post-apply commands inside the VPC): the CI image (ci/Dockerfile) in ECR, by digest
+ops_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops@sha256:00000000000000000000000000000000000000000000000000000000000000a0"
 
 # Monitoring (alert e-mails: never committed; the ALERT_EMAILS CI/CD variable, README "Variables")
 alarm_thresholds = {

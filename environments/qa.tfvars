@@ -35,9 +35,11 @@ enable_ecs_exec = true
 ecs_steady_state_timeout_minutes = 15
 # domain_name     = "qa.carcierge.example.com"
 # route53_zone_id = "Z0123456789ABCDEFGHIJ"
-# WAF: off here for cost (the ALB is a test endpoint); on in uat and prod. Alternatively
+# WAF: the ALB is open to the internet (alb_ingress_cidrs), so it sits behind the project's
+# web ACL like uat and prod (a validation requires it; cost: `carcierge analyse cost`). Narrow
+# alb_ingress_cidrs to private ranges to go without. Alternatively
 # waf_web_acl_arn = "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/<name>/<id>"
-enable_waf = false
+enable_waf = true
 
 # Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
 # spot = share of tasks on FARGATE_SPOT (%): high here, interruptions are acceptable.

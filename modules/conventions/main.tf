@@ -30,4 +30,21 @@ locals {
   reserved_service_keys = {
     ops_task = "ops"
   }
+
+  # The environments that face customers and hold their data: their protections are required
+  # by validation, not left to the environment file (images by digest, a WAF in front of the ALB).
+  protected_environments = ["uat", "prod"]
+
+  # Index families in OpenSearch that belong to no service: the daily log indices of every
+  # source (logs-<source>-yyyy.MM.dd, modules/log_delivery) and the security plugin's audit log
+  # (security-auditlog-yyyy.MM.dd). A service's OpenSearch role reads and writes <key>-*
+  # (carcierge_pipeline/opensearch_setup.py, which keeps its own copy, tested equal), so no key
+  # may be one of these or a hyphen-prefix of one ("security" would reach security-auditlog-*);
+  # the root's services validation refuses them (review 2026-12-07 L1).
+  reserved_index_prefixes = ["logs", "security-auditlog"]
+
+  # An image pinned to its content: the registry's manifest digest (OCI image spec,
+  # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by
+  # whoever may push to the repository; a digest cannot.
+  image_digest_pattern = "@sha256:[a-f0-9]{64}$"
 }

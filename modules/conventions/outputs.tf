@@ -22,3 +22,18 @@ output "reserved_service_keys" {
   description = "Keys under <name_prefix>-<key> taken by what is not a service (ops_task: the operator task's log group, role and task family); no service key may be one of them."
   value       = local.reserved_service_keys
 }
+
+output "reserved_index_prefixes" {
+  description = "OpenSearch index families of no service (logs-*, security-auditlog-*): no service key may be one or a hyphen-prefix of one, as a service's role reaches <key>-*."
+  value       = local.reserved_index_prefixes
+}
+
+output "protected_environments" {
+  description = "The environments whose protections are required by validation (uat, prod): images by digest, a WAF."
+  value       = local.protected_environments
+}
+
+output "image_digest_pattern" {
+  description = "The regular expression an image reference pinned by digest ends with (@sha256:<64 hex>)."
+  value       = local.image_digest_pattern
+}

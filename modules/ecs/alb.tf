@@ -120,7 +120,6 @@ locals {
 # --- load balancer --------------------------------------------------------------------
 
 resource "aws_lb" "main" {
-  # checkov:skip=CKV2_AWS_28:the WAF is per environment (waf.tf): the module's web ACL in uat and prod (create_waf) or one brought through waf_web_acl_arn, associated by aws_wafv2_web_acl_association.alb; staging and qa run without
   # checkov:skip=CKV2_AWS_76:the module's web ACL carries the known-bad-inputs rule group (Log4j) in rule_json, which checkov does not read; a brought web ACL's rules belong to its owner
   # checkov:skip=CKV_AWS_150:deletion protection is per environment (alb_deletion_protection): on in uat and prod, off in staging and qa so they can be torn down
   name               = local.alb_name

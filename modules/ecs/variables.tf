@@ -543,9 +543,10 @@ variable "services" {
   }
 
   validation {
-    # uid, uid:gid, user or user:group; root (name or uid 0) is refused.
-    condition     = alltrue([for service in values(var.services) : can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0])])
-    error_message = "services.*.user must be a non-root user: a uid or user name, optionally with :gid or :group (e.g. \"1000:1000\" or \"app\"); root and uid 0 are refused; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.user}\"" if !(can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && !contains(["0", "root"], split(":", service.user)[0]))])}."
+    # uid, uid:gid, user or user:group; root (name or uid 0) is refused. The runtime reads the uid
+    # as a number, so "00" and "000:1000" are uid 0 too: compared as numbers (review 2026-12-07 L3).
+    condition     = alltrue([for service in values(var.services) : can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && split(":", service.user)[0] != "root" && !(can(regex("^[0-9]+$", split(":", service.user)[0])) && try(tonumber(split(":", service.user)[0]) == 0, false))])
+    error_message = "services.*.user must be a non-root user: a uid or user name, optionally with :gid or :group (e.g. \"1000:1000\" or \"app\"); root and uid 0 are refused; got: ${join(", ", [for key, service in var.services : "${key} = \"${service.user}\"" if !(can(regex("^([0-9]+|[a-z_][a-z0-9_-]{0,31})(:([0-9]+|[a-z_][a-z0-9_-]{0,31}))?$", service.user)) && split(":", service.user)[0] != "root" && !(can(regex("^[0-9]+$", split(":", service.user)[0])) && try(tonumber(split(":", service.user)[0]) == 0, false)))])}."
   }
 
   validation {

@@ -81,7 +81,7 @@ resource "aws_wafv2_web_acl" "alb" {
 }
 
 resource "aws_cloudwatch_log_group" "waf" {
-  # checkov:skip=CKV_AWS_338:retention is per environment (log_retention_days: 30 in uat, 90 in prod) by design
+  # checkov:skip=CKV_AWS_338:retention is the environment's log_retention_days (staging 14, qa 14, uat 30, prod 90 days), under the one year this check asks for in every environment, security logs included: chosen for cost, a year is one value in an environment file
   count = local.create_waf ? 1 : 0
 
   name              = local.waf_log_group

@@ -54,7 +54,7 @@ resource "aws_elasticache_parameter_group" "this" {
 
 resource "aws_cloudwatch_log_group" "this" {
   for_each = local.log_types
-  # checkov:skip=CKV_AWS_338:Retention is chosen per environment (var.log_retention_days: 14 days in staging/qa, 90 in prod); a year is not required for cache logs.
+  # checkov:skip=CKV_AWS_338:retention is the environment's log_retention_days (staging 14, qa 14, uat 30, prod 90 days), under the one year this check asks for in every environment, security logs included: chosen for cost, a year is one value in an environment file
 
   name              = "/aws/elasticache/${local.replication_group_id}/${each.key}"
   retention_in_days = var.log_retention_days

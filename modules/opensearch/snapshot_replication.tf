@@ -1,6 +1,13 @@
 # Cross-region copy of the manual snapshot repository (snapshot_replica set): every snapshot
-# file, and the deletion of one, is replicated to a bucket in the second region, re-encrypted
-# with that region's key. Resources there use the provider's per-resource region (hashicorp/aws
+# file is replicated to a bucket in the second region, re-encrypted with that region's key.
+# The copy survives whoever erases the source (review 2026-12-07 M5): deletions are not
+# replicated (no delete markers; S3 never replicates the deletion of a version), and the replica
+# is under S3 Object Lock in GOVERNANCE mode for snapshot_replica.lock_days, so within that time
+# a file can be removed only by a principal allowed s3:BypassGovernanceRetention (which the
+# deploy role's permissions boundary denies). The replica therefore keeps every file the
+# repository ever held, a consistent repository to restore from (snapshots are incremental:
+# a file of a deleted snapshot can still be part of a later one); its size grows with the
+# source's history (docs/runbooks/restore-backups.md: pruning it). Resources there use the provider's per-resource region (hashicorp/aws
 # 6.0 "Enhanced Region Support"). S3 User Guide, "Replicating objects" and "Replicating
 # encrypted objects (SSE-KMS)" (read 2026-12-01): both buckets versioned; the rule opts in to
 # SSE-KMS objects (source_selection_criteria) and names the destination key; the replication
@@ -19,12 +26,16 @@ module "snapshots_replica" {
   source = "../private_bucket"
   count  = local.replicate_snapshots ? 1 : 0
 
-  region         = local.replica_region
-  name           = local.replica_bucket
-  kms_key_arn    = var.snapshot_replica.kms_key_arn
-  force_destroy  = false
-  tags           = var.tags
-  lifecycle_rule = local.snapshot_lifecycle_rule
+  region        = local.replica_region
+  name          = local.replica_bucket
+  kms_key_arn   = var.snapshot_replica.kms_key_arn
+  force_destroy = false
+  tags          = var.tags
+  # Superseded versions (a file rewritten in place) are kept at least as long as the lock.
+  lifecycle_rule = merge(local.snapshot_lifecycle_rule, {
+    noncurrent_days = max(local.snapshot_lifecycle_rule.noncurrent_days, var.snapshot_replica.lock_days)
+  })
+  object_lock = { mode = "GOVERNANCE", days = var.snapshot_replica.lock_days }
 }
 
 resource "aws_iam_role" "snapshot_replication" {
@@ -112,9 +123,10 @@ resource "aws_s3_bucket_replication_configuration" "snapshots" {
 
     filter {}
 
-    # The snapshot policy's deletions follow, so the replica stays a consistent repository.
+    # Deletions in the source (the snapshot policy's, or an intruder's) stay there: the replica
+    # keeps every file (S3 User Guide, "Replicating delete markers between buckets").
     delete_marker_replication {
-      status = "Enabled"
+      status = "Disabled"
     }
 
     source_selection_criteria {

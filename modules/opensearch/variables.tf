@@ -213,12 +213,18 @@ variable "snapshot_noncurrent_days" {
 }
 
 variable "snapshot_replica" {
-  description = "Replicate the manual snapshot bucket to a second region: region (not the domain's) and kms_key_arn (a KMS key of that region, which encrypts the replica). null: no replica."
+  description = "Replicate the manual snapshot bucket to a second region: region (not the domain's), kms_key_arn (a KMS key of that region, which encrypts the replica) and lock_days (S3 Object Lock in GOVERNANCE mode on the replica: each copied file is kept at least that long, 30 by default; deletions in the source are not replicated). null: no replica."
   type = object({
     region      = string
     kms_key_arn = string
+    lock_days   = optional(number, 30)
   })
   default = null
+
+  validation {
+    condition     = var.snapshot_replica == null || try(var.snapshot_replica.lock_days >= 1 && floor(var.snapshot_replica.lock_days) == var.snapshot_replica.lock_days, false)
+    error_message = "snapshot_replica.lock_days must be a whole number of days, at least 1 (the replica's Object Lock retention)."
+  }
 
   validation {
     condition     = var.snapshot_replica == null || can(regex("^arn:aws[a-z-]*:kms:${try(var.snapshot_replica.region, "")}:[0-9]{12}:key/.+$", try(var.snapshot_replica.kms_key_arn, "")))

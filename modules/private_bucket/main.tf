@@ -12,7 +12,7 @@ locals {
 }
 
 resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_18:server access logs of a data bucket would need a log bucket of their own; CloudTrail records access
+  # checkov:skip=CKV_AWS_18:server access logs would need a log bucket of their own per data bucket; this project records no object-level access (no CloudTrail data events): an account trail with S3 data events is the account owner's (docs/backups.md)
   # checkov:skip=CKV_AWS_144:cross-region replication is the caller's decision: the snapshot bucket replicates in prod (aws_s3_bucket_replication_configuration in modules/opensearch), its replica is the copy, log staging is transient
   # checkov:skip=CKV2_AWS_62:event notifications are the caller's, where something consumes them (log delivery's SQS queue)
   region        = var.region
@@ -61,6 +61,32 @@ resource "aws_s3_bucket_versioning" "this" {
   versioning_configuration {
     status = "Enabled"
   }
+}
+
+# Object Lock (object_lock set): every new object version is retained for object_lock.days
+# from its creation; in GOVERNANCE mode only a principal with s3:BypassGovernanceRetention
+# can delete or shorten it before then, in COMPLIANCE mode nobody. A DeleteObject without a
+# version id still only adds a delete marker. S3 User Guide, "Locking objects with Object Lock"
+# and "Enable Object Lock on an existing S3 bucket" (read 2026-12-07): a versioned bucket can
+# be locked after creation, so the bucket is not replaced (no object_lock_enabled on
+# aws_s3_bucket, which forces a new bucket); provider docs
+# (website/docs/r/s3_bucket_object_lock_configuration.html.markdown, v6: object_lock_enabled
+# defaults to "Enabled", the token is no longer needed). Object Lock cannot be turned off again.
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count = var.object_lock == null ? 0 : 1
+
+  region              = var.region
+  bucket              = aws_s3_bucket.this.bucket
+  object_lock_enabled = "Enabled" # the provider's default, written out: the only valid value
+
+  rule {
+    default_retention {
+      mode = var.object_lock.mode
+      days = var.object_lock.days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {

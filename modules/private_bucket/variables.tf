@@ -45,3 +45,26 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "object_lock" {
+  description = "S3 Object Lock default retention for every new object version: mode (GOVERNANCE: deletable early only with s3:BypassGovernanceRetention; COMPLIANCE: by nobody) and days. null: no Object Lock. Once on, Object Lock cannot be turned off (retention can be shortened or removed for new versions only)."
+  type = object({
+    mode = optional(string, "GOVERNANCE")
+    days = number
+  })
+  default = null
+
+  validation {
+    # S3 API Reference, DefaultRetention: Mode GOVERNANCE | COMPLIANCE, Days a positive integer
+    # (botocore s3 service-2.json, ObjectLockRetentionMode).
+    condition     = var.object_lock == null || (contains(["GOVERNANCE", "COMPLIANCE"], try(var.object_lock.mode, "")) && try(var.object_lock.days >= 1 && floor(var.object_lock.days) == var.object_lock.days, false))
+    error_message = "object_lock.mode must be \"GOVERNANCE\" or \"COMPLIANCE\" and object_lock.days a whole number of days, at least 1."
+  }
+
+  validation {
+    # A noncurrent version the lock still protects cannot expire anyway; one kept for less time
+    # than the lock would state an undo window shorter than the one the bucket really has.
+    condition     = var.object_lock == null || try(var.lifecycle_rule.noncurrent_days >= var.object_lock.days, false)
+    error_message = "lifecycle_rule.noncurrent_days must be at least object_lock.days: superseded versions are kept at least as long as the lock protects them."
+  }
+}

@@ -220,12 +220,21 @@ variable "iam_database_users" {
 }
 
 variable "backup_replication" {
-  description = "Replicate the automated backups to a second region: region (not the instance's) and kms_key_arn (a KMS key of that region). null: no cross-region copies. The replicated backups are kept as long as rds_config.backup_retention_period."
+  description = "Copies in a second region: region (not the instance's) and kms_key_arn (a KMS key of that region). The automated backups are replicated there (kept as long as rds_config.backup_retention_period), and AWS Backup snapshots the instance daily into a locked vault of its region (kept vault_local_days, 7 by default) and copies it into a locked vault in the second region (kept vault_copy_days, 35 by default): backup_vault.tf. null: no cross-region copies."
   type = object({
-    region      = string
-    kms_key_arn = string
+    region           = string
+    kms_key_arn      = string
+    vault_local_days = optional(number, 7)
+    vault_copy_days  = optional(number, 35)
   })
   default = null
+
+  validation {
+    # AWS Backup: a recovery point's retention is at least 1 day; the vault lock refuses one
+    # shorter than its minimum retention, which is these values.
+    condition     = var.backup_replication == null || try(var.backup_replication.vault_local_days >= 1 && var.backup_replication.vault_copy_days >= var.backup_replication.vault_local_days && floor(var.backup_replication.vault_local_days) == var.backup_replication.vault_local_days && floor(var.backup_replication.vault_copy_days) == var.backup_replication.vault_copy_days, false)
+    error_message = "backup_replication.vault_local_days must be a whole number of days, at least 1, and vault_copy_days a whole number at least as large (the copy outlives the local snapshot)."
+  }
 
   validation {
     condition     = var.backup_replication == null || can(regex("^arn:aws[a-z-]*:kms:${try(var.backup_replication.region, "")}:[0-9]{12}:key/.+$", try(var.backup_replication.kms_key_arn, "")))

@@ -332,7 +332,7 @@ resource "aws_network_acl_rule" "this" {
 # --- flow logs -----------------------------------------------------------------------------
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
-  # checkov:skip=CKV_AWS_338:retention is an environment input (log_retention_days: 14 days in staging/qa, 90 in prod), not a fixed year
+  # checkov:skip=CKV_AWS_338:retention is the environment's log_retention_days (staging 14, qa 14, uat 30, prod 90 days), under the one year this check asks for in every environment, security logs included: chosen for cost, a year is one value in an environment file
   name              = local.flow_log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn

@@ -128,7 +128,8 @@ def _check_ci_image(mode: Mode) -> None:
 
 
 def _preflight(project: Project) -> Callable[[str], None]:
-    """Real mode: refuse placeholders and a fresh account's gaps before Terraform starts."""
+    """Real mode: refuse placeholders, a fresh account's gaps and images whose repository
+    tags can be moved, before Terraform starts."""
     from carcierge_pipeline import state
     from carcierge_pipeline.backend import DEFAULT_REGION, backend_settings
     from carcierge_pipeline.preflight import run_preflight
@@ -143,6 +144,7 @@ def _preflight(project: Project) -> Callable[[str], None]:
                 environment,
                 clients.iam,
                 rds_in=lambda region: clients.in_region(region).rds,
+                ecr_in=lambda region: clients.in_region(region).ecr,
             )
 
     return check
@@ -235,6 +237,7 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
         args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
         args.kms_key_alias,
         noncurrent_days=args.noncurrent_days,
+        lock_days=args.lock_days,
         replica_region=args.replica_region,
         replica_bucket=args.replica_bucket,
         replica_kms_key_alias=args.replica_kms_key_alias,
@@ -437,6 +440,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=90,
         help="days old state versions are kept (default: 90)",
+    )
+    bootstrap.add_argument(
+        "--lock-days",
+        type=int,
+        default=30,
+        help="S3 Object Lock retention of every state version, GOVERNANCE mode, at most "
+        "--noncurrent-days (default: 30)",
     )
     bootstrap.add_argument(
         "--replica-region",

@@ -5,7 +5,9 @@ Per service, idempotently:
 
 - the role (from the Terraform output ``database_roles``: ``svc_<key>``) with LOGIN and none of
   SUPERUSER, CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS; attributes that drifted are reset;
-- membership in ``rds_iam``: RDS then accepts only IAM tokens for it, never a password;
+- membership in ``rds_iam``: RDS then accepts only IAM tokens for it, never a password; and in
+  no other role: a membership found (``rds_superuser``, ``pg_write_all_data``, another service's
+  role…) is revoked, as it would lend the service that role's privileges (review 2026-12-07 L9);
 - CONNECT on the database;
 - a schema of the same name, owned by the master user, with USAGE and CREATE for the role only.
   PostgreSQL's default ``search_path`` (``"$user", public``) finds it without configuration;
@@ -46,6 +48,7 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 class RolesReport:
     changes: list[str] = field(default_factory=list)  # what this run changed, in order
     stale: list[str] = field(default_factory=list)  # marked roles of services no longer listed
+    refused: list[str] = field(default_factory=list)  # memberships the master cannot revoke
 
     def lines(self) -> list[str]:
         out = list(self.changes) or ["no changes"]
@@ -74,6 +77,7 @@ def validate_roles(roles: Mapping[str, str]) -> dict[str, str]:
 def sync_roles(conn: Any, roles: Mapping[str, str]) -> RolesReport:
     """Bring the services' roles, grants and schemas to the wanted state on ``conn`` (a psycopg
     connection as the master user, to the services' database). Commits once at the end."""
+    import psycopg
     from psycopg import sql
 
     roles = validate_roles(roles)
@@ -134,6 +138,25 @@ def sync_roles(conn: Any, roles: Mapping[str, str]) -> RolesReport:
                 f"granted {IAM_ROLE} to {role}",
                 sql.SQL("GRANT {} TO {}").format(sql.Identifier(IAM_ROLE), name),
             )
+        undeclared = conn.execute(
+            "SELECT r.rolname, pg_get_userbyid(m.grantor) FROM pg_auth_members m"
+            " JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member"
+            " WHERE u.rolname = %s AND r.rolname <> %s ORDER BY r.rolname",
+            [role, IAM_ROLE],
+        ).fetchall()
+        for granted, grantor in undeclared:
+            try:
+                with conn.transaction():  # a savepoint: a refusal leaves the rest standing
+                    conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), name))
+            except psycopg.Error as error:
+                report.refused.append(
+                    f"{role} is a member of {granted} (granted by {grantor}), which the master "
+                    f"user cannot revoke: {' '.join(str(error).split())}"
+                )
+            else:
+                report.changes.append(
+                    f"revoked {granted} from {role} (a service role is a member of {IAM_ROLE} only)"
+                )
         if not _granted(conn, "pg_database", "datname", "datacl", database, role, "CONNECT"):
             run(
                 f"granted CONNECT on database {database} to {role}",
@@ -156,6 +179,12 @@ def sync_roles(conn: Any, roles: Mapping[str, str]) -> RolesReport:
                     sql.SQL("GRANT {} ON SCHEMA {} TO {}").format(sql.SQL(privilege), name, name),
                 )
 
+    conn.commit()
+    if report.refused:
+        raise UserError(
+            "undeclared role memberships left (revoke them as their grantor, then run again): "
+            + "; ".join(report.refused)
+        )
     report.stale = [
         stale
         for (stale,) in conn.execute(

@@ -59,6 +59,9 @@ DEFAULT_SNAPSHOT_RETENTION_DAYS = 14
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 _SERVICE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,13}$")
+# Index families of no service (modules/conventions: reserved_index_prefixes; the root's services
+# validation refuses such keys first, this repeats it for the operator task's own input).
+RESERVED_INDEX_PREFIXES = ("logs", "security-auditlog")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 
@@ -140,6 +143,17 @@ def settings_from_env(
                 "digits and hyphens, starting with a letter, at most 14 characters)"
             )
         _role_arn(f"OPENSEARCH_SERVICE_ROLES[{key}]", str(arn))
+    for key in map(str, roles):
+        reached = [
+            other
+            for other in (*RESERVED_INDEX_PREFIXES, *map(str, roles))
+            if other.startswith(f"{key}-") or (other == key and key in RESERVED_INDEX_PREFIXES)
+        ]
+        if reached:
+            raise UserError(
+                f"OPENSEARCH_SERVICE_ROLES: service {key!r} would read and write {key}-*, "
+                f"which includes the indices of {', '.join(sorted(reached))}: rename the service"
+            )
 
     admin = _optional(env, "OPENSEARCH_ADMIN_ROLE_ARN")
     delivery = _optional(env, "OPENSEARCH_DELIVERY_ROLE_ARN")

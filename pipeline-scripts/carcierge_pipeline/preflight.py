@@ -23,11 +23,17 @@ the region for what a person types in an environment file: RDS
 ``DescribeCacheEngineVersions`` and ``DescribeReservedCacheNodesOfferings`` (engine version;
 node type offered in the region). Errors refuse the plan; Access Analyzer's security warnings
 and warnings are listed in the plan's summary.
+- An image whose ECR repository lets a tag be moved (``imageTagMutability`` other than
+  ``IMMUTABLE``; ECR API Reference, DescribeRepositories, Repository.imageTagMutability: MUTABLE,
+  IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION), or that does not exist: whoever
+  may push could swap what a tag names (review 2026-12-07 M4). uat and prod also pin every image
+  by digest (a variable validation); the repository check holds the tags behind those digests.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +68,17 @@ OPENSEARCH_ROLE_PATHS = (
     "/aws-service-role/opensearchservice.amazonaws.com/",
     "/aws-service-role/es.amazonaws.com/",
 )
+# An ECR image reference, as the variable validations accept it (variables.tf ops_image):
+# <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>][@sha256:<digest>].
+ECR_IMAGE = re.compile(
+    r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
+    r"/(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@sha256:[a-f0-9]{64})?$"
+)
+IMMUTABLE = "IMMUTABLE"
+# The digests the committed uat and prod files pin their example images to: well-formed, so they
+# pass the variable validations, and never the digest of a real image (56 leading zero digits).
+PLACEHOLDER_DIGEST = re.compile(r"@sha256:0{56}")
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -91,13 +108,23 @@ def placeholder_problems(root: Path, environment: str) -> list[str]:
         for key, value in hcl.plain(hcl.load_tfvars(path)).items():
             for where, text in _strings(value, key):
                 if EXAMPLE_ACCOUNT not in text:
+                    if PLACEHOLDER_DIGEST.search(text):
+                        place = f"{path.relative_to(root).as_posix()}{_line(path, text)}"
+                        problems.append(
+                            f"{place}: {where} is pinned to a placeholder digest (sha256:0000…): "
+                            "put the digest ECR reports for the pushed image here (`aws ecr "
+                            "describe-images`, imageDigest)"
+                        )
                     continue
                 place = f"{path.relative_to(root).as_posix()}{_line(path, text)}"
                 if where == "ssl_certificate_arn":
                     fix = "request an ACM certificate in the deployment region and put its ARN here"
                     what = "is the placeholder certificate"
                 elif where.endswith(".container_image"):
-                    fix = "push the image to your ECR and put its URI (an immutable tag) here"
+                    fix = (
+                        "push the image to your ECR and put its URI here (by digest, "
+                        "<repository>@sha256:<digest>; required in uat and prod)"
+                    )
                     what = "is an image in AWS's example account"
                 else:
                     fix = "replace it with a value of your account"
@@ -145,20 +172,89 @@ def backup_region_problems(root: Path, environment: str, rds_in: Callable[[str],
     ]
 
 
+def _images(root: Path, environment: str) -> Iterator[tuple[Path, str, str]]:
+    """(file, key, image) of every image the environment runs: its services and the operator
+    task."""
+    for path in (root / SHARED_FILE, environments.var_file(root, environment)):
+        if not path.is_file():
+            continue
+        settings = hcl.plain(hcl.load_tfvars(path))
+        services = settings.get("services")
+        for key, service in services.items() if isinstance(services, dict) else []:
+            image = service.get("container_image") if isinstance(service, dict) else None
+            if isinstance(image, str):
+                yield path, f"services.{key}.container_image", image
+        if isinstance(settings.get("ops_image"), str):
+            yield path, "ops_image", settings["ops_image"]
+
+
+def image_repository_problems(
+    root: Path, environment: str, ecr_in: Callable[[str], Any]
+) -> list[str]:
+    """One line per image of the environment whose ECR repository does not exist or whose tags
+    are not IMMUTABLE; ``ecr_in(region)`` gives an ECR client of the repository's region
+    (``ecr:DescribeRepositories`` only). Images outside ECR are left to the variable
+    validations, images in AWS's example account to :func:`placeholder_problems`."""
+    from botocore.exceptions import ClientError
+
+    from carcierge_pipeline.state.aws import error_code
+
+    mutability: dict[tuple[str, str, str], str | None] = {}
+    problems = []
+    for path, where, image in _images(root, environment):
+        match = ECR_IMAGE.match(image)
+        if match is None or match["account"] == EXAMPLE_ACCOUNT:
+            continue
+        region, account, repository = match["region"], match["account"], match["repository"]
+        if (region, account, repository) not in mutability:
+            try:
+                found = ecr_in(region).describe_repositories(
+                    registryId=account, repositoryNames=[repository]
+                )["repositories"]
+            except ClientError as error:
+                if error_code(error) != "RepositoryNotFoundException":
+                    raise
+                found = []
+            mutability[region, account, repository] = (
+                str(found[0].get("imageTagMutability")) if found else None
+            )
+        setting = mutability[region, account, repository]
+        if setting == IMMUTABLE:
+            continue
+        place = f"{path.relative_to(root).as_posix()}{_line(path, image)}"
+        named = f"ECR repository {repository} (account {account}, {region})"
+        if setting is None:
+            problems.append(
+                f"{place}: {where} comes from {named}, which does not exist: create it with "
+                "immutable tags and push the image before the apply"
+            )
+        else:
+            problems.append(
+                f"{place}: {where} comes from {named}, whose tags are {setting}: whoever may "
+                "push can move a tag to another image; make them immutable: `aws ecr "
+                f"put-image-tag-mutability --registry-id {account} --region {region} "
+                f"--repository-name {repository} --image-tag-mutability {IMMUTABLE}`"
+            )
+    return problems
+
+
 def run_preflight(
     root: Path,
     environment: str,
     iam: Any,
     *,
     rds_in: Callable[[str], Any] | None = None,
+    ecr_in: Callable[[str], Any] | None = None,
     echo: Callable[[str], None] = print,
 ) -> None:
     """Every problem on its own line, then one StageFailed; nothing if all is well.
-    ``rds_in`` (an RDS client per region) checks the backup region; without it, it is not
-    checked."""
+    ``rds_in`` (an RDS client per region) checks the backup region, ``ecr_in`` (an ECR client
+    per region) the images' repositories; without them, these are not checked."""
     problems = placeholder_problems(root, environment) + account_problems(iam)
     if rds_in is not None:
         problems += backup_region_problems(root, environment, rds_in)
+    if ecr_in is not None:
+        problems += image_repository_problems(root, environment, ecr_in)
     for problem in problems:
         echo(f"pre-flight: {problem}")
     if problems:

@@ -563,3 +563,56 @@ run "a_service_keyed_ops_is_refused" {
 
   expect_failures = [var.services]
 }
+
+# uid 0 written with leading zeros is still root: the runtime reads the uid as a number
+# (review 2026-12-07 L3).
+run "user_uid_zero_with_leading_zeros" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, user = "00" }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "user_uid_zero_with_leading_zeros_and_gid" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, user = "000:1000" }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "user_root_by_name" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, user = "root:1000" }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "user_uid_with_a_leading_zero_but_not_root_passes" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, user = "01000:1000" }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].user == "01000:1000"
+    error_message = "a non-zero uid written with a leading zero is not root and passes"
+  }
+}

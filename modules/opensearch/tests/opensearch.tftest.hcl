@@ -428,6 +428,40 @@ run "snapshot_replica_in_the_second_region" {
     condition     = one(one(aws_s3_bucket_replication_configuration.snapshots[0].rule).destination).encryption_configuration[0].replica_kms_key_id == var.snapshot_replica.kms_key_arn
     error_message = "replicated snapshots are re-encrypted with the second region's key"
   }
+
+  # Review 2026-12-07 M5: erasing the source does not erase the copy.
+  assert {
+    condition     = one(one(aws_s3_bucket_replication_configuration.snapshots[0].rule).delete_marker_replication).status == "Disabled"
+    error_message = "deletions in the snapshot bucket are not replicated (delete_marker_replication Disabled)"
+  }
+
+  assert {
+    condition     = module.snapshots_replica[0].object_lock_retention.mode == "GOVERNANCE" && module.snapshots_replica[0].object_lock_retention.days == 30
+    error_message = "the replica is under Object Lock, GOVERNANCE mode, 30 days unless snapshot_replica.lock_days says otherwise"
+  }
+
+  assert {
+    condition     = module.snapshots_replica[0].noncurrent_days >= module.snapshots_replica[0].object_lock_retention.days
+    error_message = "the replica keeps superseded versions at least as long as the lock"
+  }
+}
+
+run "snapshot_replica_lock_days_stated" {
+  command = plan
+
+  variables {
+    snapshot_replica = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/99999999-2222-3333-4444-555555555555", lock_days = 90 }
+  }
+
+  assert {
+    condition     = module.snapshots_replica[0].object_lock_retention.days == 90 && module.snapshots_replica[0].noncurrent_days == 90
+    error_message = "lock_days sets the replica's retention, and its noncurrent versions are kept as long"
+  }
+
+  assert {
+    condition     = module.snapshots.object_lock_retention == null
+    error_message = "the source bucket is not locked: the snapshot policy deletes there (the replica is the locked copy)"
+  }
 }
 
 run "snapshot_replica_key_must_be_of_its_region" {

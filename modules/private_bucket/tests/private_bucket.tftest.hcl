@@ -64,3 +64,51 @@ run "bucket_name_is_checked" {
 
   expect_failures = [var.name]
 }
+
+# Object Lock: a default retention on every new version, and no lock unless asked for.
+run "no_object_lock_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_s3_bucket_object_lock_configuration.this) == 0
+    error_message = "without object_lock the bucket gets no Object Lock configuration"
+  }
+}
+
+run "object_lock_governance_with_its_retention" {
+  command = plan
+
+  variables {
+    object_lock = { days = 7 }
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_object_lock_configuration.this[0].rule).default_retention).mode == "GOVERNANCE" && one(one(aws_s3_bucket_object_lock_configuration.this[0].rule).default_retention).days == 7
+    error_message = "object_lock retains every new version in GOVERNANCE mode (the default) for object_lock.days"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_object_lock_configuration.this[0].bucket == var.name && aws_s3_bucket_object_lock_configuration.this[0].object_lock_enabled == "Enabled"
+    error_message = "the lock is enabled on this bucket"
+  }
+}
+
+run "object_lock_longer_than_the_noncurrent_window" {
+  command = plan
+
+  variables {
+    object_lock = { days = 30 }
+  }
+
+  expect_failures = [var.object_lock]
+}
+
+run "object_lock_unknown_mode" {
+  command = plan
+
+  variables {
+    object_lock = { mode = "LEGAL_HOLD", days = 7 }
+  }
+
+  expect_failures = [var.object_lock]
+}

@@ -429,14 +429,79 @@ run "automated_backups_replicated_to_the_second_region" {
     condition     = aws_db_instance_automated_backups_replication.this[0].retention_period == aws_db_instance.this.backup_retention_period
     error_message = "the replicated backups are kept as long as the source's"
   }
+
+  # Review 2026-12-07 M5: a copy nobody can erase, in a locked AWS Backup vault of the second
+  # region.
+  assert {
+    condition     = aws_backup_vault.rds_copy[0].region == "us-west-2" && aws_backup_vault.rds_copy[0].kms_key_arn == var.backup_replication.kms_key_arn && aws_backup_vault.rds_copy[0].name == "staging-carcierge-backup-rds-copy" && !aws_backup_vault.rds_copy[0].force_destroy
+    error_message = "the copy vault is in the second region, encrypted with its key, never emptied by a destroy"
+  }
+
+  assert {
+    condition     = aws_backup_vault_lock_configuration.rds_copy[0].region == "us-west-2" && aws_backup_vault_lock_configuration.rds_copy[0].backup_vault_name == aws_backup_vault.rds_copy[0].name && aws_backup_vault_lock_configuration.rds_copy[0].min_retention_days == 35 && aws_backup_vault_lock_configuration.rds_copy[0].changeable_for_days == null
+    error_message = "the copy vault is locked (governance mode) for 35 days by default"
+  }
+
+  assert {
+    condition     = aws_backup_vault_lock_configuration.rds[0].backup_vault_name == aws_backup_vault.rds[0].name && aws_backup_vault_lock_configuration.rds[0].min_retention_days == 7 && aws_backup_vault.rds[0].kms_key_arn == var.kms_key_arn
+    error_message = "the local vault is locked for its 7 days and encrypted with the environment key"
+  }
+
+  assert {
+    condition = alltrue([for rule in aws_backup_plan.rds[0].rule :
+      rule.target_vault_name == aws_backup_vault.rds[0].name &&
+      one(rule.lifecycle).delete_after == aws_backup_vault_lock_configuration.rds[0].min_retention_days &&
+      one(rule.copy_action).destination_vault_arn == "arn:aws:backup:us-west-2:${data.aws_caller_identity.current.account_id}:backup-vault:${aws_backup_vault.rds_copy[0].name}" &&
+      one(one(rule.copy_action).lifecycle).delete_after >= aws_backup_vault_lock_configuration.rds_copy[0].min_retention_days
+    ]) && length(aws_backup_plan.rds[0].rule) == 1
+    error_message = "the plan snapshots into the local vault daily and copies each snapshot into the locked vault, kept at least its lock"
+  }
+
+  assert {
+    condition     = aws_backup_selection.rds[0].resources == toset([aws_db_instance.this.arn]) && aws_backup_selection.rds[0].iam_role_arn == aws_iam_role.backup[0].arn
+    error_message = "the plan selects this instance, as the backup role"
+  }
+
+  assert {
+    condition     = jsondecode(aws_backup_vault_policy.rds_copy[0].policy).Statement[0].Effect == "Deny" && jsondecode(aws_backup_vault_policy.rds_copy[0].policy).Statement[0].Principal.AWS == "*" && toset(jsondecode(aws_backup_vault_policy.rds_copy[0].policy).Statement[0].Action) == toset(["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"])
+    error_message = "nobody deletes a copy or shortens its lifecycle"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.backup[0].assume_role_policy).Statement[0].Principal.Service == "backup.amazonaws.com" && jsondecode(aws_iam_role.backup[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] != null
+    error_message = "only AWS Backup of this account assumes the backup role"
+  }
+}
+
+run "backup_vault_copy_days_stated" {
+  command = plan
+
+  variables {
+    backup_replication = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/99999999-2222-3333-4444-555555555555", vault_local_days = 3, vault_copy_days = 90 }
+  }
+
+  assert {
+    condition     = aws_backup_vault_lock_configuration.rds_copy[0].min_retention_days == 90 && aws_backup_vault_lock_configuration.rds[0].min_retention_days == 3
+    error_message = "vault_copy_days and vault_local_days set the locks' minimum retention"
+  }
+}
+
+run "backup_vault_copy_shorter_than_local" {
+  command = plan
+
+  variables {
+    backup_replication = { region = "us-west-2", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/99999999-2222-3333-4444-555555555555", vault_local_days = 14, vault_copy_days = 7 }
+  }
+
+  expect_failures = [var.backup_replication]
 }
 
 run "no_backup_replication_by_default" {
   command = plan
 
   assert {
-    condition     = length(aws_db_instance_automated_backups_replication.this) == 0
-    error_message = "no cross-region copies unless backup_replication is set"
+    condition     = length(aws_db_instance_automated_backups_replication.this) == 0 && length(aws_backup_vault.rds_copy) == 0 && length(aws_backup_plan.rds) == 0
+    error_message = "no cross-region copies (nor backup vaults) unless backup_replication is set"
   }
 }
 

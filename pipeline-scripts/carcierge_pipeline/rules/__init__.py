@@ -100,6 +100,7 @@ def _rules() -> tuple[Rule, ...]:
         dashboard,
         ecs,
         engines,
+        iam,
         listener,
         names,
         offerings,
@@ -109,6 +110,7 @@ def _rules() -> tuple[Rule, ...]:
 
     return (
         dashboard.RULE,
+        iam.RULE,
         listener.RULE,
         ecs.RULE,
         names.RULE,

@@ -27,6 +27,7 @@ from carcierge_pipeline.state.locks import (
 )
 from carcierge_pipeline.state.provision import (
     DEFAULT_KMS_ALIAS,
+    DEFAULT_LOCK_DAYS,
     DEFAULT_NONCURRENT_DAYS,
     DEFAULT_REPLICA_KMS_ALIAS,
     LIFECYCLE_RULE_ID,
@@ -46,6 +47,7 @@ from carcierge_pipeline.state.provision import (
 __all__ = [
     "CREATED",
     "DEFAULT_KMS_ALIAS",
+    "DEFAULT_LOCK_DAYS",
     "DEFAULT_NONCURRENT_DAYS",
     "DEFAULT_REPLICA_KMS_ALIAS",
     "DIGEST_SUFFIX",

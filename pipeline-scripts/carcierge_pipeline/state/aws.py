@@ -88,6 +88,10 @@ class AwsClients:
         opensearch, elasticache)."""
         return self._client(service)
 
+    @property
+    def ecr(self) -> Any:
+        return self._client("ecr")
+
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""
         return AwsClients(region, self.endpoint_url, self.session)

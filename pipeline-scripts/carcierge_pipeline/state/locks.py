@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,15 @@ class LockStatus:
         return list(dict.fromkeys(holder.id for holder in self.holders if holder.id))
 
     def init_command(self) -> str:
-        configs = " ".join(f"-backend-config={k}={v}" for k, v in self.settings.items())
+        configs = " ".join(
+            shlex.quote(f"-backend-config={k}={v}") for k, v in self.settings.items()
+        )
         return f"terraform init -reconfigure -input=false {configs}"
 
     def unlock_commands(self) -> list[str]:
-        return [f"terraform force-unlock {lock_id}" for lock_id in self.lock_ids]
+        """Commands an operator pastes into a shell: the lock id comes from whoever wrote the
+        lock, so it is quoted, never run as shell syntax (review 2026-12-07 L7)."""
+        return [f"terraform force-unlock {shlex.quote(lock_id)}" for lock_id in self.lock_ids]
 
 
 def _parse_info(raw: str | bytes, where: str) -> dict[str, Any]:

@@ -10,6 +10,12 @@ replication: a KMS key of that region, a replica bucket set up like the primary,
 assumes to copy every object version (and delete markers), and the replication configuration
 on the state bucket (S3 User Guide, "Replicating encrypted objects", read 2026-12-01).
 
+The bucket (and its replica) is created with S3 Object Lock and a default retention in
+GOVERNANCE mode (``--lock-days``, 30 by default): no state version can be erased within that time
+without s3:BypassGovernanceRetention, and old versions are kept at least as long
+(``--noncurrent-days`` >= ``--lock-days``). A bucket made before Object Lock existed here gets it
+at the next run (S3 allows enabling it on a versioned bucket); it cannot be turned off again.
+
 Encryption uses a customer-managed KMS key (default alias ``alias/carcierge-terraform-state``,
 created with rotation on when missing, reused when present) for both the bucket and the lock
 table: its key policy, grants and CloudTrail decrypt events stay under the account's control,
@@ -47,6 +53,13 @@ DEFAULT_REPLICA_KMS_ALIAS = "alias/carcierge-terraform-state-replica"
 REPLICATION_ROLE = "carcierge-terraform-state-replication"
 REPLICATION_POLICY = "carcierge-terraform-state-replication"
 DEFAULT_NONCURRENT_DAYS = 90
+# S3 Object Lock on the state bucket and its replica (review 2026-12-07 M5): every state version
+# is kept at least this long, in GOVERNANCE mode: within that time no version is deleted or
+# overwritten except by a principal allowed s3:BypassGovernanceRetention (which the deploy roles'
+# permissions boundary denies). S3 User Guide, "Locking objects with Object Lock" (read
+# 2026-12-07); S3 API Reference, PutObjectLockConfiguration / DefaultRetention.
+DEFAULT_LOCK_DAYS = 30
+LOCK_MODE = "GOVERNANCE"
 ABORT_MULTIPART_DAYS = 7
 LIFECYCLE_RULE_ID = "carcierge-state-noncurrent-versions"
 POLICY_SIDS = ("DenyInsecureTransport", "DenyTlsOlderThan12")
@@ -107,7 +120,13 @@ def _check_alias(kms_key_alias: str, what: str = "kms key alias") -> None:
         )
 
 
-def validate_inputs(bucket: str, table: str, kms_key_alias: str, noncurrent_days: int) -> None:
+def validate_inputs(
+    bucket: str,
+    table: str,
+    kms_key_alias: str,
+    noncurrent_days: int,
+    lock_days: int = DEFAULT_LOCK_DAYS,
+) -> None:
     if not _valid_bucket_name(bucket):
         raise UserError(
             "bucket must be 3-63 lowercase letters, digits, '.' or '-', starting and ending "
@@ -118,6 +137,11 @@ def validate_inputs(bucket: str, table: str, kms_key_alias: str, noncurrent_days
     _check_alias(kms_key_alias)
     if not 1 <= noncurrent_days <= 3650:
         raise UserError(f"noncurrent days must be between 1 and 3650; got {noncurrent_days}")
+    if not 1 <= lock_days <= noncurrent_days:
+        raise UserError(
+            f"lock days must be between 1 and the noncurrent days ({noncurrent_days}): old state "
+            f"versions are kept at least as long as Object Lock protects them; got {lock_days}"
+        )
 
 
 def bucket_policy(bucket: str, partition: str = "aws") -> dict[str, Any]:
@@ -269,7 +293,13 @@ def _ensure_bucket(
                 raise _wrong_region(bucket, found, region, hint)
             return Item(name, UNCHANGED, f"s3://{bucket} in {region}")
 
-    arguments: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
+    # Object Lock from the start (it also turns versioning on); S3 API Reference, CreateBucket:
+    # ObjectLockEnabledForBucket.
+    arguments: dict[str, Any] = {
+        "Bucket": bucket,
+        "ObjectOwnership": "BucketOwnerEnforced",
+        "ObjectLockEnabledForBucket": True,
+    }
     if region != "us-east-1":
         arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
     with aws_errors(f"creating bucket {bucket}"):
@@ -303,14 +333,52 @@ def _read_or_none(call: Callable[[], Any], missing: tuple[str, ...], action: str
             raise
 
 
-def _ensure_versioning(s3: Any, bucket: str, name: str = "bucket versioning") -> Item:
+def _ensure_versioning(
+    s3: Any, bucket: str, name: str = "bucket versioning", *, new: bool = False
+) -> Item:
+    """Versioning on; ``new``: the bucket was just created (with Object Lock, which turned
+    versioning on), so it is reported as created."""
     with aws_errors(f"reading versioning of {bucket}"):
         status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
     if status == "Enabled":
-        return Item(name, UNCHANGED, "Enabled")
+        return Item(name, CREATED if new else UNCHANGED, "Enabled")
     with aws_errors(f"enabling versioning of {bucket}"):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     return Item(name, UPDATED if status else CREATED, f"{status or 'off'} -> Enabled")
+
+
+def object_lock_configuration(days: int) -> dict[str, Any]:
+    return {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": LOCK_MODE, "Days": days}},
+    }
+
+
+def _ensure_object_lock(s3: Any, bucket: str, days: int, name: str = "bucket object lock") -> Item:
+    """Object Lock on, every new version retained ``days`` in GOVERNANCE mode. A stronger
+    setting found (COMPLIANCE, or a longer retention) is kept, never weakened."""
+    current = _read_or_none(
+        lambda: s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"],
+        ("ObjectLockConfigurationNotFoundError",),
+        f"reading the Object Lock configuration of {bucket}",
+    )
+    detail = (
+        f"{LOCK_MODE}, {days} days: no state version erased or overwritten before then without "
+        "s3:BypassGovernanceRetention"
+    )
+    retention = ((current or {}).get("Rule") or {}).get("DefaultRetention") or {}
+    mode = retention.get("Mode")
+    found = int(retention.get("Days") or 0) + 365 * int(retention.get("Years") or 0)
+    if (current or {}).get("ObjectLockEnabled") == "Enabled":
+        if mode == LOCK_MODE and found == days:
+            return Item(name, UNCHANGED, detail)
+        if (mode == "COMPLIANCE" and found >= days) or (mode == LOCK_MODE and found > days):
+            return Item(name, UNCHANGED, f"{mode}, {found} days (stronger than wanted; kept)")
+    with aws_errors(f"setting Object Lock on {bucket}"):
+        s3.put_object_lock_configuration(
+            Bucket=bucket, ObjectLockConfiguration=object_lock_configuration(days)
+        )
+    return Item(name, UPDATED if (current or {}).get("Rule") else CREATED, detail)
 
 
 def _ensure_encryption(s3: Any, bucket: str, key_arn: str, name: str = "bucket encryption") -> Item:
@@ -598,6 +666,10 @@ def replication_role_policy(
                     "s3:GetObjectVersionForReplication",
                     "s3:GetObjectVersionAcl",
                     "s3:GetObjectVersionTagging",
+                    # The source's versions carry Object Lock retention, which S3 replicates
+                    # (S3 User Guide, "Setting up permissions for live replication").
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectLegalHold",
                 ],
                 "Resource": f"{source}/*",
             },
@@ -786,6 +858,7 @@ def _ensure_replica(
     replica_bucket: str,
     replica_alias: str,
     noncurrent_days: int,
+    lock_days: int = DEFAULT_LOCK_DAYS,
 ) -> None:
     """The replica key, bucket and role in ``replica_region``, then replication on the state
     bucket; the replica bucket is set up like the primary (versioning, SSE-KMS with its own key,
@@ -800,10 +873,16 @@ def _ensure_replica(
     )
     items.append(key_item)
     option = "--replica-bucket"
-    items.append(
-        _ensure_bucket(replica.s3, replica_bucket, replica_region, "replica bucket", option)
+    bucket_item = _ensure_bucket(
+        replica.s3, replica_bucket, replica_region, "replica bucket", option
     )
-    items.append(_ensure_versioning(replica.s3, replica_bucket, "replica versioning"))
+    items.append(bucket_item)
+    items.append(
+        _ensure_versioning(
+            replica.s3, replica_bucket, "replica versioning", new=bucket_item.status == CREATED
+        )
+    )
+    items.append(_ensure_object_lock(replica.s3, replica_bucket, lock_days, "replica object lock"))
     items.append(_ensure_encryption(replica.s3, replica_bucket, key_arn, "replica encryption"))
     items.append(
         _ensure_public_access_block(replica.s3, replica_bucket, "replica public access block")
@@ -837,6 +916,7 @@ def bootstrap(
     kms_key_alias: str | None = None,
     *,
     noncurrent_days: int = DEFAULT_NONCURRENT_DAYS,
+    lock_days: int = DEFAULT_LOCK_DAYS,
     replica_region: str | None = None,
     replica_bucket: str | None = None,
     replica_kms_key_alias: str | None = None,
@@ -846,15 +926,17 @@ def bootstrap(
     """Create or converge the state bucket, its KMS key and the lock table, and with a
     ``replica_region`` the bucket's replica there; idempotent."""
     alias = kms_key_alias or DEFAULT_KMS_ALIAS
-    validate_inputs(bucket, table, alias, noncurrent_days)
+    validate_inputs(bucket, table, alias, noncurrent_days, lock_days)
     validate_replica(bucket, region, replica_region, replica_bucket, replica_kms_key_alias)
     aws = clients or AwsClients(region, endpoint_url)
     # Each call names its own action; this outer net only catches what slipped through.
     with aws_errors(f"bootstrapping the state backend in {region}"):
         key_arn, key_item = _ensure_kms_key(aws.kms, alias)
         result = BootstrapResult(bucket, table, region, key_arn, [key_item])
-        result.items.append(_ensure_bucket(aws.s3, bucket, region))
-        result.items.append(_ensure_versioning(aws.s3, bucket))
+        bucket_item = _ensure_bucket(aws.s3, bucket, region)
+        result.items.append(bucket_item)
+        result.items.append(_ensure_versioning(aws.s3, bucket, new=bucket_item.status == CREATED))
+        result.items.append(_ensure_object_lock(aws.s3, bucket, lock_days))
         result.items.append(_ensure_encryption(aws.s3, bucket, key_arn))
         result.items.append(_ensure_public_access_block(aws.s3, bucket))
         result.items.append(_ensure_policy(aws.s3, bucket, region))
@@ -869,6 +951,7 @@ def bootstrap(
                 replica_bucket or default_replica_bucket(bucket, replica_region),
                 replica_kms_key_alias or DEFAULT_REPLICA_KMS_ALIAS,
                 noncurrent_days,
+                lock_days,
             )
     return result
 

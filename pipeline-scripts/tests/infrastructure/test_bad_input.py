@@ -60,7 +60,9 @@ class Case:
     foundation: bool = False
 
 
-ENVIRONMENT_FILES = {env: ROOT / "environments" / f"{env}.tfvars" for env in ("staging", "prod")}
+ENVIRONMENT_FILES = {
+    env: ROOT / "environments" / f"{env}.tfvars" for env in ("staging", "uat", "prod")
+}
 BASE = {env: load_tfvars(path) for env, path in ENVIRONMENT_FILES.items()}
 
 
@@ -285,6 +287,29 @@ CASES = [
         '"0:0"',
         rule=ECS,
     ),
+    # --- OpenSearch: a service reaches <key>-* only (review 2026-12-07 L1)
+    Case(
+        "service-key-logs",
+        ("services", "logs"),
+        service("service2", container_port=3021, path_patterns=["/logs"]),
+        "services keys must not be logs or security-auditlog or a hyphen-prefix of them: a "
+        "service reads and writes the OpenSearch indices <key>-*, which would include logs-* and "
+        "security-auditlog-*; rename: ",
+    ),
+    Case(
+        "service-key-prefixes-audit-log",
+        ("services", "security"),
+        service("service2", container_port=3022, path_patterns=["/security"]),
+        "services keys must not be logs or security-auditlog or a hyphen-prefix of them",
+    ),
+    Case(
+        "service-key-prefixes-another",
+        ("services", "service1-admin"),
+        service("service2", container_port=3023, path_patterns=["/service1-admin"]),
+        "services keys must not be a hyphen-prefix of another key: a service reads and writes "
+        "the OpenSearch indices <key>-*, which would include the other's; rename one of: "
+        "service1 (prefix of service1-admin).",
+    ),
     # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
     Case(
         "path-patterns-four",
@@ -360,6 +385,8 @@ CASES = [
         ("waf_web_acl_arn",),
         "arn:aws:waf::123456789012:webacl/abc",
         "waf_web_acl_arn must be a regional WAFv2 web ACL ARN",
+        # The variable's other rules read these: a neighbour's bad value would skip them all.
+        reads=(("enable_waf",), ("alb_ingress_cidrs",)),
     ),
     # --- RDS (validated in modules/rds)
     Case(
@@ -632,6 +659,50 @@ CASES = [
         rule=REDIS,
         environment="prod",
         reads=(("deletion_protection",),),
+    ),
+    # --- uat and prod run images by digest, behind a WAF (review 2026-12-07 M4, L2)
+    Case(
+        "prod-service-image-by-tag",
+        ("services", "service3"),
+        {
+            **BASE["prod"]["services"]["service3"],
+            "container_image": (
+                "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0"
+            ),
+        },
+        "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex "
+        "digits>) in uat and prod, where a movable tag could swap the image; by tag in prod: "
+        "service3.",
+        environment="prod",
+        reads=(("environment",),),
+    ),
+    Case(
+        "uat-ops-image-by-tag",
+        ("ops_image",),
+        "210987654321.dkr.ecr.us-west-1.amazonaws.com/carcierge-ops:1.0.0",
+        "ops_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in uat "
+        "and prod: the operator task holds the database master secret",
+        environment="uat",
+        reads=(("environment",),),
+    ),
+    Case(
+        "uat-without-waf",
+        ("enable_waf",),
+        False,
+        "enable_waf must be true (or waf_web_acl_arn set) in uat and prod and wherever "
+        "alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; "
+        "got neither in uat.",
+        environment="uat",
+        reads=(("environment",), ("waf_web_acl_arn",), ("alb_ingress_cidrs",)),
+    ),
+    Case(
+        "staging-public-alb-without-waf",
+        ("enable_waf",),
+        False,
+        "enable_waf must be true (or waf_web_acl_arn set) in uat and prod and wherever "
+        "alb_ingress_cidrs includes 0.0.0.0/0: an ALB facing the internet sits behind a web ACL; "
+        "got neither in staging.",
+        reads=(("environment",), ("waf_web_acl_arn",), ("alb_ingress_cidrs",)),
     ),
 ]
 

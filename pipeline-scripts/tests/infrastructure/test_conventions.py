@@ -38,6 +38,14 @@ def test_no_configuration_keeps_its_own_copy_of_a_list():
         assert not kms_key_arn.search(text), f"{path.relative_to(ROOT)} repeats the KMS key pattern"
 
 
+def test_python_and_terraform_reserve_the_same_index_families():
+    from carcierge_pipeline.opensearch_setup import LOG_INDEX_PATTERN, RESERVED_INDEX_PREFIXES
+
+    reserved = _conventions()["reserved_index_prefixes"]
+    assert tuple(reserved) == RESERVED_INDEX_PREFIXES
+    assert f"{reserved[0]}-*" == LOG_INDEX_PATTERN  # the log indices' family comes first
+
+
 def test_retention_values_are_cloudwatchs():
     values = _conventions()["log_retention_days"]
     assert values == sorted(set(values)) and values[0] == 1 and values[-1] == 3653

@@ -9,9 +9,12 @@
   carcierge_pipeline/backend.py, ``-var-file`` files exist;
 - ``aws <service> <command>``: a real operation (or waiter) of botocore's service model, and
   every ``--flag`` a member of its input or a global option of the AWS CLI;
-- ``$(…)`` substitutions are checked as commands of their own, and ``eval "$(terraform output
-  -raw ops_run_task) …"`` as the ``aws ecs run-task`` it is, with the ``carcierge`` command of its
-  override parsed like any other.
+- ``$(…)`` substitutions are checked as commands of their own; ``--cli-input-json
+  "$(terraform output -raw <output>)"`` names an output whose JSON keys are members of the
+  operation's input, and the ``carcierge`` command of an ``aws ecs run-task --overrides`` is parsed
+  like any other;
+- no ``eval``: a runbook never runs text that a state output or a lock holder wrote as shell
+  syntax (review 2026-12-07 L7).
 
 Plus: the README links the runbooks, every page is listed in the index, and the alarm page covers
 every alarm the monitoring module creates."""
@@ -36,7 +39,7 @@ PLAIN_TOOLS = {"git", "jq", "export"}
 TERRAFORM_SUBCOMMANDS = {"init", "output", "state", "import", "plan", "apply", "show"}
 TERRAFORM_SUBCOMMANDS |= {"force-unlock"}
 # AWS CLI commands that are not API operations (CLI customizations).
-AWS_CUSTOMIZATIONS = {("logs", "tail"), ("ecr", "get-login-password")}
+AWS_CUSTOMIZATIONS = {("logs", "tail"), ("ecr", "get-login-password"), ("s3", "sync")}
 # The CLI's own service names where botocore's differ.
 AWS_SERVICE_NAMES = {"s3api": "s3"}
 AWS_GLOBAL_OPTIONS = {
@@ -135,16 +138,15 @@ class Checker:
         for operator in ("|", "&&", ";", "||"):
             assert operator not in words, f"one command per line: {line!r}"
         tool = words[0].rsplit("/", 1)[-1]
-        if tool == "eval":
-            self._eval(words, inner, line)
-        elif tool == "carcierge":
+        assert tool != "eval", f"no eval in a runbook (run the command itself): {line!r}"
+        if tool == "carcierge":
             self._carcierge(words[1:], line)
         elif tool == "make":
             self._make(words[1:], line)
         elif tool == "terraform":
             self._terraform(words[1:], line)
         elif tool == "aws":
-            self._aws(words[1:], line)
+            self._aws(words[1:], line, inner=inner)
         else:
             assert tool in PLAIN_TOOLS, f"unknown command {tool!r} in {line!r}"
 
@@ -186,7 +188,7 @@ class Checker:
             wanted = set(backend_settings("prod", {"TF_STATE_BUCKET": "bucket"}))
             assert configured == wanted, f"backend settings {sorted(configured ^ wanted)}: {line!r}"
 
-    def _aws(self, args: list[str], line: str, *, extra_flags: set[str] = frozenset()) -> None:
+    def _aws(self, args: list[str], line: str, *, inner: list[str] | None = None) -> None:
         service, command = args[0], args[1]
         if (service, command) in AWS_CUSTOMIZATIONS:
             return
@@ -208,33 +210,34 @@ class Checker:
             xform_name(member, "-")
             for member in model.operation_model(operation).input_shape.members
         }
-        allowed = (
-            members | {f"no-{member}" for member in members} | AWS_GLOBAL_OPTIONS | extra_flags
-        )
+        allowed = members | {f"no-{member}" for member in members} | AWS_GLOBAL_OPTIONS
         for arg in rest:
             if arg.startswith("--"):
                 flag = arg[2:].split("=", 1)[0]
                 assert flag in allowed, f"aws {service} {command} has no --{flag}: {line!r}"
-
-    def _eval(self, words: list[str], inner: list[str], line: str) -> None:
-        assert len(words) == 2, line
-        evaluated = shlex.split(words[1])
-        head = re.fullmatch(r"SUBST(\d+)", evaluated[0])
-        assert head, f"eval of what? {line!r}"
-        assert inner[int(head.group(1))] == "terraform output -raw ops_run_task", line
-        # The output is `aws ecs run-task --cluster … --network-configuration …`.
-        output = (self.root / "outputs.tf").read_text()
-        assert '"aws ecs run-task",' in output
-        given = set(re.findall(r'"(--[a-z-]+) ', output.split('output "ops_run_task"')[1]))
-        self._aws(["ecs", "run-task", *sorted(given), *evaluated[1:]], line)
-        overrides = evaluated[evaluated.index("--overrides") + 1]
-        command = re.fullmatch(
-            r"containerOverrides=\[\{name=ops,command=\[([^\]]+)\]\}\]", overrides
-        )
-        assert command, f"overrides of the ops container: {line!r}"
-        args = command.group(1).split(",")
-        assert args[0] == "carcierge", line
-        self._carcierge(args[1:], line)
+        if "--cli-input-json" in rest:
+            value = rest[rest.index("--cli-input-json") + 1]
+            source = re.fullmatch(r"SUBST(\d+)", value)
+            assert source, f"--cli-input-json of what? {line!r}"
+            given = (inner or [])[int(source.group(1))]
+            output = re.fullmatch(r"terraform output -raw (\w+)", given)
+            assert output and output.group(1) in self.outputs, f"no such output: {line!r}"
+            block = (self.root / "outputs.tf").read_text().split(f'output "{output.group(1)}"')[1]
+            block = block.split("\noutput ", 1)[0]
+            assert "jsonencode({" in block, f"{output.group(1)} is not a JSON object: {line!r}"
+            body = block.split("jsonencode({", 1)[1].split("\n  })", 1)[0]
+            keys = set(re.findall(r"^    (\w+)\s+=", body, re.M))
+            input_members = set(model.operation_model(operation).input_shape.members)
+            assert keys and keys <= input_members, f"{sorted(keys - input_members)}: {line!r}"
+        if (service, command) == ("ecs", "run-task") and "--overrides" in rest:
+            overrides = rest[rest.index("--overrides") + 1]
+            ops = re.fullmatch(
+                r"containerOverrides=\[\{name=ops,command=\[([^\]]+)\]\}\]", overrides
+            )
+            assert ops, f"overrides of the ops container: {line!r}"
+            args = ops.group(1).split(",")
+            assert args[0] == "carcierge", line
+            self._carcierge(args[1:], line)
 
 
 @pytest.fixture(scope="module")
@@ -289,8 +292,11 @@ def test_the_checker_catches_mistakes(checker):
         "aws rds wait instance-available --db-instance-identifier x",
         "terrafrom output -raw kms_key_arn",
         "TASK=$(terraform output -raw ops_task_arn)",
-        'eval "$(terraform output -raw ops_run_task) --overrides '
-        "'containerOverrides=[{name=ops,command=[carcierge,opensearch,init,-e,prod]}]'\"",
+        'aws ecs run-task --cli-input-json "$(terraform output -raw ops_run_task_input)" '
+        "--overrides 'containerOverrides=[{name=ops,command=[carcierge,opensearch,init,-e,prod]}]'",
+        'aws ecs run-task --cli-input-json "$(terraform output -raw ops_task)" --overrides '
+        "'containerOverrides=[{name=ops,command=[carcierge,db,roles,-e,prod]}]'",
+        'eval "$(terraform output -raw ops_run_task)"',
     ):
         try:
             checker.check(wrong)

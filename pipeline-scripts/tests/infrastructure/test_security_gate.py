@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import resource
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,7 +32,12 @@ def _children_cpu() -> float:
 
 
 @pytest.mark.slow(seconds=40)
-def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environment_plans):
+def test_checkov_passes_every_environment_in_code_and_plan(
+    project, project_copy, environment_plans
+):
+    for path, _ in security.REPOSITORY_SCANS:  # the copy holds the Terraform only
+        (project_copy.root / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project.root / path, project_copy.root / path)
     for environment in ENVIRONMENTS:
         build = project_copy.build_dir(environment)
         build.mkdir(parents=True)
@@ -50,12 +56,17 @@ def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environ
     )
 
     for environment, report in reports.items():
-        code, plan = report.scans
+        code, plan, dockerfile, gitlab_ci = report.scans
         assert code.label == f"terraform code with environments/{environment}.tfvars"
         assert plan.label == f"plan build/{environment}/plan.json"
+        # The pipeline's own files (review 2026-12-07 L5), scanned once, in every report.
+        assert dockerfile.label == "dockerfile ci/Dockerfile"
+        assert gitlab_ci.label == "gitlab_ci .gitlab-ci.yml"
         for scan in report.scans:
             assert (scan.failed, scan.parsing_errors) == (0, 0), (environment, scan)
+        for scan in (code, plan):
             assert scan.passed > 200, f"{environment} / {scan.label} ran too few checks"
+        assert dockerfile.passed > 50 and gitlab_ci.passed > 10, (dockerfile, gitlab_ci)
         # The plan scan read the inline skips from the code: without them it fails.
         assert plan.skipped > 0, f"{environment}: the plan scan did not see the inline skips"
         junit = ET.parse(project_copy.build_dir(environment) / "checkov-junit.xml").getroot()
@@ -64,6 +75,7 @@ def test_checkov_passes_every_environment_in_code_and_plan(project_copy, environ
         suites = [suite.get("name") for suite in junit.findall("testsuite")]
         assert any(f"environments/{environment}.tfvars" in name for name in suites)
         assert any(f"build/{environment}/plan.json" in name for name in suites)
+        assert sum(name.startswith("checkov dockerfile ci/Dockerfile") for name in suites) == 1
         assert f"checkov {security.CHECKOV_VERSION} on {environment}: " in "\n".join(said)
     assert sum(line.startswith("scan ") for line in said) == len(ENVIRONMENTS)  # one table each
 
@@ -81,6 +93,19 @@ def test_every_inline_skip_names_a_check_and_says_why(project):
     assert skips, "no inline skips found: the pattern no longer matches"
 
 
+def test_the_pipeline_files_skips_name_a_check_and_say_why(project):
+    # ci/Dockerfile and .gitlab-ci.yml are scanned too (security.REPOSITORY_SCANS); their skips
+    # follow the same rule.
+    frameworks = {"dockerfile": r"CKV_DOCKER_\d+", "gitlab_ci": r"CKV_GITLABCI_\d+"}
+    assert [framework for _, framework in security.REPOSITORY_SCANS] == list(frameworks)
+    for path, framework in security.REPOSITORY_SCANS:
+        for number, line in enumerate((project.root / path).read_text().splitlines(), 1):
+            if match := SKIP.search(line):
+                check, reason = match[1], (match[2] or "").strip()
+                assert re.fullmatch(frameworks[framework], check), f"{path}:{number}"
+                assert len(reason) >= 30, f"{path}:{number}: the skip of {check} must say why"
+
+
 def test_plan_skip_conflicts_finds_same_named_resources_with_different_skips(tmp_path: Path):
     def module(name: str, skips: str) -> None:
         (tmp_path / name).mkdir()
@@ -96,3 +121,24 @@ def test_plan_skip_conflicts_finds_same_named_resources_with_different_skips(tmp
         "aws_cloudwatch_log_group.this (a/main.tf, b/main.tf: skips CKV_AWS_338; "
         "c/main.tf: skips nothing)"
     ]
+
+
+def test_log_retention_skips_state_each_environments_value(project):
+    # Review 2026-12-07 L5: a skip's reason must be true in every environment it applies to.
+    # The CKV_AWS_338 (a year of log retention) skips name each environment's value, read here
+    # from the environment files; where an environment keeps logs a year, the skip must go.
+    from carcierge_pipeline.hcl import load_tfvars
+
+    days = {
+        env: load_tfvars(project.root / "environments" / f"{env}.tfvars")["log_retention_days"]
+        for env in ENVIRONMENTS
+    }
+    stated = ", ".join(f"{env} {value}" for env, value in days.items())
+    found = 0
+    for path in sorted(project.root.glob("modules/*/*.tf")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if (match := SKIP.search(line)) and match[1] == "CKV_AWS_338":
+                found += 1
+                assert f"({stated} days)" in (match[2] or ""), f"{path}:{number}: {line.strip()}"
+    assert found > 0
+    assert all(value < 365 for value in days.values()), "a year's retention: drop the skips"

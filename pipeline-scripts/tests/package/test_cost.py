@@ -10,9 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, ROOT
 
 from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.stages.analyse import cost, pricing
 
 PLANS = FIXTURES / "plans"
@@ -406,3 +407,54 @@ def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, e
     sts = items.get('module.vpc.aws_vpc_endpoint.interface["sts"]')
     assert (sts is not None) is plan["variables"]["enable_interface_endpoints"]["value"]
     assert any(a.startswith("no charge: ElastiCache RBAC users") for a in estimate.assumptions)
+
+
+# --- issue 26: the WAF of every internet-facing ALB, AWS Backup's locked copies ----------------
+
+
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+def test_every_public_alb_pays_for_its_waf(environment_plans, environment):
+    # Every environment file opens its ALB to 0.0.0.0/0, so each has the project's web ACL
+    # (a validation requires it); its rules are in rule_json and billed each.
+    plan = environment_plans(environment)
+    settings = load_tfvars(ROOT / "environments" / f"{environment}.tfvars")
+    assert "0.0.0.0/0" in settings["alb_ingress_cidrs"] and settings["enable_waf"] is True
+    [acl] = [
+        rc["change"]["after"]
+        for rc in plan["resource_changes"]
+        if rc["type"] == "aws_wafv2_web_acl" and rc["change"]["after"]
+    ]
+    rules = len(json.loads(acl["rule_json"]))
+    prices = pricing.load_prices("us-west-1")
+    waf = prices["prices"]["waf"]
+    wanted = (
+        waf["web_acl_month"]
+        + rules * waf["rule_month"]
+        + prices["assumptions"]["waf_million_requests"] * waf["million_requests"]
+    )
+    estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
+    assert rules >= 4  # three managed rule groups and the rate limit
+    assert estimate.per_service["WAF"] == pytest.approx(wanted)
+
+
+@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+def test_aws_backup_copies_are_priced_where_they_exist(environment_plans, environment):
+    plan = environment_plans(environment)
+    settings = load_tfvars(ROOT / "environments" / f"{environment}.tfvars")
+    estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
+    items = [item for item in estimate.items if item.service == "AWS Backup"]
+    if not settings["enable_cross_region_backups"]:
+        assert items == []
+        return
+    prices = pricing.load_prices("us-west-1")
+    region = settings["backup_region"]
+    size = settings["rds_config"]["allocated_storage"]
+    gb = prices["assumptions"]["rds_backup_replicated_gb_per_month"]
+    storage = prices["backup_region_prices"][region]["rds_backup_storage_gb_month"]
+    [item] = items
+    assert item.address == "module.rds.aws_backup_plan.rds[0]"
+    assert item.detail.startswith(f"locked copy in {region}: {size:g} GB snapshot storage")
+    assert item.monthly == pytest.approx(
+        size * storage + gb * prices["prices"]["inter_region_transfer_gb"]
+    )
+    assert any("vault of the instance's region" in line for line in estimate.not_estimated)

@@ -83,7 +83,9 @@ def postgres():
 @pytest.fixture
 def db(postgres, request):
     """A fresh database owned by the master user, a tag for this test's roles, and connect()."""
-    tag = {"roles": "a", "a": "b", "drift": "c"}[request.node.name.split("_")[1]]
+    tag = {"roles": "a", "a": "b", "drift": "c", "memberships": "d"}[
+        request.node.name.split("_")[1]
+    ]
     name = f"carcierge_{tag}"
     with postgres(autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} OWNER {MASTER}")
@@ -192,6 +194,31 @@ def test_drift_is_reset_and_gone_services_are_reported_not_dropped(db):
             "SELECT 1 FROM pg_namespace WHERE nspname = %s", [f"svc_{tag}_service3"]
         ).fetchone()
         assert not _role(conn, f"svc_{tag}_service2")["createdb"]
+
+
+def test_memberships_not_declared_are_revoked(db):
+    # Review 2026-12-07 L9: a service role that became a member of another role (a predefined
+    # one, another service's) would hold that role's privileges; only rds_iam is declared.
+    tag, _, connect = db
+    roles = _roles(tag)
+    _run(db, roles)
+    service1, service2 = f"svc_{tag}_service1", f"svc_{tag}_service2"
+    with connect(autocommit=True) as conn:
+        conn.execute(f"GRANT pg_read_all_data TO {service1}")
+        conn.execute(f"GRANT {service2} TO {service1}")
+    report, _ = _run(db, roles)
+    assert report.changes == [
+        f"revoked pg_read_all_data from {service1} (a service role is a member of rds_iam only)",
+        f"revoked {service2} from {service1} (a service role is a member of rds_iam only)",
+    ]
+    with connect() as conn:
+        member_of = conn.execute(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid"
+            " JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s",
+            [service1],
+        ).fetchall()
+    assert member_of == [("rds_iam",)]
+    assert _run(db, roles)[0].changes == []
 
 
 def test_settings_refuse_another_environment_and_bad_roles(capsys):

@@ -345,6 +345,9 @@ def test_optional_parts_are_skipped_with_a_line(stand_in):
     assert not [path for path in stand_in.docs if path.startswith("/_plugins/_sm/")]
 
 
+ROLE = "arn:aws:iam::123456789012:role/staging-carcierge-x-task"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -356,6 +359,20 @@ def test_optional_parts_are_skipped_with_a_line(stand_in):
         ),
         ({"LOG_RETENTION_DAYS": "two weeks"}, "LOG_RETENTION_DAYS must be a whole number"),
         ({"OPENSEARCH_SNAPSHOT_BUCKET": "bucket"}, "go together"),
+        # Review 2026-12-07 L1: a service's <key>-* must reach no other index family.
+        (
+            {"OPENSEARCH_SERVICE_ROLES": json.dumps({"logs": ROLE})},
+            "service 'logs' would read and write logs-*, which includes the indices of logs",
+        ),
+        (
+            {"OPENSEARCH_SERVICE_ROLES": json.dumps({"security": ROLE})},
+            "service 'security' would read and write security-*, which includes the indices of "
+            "security-auditlog",
+        ),
+        (
+            {"OPENSEARCH_SERVICE_ROLES": json.dumps({"api": ROLE, "api-admin": ROLE})},
+            "service 'api' would read and write api-*, which includes the indices of api-admin",
+        ),
     ],
 )
 def test_bad_settings_are_refused_in_one_line(override, message):

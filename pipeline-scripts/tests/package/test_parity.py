@@ -269,9 +269,10 @@ def test_real_environments_prod_never_weaker_than_uat(environment_plans):
     assert report.findings == [], "\n".join(parity.render(report))
     # Not vacuous: settings the root already plans are read in every environment.
     assert "—" not in report.values("KMS key deletion window (days)")
-    # The hardening switches: ECS Exec only below uat, the project's WAF from uat on.
+    # The hardening switches: ECS Exec only below uat; the project's WAF in front of every ALB
+    # open to the internet, which all four are (issue 26; required by validation).
     assert report.values("ECS Exec") == ["on", "on", "off", "off"]
-    assert report.values("ALB WAF web ACL") == ["0", "0", "1", "1"]
+    assert report.values("ALB WAF web ACL") == ["1", "1", "1", "1"]
     assert {report.row(label).verdict for label in ("ECS Exec", "ALB WAF web ACL")} == {"ok"}
     # Logs into OpenSearch everywhere (5 services and the VPC flow logs); cross-region copies
     # in prod only.

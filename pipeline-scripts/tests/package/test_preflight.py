@@ -3,6 +3,7 @@ before Terraform starts, one line each; the account is read from moto's server."
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import urllib.request
@@ -39,13 +40,38 @@ def test_the_committed_placeholders_are_found(project, environment):
     assert all(line.count("\n") == 0 for line in problems)
 
 
+def _real_digests(text: str) -> str:
+    """The committed placeholder digests (sha256:000…0N) replaced by digests of real content."""
+    return re.sub(
+        r"@sha256:0{56}[0-9a-f]{8}",
+        lambda m: "@sha256:" + hashlib.sha256(m.group(0).encode()).hexdigest(),
+        text,
+    )
+
+
 def test_real_values_pass(project, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(project.root / "environments", root / "environments")
     shutil.copy(project.root / "terraform.tfvars", root / "terraform.tfvars")
     path = root / "environments" / "prod.tfvars"
-    path.write_text(path.read_text().replace("123456789012", "210987654321"))
+    path.write_text(_real_digests(path.read_text().replace("123456789012", "210987654321")))
     assert preflight.placeholder_problems(root, "prod") == []
+
+
+@pytest.mark.parametrize("environment", ["uat", "prod"])
+def test_placeholder_digests_are_refused_in_a_real_account(project, tmp_path, environment):
+    # uat and prod pin their images by digest (a variable validation); the committed digests are
+    # well-formed placeholders, refused even once the account is a real one.
+    root = tmp_path / "project"
+    shutil.copytree(project.root / "environments", root / "environments")
+    path = root / "environments" / f"{environment}.tfvars"
+    path.write_text(path.read_text().replace("123456789012", "210987654321"))
+    problems = preflight.placeholder_problems(root, environment)
+    digests = [p for p in problems if "is pinned to a placeholder digest" in p]
+    assert len(digests) == 6, problems  # five services and the operator task
+    assert any(
+        re.match(rf"environments/{environment}.tfvars:\d+: ops_image is pinned", p) for p in digests
+    )
 
 
 def test_a_fresh_account_lacks_the_opensearch_role(iam):
@@ -189,3 +215,143 @@ def test_a_real_prod_plan_asks_rds_in_the_backup_region(real_mode_cli, monkeypat
     captured = capsys.readouterr()
     assert "backup_region us-east-1 cannot receive RDS automated backups" in captured.out
     assert captured.err.startswith("failed: pre-flight found 10 problem(s)")
+
+
+# --- image repositories: tags that cannot be moved (review 2026-12-07 M4) ----------------------
+
+
+class StubbedEcr:
+    """ECR clients per region whose DescribeRepositories answers are stubbed, one per repository
+    asked (botocore's Stubber: a call without a queued answer, or with other parameters, fails)."""
+
+    def __init__(self, answers: dict[str, str | None], account: str = "210987654321") -> None:
+        from botocore.stub import Stubber
+
+        self.answers = answers  # repository -> imageTagMutability, None: not found
+        self.account = account
+        self.asked: list[tuple[str, str]] = []
+        self.stubbers: list[Stubber] = []
+        self.session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+
+    def __call__(self, region: str):
+        from botocore.stub import Stubber
+
+        client = self.session.client("ecr", region_name=region)
+        stubber = Stubber(client)
+        original = client.describe_repositories
+
+        def describe(**kwargs):
+            [repository] = kwargs["repositoryNames"]
+            self.asked.append((region, repository))
+            expected = {"registryId": self.account, "repositoryNames": [repository]}
+            mutability = self.answers[repository]
+            if mutability is None:
+                stubber.add_client_error(
+                    "describe_repositories",
+                    "RepositoryNotFoundException",
+                    "not found",
+                    400,
+                    expected_params=expected,
+                )
+            else:
+                stubber.add_response(
+                    "describe_repositories",
+                    {
+                        "repositories": [
+                            {
+                                "repositoryName": repository,
+                                "registryId": self.account,
+                                "imageTagMutability": mutability,
+                            }
+                        ]
+                    },
+                    expected,
+                )
+            return original(**kwargs)
+
+        stubber.activate()
+        client.describe_repositories = describe
+        self.stubbers.append(stubber)
+        return client
+
+
+REPOSITORIES = [f"carcierge-service{n}" for n in range(1, 6)] + ["carcierge-ops"]
+
+
+def _real_account(project, tmp_path, environment: str):
+    root = tmp_path / "project"
+    shutil.copytree(project.root / "environments", root / "environments")
+    path = root / "environments" / f"{environment}.tfvars"
+    path.write_text(_real_digests(path.read_text().replace("123456789012", "210987654321")))
+    return root, path
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_immutable_repositories_pass(project, tmp_path, environment):
+    root, _ = _real_account(project, tmp_path, environment)
+    ecr = StubbedEcr(dict.fromkeys(REPOSITORIES, "IMMUTABLE"))
+    assert preflight.image_repository_problems(root, environment, ecr) == []
+    # each repository asked once, in the region its image URI names
+    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in REPOSITORIES)
+    for stubber in ecr.stubbers:
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "mutability", ["MUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"]
+)
+def test_movable_tags_are_refused_with_their_line(project, tmp_path, mutability):
+    root, path = _real_account(project, tmp_path, "prod")
+    ecr = StubbedEcr({**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-ops": mutability})
+    [problem] = preflight.image_repository_problems(root, "prod", ecr)
+    line = next(
+        number
+        for number, text in enumerate(path.read_text().splitlines(), start=1)
+        if text.startswith("ops_image")
+    )
+    assert problem.startswith(
+        f"environments/prod.tfvars:{line}: ops_image comes from ECR repository carcierge-ops "
+        f"(account 210987654321, us-west-1), whose tags are {mutability}: "
+    )
+    assert "--image-tag-mutability IMMUTABLE`" in problem and "\n" not in problem
+
+
+def test_a_missing_repository_is_refused(project, tmp_path):
+    root, _ = _real_account(project, tmp_path, "uat")
+    ecr = StubbedEcr({**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-service4": None})
+    [problem] = preflight.image_repository_problems(root, "uat", ecr)
+    assert re.match(
+        r"environments/uat.tfvars:\d+: services.service4.container_image comes from ECR "
+        r"repository carcierge-service4 \(account 210987654321, us-west-1\), which does not exist",
+        problem,
+    )
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_placeholder_images_ask_nothing(project, environment):
+    # The committed files name AWS's example account: placeholder_problems refuses them, and
+    # ECR is not asked about an account that is not this one.
+    ecr = StubbedEcr({})
+    assert preflight.image_repository_problems(project.root, environment, ecr) == []
+    assert ecr.asked == []
+
+
+def test_a_real_plan_asks_ecr_about_every_repository(real_mode_cli, monkeypatch, capsys):
+    # The CLI wiring: with the example account taken as a real one (no placeholders), the
+    # pre-flight asks ECR about each image's repository and refuses the mutable ones.
+    from carcierge_pipeline.state.aws import AwsClients
+
+    monkeypatch.setattr(preflight, "EXAMPLE_ACCOUNT", "000000000000")
+    ecr = StubbedEcr(
+        {**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-service2": "MUTABLE"},
+        account="123456789012",
+    )
+    monkeypatch.setattr(AwsClients, "ecr", property(lambda clients: ecr(clients.region)))
+    assert real_mode_cli(["plan", "-e", "staging"]) == 1
+    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in REPOSITORIES)
+    captured = capsys.readouterr()
+    assert "services.service2.container_image comes from ECR repository carcierge-service2" in (
+        captured.out
+    )

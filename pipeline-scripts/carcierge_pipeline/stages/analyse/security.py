@@ -8,6 +8,11 @@ own (``make checkov`` → ``.venv/tools/checkov``); ``$CHECKOV`` points elsewher
 one or more environments run from one checkov process (checkov_driver.py: one import, a fork
 per scan, several at a time).
 
+Besides the Terraform, the files that build and run the pipeline are scanned once and reported
+with every environment (review 2026-12-07 L5): the CI image's ``ci/Dockerfile`` (checkov's
+``dockerfile`` framework; the image also runs as every environment's operator task) and
+``.gitlab-ci.yml`` (``gitlab_ci``).
+
 Exceptions are inline ``# checkov:skip=<check>:<why>`` comments in the resource they concern,
 never a list in the scanner call. The plan scans honour the same comments: checkov reads them
 from a clean copy of the Terraform code (``--repo-root-for-plan-enrichment``), and values known
@@ -17,6 +22,7 @@ checked that they are configured.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -41,6 +47,8 @@ CHECKOV_VERSION = "3.3.30"
 # `terraform test` files (.tftest.hcl, which checkov cannot parse).
 SKIP_PATHS = ("pipeline-scripts/", "build/", "tests/")
 DRIVER = Path(__file__).with_name("checkov_driver.py")
+# Files outside the Terraform that the gate scans once for all environments: path, framework.
+REPOSITORY_SCANS = (("ci/Dockerfile", "dockerfile"), (".gitlab-ci.yml", "gitlab_ci"))
 
 
 def find_checkov(project: Project, environ: Mapping[str, str] = os.environ) -> Path:
@@ -265,7 +273,8 @@ def merge_junit(scans: list[ScanResult]) -> ET.Element:
         if scan.junit is None:
             continue
         suites = [scan.junit] if scan.junit.tag == "testsuite" else scan.junit.findall("testsuite")
-        for suite in suites:
+        for original in suites:
+            suite = copy.deepcopy(original)  # a repository scan's suites go into every report
             suite.set("name", f"checkov {scan.label}: {suite.get('name', '')}".strip(": "))
             for properties in suite.findall("properties"):
                 suite.remove(properties)  # checkov's own command-line arguments: noise
@@ -358,6 +367,17 @@ def scan_environments(
                     Path(scratch, environment, "plan"),
                 ),
             ]
+        # The pipeline's own files, once; their result is part of every environment's report.
+        for path, framework in REPOSITORY_SCANS:
+            if (project.root / path).is_file():
+                scans.append(
+                    _Scan(
+                        "",
+                        f"{framework} {path}",
+                        ["-f", path, "--framework", framework],
+                        Path(scratch, "repository", framework),
+                    )
+                )
         _run_scans(
             checkov,
             scans,
@@ -369,7 +389,7 @@ def scan_environments(
         results = [(scan.environment, _finish(scan)) for scan in scans]
     reports = {
         environment: SecurityReport(
-            environment, [result for owner, result in results if owner == environment]
+            environment, [result for owner, result in results if owner in (environment, "")]
         )
         for environment in environments
     }
