@@ -290,7 +290,7 @@ def test_dns_firewall_and_redis_user_types_recorded_by_h24d():
     ]
 
 
-def test_backup_and_object_lock_types_recorded_ahead_of_their_modules():
+def test_backup_and_object_lock_types_recorded_by_h24d():
     # validation.All(StringLenBetween, StringMatch(re, message)): the SDK's "invalid value for"
     assert messages("aws_backup_vault", {"name": "prod-carcierge-backup-rds"}) == []
     assert messages("aws_backup_vault", {"name": "prod.backup"}) == [
