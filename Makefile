@@ -16,6 +16,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
+.PHONY: rehearse-all test-fast help
 
 setup: $(INSTALLED) ## build .venv and the offline provider (the other targets do it as needed)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -139,3 +140,16 @@ ci-lock: $(UV_STAMP) ## refresh ci/requirements.lock, the CI image's hashed depe
 # Every target with a `## description` on its line, e.g. `make plan ENV=prod`.
 help: ## this list
 	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The edit-test loop (~15 s): ruff, then every test that runs no Terraform, starts no local
+# server (moto, PostgreSQL) and is not marked slow. pipeline-scripts/tests/conftest.py marks them
+# and fails a test of this tier that starts Terraform.
+test-fast: setup ## the edit-test loop: ruff and every test that runs no Terraform, no local server, nothing slow
+	$(BIN)/ruff check pipeline-scripts
+	CARCIERGE_TEST_TIER=fast $(BIN)/pytest -n 2 -q -m "not terraform and not server and not slow"
+
+# Every environment's rehearsal, one after another (the list is carcierge_pipeline/environments.py's).
+rehearse-all: setup ## the rehearsal of every environment, one after another
+	@for env in $$($(BIN)/python -c 'from carcierge_pipeline.environments import ENVIRONMENTS; print(*ENVIRONMENTS)'); do \
+	  $(BIN)/carcierge rehearse --environment $$env || exit 1; \
+	done

@@ -1,6 +1,6 @@
 # Database access of the services: each service signs in to PostgreSQL as a role of its own
 # with IAM database authentication tokens, never as the master user. The roles are created in
-# the database after apply by `carcierge db roles -e <env>` (README, "Database access").
+# the database after apply by `carcierge db roles -e <env>` (docs/operations.md, "Database access").
 
 locals {
   # The service's database role: svc_<key> with hyphens as underscores. Service keys are

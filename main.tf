@@ -13,6 +13,10 @@ locals {
 
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+
+  # The boundary `carcierge oidc bootstrap` creates in the environment's account: every role the
+  # modules create carries it (the CI deploy role may create no other).
+  permissions_boundary_arn = "arn:${local.partition}:iam::${var.aws_account_id}:policy/${local.name_prefix}-ci-boundary"
 }
 
 # The environments and log retention values the variable validations check against.
@@ -50,6 +54,8 @@ locals {
 
 module "vpc" {
   source = "./modules/vpc"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name_prefix                = local.name_prefix
   vpc_cidr                   = var.vpc_cidr
@@ -104,6 +110,8 @@ module "elasticache" {
 module "opensearch" {
   source = "./modules/opensearch"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name_prefix        = local.name_prefix
   environment        = var.environment
   subnet_ids         = module.vpc.data_subnet_id_list
@@ -133,6 +141,8 @@ module "opensearch" {
 
 module "rds" {
   source = "./modules/rds"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name_prefix         = local.name_prefix
   environment         = var.environment
@@ -172,6 +182,8 @@ locals {
 module "ecs" {
   source = "./modules/ecs"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name_prefix                = local.name_prefix
   environment                = var.environment
   aws_region                 = var.aws_region
@@ -191,12 +203,13 @@ module "ecs" {
   shared_environment  = local.service_connection_environment
   shared_secrets      = local.service_connection_secrets
 
-  ssl_certificate_arn     = var.ssl_certificate_arn
-  domain_name             = var.domain_name
-  route53_zone_id         = var.route53_zone_id
-  waf_web_acl_arn         = var.waf_web_acl_arn
-  create_waf              = var.enable_waf
-  create_ecr_repositories = var.create_ecr_repositories
+  ssl_certificate_arn      = var.ssl_certificate_arn
+  domain_name              = var.domain_name
+  route53_zone_id          = var.route53_zone_id
+  waf_web_acl_arn          = var.waf_web_acl_arn
+  create_waf               = var.enable_waf
+  create_ecr_repositories  = var.create_ecr_repositories
+  services_awaiting_images = var.services_awaiting_images
 
   enable_execute_command               = var.enable_ecs_exec
   service_steady_state_timeout_minutes = var.ecs_steady_state_timeout_minutes
@@ -208,13 +221,18 @@ module "ecs" {
     read_secret_arns = [module.rds.master_user_secret_arn]
     assume_role_arns = [module.opensearch.master_user_arn]
   }
+  # The services wait for the operator task's set-up run (ops.tf): their database roles and
+  # OpenSearch mappings exist before they are asked to be steady.
+  services_after = terraform_data.ops_setup.id
 }
 
 # --- logs into OpenSearch ---
 
 module "log_delivery" {
   source = "./modules/log_delivery"
-  count  = var.enable_log_delivery ? 1 : 0
+
+  permissions_boundary_arn = local.permissions_boundary_arn
+  count                    = var.enable_log_delivery ? 1 : 0
 
   name_prefix        = local.name_prefix
   environment        = var.environment

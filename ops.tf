@@ -23,7 +23,7 @@ locals {
 
   ops_environment = {
     AWS_REGION = var.aws_region
-    # carcierge db roles (README, "Database access")
+    # carcierge db roles (docs/operations.md, "Database access")
     DB_HOST              = module.rds.connection_environment.DB_HOST
     DB_PORT              = module.rds.connection_environment.DB_PORT
     DB_NAME              = module.rds.connection_environment.DB_NAME
@@ -38,4 +38,71 @@ locals {
     OPENSEARCH_SNAPSHOT_ROLE_ARN = local.opensearch_log_delivery.snapshots ? local.opensearch_log_delivery.snapshot_role_arn : ""
     LOG_RETENTION_DAYS           = tostring(var.log_retention_days)
   }
+}
+
+# --- the first apply brings up a working platform in one pass (issue 22) ---
+#
+# What the services need before they can be healthy is created INSIDE the apply, from inside the
+# VPC, before the ECS services are asked to be steady: `carcierge ops run` (ops_run.py) starts
+# the operator task once per command (ecs:RunTask with a command override), waits for each to
+# stop and fails the apply with one line per task that exits non-zero. The services wait for it
+# (modules/ecs: services_after). Why a one-off task and not a Lambda function: the commands and
+# their image already exist and are tested (database.py, opensearch_setup.py); a function would
+# need a second packaging of them, a zip built reproducibly without the archive provider, and a
+# second role and network interface in the VPC. docs/first-deployment.md.
+#
+# It re-runs when what it creates changes: the set of service roles, the database instance (a
+# replaced instance has a new resource id), the OpenSearch domain or the task roles the
+# mappings name. Both commands are idempotent. A new ops task definition revision alone only
+# updates `input` (no re-run).
+resource "terraform_data" "ops_setup" {
+  triggers_replace = {
+    database_instance = module.rds.resource_id
+    database_roles    = jsonencode(local.database_users)
+    opensearch_domain = module.opensearch.domain_arn
+    opensearch_roles  = jsonencode(module.ecs.task_role_arns)
+    commands          = jsonencode(local.ops_setup_commands)
+  }
+
+  input = {
+    cluster         = module.ecs.cluster_arn
+    task_definition = module.ecs.ops_task.task_definition_arn
+    container       = module.ecs.ops_task.container
+    subnets         = jsonencode(module.vpc.private_subnet_id_list)
+    security_groups = jsonencode([module.security_groups.ops_security_group_id])
+    commands        = jsonencode(local.ops_setup_commands)
+    timeout_seconds = tostring(local.ops_setup_timeout_seconds)
+  }
+
+  # The run starts the task, which reads these settings from its environment (ops.tf above)
+  # and needs a route out (NAT, endpoints), the data stores' security group rules and network
+  # ACLs, and the master secret and role: every resource of these modules exists first.
+  provisioner "local-exec" {
+    # The pipeline names its own interpreter (terraform.py sets CARCIERGE_COMMAND); by hand,
+    # `carcierge` on PATH. The settings travel as environment variables, never shell-quoted.
+    command = "$${CARCIERGE_COMMAND:-carcierge} ops run"
+    environment = {
+      OPS_CLUSTER         = self.input.cluster
+      OPS_TASK_DEFINITION = self.input.task_definition
+      OPS_CONTAINER       = self.input.container
+      OPS_SUBNETS         = self.input.subnets
+      OPS_SECURITY_GROUPS = self.input.security_groups
+      OPS_COMMANDS        = self.input.commands
+      OPS_TIMEOUT_SECONDS = self.input.timeout_seconds
+      AWS_REGION          = var.aws_region
+    }
+  }
+
+  depends_on = [module.vpc, module.security_groups, module.rds, module.opensearch]
+}
+
+locals {
+  # What the apply runs as the operator task, in this order of tasks (they run side by side).
+  ops_setup_commands = [
+    ["carcierge", "db", "roles", "--environment", var.environment],
+    ["carcierge", "opensearch", "setup", "--environment", var.environment],
+  ]
+  # A Fargate task starts in about a minute and both commands take seconds; a run still going
+  # after 15 minutes fails the apply (ops_run.py names the task) rather than hang it.
+  ops_setup_timeout_seconds = 900
 }

@@ -77,7 +77,7 @@ variable "backup_region" {
 }
 
 variable "enable_log_delivery" {
-  description = "Stream every service's log group into the OpenSearch domain (modules/log_delivery: subscription filters, Firehose streams, an S3 staging bucket, an OpenSearch Ingestion pipeline writing daily indices logs-<service>-yyyy.MM.dd). On in every environment; off saves its cost (see README, Cost)."
+  description = "Stream every service's log group into the OpenSearch domain (modules/log_delivery: subscription filters, Firehose streams, an S3 staging bucket, an OpenSearch Ingestion pipeline writing daily indices logs-<service>-yyyy.MM.dd). On in every environment; off saves its cost (see docs/cost.md)."
   type        = bool
 }
 
@@ -491,5 +491,21 @@ variable "alarm_thresholds" {
   validation {
     condition     = alltrue([for name, value in var.alarm_thresholds : (endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0])
     error_message = "alarm_thresholds values must be percentages above 0 and at most 100 for *_percent and opensearch_jvm_pressure, a whole number of periods from 1 to 10 for evaluation_periods, and at least 0 otherwise; got: ${join(", ", [for name, value in var.alarm_thresholds : "${name} = ${value}" if !((endswith(name, "_percent") || name == "opensearch_jvm_pressure") ? value > 0 && value <= 100 : name == "evaluation_periods" ? value >= 1 && value <= 10 && floor(value) == value : value >= 0)])}."
+  }
+}
+
+variable "services_awaiting_images" {
+  description = "Keys of services not started yet because their image is not pushed: set in an environment file only for the first stage of a staged deployment (create_ecr_repositories = true: a new service's repository comes from that apply and holds no image yet); push the images, then remove the keys. The plan gate refuses a plan that creates a repository and a service whose image is in it (docs/first-deployment.md). Listing a running service removes it."
+  type        = set(string)
+  default     = []
+}
+
+variable "aws_account_id" {
+  description = "The AWS account this environment deploys into (12 digits). One account per environment is the default (docs/setup.md); the provider refuses credentials of any other account (allowed_account_ids), and `carcierge oidc bootstrap` derives the environment's CI roles from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be a 12-digit AWS account id such as 111122223333; got \"${var.aws_account_id}\"."
   }
 }

@@ -1,6 +1,9 @@
 # prod: deployed from branch prod.
 environment = "prod"
 aws_region  = "us-west-1"
+# The AWS account of this environment (a placeholder from AWS's documentation until set up;
+# docs/setup.md): the provider refuses any other account.
+aws_account_id = "123456789012"
 
 kms_deletion_window_in_days = 30
 

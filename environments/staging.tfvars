@@ -1,6 +1,9 @@
 # staging: deployed from branch main.
 environment = "staging"
 aws_region  = "us-west-1"
+# The AWS account of this environment (a placeholder from AWS's documentation until set up;
+# docs/setup.md): the provider refuses any other account.
+aws_account_id = "111122223333"
 
 kms_deletion_window_in_days = 7
 

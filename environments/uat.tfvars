@@ -1,6 +1,9 @@
 # uat: deployed from branch uat.
 environment = "uat"
 aws_region  = "us-west-1"
+# The AWS account of this environment (a placeholder from AWS's documentation until set up;
+# docs/setup.md): the provider refuses any other account.
+aws_account_id = "777788889999"
 
 kms_deletion_window_in_days = 30
 

@@ -1,7 +1,7 @@
 # The project's conventions that several modules check their inputs against: one owner for each
 # list. No resources and no provider: a module or the root calls it and uses its outputs in its
 # variable validations (Terraform >= 1.9 lets a validation refer to other objects).
-# pipeline-scripts/tests/test_conventions.py checks that the Python package agrees.
+# pipeline-scripts/tests/infrastructure/test_conventions.py checks that the Python package agrees.
 
 locals {
   # The environments, in promotion order (carcierge_pipeline/environments.py: ENVIRONMENTS).

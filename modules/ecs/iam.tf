@@ -145,6 +145,9 @@ locals {
 }
 
 resource "aws_iam_role" "execution" {
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name               = "${var.name_prefix}-ecs-task-execution"
   description        = "ECS task execution role of ${local.cluster_name}: image pull, service logs, listed secrets"
   assume_role_policy = jsonencode(local.execution_assume_role_policy)
@@ -168,6 +171,9 @@ resource "aws_iam_role_policy" "execution_secrets" {
 
 resource "aws_iam_role" "task" {
   for_each = local.services
+
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
 
   name               = "${each.value.name}-task"
   description        = "Task role of ${each.value.name}"

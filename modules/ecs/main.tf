@@ -80,6 +80,11 @@ locals {
 
   public_services = { for key, service in local.services : key => service if service.public }
 
+  # The services ECS runs: all but those awaiting their image (a staged deployment: the ECR
+  # repository this apply creates holds no image yet; their task definitions, target groups
+  # and the rest are created all the same).
+  started_services = { for key, service in local.services : key => service if !contains(var.services_awaiting_images, key) }
+
   # What each container runs as, in container-definition terms (also the output
   # container_runtime, readable in a plan where the definitions themselves are not yet known).
   # Not root, and no Linux capabilities: the process runs as services.*.user (a non-root
@@ -236,7 +241,8 @@ resource "aws_ecs_task_definition" "service" {
 # --- services -------------------------------------------------------------------------
 
 resource "aws_ecs_service" "service" {
-  for_each = local.services
+  # services_awaiting_images: a staged deployment (docs/first-deployment.md).
+  for_each = local.started_services
 
   name            = each.value.name
   cluster         = aws_ecs_cluster.main.arn
@@ -327,7 +333,8 @@ resource "aws_ecs_service" "service" {
   }
 
   # The roles' policies must outlive the service (provider note), the target group must be
-  # behind a listener before ECS registers tasks, and FARGATE_SPOT must be on the cluster.
+  # behind a listener before ECS registers tasks, FARGATE_SPOT must be on the cluster, and
+  # what var.services_after names must be done.
   depends_on = [
     aws_iam_role_policy.execution,
     aws_iam_role_policy.execution_secrets,
@@ -335,13 +342,16 @@ resource "aws_ecs_service" "service" {
     aws_iam_role_policy.exec,
     aws_lb_listener_rule.service,
     aws_ecs_cluster_capacity_providers.main,
+    # What the services need before they can be healthy (the root's operator-task run: database
+    # roles, OpenSearch mappings); null: nothing to wait for.
+    var.services_after,
   ]
 }
 
 # --- auto scaling ---------------------------------------------------------------------
 
 resource "aws_appautoscaling_target" "service" {
-  for_each = local.services
+  for_each = local.started_services
 
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -353,7 +363,7 @@ resource "aws_appautoscaling_target" "service" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  for_each = local.services
+  for_each = local.started_services
 
   name               = "${each.value.name}-cpu-target-tracking"
   policy_type        = "TargetTrackingScaling"
@@ -373,7 +383,7 @@ resource "aws_appautoscaling_policy" "cpu" {
 }
 
 resource "aws_appautoscaling_policy" "memory" {
-  for_each = local.services
+  for_each = local.started_services
 
   name               = "${each.value.name}-memory-target-tracking"
   policy_type        = "TargetTrackingScaling"

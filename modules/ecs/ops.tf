@@ -1,7 +1,9 @@
 # The operator task: post-apply commands that must run inside the VPC (the data stores accept
-# connections from the tasks' security groups only; the operator task has its own). It is a task definition without a service:
-# an operator starts it once with `aws ecs run-task` (the ops_run_task output) and a command
-# override, e.g. ["carcierge", "opensearch", "setup", "-e", "<env>"]. docs/runbooks/.
+# connections from the tasks' security groups only; the operator task has its own). It is a task
+# definition without a service: the root's terraform_data.ops_setup starts it inside every apply
+# that needs it (`carcierge ops run`, docs/first-deployment.md); an operator can start it with
+# `aws ecs run-task` (the ops_run_task output) and a command override, e.g. ["carcierge",
+# "opensearch", "setup", "-e", "<env>"]. docs/runbooks/.
 
 locals {
   ops_enabled = var.ops_task != null
@@ -63,6 +65,9 @@ resource "aws_cloudwatch_log_group" "ops" {
 
 resource "aws_iam_role" "ops_task" {
   count = local.ops_enabled ? 1 : 0
+
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
 
   name               = "${local.ops_name}-task"
   description        = "Task role of ${local.ops_name}: post-apply commands (database roles, OpenSearch set-up)"
@@ -129,4 +134,9 @@ resource "aws_ecs_task_definition" "ops" {
   }])
 
   tags = merge(var.tags, { Name = local.ops_name })
+
+  # A run of any revision has its rights: the execution role's policy (image pull, logs) and
+  # the task role's policy exist before the task definition that names them (a run-at-apply
+  # starts it right after registration: the root's terraform_data.ops_setup).
+  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.ops_task]
 }

@@ -117,12 +117,13 @@ output "container_runtime" {
 }
 
 output "ops_task" {
-  description = "The operator task (null without ops_task): task definition family, task role ARN, log group and the container's environment (name => value)."
+  description = "The operator task (null without ops_task): task definition family and ARN (this revision), task role ARN, log group and the container's environment (name => value)."
   value = local.ops_enabled ? {
-    family        = aws_ecs_task_definition.ops[0].family
-    container     = "ops"
-    task_role_arn = aws_iam_role.ops_task[0].arn
-    log_group     = aws_cloudwatch_log_group.ops[0].name
-    environment   = local.ops_environment
+    family              = aws_ecs_task_definition.ops[0].family
+    task_definition_arn = aws_ecs_task_definition.ops[0].arn
+    container           = "ops"
+    task_role_arn       = aws_iam_role.ops_task[0].arn
+    log_group           = aws_cloudwatch_log_group.ops[0].name
+    environment         = local.ops_environment
   } : null
 }

@@ -584,3 +584,31 @@ variable "ops_task" {
     error_message = "ops_task.environment keys must be environment variable names (letters, digits, underscore; not starting with a digit)."
   }
 }
+
+variable "services_after" {
+  description = "An id the ECS services wait for (depends_on): the root passes its operator-task run at apply (terraform_data.ops_setup: database roles, OpenSearch mappings), so the services are asked to be steady only once what they need exists. null: nothing to wait for."
+  type        = string
+  default     = null
+}
+
+variable "services_awaiting_images" {
+  description = "Keys of services whose ECS service (and auto scaling) is not created yet because their image is not in ECR: with create_ecr_repositories the repository comes from the same apply and holds no image. Their task definitions, target groups, roles and logs are created all the same; remove a key once its image is pushed (docs/first-deployment.md). A key listed here for a running service removes that service."
+  type        = set(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for key in var.services_awaiting_images : contains(keys(var.services), key)])
+    error_message = "services_awaiting_images must list keys of services; unknown: ${join(", ", [for key in var.services_awaiting_images : key if !contains(keys(var.services), key)])}."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every IAM role this module creates: the environment's CI boundary (<environment>-carcierge-ci-boundary, `carcierge oidc bootstrap`), without which the CI deploy role may not create a role. null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", coalesce(var.permissions_boundary_arn, "-")))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
+  }
+}

@@ -143,6 +143,9 @@ locals {
 resource "aws_iam_role" "service" {
   for_each = local.service_roles
 
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = each.value.name
   description = each.value.description
   assume_role_policy = jsonencode({

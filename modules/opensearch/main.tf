@@ -54,6 +54,9 @@ resource "aws_iam_role" "master" {
   # checkov:skip=CKV_AWS_61:the account principal is narrowed by the ArnLike aws:PrincipalArn condition to the named admin roles (admin_principal_arns); no other principal of the account may assume it
   count = local.create_master_role ? 1 : 0
 
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = "${var.name_prefix}-opensearch-admin"
   description = "Master user of the ${var.environment} OpenSearch domain (fine-grained access control all_access)"
   assume_role_policy = jsonencode({

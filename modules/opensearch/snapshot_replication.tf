@@ -41,6 +41,9 @@ module "snapshots_replica" {
 resource "aws_iam_role" "snapshot_replication" {
   count = local.replicate_snapshots ? 1 : 0
 
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = "${var.name_prefix}-opensearch-snapshot-replication"
   description = "S3 replicates ${local.snapshot_bucket} to ${coalesce(local.replica_bucket, "-")}"
   assume_role_policy = jsonencode({

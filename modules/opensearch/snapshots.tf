@@ -41,6 +41,9 @@ module "snapshots" {
 # sends the domain as source when it assumes the snapshot role is not confirmed by the snapshot
 # guide: if registering the repository fails with an access error, check this condition first.
 resource "aws_iam_role" "snapshot" {
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = "${var.name_prefix}-opensearch-snapshot"
   description = "OpenSearch Service writes manual snapshots of ${local.domain_name} to ${local.snapshot_bucket}"
   assume_role_policy = jsonencode({

@@ -118,6 +118,9 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_iam_role" "monitoring" {
   count = local.monitoring ? 1 : 0
 
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = "${var.name_prefix}-rds-monitoring"
   description = "Enhanced monitoring of the ${var.environment} PostgreSQL instance"
   assume_role_policy = jsonencode({

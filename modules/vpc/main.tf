@@ -341,6 +341,9 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
+  # The only kind of role the CI deploy role may create (ci_policies.py, boundary_policy).
+  permissions_boundary = var.permissions_boundary_arn
+
   name        = "${local.name}-flow-logs"
   description = "Lets VPC Flow Logs write ${local.name} flow records to ${local.flow_log_group_name}."
   assume_role_policy = jsonencode({

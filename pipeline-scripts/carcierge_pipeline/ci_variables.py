@@ -75,6 +75,10 @@ TYPES: dict[str, RootType] = {
 }
 
 TF_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF", "JSON")
+# Terraform's log switches (TF_LOG_CORE and TF_LOG_PROVIDER enable logging on their own) and the
+# levels at which the AWS provider logs request and response bodies (JSON is TRACE as JSON).
+LOG_VARIABLES = ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_CORE")
+VERBOSE_LOG_LEVELS = ("TRACE", "DEBUG", "JSON")
 DEFAULTS: dict[str, str] = {
     "ENVIRONMENTS": "staging",
     "MODULES": "app",
@@ -329,8 +333,11 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
       real: it must be a protected branch and have its environment's credentials, and
       ``OFFLINE=1`` is refused. A missing credential fails the job instead of turning it into
       a preview that apply would refuse.
-    - Any unprotected ref (feature branches, merge requests unless GitLab marks them protected)
-      is an offline preview, even when credentials reach it; ``OFFLINE=0`` is refused.
+    - A merge request that promotes (main -> qa, qa -> uat, uat -> prod) plans the target for
+      real without taking the state lock, with the target's plan role; it must run in a
+      protected pipeline. Every other merge request is an offline preview.
+    - Any other unprotected ref (feature branches) is an offline preview, even when
+      credentials reach it; ``OFFLINE=0`` is refused.
     - Outside a CI job (no ``CI_JOB_ID``): ``terraform.resolve_mode`` (credentials or
       ``OFFLINE``).
     """
@@ -344,7 +351,7 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
         if not protected:
             raise UserError(
                 f"branch {branch!r} deploys {environment} but is not a protected branch: "
-                "protect it (README, Pipeline set-up) so it alone gets the credentials"
+                "protect it (docs/pipeline.md, Pipeline set-up) so it alone gets the credentials"
             )
         if environ.get("OFFLINE") == "1":
             raise UserError(
@@ -357,12 +364,70 @@ def stage_mode(environ: Mapping[str, str] = os.environ) -> Mode:
             raise UserError(
                 f"no AWS credentials for {environment} on branch {branch!r}: the job must "
                 f"declare environment {environment} and get its role (AWS_ROLE_ARN) or keys "
-                "scoped to it (README, Pipeline set-up; OFFLINE=0 if the runner has them)"
+                "scoped to it (docs/pipeline.md, Pipeline set-up; OFFLINE=0 if the runner has them)"
             )
         return Mode(False, f"branch {branch!r} deploys {environment}")
+    if merge_request:
+        return _merge_request_mode(environ, protected)
     if not protected:
         ref = environ.get("CI_COMMIT_REF_NAME") or branch or "this ref"
         if environ.get("OFFLINE") == "0":
             raise UserError(f"OFFLINE=0 on {ref!r}: real plans run only on protected refs")
         return Mode(True, f"{ref!r} is not a protected ref")
     return resolve_mode(environ)
+
+
+def _merge_request_mode(environ: Mapping[str, str], protected: bool) -> Mode:
+    """A promotion (main -> qa, qa -> uat, uat -> prod) plans the target for real, read-only,
+    with the target's plan role; every other merge request is an offline preview."""
+    source = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+    target = environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+    environment = environments.promotion_target(source, target)
+    if environment is None:
+        if environ.get("OFFLINE") == "0":
+            raise UserError(
+                f"OFFLINE=0 in a merge request from {source!r} into {target!r}: only promotions "
+                f"({', '.join(f'{s} -> {t}' for t, s in environments.PROMOTIONS.items())}) "
+                "plan for real"
+            )
+        return Mode(True, f"merge request from {source!r} into {target!r} is not a promotion")
+    what = f"promotion merge request {source!r} -> {target!r}"
+    if not protected:
+        raise UserError(
+            f"{what} runs in an unprotected pipeline: protect both branches and turn on "
+            "Settings > CI/CD > General pipelines > protected merge request pipelines "
+            "(docs/setup.md), so it plans with the protected variables of " + environment
+        )
+    if environ.get("OFFLINE") == "1":
+        raise UserError(f"OFFLINE=1 in a {what}: promotions plan {environment} for real")
+    if not has_aws_credentials(environ) and environ.get("OFFLINE") != "0":
+        raise UserError(
+            f"no AWS credentials for the {what}: the job needs its GitLab ID token "
+            f"(id_tokens) to sign in with {environment}'s plan role"
+        )
+    return Mode(False, f"{what}: read-only plan of {environment}", state_lock=False)
+
+
+def verbose_log(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """The first Terraform log switch set to a level that logs request bodies, if any."""
+    for name in LOG_VARIABLES:
+        level = environ.get(name, "").strip().upper()
+        if level in VERBOSE_LOG_LEVELS:
+            return name, level
+    return None
+
+
+def refuse_verbose_logs(
+    environment: str, mode: Mode, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Real jobs of uat and prod never log request bodies (secrets read during refresh land in
+    the log artifact): TF_LOG, TF_LOG_PROVIDER, TF_LOG_CORE at DEBUG, TRACE or JSON refused."""
+    if mode.offline or environment not in environments.PROTECTED_ENVIRONMENTS:
+        return
+    found = verbose_log(environ)
+    if found:
+        name, level = found
+        raise UserError(
+            f"{name}={level} is refused on every real job of {environment}: at that level the "
+            "AWS provider logs request and response bodies, secrets included; use INFO or lower"
+        )

@@ -36,7 +36,10 @@ def _cmd_env(args: argparse.Namespace) -> None:
     print(f"{' '.join(selection.environments)}  ({selection.reason})")
     from carcierge_pipeline import oidc
 
-    oidc.use_id_token()
+    if args.stage and len(selection.environments) == 1:
+        _sign_in(args.stage, selection.environments[0])
+    else:
+        oidc.use_id_token()
     mode = ci_variables.stage_mode()
     kind = "offline preview" if mode.offline else "real"
     print(f"mode: {kind} ({mode.reason})")
@@ -65,20 +68,37 @@ def _cmd_validate(args: argparse.Namespace) -> None:
         run_validate(project, mode, tests=variables.terraform_test and not args.skip_tests)
 
 
-def _cmd_plan(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.oidc import use_id_token
-    from carcierge_pipeline.stages.plan import run_plan
+def _sign_in(stage: str, environment: str) -> None:
+    """GitLab OIDC: the stage's role of the environment (accounts.py, derived from its file)
+    and the job's ID token as the AWS web identity."""
+    from carcierge_pipeline import accounts
+    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.oidc import TOKEN_VARIABLE, use_id_token
+    from carcierge_pipeline.state import partition_of
 
-    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
+    if os.environ.get(TOKEN_VARIABLE):
+        region = os.environ.get("AWS_REGION") or DEFAULT_REGION
+        accounts.use_stage_role(
+            Project.find().root, environment, stage, partition=partition_of(region)
+        )
+    use_id_token()
+
+
+def _cmd_plan(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.stages.plan import run_plan
 
     variables = ci_variables.load()
     selection = ci_variables.select_environments(args.environment, variables=variables)
+    if len(selection.environments) == 1:  # a real plan is always of one environment
+        _sign_in("plan", selection.environments[0])
     mode = ci_variables.stage_mode()
     _check_ci_image(mode)
     ci_variables.ensure_plugin_cache(mode)
     projects = _roots(variables)
     for project in projects:  # APP_NAME before any Terraform work, for every root
         ci_variables.check_app_name(project.root, variables.app_name)
+    for environment in selection.environments:  # uat and prod: no request bodies in logs
+        ci_variables.refuse_verbose_logs(environment, mode)
     if not args.environment:
         print(f"planning {', '.join(selection.environments)}: {selection.reason}")
     for project in projects:
@@ -99,17 +119,17 @@ def _cmd_plan(args: argparse.Namespace) -> None:
 
 
 def _cmd_drift(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.oidc import use_id_token
     from carcierge_pipeline.stages.drift import run_drift
 
-    use_id_token()
     variables = ci_variables.load()
     environment = args.environment or os.environ.get("DRIFT_ENVIRONMENT")
     if not environment:
         raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
     environments.require_environment(environment)
+    _sign_in("drift", environment)
     mode = ci_variables.stage_mode()
     _check_ci_image(mode)
+    ci_variables.refuse_verbose_logs(environment, mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_drift(
@@ -193,15 +213,14 @@ def _cmd_analyse(args: argparse.Namespace) -> None:
 
 
 def _cmd_apply(args: argparse.Namespace) -> None:
-    from carcierge_pipeline.oidc import use_id_token
     from carcierge_pipeline.stages.apply import run_apply
-
-    use_id_token()  # GitLab OIDC: the job's ID token as the AWS web identity
 
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
+    _sign_in("apply", environment)
     mode = ci_variables.stage_mode()
     _check_ci_image(mode)
+    ci_variables.refuse_verbose_logs(environment, mode)
     ci_variables.ensure_plugin_cache(mode)
     for project in _roots(variables):
         run_apply(
@@ -249,23 +268,29 @@ def _cmd_state_bootstrap(args: argparse.Namespace) -> None:
 
 
 def _cmd_oidc_bootstrap(args: argparse.Namespace) -> None:
-    from carcierge_pipeline import oidc, state
+    from carcierge_pipeline import accounts, oidc, state
     from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
 
     variables = ci_variables.load()
+    environment = environments.require_environment(args.environment)
+    project = Project.find()
+    account = accounts.account_id(project.root, environment)  # before any AWS call
     bucket = args.bucket or os.environ.get("TF_STATE_BUCKET")
     if not bucket:
         raise UserError("no state bucket: pass --bucket or set TF_STATE_BUCKET")
     items = oidc.bootstrap(
+        environment,
         args.project_path,
         bucket,
         args.table or os.environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE,
         args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION,
+        account_id=account,
+        root=project.root,
         gitlab_url=args.gitlab_url,
         audience=args.audience,
         kms_key=os.environ.get("TF_STATE_KMS_KEY") or DEFAULT_STATE_KMS_KEY,
-        deploy_policy_arn=args.deploy_policy_arn,
         app_name=variables.app_name,
+        protected_buckets=tuple(args.protected_bucket or ()),
     )
     if args.json:
         print(json.dumps([item.__dict__ for item in items], indent=2))
@@ -275,6 +300,27 @@ def _cmd_oidc_bootstrap(args: argparse.Namespace) -> None:
         print(f"  {item.status:<9}  {item.name:<{width}}  {item.detail}")
     changed = sum(item.status != state.UNCHANGED for item in items)
     print(f"{changed} of {len(items)} items changed" if changed else "nothing changed")
+
+
+def _cmd_doctor(args: argparse.Namespace) -> None:
+    from carcierge_pipeline import state
+    from carcierge_pipeline.backend import DEFAULT_REGION
+    from carcierge_pipeline.doctor import render, run_doctor
+
+    environment = environments.require_environment(args.environment)
+    project = Project.find()
+    region = os.environ.get("AWS_REGION") or DEFAULT_REGION
+    checks = run_doctor(
+        project.root,
+        environment,
+        state.AwsClients(region),
+        project_path=args.project_path or os.environ.get("CI_PROJECT_PATH"),
+    )
+    print(f"doctor: {environment}")
+    print("\n".join(render(checks)))
+    missed = sum(not check.ok for check in checks)
+    if missed:
+        raise StageFailed(f"doctor: {missed} check(s) missed for {environment}; fixes above")
 
 
 def _cmd_state_lock(args: argparse.Namespace) -> None:
@@ -298,6 +344,12 @@ def _cmd_opensearch_setup(args: argparse.Namespace) -> None:
     # for, and it reports what it changed itself.
     logging.getLogger("opensearch").setLevel(logging.ERROR)
     run_setup(environments.require_environment(args.environment))
+
+
+def _cmd_ops_run(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.ops_run import run
+
+    run()
 
 
 def _cmd_parity(args: argparse.Namespace) -> None:
@@ -368,6 +420,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     env = commands.add_parser("env", help="print the environment(s) a pipeline plans here, and why")
     env.add_argument("--branch", help="the environment this branch deploys (default: CI context)")
+    env.add_argument(
+        "--stage",
+        choices=("plan", "drift", "apply"),
+        help="also sign in as that stage would (its role of the environment)",
+    )
     env.set_defaults(handler=_cmd_env)
 
     validate = commands.add_parser("validate", help="fmt, init, validate and terraform test")
@@ -508,17 +565,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     opensearch_setup.set_defaults(handler=_cmd_opensearch_setup)
 
+    ops = commands.add_parser("ops", help="the operator task <env>-carcierge-ops")
+    ops_actions = ops.add_subparsers(dest="ops_command", required=True, metavar="ACTION")
+    ops_run = ops_actions.add_parser(
+        "run",
+        help="start the operator task once per command and wait for it to stop (run by "
+        "terraform apply, modules/ecs/ops.tf); settings from OPS_CLUSTER, OPS_TASK_DEFINITION, "
+        "OPS_CONTAINER, OPS_SUBNETS, OPS_SECURITY_GROUPS, OPS_COMMANDS, OPS_TIMEOUT_SECONDS",
+    )
+    ops_run.set_defaults(handler=_cmd_ops_run)
+
     oidc_cmd = commands.add_parser("oidc", help="GitLab OIDC: identity provider, deploy roles")
     oidc_actions = oidc_cmd.add_subparsers(dest="oidc_command", required=True, metavar="ACTION")
     oidc_bootstrap = oidc_actions.add_parser(
         "bootstrap",
-        help="create the OIDC provider and one deploy role per environment (idempotent)",
+        help="in the environment's own account: the OIDC provider, its plan and deploy roles "
+        "and their boundary (idempotent)",
+    )
+    oidc_bootstrap.add_argument(
+        "--environment", "-e", required=True, help="staging, qa, uat or prod"
     )
     oidc_bootstrap.add_argument("--project-path", required=True, help="<group>/<project>")
     oidc_bootstrap.add_argument("--gitlab-url", default="https://gitlab.com")
     oidc_bootstrap.add_argument("--audience", help="the id_tokens aud (default: --gitlab-url)")
     oidc_bootstrap.add_argument(
-        "--deploy-policy-arn", help="managed policy with what deploying the stack needs"
+        "--protected-bucket",
+        action="append",
+        help="a backup bucket whose policy, versioning and lifecycle the deploy role may never "
+        "change (repeatable; the state bucket always is)",
     )
     oidc_bootstrap.add_argument("--bucket", help="default: $TF_STATE_BUCKET")
     oidc_bootstrap.add_argument("--table", help="default: $TF_LOCK_TABLE")
@@ -567,6 +641,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comment_cmd.add_argument("--applied", action="store_true", help="after apply")
     comment_cmd.set_defaults(handler=_cmd_comment)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check what a first real pipeline of an environment needs in its account, "
+        "with the fix of each miss",
+    )
+    doctor.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
+    doctor.add_argument(
+        "--project-path", help="<group>/<project> the roles must trust (default: CI_PROJECT_PATH)"
+    )
+    doctor.set_defaults(handler=_cmd_doctor)
 
     parity = commands.add_parser(
         "parity", help="compare the environments' planned settings; fail if prod < uat"

@@ -229,16 +229,18 @@ class Settings:
 
 
 def settings_from_env(environment: str, env: Mapping[str, str] = os.environ) -> Settings:
-    """Settings of the one-off task (README, "Database access"): DB_HOST, DB_PORT, DB_NAME,
-    DB_MASTER_SECRET_ARN, DB_SERVICE_ROLES (JSON service => role, the `database_roles` output)
-    and PGSSLROOTCERT (the RDS CA bundle). The host must be the environment's instance."""
+    """Settings of the one-off task (docs/operations.md, "Database access"): DB_HOST, DB_PORT,
+    DB_NAME, DB_MASTER_SECRET_ARN, DB_SERVICE_ROLES (JSON service => role, the `database_roles`
+    output) and PGSSLROOTCERT (the RDS CA bundle). The host must be the environment's instance."""
     missing = [
         name
         for name in ("DB_HOST", "DB_NAME", "DB_MASTER_SECRET_ARN", "DB_SERVICE_ROLES")
         if not env.get(name)
     ]
     if missing:
-        raise UserError(f"missing settings: {', '.join(missing)} (README, 'Database access')")
+        raise UserError(
+            f"missing settings: {', '.join(missing)} (docs/operations.md, 'Database access')"
+        )
     host = env["DB_HOST"]
     if not host.startswith(f"{environment}-carcierge-rds-postgres."):
         raise UserError(f"DB_HOST {host} is not the {environment} instance")

@@ -9,6 +9,16 @@ from carcierge_pipeline.errors import UserError
 
 ENVIRONMENTS = ("staging", "qa", "uat", "prod")
 BRANCH_ENVIRONMENTS = {"main": "staging", "qa": "qa", "uat": "uat", "prod": "prod"}
+# Protected environments (Maintainers deploy; docs/setup.md): their plan and drift artifacts are
+# Maintainer-only and their real jobs refuse Terraform logs that hold request bodies.
+PROTECTED_ENVIRONMENTS = ("uat", "prod")
+# GitLab's deployment tier of each environment (environment:deployment_tier in .gitlab-ci.yml).
+DEPLOYMENT_TIERS = {"staging": "staging", "qa": "testing", "uat": "staging", "prod": "production"}
+# Promotions: the environment branch a merge request into each target branch comes from when it
+# promotes what the previous environment runs (main -> qa -> uat -> prod; nothing promotes into
+# main, which deploys staging). Such a merge request plans the target for real with the target's
+# plan role, which trusts this source branch too (accounts.py, oidc.py).
+PROMOTIONS = {"qa": "main", "uat": "qa", "prod": "uat"}
 # Any other branch (feature branches, merge requests) previews against staging, never applies.
 DEFAULT_ENVIRONMENT = "staging"
 
@@ -43,3 +53,11 @@ def resolve_branch(branch: str | None) -> BranchResolution:
 
 def var_file(root: Path, environment: str) -> Path:
     return root / "environments" / f"{require_environment(environment)}.tfvars"
+
+
+def promotion_target(source: str | None, target: str | None) -> str | None:
+    """The environment a merge request from ``source`` into ``target`` promotes into, or None
+    when it is not a promotion (a feature branch, or branches out of order)."""
+    if target is not None and source is not None and PROMOTIONS.get(target) == source:
+        return BRANCH_ENVIRONMENTS[target]
+    return None

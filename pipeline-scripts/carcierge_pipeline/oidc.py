@@ -1,20 +1,23 @@
-"""GitLab OIDC for AWS: the account trusts GitLab's ID tokens, and each environment has one
-deploy role that only its own protected branch of this project can assume, and that alone may
-read and write that environment's state.
+"""GitLab OIDC for AWS, one environment per account: the account trusts GitLab's ID tokens,
+and the environment has a plan role and a deploy role (names and account: accounts.py;
+documents: ci_policies.py).
 
-``carcierge oidc bootstrap`` creates (idempotently, like ``state bootstrap``):
+``carcierge oidc bootstrap --environment <env>`` creates (idempotently, like ``state
+bootstrap``), in the account whose credentials run it, and only after checking that this is
+the account ``environments/<env>.tfvars`` names (``sts get-caller-identity``):
 
 - the IAM OIDC identity provider for the GitLab instance, with the jobs' audience;
-- per environment, the role ``carcierge-deploy-<env>``: trust ``sts:AssumeRoleWithWebIdentity``
-  from that provider when ``aud`` is the audience and ``sub`` is exactly
-  ``project_path:<group/project>:ref_type:branch:ref:<branch>`` (GitLab's subject claim), so no
-  other project, branch, tag or merge request pipeline gets it; an inline policy
-  ``carcierge-state-access`` allowing only its own state (``<APP_NAME>/<env>/`` in the bucket,
-  the lock items of that key in the table, the state KMS key); and, if given, the managed
-  policy with the permissions to deploy the stack (``--deploy-policy-arn``, the operator's
-  choice: README "Pipeline set-up" writes down what it needs);
-- in the state bucket's policy, per environment, a deny of that environment's objects to every
-  other ``carcierge-deploy-*`` role, so even a broad deploy policy cannot cross environments.
+- ``<env>-carcierge-ci-plan``: trust ``sts:AssumeRoleWithWebIdentity`` when ``aud`` is the
+  audience and ``sub`` is exactly ``project_path:<group/project>:ref_type:branch:ref:<branch>``
+  for the environment's branch or the branch that promotes into it (a merge request pipeline's
+  token carries its SOURCE branch: main for main -> qa); AWS's ReadOnlyAccess and an inline
+  policy with state read and lock;
+- ``<env>-carcierge-ci-deploy``: trusted by the environment's branch only; the generated deploy
+  policy and the state read/write policy, under the permissions boundary
+  ``<env>-carcierge-ci-boundary`` (a managed policy created here);
+- in the state bucket's policy, a deny of this environment's state objects to every other
+  environment's CI roles (a shared account; with one account per environment the bucket holds
+  only this environment's state).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline import accounts, ci_policies, ci_variables, environments
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.state import (
     CREATED,
@@ -44,14 +47,13 @@ from carcierge_pipeline.state import (
 )
 
 DEFAULT_GITLAB_URL = "https://gitlab.com"
-ROLE_PREFIX = "carcierge-deploy-"
 STATE_POLICY = "carcierge-state-access"
+PLAN_POLICY = "carcierge-plan-access"
+DEPLOY_POLICY = "carcierge-deploy"
+# Every environment's CI roles, whatever the environment: <env>-carcierge-ci-<kind>.
+CI_ROLE_PATTERN = f"*-{accounts.PROJECT}-ci-*"
 TOKEN_VARIABLE = "GITLAB_OIDC_TOKEN"  # the id_tokens entry of .gitlab-ci.yml
 _PROJECT_PATH = re.compile(r"^[\w.-]+(/[\w.-]+)+$")
-
-
-def role_name(environment: str) -> str:
-    return ROLE_PREFIX + environments.require_environment(environment)
 
 
 def subject(project_path: str, branch: str) -> str:
@@ -59,7 +61,17 @@ def subject(project_path: str, branch: str) -> str:
     return f"project_path:{project_path}:ref_type:branch:ref:{branch}"
 
 
-def trust_policy(provider_arn: str, host: str, audience: str, sub: str) -> dict[str, Any]:
+def trusted_branches(environment: str, kind: str) -> list[str]:
+    """The deploy role: the environment's branch. The plan role: that branch and the one that
+    promotes into it (environments.PROMOTIONS)."""
+    [branch] = [b for b, env in environments.BRANCH_ENVIRONMENTS.items() if env == environment]
+    source = environments.PROMOTIONS.get(branch)
+    return [branch, source] if kind == accounts.PLAN and source else [branch]
+
+
+def trust_policy(
+    provider_arn: str, host: str, audience: str, sub: str | list[str]
+) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -114,18 +126,25 @@ def state_access_policy(
 
 
 def isolation_statement(
-    bucket: str, prefix: str, own_role_arn: str, account: str, partition: str, environment: str
+    bucket: str,
+    prefix: str,
+    own_role_arns: list[str],
+    account: str,
+    partition: str,
+    environment: str,
 ) -> dict[str, Any]:
-    """Bucket policy: no other deploy role may touch this environment's state objects."""
+    """Bucket policy: no other environment's CI role may touch this environment's state."""
     return {
-        "Sid": f"OnlyDeployRoleOf{environment.capitalize()}",
+        "Sid": f"OnlyCiRolesOf{environment.capitalize()}",
         "Effect": "Deny",
         "Principal": "*",
-        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        "Action": "s3:*",
         "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}*",
         "Condition": {
-            "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::{account}:role/{ROLE_PREFIX}*"},
-            "ArnNotEquals": {"aws:PrincipalArn": own_role_arn},
+            "ArnLike": {
+                "aws:PrincipalArn": f"arn:{partition}:iam::{account}:role/{CI_ROLE_PATTERN}"
+            },
+            "ArnNotEquals": {"aws:PrincipalArn": sorted(own_role_arns)},
         },
     }
 
@@ -151,38 +170,96 @@ def _ensure_provider(iam: Any, url: str, audience: str) -> tuple[str, Item]:
     return arn, Item(name, CREATED, f"audience {audience}")
 
 
+def _document(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _ensure_role(
-    iam: Any, name: str, trust: dict[str, Any], policy: dict[str, Any]
+    iam: Any,
+    name: str,
+    trust: dict[str, Any],
+    inline: dict[str, dict[str, Any]],
+    *,
+    managed: tuple[str, ...] = (),
+    boundary: str | None = None,
+    description: str,
 ) -> tuple[str, str]:
+    """The role with exactly this trust, these inline policies, at least these managed
+    policies and this boundary; returns its ARN and whether anything changed."""
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
+        extra = {"PermissionsBoundary": boundary} if boundary else {}
         role = iam.create_role(
             RoleName=name,
             AssumeRolePolicyDocument=json.dumps(trust),
-            Description="GitLab deploy role of one Carcierge environment (carcierge oidc)",
+            Description=description,
             MaxSessionDuration=3600,
             Tags=[{"Key": "ManagedBy", "Value": "carcierge-oidc-bootstrap"}],
+            **extra,
         )["Role"]
         status = CREATED
     else:
-        current = role["AssumeRolePolicyDocument"]
-        current = json.loads(current) if isinstance(current, str) else current
         status = UNCHANGED
-        if current != trust:
+        if _document(role["AssumeRolePolicyDocument"]) != trust:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
             status = UPDATED
-    try:
-        existing = iam.get_role_policy(RoleName=name, PolicyName=STATE_POLICY)["PolicyDocument"]
-        existing = json.loads(existing) if isinstance(existing, str) else existing
-    except iam.exceptions.NoSuchEntityException:
-        existing = None
-    if existing != policy:
-        iam.put_role_policy(
-            RoleName=name, PolicyName=STATE_POLICY, PolicyDocument=json.dumps(policy)
-        )
+        current = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        if boundary and current != boundary:
+            iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary)
+            status = UPDATED
+
+    def changed() -> None:
+        nonlocal status
         status = status if status == CREATED else UPDATED
-    return role["Arn"], status
+
+    for policy_name, policy in inline.items():
+        try:
+            existing = _document(
+                iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+            )
+        except iam.exceptions.NoSuchEntityException:
+            existing = None
+        if existing != policy:
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(policy)
+            )
+            changed()
+    attached = {
+        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    }
+    for arn in managed:
+        if arn not in attached:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+            changed()
+    return str(role["Arn"]), status
+
+
+def _ensure_managed_policy(iam: Any, arn: str, name: str, document: dict[str, Any]) -> Item:
+    """A customer-managed policy whose default version is ``document`` (a new version when it
+    differs; the oldest non-default one goes when IAM's five are in use)."""
+    label = f"policy {name}"
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_policy(
+            PolicyName=name,
+            PolicyDocument=json.dumps(document),
+            Description="Permissions boundary of a Carcierge environment's CI roles",
+            Tags=[{"Key": "ManagedBy", "Value": "carcierge-oidc-bootstrap"}],
+        )
+        return Item(label, CREATED, arn)
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+    if _document(version["PolicyVersion"]["Document"]) == document:
+        return Item(label, UNCHANGED, arn)
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    if len(versions) >= 5:
+        oldest = min(
+            (v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"]
+        )
+        iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+    return Item(label, UPDATED, arn)
 
 
 def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) -> Item:
@@ -199,7 +276,7 @@ def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) ->
     listed: Any = current.get("Statement", [])
     present: list[dict[str, Any]] = [listed] if isinstance(listed, dict) else list(listed)
     by_sid = {s.get("Sid"): s for s in present}
-    detail = "each environment's state denied to the other deploy roles"
+    detail = "the environment's state denied to the other environments' CI roles"
     if all(
         s["Sid"] in by_sid and statement_essentials(by_sid[s["Sid"]]) == statement_essentials(s)
         for s in statements
@@ -213,56 +290,121 @@ def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) ->
 
 
 def bootstrap(
+    environment: str,
     project_path: str,
     bucket: str,
     table: str,
     region: str,
     *,
+    account_id: str,
+    root: Path,
     gitlab_url: str = DEFAULT_GITLAB_URL,
     audience: str | None = None,
     kms_key: str,
-    deploy_policy_arn: str | None = None,
     app_name: str = "carcierge",
+    protected_buckets: tuple[str, ...] = (),
     clients: AwsClients | None = None,
 ) -> list[Item]:
-    """The provider, the four deploy roles and the bucket's isolation statements; idempotent."""
+    """The provider, the environment's boundary, plan and deploy roles and the bucket's
+    isolation statement, in the account ``account_id`` only; idempotent."""
+    environments.require_environment(environment)
     if not _PROJECT_PATH.match(project_path):
         raise UserError(f"--project-path must be <group>/<project>; got {project_path!r}")
     if urlparse(gitlab_url).scheme != "https":
         raise UserError(f"--gitlab-url must be an https:// URL; got {gitlab_url!r}")
+    service_list = ci_policies.services(root)  # a resource type without a service: one line
     audience = audience or gitlab_url
     host = urlparse(gitlab_url).netloc
     partition = partition_of(region)
     aws = clients or AwsClients(region)
+    prefix = f"{environment}-{accounts.PROJECT}"
+    state_prefix = (
+        ci_variables.TYPES["app"]
+        .state_key.format(app=app_name, environment=environment)
+        .rsplit("/", 1)[0]
+        + "/"
+    )
     items: list[Item] = []
-    with aws_errors(f"bootstrapping GitLab OIDC in {region}"):
+    with aws_errors(f"bootstrapping GitLab OIDC for {environment} in {region}"):
+        caller = str(aws.sts.get_caller_identity()["Account"])
+        if caller != account_id:
+            raise UserError(
+                f"these credentials are account {caller}, but environments/{environment}.tfvars "
+                f"names account {account_id} (aws_account_id): run the bootstrap with "
+                f"{environment}'s account credentials, or correct the file"
+            )
         provider_arn, item = _ensure_provider(aws.iam, gitlab_url, audience)
         items.append(item)
         key_arn = aws.kms.describe_key(KeyId=kms_key)["KeyMetadata"]["Arn"]
         table_arn = aws.dynamodb.describe_table(TableName=table)["Table"]["TableArn"]
-        isolation = []
-        for branch, environment in environments.BRANCH_ENVIRONMENTS.items():
-            prefix = (
-                ci_variables.TYPES["app"]
-                .state_key.format(app=app_name, environment=environment)
-                .rsplit("/", 1)[0]
-                + "/"
+        state_policy = state_access_policy(
+            bucket, table, table_arn, key_arn, state_prefix, partition
+        )
+        boundary_arn = f"arn:{partition}:iam::{account_id}:policy/" + accounts.boundary_name(
+            environment
+        )
+        items.append(
+            _ensure_managed_policy(
+                aws.iam,
+                boundary_arn,
+                accounts.boundary_name(environment),
+                ci_policies.boundary_policy(
+                    boundary_arn,
+                    account_id,
+                    prefix,
+                    partition,
+                    sorted({bucket, *protected_buckets}),
+                ),
             )
-            name = role_name(environment)
-            trust = trust_policy(provider_arn, host, audience, subject(project_path, branch))
-            policy = state_access_policy(bucket, table, table_arn, key_arn, prefix, partition)
-            arn, status = _ensure_role(aws.iam, name, trust, policy)
-            if deploy_policy_arn:
-                attached = aws.iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-                if deploy_policy_arn not in {p["PolicyArn"] for p in attached}:
-                    aws.iam.attach_role_policy(RoleName=name, PolicyArn=deploy_policy_arn)
-                    status = status if status == CREATED else UPDATED
-            items.append(Item(f"role {name}", status, f"{arn} <- {branch} of {project_path}"))
-            account = arn.split(":")[4]
-            isolation.append(
-                isolation_statement(bucket, prefix, arn, account, partition, environment)
+        )
+        arns = []
+        for kind in accounts.KINDS:
+            name = accounts.role_name(environment, kind)
+            branches = trusted_branches(environment, kind)
+            subs = [subject(project_path, b) for b in branches]
+            trust = trust_policy(provider_arn, host, audience, subs if len(subs) > 1 else subs[0])
+            if kind == accounts.PLAN:
+                arn, status = _ensure_role(
+                    aws.iam,
+                    name,
+                    trust,
+                    {
+                        PLAN_POLICY: ci_policies.plan_access_policy(
+                            state_policy, account_id, prefix, partition
+                        )
+                    },
+                    managed=(ci_policies.READ_ONLY_ACCESS.format(partition=partition),),
+                    description=f"GitLab plan role of {environment} (read-only; carcierge oidc)",
+                )
+            else:
+                arn, status = _ensure_role(
+                    aws.iam,
+                    name,
+                    trust,
+                    {
+                        STATE_POLICY: state_policy,
+                        DEPLOY_POLICY: ci_policies.deploy_policy(
+                            service_list, account_id, prefix, partition, boundary_arn
+                        ),
+                    },
+                    boundary=boundary_arn,
+                    description=f"GitLab deploy role of {environment} (carcierge oidc)",
+                )
+            arns.append(arn)
+            items.append(
+                Item(f"role {name}", status, f"{arn} <- {', '.join(branches)} of {project_path}")
             )
-        items.append(_ensure_isolation(aws.s3, bucket, isolation))
+        items.append(
+            _ensure_isolation(
+                aws.s3,
+                bucket,
+                [
+                    isolation_statement(
+                        bucket, state_prefix, arns, account_id, partition, environment
+                    )
+                ],
+            )
+        )
     return items
 
 

@@ -59,6 +59,9 @@ PREFLIGHT_ACTIONS: tuple[str, ...] = (
 )
 
 EXAMPLE_ACCOUNT = "123456789012"
+# The other account ids AWS's documentation uses as examples: the environment files' placeholder
+# aws_account_id values (one per environment) come from this set.
+EXAMPLE_ACCOUNTS = (EXAMPLE_ACCOUNT, "111122223333", "444455556666", "777788889999")
 SHARED_FILE = "terraform.tfvars"
 # The OpenSearch service-linked role (AWSServiceRoleForAmazonOpenSearchService) is found by its
 # path, which names the service; accounts from the Elasticsearch days may have the older role
@@ -107,7 +110,8 @@ def placeholder_problems(root: Path, environment: str) -> list[str]:
             continue
         for key, value in hcl.plain(hcl.load_tfvars(path)).items():
             for where, text in _strings(value, key):
-                if EXAMPLE_ACCOUNT not in text:
+                example = next((a for a in EXAMPLE_ACCOUNTS if a in text), None)
+                if example is None:
                     if PLACEHOLDER_DIGEST.search(text):
                         place = f"{path.relative_to(root).as_posix()}{_line(path, text)}"
                         problems.append(
@@ -117,7 +121,10 @@ def placeholder_problems(root: Path, environment: str) -> list[str]:
                         )
                     continue
                 place = f"{path.relative_to(root).as_posix()}{_line(path, text)}"
-                if where == "ssl_certificate_arn":
+                if where == "aws_account_id":
+                    fix = "put this environment's own AWS account id here (docs/setup.md)"
+                    what = "is a placeholder account"
+                elif where == "ssl_certificate_arn":
                     fix = "request an ACM certificate in the deployment region and put its ARN here"
                     what = "is the placeholder certificate"
                 elif where.endswith(".container_image"):
@@ -129,7 +136,7 @@ def placeholder_problems(root: Path, environment: str) -> list[str]:
                 else:
                     fix = "replace it with a value of your account"
                     what = "names AWS's example account"
-                problems.append(f"{place}: {where} {what} {EXAMPLE_ACCOUNT}: {fix}")
+                problems.append(f"{place}: {where} {what} {example}: {fix}")
     return problems
 
 

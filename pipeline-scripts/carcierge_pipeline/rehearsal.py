@@ -18,12 +18,14 @@ import json
 import logging
 import os
 import socket
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
-from carcierge_pipeline import oidc, state
+from carcierge_pipeline import accounts, oidc, state
 from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION, DEFAULT_STATE_KMS_KEY
 from carcierge_pipeline.environments import BRANCH_ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -35,6 +37,17 @@ from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import PlanFiles
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
+
+
+@dataclass(frozen=True)
+class RehearsalProject(Project):
+    """The project, publishing the rehearsal's plans under build/rehearsal/<env>/ so they never
+    replace (or delete, on a failure) a plan that ``carcierge plan`` published for review."""
+
+    def build_dir(self, environment: str) -> Path:
+        return self.root / "build" / "rehearsal" / environment
+
+
 BUCKET = "carcierge-rehearsal-tfstate"
 # The GitLab project the rehearsal's deploy roles trust (the emulator checks no token).
 PROJECT_PATH = "carcierge/infrastructure"
@@ -91,6 +104,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+
+
 @contextmanager
 def emulator() -> Iterator[str]:
     """moto's server on a free loopback port for the duration; yields its endpoint."""
@@ -101,13 +117,24 @@ def emulator() -> Iterator[str]:
             "the rehearsal needs the development tools (moto): run `make setup`"
         ) from error
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # The plan role attaches AWS's ReadOnlyAccess, which moto holds only when asked to, in the
+    # backends it creates after a reset (moto's state lives in this process).
+    saved = os.environ.get(_MANAGED_POLICIES)
+    os.environ[_MANAGED_POLICIES] = "true"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    endpoint = require_loopback(f"http://{host}:{port}")
     try:
-        yield require_loopback(f"http://{host}:{port}")
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=30).close()
+        yield endpoint
     finally:
         server.stop()
+        if saved is None:
+            os.environ.pop(_MANAGED_POLICIES, None)
+        else:
+            os.environ[_MANAGED_POLICIES] = saved
 
 
 def settings(endpoint: str, region: str = DEFAULT_REGION) -> dict[str, str]:
@@ -158,17 +185,21 @@ def bootstrap_backend(endpoint: str) -> state.BootstrapResult:
     return result
 
 
-def bootstrap_deploy_roles(endpoint: str) -> None:
-    """The GitLab OIDC provider and the four deploy roles, as `carcierge oidc bootstrap`
-    creates them. Their bucket-policy isolation is removed afterwards like the TLS policy
-    (moto reads conditional denies as unconditional); the roles' own state-access policies
+def bootstrap_deploy_roles(endpoint: str, environment: str, root: Path) -> None:
+    """The GitLab OIDC provider and the environment's plan and deploy roles, as `carcierge oidc
+    bootstrap --environment` creates them, in the emulator's account (the rehearsal stands in
+    for the environment file's account). The bucket-policy isolation is removed afterwards like
+    the TLS policy (moto reads conditional denies as unconditional); the roles' own policies
     stay."""
     clients = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint))
     oidc.bootstrap(
+        environment,
         PROJECT_PATH,
         BUCKET,
         DEFAULT_LOCK_TABLE,
         DEFAULT_REGION,
+        account_id=str(clients.sts.get_caller_identity()["Account"]),
+        root=root,
         gitlab_url=GITLAB_URL,
         kms_key=DEFAULT_STATE_KMS_KEY,
         clients=clients,
@@ -192,7 +223,8 @@ def use_deploy_role(
     environment's deploy role through ``AssumeRoleWithWebIdentity``, with the ID token the CI
     job would have. Returns the role's ARN."""
     iam = state.AwsClients(DEFAULT_REGION, require_loopback(endpoint)).iam
-    role_arn = str(iam.get_role(RoleName=oidc.role_name(environment))["Role"]["Arn"])
+    name = accounts.role_name(environment, accounts.DEPLOY)
+    role_arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         environ.pop(name, None)
     environ["AWS_ROLE_ARN"] = role_arn
@@ -220,8 +252,11 @@ def rehearse(
     configuration must be stable under its own state: the second plan must change nothing.
 
     The plans record ``environ``'s CI_COMMIT_SHA and CI_PIPELINE_ID (by default a rehearsal
-    marker: a rehearsal plans the working tree as it is, committed or not). Terraform's output
-    of the three runs goes to one log (every line on the terminal too when ``verbose``)."""
+    marker: a rehearsal plans the working tree as it is, committed or not). Its plan files
+    go to build/rehearsal/<env>/: a plan of the same environment made for review stays as it
+    was. Terraform's output of the three runs goes to one log (every line on the terminal too
+    when ``verbose``)."""
+    project = RehearsalProject(project.root)
     identity = environ or {
         "CI_COMMIT_SHA": "rehearsal-working-tree",
         "CI_PIPELINE_ID": f"rehearsal-{os.getpid()}",
@@ -232,7 +267,7 @@ def rehearse(
         echo(
             f"state backend: s3://{result.bucket} (key {result.kms_key_arn}), table {result.table}"
         )
-        bootstrap_deploy_roles(endpoint)
+        bootstrap_deploy_roles(endpoint, environment, project.root)
         role = use_deploy_role(endpoint, environment)
         echo(f"signed in as {role} through AssumeRoleWithWebIdentity (GitLab OIDC)")
         PlanFiles(project.build_dir(environment)).output_log.unlink(missing_ok=True)
@@ -248,6 +283,6 @@ def rehearse(
         )
     echo(
         f"rehearsal of {environment} passed: applied {first.headline}; the plan after it "
-        "changes nothing"
+        f"changes nothing ({project.build_dir(environment).relative_to(project.root)}/)"
     )
     return Rehearsal(environment, first, second)

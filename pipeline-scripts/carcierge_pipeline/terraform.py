@@ -91,6 +91,9 @@ class Mode:
     # The rehearsal (carcierge_pipeline.rehearsal): real S3 backend and locks against a local
     # AWS emulator, the pinned engine and the offline provider, which then may apply.
     rehearsal: bool = False
+    # False for a promotion merge request's real plan: the plan role reads the state without
+    # taking its lock (-lock=false), and such a plan is never applied.
+    state_lock: bool = True
 
 
 def resolve_mode(environ: Mapping[str, str] = os.environ) -> Mode:
@@ -142,6 +145,10 @@ class Terraform:
         # `artifacts:access` does not cover: at DEBUG the AWS provider logs request bodies,
         # write-only secrets included. It goes to a file kept as an `access: developer`
         # artifact (.gitlab-ci.yml) unless the caller names another.
+        # The apply's operator-task run (ops.tf, terraform_data.ops_setup) calls `carcierge ops
+        # run` through this: the interpreter running the pipeline, whatever is on PATH (the
+        # provisioner expands it unquoted: a path with spaces is not supported).
+        env.setdefault("CARCIERGE_COMMAND", f"{sys.executable} -m carcierge_pipeline.cli")
         if env.get("TF_LOG") and not env.get("TF_LOG_PATH"):
             env["TF_LOG_PATH"] = str(self.log_path)
         if self.offline or self.rehearsal:

@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,17 +20,62 @@ from carcierge_pipeline.offline import install
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Terraform
 
+# The fast tier (`make test-fast`, CARCIERGE_TEST_TIER=fast): every test that runs no Terraform,
+# starts no local server and is not marked slow. A test using one of these fixtures is marked
+# `terraform` (or `server`) here; any other test that starts Terraform, or a program that may
+# (the CLI, make, gitlab-ci-local), fails in the fast tier, naming itself: a Terraform test
+# cannot land there unnoticed.
+TERRAFORM_FIXTURES = {"environment_plans", "project_copy", "fixture_workdir", "offline_cache"}
+SERVER_FIXTURES = {"moto_endpoint", "postgres"}  # moto's server, a throw-away PostgreSQL
+MAY_RUN_TERRAFORM = {"terraform", "carcierge", "make", "gitlab-ci-local"}
+FAST_TIER = os.environ.get("CARCIERGE_TEST_TIER") == "fast"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "terraform: runs Terraform (directly or through the CLI); not in the fast tier"
+    )
+    config.addinivalue_line("markers", "server: starts a local server; not in the fast tier")
+
+
+@pytest.fixture(autouse=True)
+def _no_terraform_in_the_fast_tier(request: pytest.FixtureRequest, monkeypatch):
+    if not FAST_TIER:
+        return
+    launch = subprocess.Popen
+
+    class Guarded(launch):  # type: ignore[misc,valid-type]
+        def __init__(self, args, *rest, **options) -> None:
+            argv = [args] if isinstance(args, str | bytes | os.PathLike) else list(args)
+            program = Path(os.fsdecode(argv[0]).split()[0]).name if argv else ""
+            if program in MAY_RUN_TERRAFORM:
+                pytest.fail(
+                    f"{request.node.nodeid} starts {program} in the fast tier: mark it "
+                    "@pytest.mark.terraform",
+                    pytrace=False,
+                )
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", Guarded)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first, longest first, so the many short ones fill in around them and both
-    xdist workers finish together. `make pytest` hands out tests one at a time
-    (--maxschedchunk 1) after starting each worker with two: the longest test is paired with a
-    short one, so the other worker starts on the next longest."""
+    """Tests that use a Terraform fixture are marked `terraform`. Slow tests first, longest first,
+    so the many short ones fill in around them and both xdist workers finish together. `make
+    pytest` hands out tests one at a time (--maxschedchunk 1) after starting each worker with
+    two: the longest test is paired with a short one, so the other worker starts on the next
+    longest."""
 
     def expected_seconds(item: pytest.Item) -> float:
         marker = item.get_closest_marker("slow")
         return float(marker.kwargs.get("seconds", 1)) if marker else 0.0
 
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if TERRAFORM_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.terraform)
+        if SERVER_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.server)
     items.sort(key=expected_seconds, reverse=True)
     slow = sum(1 for item in items if expected_seconds(item))
     if 1 < slow < len(items):

@@ -4,12 +4,14 @@ verbatim)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 
@@ -88,3 +90,49 @@ def without_setting(text: str, name: str) -> str:
                 depth += _depth_change(lines[end])
             return "".join(lines[:start] + lines[end + 1 :])
     return text
+
+
+def with_setting(text: str, name: str, value: Any) -> str:
+    """``text`` with the top-level setting ``name`` set to ``value`` (appended when new)."""
+    return without_setting(text, name).rstrip("\n") + f"\n{name} = {hcl(value)}\n"
+
+
+# --- what the environment files say: tests derive their expectations from these --------------
+
+
+def environment_file(root: Path, environment: str) -> Path:
+    return root / "environments" / f"{environment}.tfvars"
+
+
+def environment_values(root: Path, environment: str) -> dict[str, Any]:
+    """The settings of ``environments/<environment>.tfvars``, read with the package's HCL
+    reader (the one the plan stage's input check uses)."""
+    return load_tfvars(environment_file(root, environment))
+
+
+def edit_environment(root: Path, environment: str, name: str, change: Any) -> None:
+    """Set ``name`` in an environment file to ``change(current value)`` (a callable) or to
+    ``change`` itself; every other setting stays verbatim."""
+    path = environment_file(root, environment)
+    current = load_tfvars(path).get(name)
+    value = change(copy.deepcopy(current)) if callable(change) else change
+    path.write_text(with_setting(path.read_text(), name, value))
+
+
+def services_of(root: Path, environment: str) -> dict[str, dict[str, Any]]:
+    """The `services` map of an environment file, as written."""
+    services: dict[str, dict[str, Any]] = environment_values(root, environment)["services"]
+    return services
+
+
+def task_counts(service: dict[str, Any]) -> tuple[int, int, int]:
+    """(min, desired, max) of a service entry, with the defaults of modules/ecs (min defaults to
+    desired, max to twice desired)."""
+    desired = service["desired_count"]
+    minimum = service.get("min_capacity")
+    maximum = service.get("max_capacity")
+    return (
+        desired if minimum is None else minimum,
+        desired,
+        max(desired * 2, 1) if maximum is None else maximum,
+    )

@@ -182,3 +182,27 @@ run "task_role_statements_for_unknown_service_are_rejected" {
 
   expect_failures = [var.task_role_policy_statements]
 }
+
+# The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
+run "roles_carry_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"
+  }
+
+  assert {
+    condition     = alltrue([for boundary in concat([aws_iam_role.execution.permissions_boundary], [for role in aws_iam_role.task : role.permissions_boundary], [for role in aws_iam_role.ops_task : role.permissions_boundary]) : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
+    error_message = "every IAM role of the module must carry permissions_boundary_arn"
+  }
+}
+
+run "permissions_boundary_must_be_a_policy_arn" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
+  }
+
+  expect_failures = [var.permissions_boundary_arn]
+}

@@ -342,3 +342,27 @@ run "alb_bucket_must_be_a_bucket_name" {
 
   expect_failures = [var.alb_access_logs]
 }
+
+# The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
+run "roles_carry_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"
+  }
+
+  assert {
+    condition     = alltrue([for boundary in [for role in aws_iam_role.service : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
+    error_message = "every IAM role of the module must carry permissions_boundary_arn"
+  }
+}
+
+run "permissions_boundary_must_be_a_policy_arn" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
+  }
+
+  expect_failures = [var.permissions_boundary_arn]
+}

@@ -848,7 +848,7 @@ def configured_paths(plan: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
             continue
         type_name = change["type"]
         if type_name not in schema["resource_schemas"]:
-            continue  # another provider's resource (terraform_data): not hashicorp/aws's checks
+            continue  # another provider's type (Terraform's built-in terraform_data)
         block = schema["resource_schemas"][type_name]["block"]
         module = ".".join(
             step for step in re.findall(r"module\.[\w-]+", change.get("module_address", ""))

@@ -293,7 +293,12 @@ class OfflineProvider:
         block = self._block("resource_schemas", request.type_name)
         # Ids and ARNs differ per resource and stay the same for the same planned values.
         seed = hashlib.sha256(request.type_name.encode() + request.config.msgpack).hexdigest()[:12]
-        invented = values.Invented(request.type_name, planned, self.region, seed)
+        # A resource with its own `region` argument (provider 6.x: the backup key in
+        # backup_region) lives there, not in the provider's region; an alias's region is
+        # already self.region (one plugin process per provider configuration).
+        region = planned.get("region")
+        own_region = region if isinstance(region, str) and region else self.region
+        invented = values.Invented(request.type_name, planned, own_region, seed)
         response.new_state.msgpack = values.encode(values.fill_unknowns(block, planned, invented))
         response.private = request.planned_private
         return response

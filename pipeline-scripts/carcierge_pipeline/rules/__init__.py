@@ -98,6 +98,7 @@ def _rules() -> tuple[Rule, ...]:
     from carcierge_pipeline.rules import (
         apivalues,
         dashboard,
+        ecr,
         ecs,
         engines,
         iam,
@@ -122,6 +123,7 @@ def _rules() -> tuple[Rule, ...]:
         apivalues.WAF_RULES_RULE,
         apivalues.DESCRIPTIONS_RULE,
         offerings.RULE,
+        ecr.RULE,
     )
 
 

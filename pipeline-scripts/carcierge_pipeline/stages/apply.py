@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping
 
 from carcierge_pipeline import ci_variables, report
@@ -20,8 +21,7 @@ from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import LOCK_TIMEOUT, PlanFiles, prepare
 
-# Log levels at which the provider logs request and response bodies (JSON is TRACE as JSON).
-VERBOSE_LOG_LEVELS = ("TRACE", "DEBUG", "JSON")
+VERBOSE_LOG_LEVELS = ci_variables.VERBOSE_LOG_LEVELS
 
 
 def check_saved_plan(
@@ -79,6 +79,34 @@ def check_saved_plan(
     return files
 
 
+def check_branch_head(project: Project, environ: Mapping[str, str] = os.environ) -> None:
+    """In a CI branch pipeline, refuse to apply a commit that is no longer the head of its
+    branch (an older pipeline's apply would roll the environment back): the remote is asked
+    (``git ls-remote``, with the job's own checkout credentials)."""
+    branch, sha = environ.get("CI_COMMIT_BRANCH"), environ.get("CI_COMMIT_SHA")
+    if not environ.get("CI_JOB_ID") or not branch or not sha:
+        return
+    try:
+        listed = subprocess.run(
+            ["git", "ls-remote", "--exit-code", "origin", f"refs/heads/{branch}"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UserError(f"cannot ask the remote for the head of {branch!r}: {error}") from error
+    head = listed.stdout.split()[0] if listed.returncode == 0 and listed.stdout.strip() else None
+    if head is None:
+        detail = (listed.stderr.strip().splitlines() or ["no such branch"])[-1]
+        raise UserError(f"cannot ask the remote for the head of {branch!r}: {detail}")
+    if head != sha:
+        raise UserError(
+            f"commit {sha[:12]} is no longer the head of {branch!r} ({head[:12]} is): a newer "
+            "pipeline plans and applies it; this apply would roll the environment back"
+        )
+
+
 # The AWS provider's error when wait_for_steady_state gives up on an ECS service (create or
 # update; internal/service/ecs/service.go), followed in Terraform's diagnostic by the address
 # (with or without -no-color's box drawing):
@@ -121,12 +149,14 @@ def run_apply(
             "and offline plans are previews that cannot be applied"
         )
     # What Terraform will see: its environment is this process's (terraform.Terraform.env).
-    level = (os.environ.get("TF_LOG") or environ.get("TF_LOG") or "").strip().upper()
-    if level in VERBOSE_LOG_LEVELS:
+    found = ci_variables.verbose_log({**environ, **os.environ})
+    if found:
+        name, level = found
         raise UserError(
-            f"apply refuses TF_LOG={level}: at that level the AWS provider logs request bodies, "
-            "write-only secrets included; use INFO or lower (plans may use it)"
+            f"apply refuses {name}={level}: at that level the AWS provider logs request bodies, "
+            "write-only secrets included; use INFO or lower (plans of staging and qa may use it)"
         )
+    check_branch_head(project, environ)
     if allow_destroy is None:
         allow_destroy = ci_variables.flag("ALLOW_DESTROY", environ)
     with project.exclusive(f"plan-{environment}"):
@@ -134,6 +164,7 @@ def run_apply(
         summary = report.analyse(json.loads(files.json.read_text()), environment)
         report.guard(summary, allow_destroy, echo)
         echo(f"applying the saved plan {files.binary.name}: {summary.headline}")
+        level = (os.environ.get("TF_LOG") or environ.get("TF_LOG") or "").strip().upper()
         if level:
             echo(f"TF_LOG={level}: Terraform logs at that level to build/terraform.log")
         terraform = prepare(project, environment, mode, log=None if verbose else files.output_log)

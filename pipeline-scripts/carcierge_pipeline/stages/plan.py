@@ -72,7 +72,7 @@ def run_plan(
             f"-var-file={var_file.relative_to(project.root)}",
             f"-out={files.binary}",
         ]
-        if mode.offline:
+        if mode.offline or not mode.state_lock:  # previews; promotion MRs (plan role)
             plan_args.append("-lock=false")
         else:  # wait for an apply of the same state (other pipelines) rather than fail
             plan_args.append(f"-lock-timeout={LOCK_TIMEOUT}")

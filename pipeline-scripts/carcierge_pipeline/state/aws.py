@@ -89,8 +89,16 @@ class AwsClients:
         return self._client(service)
 
     @property
+    def acm(self) -> Any:
+        return self._client("acm")
+
+    @property
     def ecr(self) -> Any:
         return self._client("ecr")
+
+    @property
+    def ecs(self) -> Any:
+        return self._client("ecs")
 
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""

@@ -1078,6 +1078,7 @@ def test_cli_user_errors_are_one_line(argv, environ, line, cli_project, monkeypa
     assert not any((cli_project / "build").glob("*/plan.*")), "a refusal writes no plan"
 
 
+@pytest.mark.terraform  # the CLI in a process of its own
 @pytest.mark.parametrize(
     ("argv", "environ", "line"),
     [

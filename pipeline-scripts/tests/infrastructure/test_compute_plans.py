@@ -1,24 +1,27 @@
-"""Compute (module ecs) of each environment, read from its offline plan: the five services
-behind the ALB with their routes and scaling policies, protection per environment, names
-within AWS limits; and the root's `services` validations, read from Terraform's diagnostics."""
+"""Compute (module ecs) of each environment, read from its offline plan: the services its
+environment file lists, behind the ALB with their routes and scaling policies, protection per
+environment, names within AWS limits; and the root's `services` validations, read from
+Terraform's diagnostics. What a file may change (services, ports, routes, task counts, Spot
+shares, retention) is read from that file; only policy is fixed here."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from support import OFFLINE
+from support import OFFLINE, ROOT, environment_values, services_of, task_counts
 
 from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.policy import PROTECTED_ENVIRONMENTS as PROTECTED
 from carcierge_pipeline.workdir import prepare
 
-PROTECTED = ("uat", "prod")
-SERVICES = {f"service{i}" for i in range(1, 6)}
-# tasks per service (min, desired, max) and FARGATE_SPOT share, from the environment profiles
-TASKS = {"staging": (1, 1, 2), "qa": (1, 1, 2), "uat": (2, 2, 4), "prod": (2, 2, 10)}
-SPOT = {"staging": 100, "qa": 100, "uat": 50, "prod": 0}
-LOG_RETENTION = {"staging": 14, "qa": 14, "uat": 30, "prod": 90}
 ECS = "module.ecs"
+
+
+def _public(environment: str) -> dict[str, dict]:
+    """The services of the environment file that the ALB routes to."""
+    return {k: s for k, s in services_of(ROOT, environment).items() if s.get("public", True)}
 
 
 def _of(plan: dict, resource: str) -> dict:
@@ -47,33 +50,50 @@ def _one(plan: dict, resource: str) -> dict:
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_five_services_behind_the_alb_with_routes(environment_plans, environment):
+def test_the_files_services_behind_the_alb_with_routes(environment_plans, environment):
     plan = environment_plans(environment)
+    wanted = services_of(ROOT, environment)
+    public = _public(environment)
     services = _of(plan, "aws_ecs_service.service")
     groups = _of(plan, "aws_lb_target_group.service")
     rules = _of(plan, "aws_lb_listener_rule.service")
-    assert set(services) == set(groups) == set(rules) == SERVICES
+    assert set(services) == set(wanted)
+    assert set(groups) == set(rules) == set(public)
 
     for key, service in services.items():
         assert service["name"] == f"{environment}-carcierge-{key}"
-        assert service["desired_count"] == TASKS[environment][1]
-        (balancer,) = service["load_balancer"]
-        assert (balancer["container_name"], balancer["container_port"]) == (
-            key,
-            3000 + int(key[-1]),
-        )
+        assert service["desired_count"] == wanted[key]["desired_count"]
         assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
         assert service["enable_execute_command"] is (environment not in PROTECTED)
         assert service["network_configuration"][0]["assign_public_ip"] is False
+        for balancer in service["load_balancer"]:
+            assert (balancer["container_name"], balancer["container_port"]) == (
+                key,
+                wanted[key]["container_port"],
+            )
+        assert bool(service["load_balancer"]) is (key in public)
 
-    paths = {key: rule["condition"][0]["path_pattern"][0]["values"] for key, rule in rules.items()}
-    assert paths["service1"] == ["/*"], "service1 is the default route"
-    for key in SERVICES - {"service1"}:
-        assert sorted(paths[key]) == [f"/{key}", f"/{key}/*"]
+    def values(rule: dict, condition: str) -> list[str]:
+        found = [c[condition][0]["values"] for c in rule["condition"] if c.get(condition)]
+        return sorted(found[0]) if found else []
+
+    default = [key for key, entry in public.items() if entry.get("default_route")]
+    for key, rule in rules.items():
+        entry = public[key]
+        if key in default:
+            assert values(rule, "path_pattern") == ["/*"], f"{key} is the default route"
+            continue
+        paths, hosts = entry.get("path_patterns", []), entry.get("host_headers", [])
+        if not paths and not hosts:
+            paths = [f"/{key}", f"/{key}/*"]
+        assert values(rule, "path_pattern") == sorted(paths), key
+        assert values(rule, "host_header") == sorted(hosts), key
+        if "priority" in entry:
+            assert rule["priority"] == entry["priority"], key
     priorities = [rule["priority"] for rule in rules.values()]
-    assert (
-        len(set(priorities)) == len(priorities) and max(priorities) == rules["service1"]["priority"]
-    )
+    assert len(set(priorities)) == len(priorities)
+    for key in default:  # evaluated last: every other rule comes first
+        assert max(priorities) == rules[key]["priority"]
     assert all(rule["action"][0]["type"] == "forward" for rule in rules.values())
 
 
@@ -83,10 +103,11 @@ def test_every_service_scales_on_cpu_and_memory(environment_plans, environment):
     targets = _of(plan, "aws_appautoscaling_target.service")
     policies = [*_of(plan, "aws_appautoscaling_policy.cpu").values()]
     policies += _of(plan, "aws_appautoscaling_policy.memory").values()
-    assert set(targets) == SERVICES
+    wanted = services_of(ROOT, environment)
+    assert set(targets) == set(wanted)
 
-    minimum, _, maximum = TASKS[environment]
     for key, target in targets.items():
+        minimum, _, maximum = task_counts(wanted[key])
         assert (
             target["resource_id"]
             == f"service/{environment}-carcierge-ecs-cluster/{environment}-carcierge-{key}"
@@ -131,10 +152,11 @@ def test_alb_protection_and_tls(environment_plans, environment):
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_spot_share_and_log_retention_follow_the_profile(environment_plans, environment):
+def test_spot_share_and_log_retention_follow_the_file(environment_plans, environment):
     plan = environment_plans(environment)
-    spot = SPOT[environment]
-    for service in _of(plan, "aws_ecs_service.service").values():
+    wanted = services_of(ROOT, environment)
+    for key, service in _of(plan, "aws_ecs_service.service").items():
+        spot = wanted[key].get("spot", 0)
         strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
         if spot == 0:
             assert set(strategy) == {"FARGATE"}
@@ -147,7 +169,10 @@ def test_spot_share_and_log_retention_follow_the_profile(environment_plans, envi
                 spot,
             )
     for group in _of(plan, "aws_cloudwatch_log_group.service").values():
-        assert group["retention_in_days"] == LOG_RETENTION[environment]
+        assert (
+            group["retention_in_days"]
+            == environment_values(ROOT, environment)["log_retention_days"]
+        )
     # encrypted with the environment key, whose ARN is known only after apply
     assert all(_unknown(plan, "aws_cloudwatch_log_group.service", "kms_key_id").values())
 
@@ -157,13 +182,17 @@ def test_execution_role_is_scoped_to_the_services(environment_plans):
     statements = json.loads(_one(plan, "aws_iam_role_policy.execution")["policy"])["Statement"]
     by_sid = {statement["Sid"]: statement for statement in statements}
     # The services' images and the operator task's (ops_image), and their log groups.
-    assert sorted(by_sid["EcrPullServiceImages"]["Resource"]) == [
-        f"arn:aws:ecr:us-west-1:123456789012:repository/carcierge-{key}"
-        for key in sorted(["ops", *SERVICES])
-    ]
+    values = environment_values(ROOT, "prod")
+    images = [s["container_image"] for s in values["services"].values()] + [values["ops_image"]]
+    ecr = re.compile(r"(\d+)\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
+    repositories = {match.groups() for match in map(ecr.match, images) if match}
+    assert sorted(by_sid["EcrPullServiceImages"]["Resource"]) == sorted(
+        f"arn:aws:ecr:{region}:{account}:repository/{name}"
+        for account, region, name in repositories
+    )
     assert sorted(by_sid["WriteServiceLogs"]["Resource"]) == [
         f"arn:aws:logs:us-west-1:123456789012:log-group:/ecs/prod-carcierge-{key}:log-stream:*"
-        for key in sorted(["ops", *SERVICES])
+        for key in sorted(["ops", *values["services"]])
     ]
     star = [s["Action"] for s in statements if s["Resource"] == "*"]
     assert star == ["ecr:GetAuthorizationToken"], star

@@ -8,12 +8,14 @@ import json
 import re
 
 import pytest
-from support import ROOT
+from support import ROOT, environment_values
 
 from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.policy import PROTECTED_ENVIRONMENTS
 
-LOWER = ("staging", "qa")  # single node / single AZ, no deletion protection, no final snapshots
-UPPER = ("uat", "prod")  # Multi-AZ Redis and RDS, zone-aware OpenSearch, protected
+# Protected (policy, carcierge_pipeline/policy.py): Multi-AZ Redis and RDS, zone-aware
+# OpenSearch, deletion protection, final snapshots. Sizes and counts come from the files.
+UPPER = PROTECTED_ENVIRONMENTS
 PROJECT_ROOT = ROOT
 
 # Attributes that would hold a secret value. Every one must be null in every planned resource:
@@ -75,17 +77,18 @@ def _redis_wired() -> bool:
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_redis_topology(environment_plans, environment):
     group, _ = _redis(environment_plans(environment))
-    if environment in UPPER:  # a replica in the other AZ, promoted automatically
-        assert group["num_cache_clusters"] >= 2
-        assert group["automatic_failover_enabled"] is True
-        assert group["multi_az_enabled"] is True
-        assert group["final_snapshot_identifier"] == f"{environment}-carcierge-redis-final"
-    else:  # one small node, lost on destroy by explicit choice
-        assert group["num_cache_clusters"] == 1
-        assert group["automatic_failover_enabled"] is False
-        assert group["multi_az_enabled"] is False
+    wanted = environment_values(ROOT, environment)["redis_config"]
+    assert group["num_cache_clusters"] == wanted["num_cache_nodes"]
+    assert group["node_type"] == wanted["node_type"]
+    replicated = wanted["num_cache_nodes"] >= 2  # a replica in the other AZ, promoted itself
+    assert group["automatic_failover_enabled"] is replicated
+    assert group["multi_az_enabled"] is replicated
+    if wanted.get("skip_final_snapshot", False):  # lost on destroy by explicit choice
         assert group["final_snapshot_identifier"] is None
-        assert group["node_type"].startswith("cache.t")
+    else:
+        assert group["final_snapshot_identifier"] == f"{environment}-carcierge-redis-final"
+    if environment in UPPER:
+        assert replicated and group["final_snapshot_identifier"], "policy: protected"
     if environment == "prod":
         assert group["apply_immediately"] is False
 
@@ -93,35 +96,38 @@ def test_redis_topology(environment_plans, environment):
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_opensearch_topology(environment_plans, environment):
     domain, _ = _one(environment_plans(environment), "module.opensearch.aws_opensearch_domain.this")
+    wanted = environment_values(ROOT, environment)["opensearch_config"]
     cluster = domain["cluster_config"][0]
     subnets = domain["vpc_options"][0]["subnet_ids"]
-    if environment in UPPER:  # data nodes spread over both AZs
-        assert cluster["instance_count"] >= 2
+    assert cluster["instance_count"] == wanted["instance_count"]
+    assert cluster["instance_type"] == wanted["instance_type"]
+    if wanted["instance_count"] >= 2:  # data nodes spread over both AZs
         assert cluster["zone_awareness_enabled"] is True
         assert cluster["zone_awareness_config"] == [{"availability_zone_count": 2}]
-        assert cluster["instance_count"] % 2 == 0
-    else:  # one small data node in one subnet
-        assert cluster["instance_count"] == 1
+    else:  # one data node in one subnet
         assert cluster["zone_awareness_enabled"] is False
-        assert cluster["instance_type"].startswith("t3.")
     # subnet ids are unknown offline; one per AZ in use
-    assert len(subnets) == (2 if environment in UPPER else 1)
+    assert len(subnets) == (2 if wanted["instance_count"] >= 2 else 1)
+    if environment in UPPER:
+        assert cluster["zone_awareness_enabled"] is True, "policy: protected"
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_rds_topology_and_protection(environment_plans, environment):
     db, _ = _one(environment_plans(environment), "module.rds.aws_db_instance.this")
-    if environment in UPPER:
-        assert db["multi_az"] is True
-        assert db["deletion_protection"] is True
-        assert db["skip_final_snapshot"] is False
-        assert db["final_snapshot_identifier"] == f"{environment}-carcierge-rds-postgres-final"
-    else:  # single-AZ, smallest class, final snapshot skipped explicitly
-        assert db["multi_az"] is False
-        assert db["deletion_protection"] is False
-        assert db["skip_final_snapshot"] is True
+    values = environment_values(ROOT, environment)
+    wanted = values["rds_config"]
+    assert db["multi_az"] is wanted["multi_az"]
+    assert db["instance_class"] == wanted["instance_class"]
+    assert db["deletion_protection"] is values["deletion_protection"]
+    skipped = wanted.get("skip_final_snapshot", False)
+    assert db["skip_final_snapshot"] is skipped
+    if skipped:  # the file says the data may be lost on destroy
         assert db["final_snapshot_identifier"] is None
-        assert db["instance_class"].startswith("db.t")
+    else:
+        assert db["final_snapshot_identifier"] == f"{environment}-carcierge-rds-postgres-final"
+    if environment in UPPER:  # policy (carcierge_pipeline/policy.py)
+        assert db["multi_az"] and db["deletion_protection"] and not skipped
 
 
 def test_prod_is_never_weaker_than_uat(environment_plans):
@@ -246,7 +252,10 @@ def test_rds_encrypted_private_backed_up(environment_plans, environment):
     assert db["storage_type"] == "gp3"
     assert db["max_allocated_storage"] > db["allocated_storage"]
     assert db["publicly_accessible"] is False
-    assert db["backup_retention_period"] == 7
+    assert db["backup_retention_period"] == environment_values(ROOT, environment)["rds_config"].get(
+        "backup_retention_period", 7
+    )
+    assert db["backup_retention_period"] >= 7  # policy: MIN_BACKUP_RETENTION_DAYS
     assert db["copy_tags_to_snapshot"] is True
     assert db["iam_database_authentication_enabled"] is True
     assert db["manage_master_user_password"] is True

@@ -10,7 +10,7 @@ import fnmatch
 import json
 
 import pytest
-from support import ROOT
+from support import ROOT, services_of
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.hcl import load_tfvars
@@ -86,7 +86,7 @@ def test_ecs_exec_only_where_switched_on(environment_plans, environment):
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_containers_run_as_non_root_without_capabilities(environment_plans, environment):
     runtimes = _runtime(environment_plans(environment))
-    assert len(runtimes) == 5
+    assert set(runtimes) == set(services_of(ROOT, environment))
     for key, container in runtimes.items():
         user = container["user"]
         assert user and user.split(":")[0] not in ("0", "root"), key

@@ -7,6 +7,7 @@ import json
 from ipaddress import ip_network
 
 import pytest
+from support import ROOT, environment_values
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 
@@ -44,7 +45,7 @@ def _vpc_config(plan: dict) -> dict[str, dict]:
 def test_subnets_span_two_azs_in_three_tiers(environment_plans, environment):
     plan = environment_plans(environment)
     azs = _output(plan, "availability_zones")
-    assert len(azs) == 2, azs
+    assert len(azs) == environment_values(ROOT, environment)["az_count"], azs
     for tier in ("public", "private", "data"):
         subnets = _of(plan, f"module.vpc.aws_subnet.{tier}")
         assert set(subnets) == set(azs), (tier, sorted(subnets))
@@ -71,7 +72,8 @@ def test_nat_topology(environment_plans, environment):
     routes = _of(plan, "module.vpc.aws_route.private_nat")
     route_nat_azs = _output(plan, "private_route_nat_azs")
 
-    if environment in UPPER:  # one NAT per AZ; each private subnet leaves through its own AZ
+    per_az = environment_values(ROOT, environment)["nat_gateway_mode"] == "per_az"
+    if per_az:  # one NAT per AZ; each private subnet leaves through its own AZ
         assert set(nats) == set(azs)
         assert route_nat_azs == {az: az for az in azs}
     else:  # one shared NAT in the first AZ
@@ -123,7 +125,7 @@ def test_interface_endpoints_only_in_uat_and_prod(environment_plans, environment
     gateway = _of(plan, "module.vpc.aws_vpc_endpoint.s3")[None]
     assert gateway["vpc_endpoint_type"] == "Gateway"
     assert gateway["service_name"] == "com.amazonaws.us-west-1.s3"
-    if environment in UPPER:
+    if environment_values(ROOT, environment)["enable_interface_endpoints"]:
         assert set(endpoints) == INTERFACE_SERVICES
         for service, endpoint in endpoints.items():
             assert endpoint["service_name"] == f"com.amazonaws.us-west-1.{service}"

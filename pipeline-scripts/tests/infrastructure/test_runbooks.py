@@ -17,20 +17,32 @@
   syntax (review 2026-12-07 L7).
 
 Plus: the README links the runbooks, every page is listed in the index, and the alarm page covers
-every alarm the monitoring module creates."""
+every alarm the monitoring module creates.
+
+Every fenced ``hcl`` block is an example change of an environment file, opening with a comment
+that names the file (``# environments/prod.tfvars``, or ``environments/<env>.tfvars`` for all
+four): the examples are applied to a copy of the project, each environment is planned offline,
+and the plan must show the change and hold the project's policy (``carcierge_pipeline.policy``).
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import botocore.session
+import hcl2
 import pytest
 from botocore import xform_name
+from support import OFFLINE, edit_environment
 
-from carcierge_pipeline import cli, environments
+from carcierge_pipeline import cli, environments, policy
 from carcierge_pipeline.backend import backend_settings
+from carcierge_pipeline.hcl import declarations, plain, text
 from carcierge_pipeline.project import Project
 
 RUNBOOKS = Project.find(Path(__file__).parent).root / "docs" / "runbooks"
@@ -323,3 +335,115 @@ def test_the_alarm_page_covers_every_alarm(environment_plans):
             alarm = re.sub(rf"^(ecs|alb)-{re.escape(service)}-", r"\1-<service>-", alarm)
         alarm = re.sub(r"^redis-node\d{3}-", "redis-node<n>-", alarm)
         assert f"`{alarm}`" in text, f"alarms.md has no section for {alarm} ({name})"
+
+
+# --- the example changes: applied to a copy of the project, planned, held to the policy -------
+
+EXAMPLE_FILE = re.compile(r"^#\s*environments/(<env>|[a-z]+)\.tfvars\b")
+
+
+@dataclass
+class Example:
+    page: str
+    environments: tuple[str, ...]
+    settings: dict[str, Any] = field(default_factory=dict)  # root variables (objects merged)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)  # entries merged or added
+
+
+def _examples(root: Path) -> list[Example]:
+    variables = {name for name, _ in declarations(root)["variable"]}
+    found = []
+    for page in _pages():
+        for language, lines in _fenced_blocks((RUNBOOKS / page).read_text()):
+            if language != "hcl":
+                continue
+            named = EXAMPLE_FILE.match(lines[0])
+            assert named, f"{page}: an hcl example opens with the file it goes in: {lines[0]!r}"
+            where = named.group(1)
+            example = Example(
+                page.name, environments.ENVIRONMENTS if where == "<env>" else (where,)
+            )
+            for key, value in hcl2.loads("\n".join(lines)).items():
+                if key.startswith("__"):
+                    continue
+                if text(key) in variables:
+                    example.settings[text(key)] = plain(value)
+                else:  # an entry of `services` (the runbook says "inside services = { … }")
+                    assert "inside services" in lines[0], f"{page}: {key} is not a variable"
+                    example.services[text(key)] = plain(value)
+            found.append(example)
+    return found
+
+
+def _merged(current: Any, change: Any) -> Any:
+    """A partial object (`# …` in the runbook: the other attributes stay) over the current."""
+    if isinstance(current, dict) and isinstance(change, dict):
+        return current | change
+    return change
+
+
+def _apply(root: Path, environment: str, examples: list[Example]) -> None:
+    for example in examples:
+        if environment not in example.environments:
+            continue
+        for name, value in example.settings.items():
+            edit_environment(root, environment, name, lambda now, v=value: _merged(now, v))
+        if example.services:
+            edit_environment(
+                root,
+                environment,
+                "services",
+                lambda now, new=example.services: (
+                    now | {key: _merged(now.get(key, {}), entry) for key, entry in new.items()}
+                ),
+            )
+
+
+def _contains(planned: Any, wanted: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(planned, dict) and all(
+            _contains(planned.get(k), v) for k, v in wanted.items()
+        )
+    return bool(planned == wanted)
+
+
+EXAMPLES = _examples(RUNBOOKS.parents[1])
+EXAMPLE_ENVIRONMENTS = sorted(
+    {e for example in EXAMPLES if len(example.environments) == 1 for e in example.environments},
+    key=environments.ENVIRONMENTS.index,
+)
+
+
+def test_the_runbooks_have_their_examples():
+    """add a service, change an image, scale, change retention, turn log delivery off in qa."""
+    pages = {example.page for example in EXAMPLES}
+    assert {"add-service.md", "change-image.md", "scale.md", "change-environment-value.md"} <= pages
+    settings = {name for example in EXAMPLES for name in example.settings}
+    assert {"log_retention_days", "enable_log_delivery"} <= settings
+
+
+@pytest.mark.slow(seconds=25)
+@pytest.mark.parametrize("environment", EXAMPLE_ENVIRONMENTS)
+def test_runbook_examples_plan_and_keep_the_policy(project_copy, environment):
+    """Every example for ``environment`` applied to a copy of the project at once: the plan
+    passes the plan stage's checks, shows each change, and holds the policy."""
+    from carcierge_pipeline.stages.plan import run_plan
+
+    _apply(project_copy.root, environment, EXAMPLES)
+    run_plan(project_copy, environment, OFFLINE, echo=lambda _: None)
+    plan = json.loads((project_copy.build_dir(environment) / "plan.json").read_text())
+    planned = {name: variable.get("value") for name, variable in plan["variables"].items()}
+    services = {
+        rc["index"]
+        for rc in plan["resource_changes"]
+        if rc["type"] == "aws_ecs_service" and rc["name"] == "service"
+    }
+    for example in EXAMPLES:
+        if environment not in example.environments:
+            continue
+        for name, value in example.settings.items():
+            assert _contains(planned[name], value), (example.page, name, planned[name])
+        for key, entry in example.services.items():
+            assert _contains(planned["services"].get(key), entry), (example.page, key)
+            assert key in services, f"{example.page}: no ECS service {key} in the plan"
+    assert policy.violations(plan, environment) == []

@@ -13,6 +13,9 @@ from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.stages.validate import run_validate
 
+# The validate stage runs Terraform: not in the fast tier (conftest.py).
+pytestmark = pytest.mark.terraform
+
 MODULE = 'variable "size" {\n  type = number\n}\n\noutput "double" {\n  value = var.size * 2\n}\n'
 
 

@@ -4,8 +4,10 @@ every refusal is one line. A stand-in ``terraform`` on PATH records what would r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,9 +17,12 @@ from carcierge_pipeline import cli
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.planmeta import PlanMeta, sha256_of
 from carcierge_pipeline.project import Project
-from carcierge_pipeline.stages.apply import run_apply
+from carcierge_pipeline.stages.apply import check_branch_head, run_apply
 from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import PlanFiles
+
+# The apply stage runs Terraform (or a stand-in named terraform): not in the fast tier.
+pytestmark = pytest.mark.terraform
 
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 SHA = "c0ffee" + "0" * 34
@@ -103,13 +108,53 @@ def test_applies_the_saved_plan_and_passes_tf_log(project, terraform_log, monkey
     assert not files.binary.exists(), "an applied plan is used up"
 
 
-@pytest.mark.parametrize("level", ["DEBUG", "trace", "JSON"])
-def test_apply_refuses_logs_that_carry_request_bodies(project, terraform_log, monkeypatch, level):
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [("TF_LOG", "DEBUG"), ("TF_LOG", "trace"), ("TF_LOG", "JSON"),
+     ("TF_LOG_PROVIDER", "DEBUG"), ("TF_LOG_CORE", "TRACE")],
+)  # fmt: skip
+def test_apply_refuses_logs_that_carry_request_bodies(
+    project, terraform_log, monkeypatch, name, level
+):
     save_plan(project)
-    monkeypatch.setenv("TF_LOG", level)
-    with pytest.raises(UserError, match=f"apply refuses TF_LOG={level.upper()}: at that level"):
+    for other in ("TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_CORE"):
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, level)
+    with pytest.raises(UserError, match=f"apply refuses {name}={level.upper()}: at that level"):
         run_apply(project, "prod", REAL, echo=lambda _: None, environ=CI)
     assert not terraform_log.exists(), "Terraform must not start"
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_apply_refuses_a_commit_that_is_no_longer_the_branch_head(tmp_path):
+    # Issue 22 item 3 (review L3): an older pipeline's apply would roll the environment back.
+    origin, runner, other = tmp_path / "origin.git", tmp_path / "runner", tmp_path / "other"
+    _git(tmp_path, "init", "-q", "--bare", "-b", "prod", str(origin))
+    _git(tmp_path, "clone", "-q", str(origin), str(runner))
+    _git(runner, "checkout", "-q", "-b", "prod")
+    _git(runner, "commit", "-q", "--allow-empty", "-m", "older")
+    _git(runner, "push", "-q", "origin", "prod")
+    older = _git(runner, "rev-parse", "HEAD")
+    job = {"CI_JOB_ID": "9", "CI_COMMIT_BRANCH": "prod", "CI_COMMIT_SHA": older}
+    check_branch_head(Project(runner), job)  # still the head: applies
+    _git(tmp_path, "clone", "-q", "-b", "prod", str(origin), str(other))
+    _git(other, "commit", "-q", "--allow-empty", "-m", "newer")
+    _git(other, "push", "-q", "origin", "prod")
+    newer = _git(other, "rev-parse", "HEAD")
+    with pytest.raises(UserError, match=re.escape(
+        f"commit {older[:12]} is no longer the head of 'prod' ({newer[:12]} is)"
+    )):  # fmt: skip
+        check_branch_head(Project(runner), job)
+    gone = {**job, "CI_COMMIT_BRANCH": "deleted"}
+    with pytest.raises(UserError, match="cannot ask the remote for the head of 'deleted'"):
+        check_branch_head(Project(runner), gone)
+    check_branch_head(Project(runner), {"CI_COMMIT_SHA": older})  # outside CI: not asked
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from carcierge_pipeline import ci_variables, cli
+from carcierge_pipeline import ci_variables, cli, environments
 from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.terraform import Mode
 
 PIPELINE_VARIABLES = (
     *ci_variables.DEFAULTS,
@@ -228,8 +229,55 @@ def test_unprotected_refs_preview_even_with_credentials():
         "CI_COMMIT_REF_PROTECTED": "false",
     }
     assert ci_variables.stage_mode(merge_request).offline
-    # GitLab marks an MR between protected branches protected (project setting): a real plan.
-    assert not ci_variables.stage_mode({**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}).offline
+    # Issue 22 item 3: a merge request that is not a promotion stays a preview even when GitLab
+    # marks its pipeline protected.
+    protected = {**merge_request, "CI_COMMIT_REF_PROTECTED": "true"}
+    assert ci_variables.stage_mode(protected).offline
+
+
+def _merge_request(source: str, target: str, *, protected: bool, **extra: str) -> dict[str, str]:
+    return {
+        **JOB,
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_COMMIT_REF_NAME": source,
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": source,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": target,
+        "CI_COMMIT_REF_PROTECTED": "true" if protected else "false",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "environment"),
+    [(source, target, environments.BRANCH_ENVIRONMENTS[target])
+     for target, source in environments.PROMOTIONS.items()],
+)  # fmt: skip
+def test_a_promotion_merge_request_plans_for_real_without_the_state_lock(
+    source, target, environment
+):
+    # Issue 22 item 3 / issue 25 item 2: main -> qa, qa -> uat, uat -> prod.
+    mode = ci_variables.stage_mode(_merge_request(source, target, protected=True, **KEYS))
+    assert not mode.offline and not mode.state_lock
+    assert mode.reason == (
+        f"promotion merge request {source!r} -> {target!r}: read-only plan of {environment}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (_merge_request("main", "qa", protected=False, **KEYS), "runs in an unprotected pipeline"),
+        (_merge_request("qa", "uat", protected=True), "no AWS credentials for the promotion"),
+        (_merge_request("uat", "prod", protected=True, OFFLINE="1", **KEYS), "OFFLINE=1 in a"),
+        (_merge_request("main", "prod", protected=True, OFFLINE="0", **KEYS), "only promotions"),
+    ],
+)
+def test_promotions_are_real_and_nothing_else_is(environ, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        ci_variables.stage_mode(environ)
+    # Skipping a stage (main -> prod) is not a promotion: a preview, never prod's plan role.
+    skip = _merge_request("main", "prod", protected=True, **KEYS)
+    assert ci_variables.stage_mode(skip).offline
 
 
 def test_outside_ci_the_credentials_decide():
@@ -286,3 +334,20 @@ def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline
     assert cli.main(["plan", "-e", "staging"]) == 0
     assert (tmp_path / "dns" / "build" / "staging" / "plan.json").is_file()
     assert not (tmp_path / "build").exists(), "the platform root was not selected"
+
+
+@pytest.mark.parametrize("name", ci_variables.LOG_VARIABLES)
+def test_real_jobs_of_uat_and_prod_refuse_logs_with_request_bodies(name):
+    # Issue 22 item 3 (security review M1): TF_LOG_PROVIDER and TF_LOG_CORE log on their own.
+    real, preview = Mode(False, "real"), Mode(True, "preview")
+    for environment in environments.ENVIRONMENTS:
+        for level in ci_variables.VERBOSE_LOG_LEVELS:
+            environ = {name: level.lower()}
+            if environment in environments.PROTECTED_ENVIRONMENTS:
+                with pytest.raises(UserError, match=f"^{name}={level} is refused on every real"):
+                    ci_variables.refuse_verbose_logs(environment, real, environ)
+            else:
+                ci_variables.refuse_verbose_logs(environment, real, environ)
+            ci_variables.refuse_verbose_logs(environment, preview, environ)  # no AWS, no secret
+        ci_variables.refuse_verbose_logs(environment, real, {name: "INFO"})
+    assert set(environments.PROTECTED_ENVIRONMENTS) == {"uat", "prod"}  # policy

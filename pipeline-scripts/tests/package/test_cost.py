@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, ROOT
+from support import FIXTURES, ROOT, environment_values
 
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars
@@ -251,7 +251,8 @@ def test_log_delivery_is_priced_per_environment(environment_plans, environment):
         for r in plan["resource_changes"]
         if r["type"] == "aws_kinesis_firehose_delivery_stream"
     ]
-    assert len(streams) == 6  # one per service and the VPC flow logs
+    # one per service of the environment file and the VPC flow logs
+    assert len(streams) == len(environment_values(ROOT, environment)["services"]) + 1
     assert {address: round(items[address].monthly, 6) for address in streams} == {
         address: 0.07 for address in streams
     }
@@ -278,7 +279,8 @@ def test_log_delivery_without_its_prices_is_listed_never_dropped(environment_pla
     assert not [i for i in estimate.items if i.service in {"OpenSearch Ingestion", "Firehose"}]
     missing = " ".join(estimate.not_estimated)
     assert missing.count("no opensearch_ingestion_ocu_hour in the price table") == 2
-    assert missing.count("no firehose_ingest_gb in the price table") == 6
+    streams = len(environment_values(ROOT, "qa")["services"]) + 1  # and the VPC flow logs
+    assert missing.count("no firehose_ingest_gb in the price table") == streams
 
 
 # Cross-region copies, prod only: transfer out of the region at inter_region_transfer_gb

@@ -18,6 +18,9 @@ from carcierge_pipeline.project import Project
 from carcierge_pipeline.stages.drift import run_drift
 from carcierge_pipeline.terraform import Mode
 
+# The drift stage runs Terraform (or a stand-in named terraform): not in the fast tier.
+pytestmark = pytest.mark.terraform
+
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
 SUMMARY = {"type": "change_summary", "@message": "Plan: 4 to add, 0 to change, 0 to destroy."}
 

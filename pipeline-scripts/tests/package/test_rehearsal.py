@@ -106,7 +106,7 @@ def test_rehearsal_of_the_real_path(
     bootstrap = rehearsal.bootstrap_backend(emulator)
     # From here on the stages sign in as the deploy role of staging, through
     # AssumeRoleWithWebIdentity with a GitLab-shaped ID token: no static keys remain.
-    rehearsal.bootstrap_deploy_roles(emulator)
+    rehearsal.bootstrap_deploy_roles(emulator, ENV, project.root)
     environ = dict(os.environ)
     role_arn = rehearsal.use_deploy_role(emulator, ENV, environ)
     for name in set(os.environ) | set(environ):
@@ -115,9 +115,9 @@ def test_rehearsal_of_the_real_path(
         else:
             monkeypatch.delenv(name)
     assert "AWS_ACCESS_KEY_ID" not in os.environ
-    assert role_arn.endswith(":role/carcierge-deploy-staging")
+    assert role_arn.endswith(":role/staging-carcierge-ci-deploy")
     caller = boto3.client("sts", region_name="us-west-1").get_caller_identity()["Arn"]
-    assert ":assumed-role/carcierge-deploy-staging/" in caller, caller
+    assert ":assumed-role/staging-carcierge-ci-deploy/" in caller, caller
     runner_a = copy_project(project, tmp_path / "runner-a")
     runner_b = copy_project(project, tmp_path / "runner-b")
     bucket, key = rehearsal.BUCKET, state_key(ENV)
@@ -141,7 +141,8 @@ def test_rehearsal_of_the_real_path(
     hold = tmp_path / "hold-apply"
     hold.touch()
     monkeypatch.setenv(server.HOLD_SWITCH, str(hold))
-    apply = Background(run_apply, runner_a, ENV, rehearsal.MODE, echo=_quiet, environ=FIRST)
+    applied: list[str] = []
+    apply = Background(run_apply, runner_a, ENV, rehearsal.MODE, echo=applied.append, environ=FIRST)
     apply.start()
     _until(lambda: dynamodb_lock() is not None and s3_lockfile(), "the apply's state lock")
     held = json.loads(dynamodb_lock()["Info"]["S"])
@@ -166,6 +167,12 @@ def test_rehearsal_of_the_real_path(
     apply.outcome()
     second = waiting.outcome()
     assert waiting.finished_at > released_at, "the waiting plan finished before the lock was free"
+
+    # The apply ran the operator task's set-up (terraform_data.ops_setup's provisioner, `carcierge
+    # ops run`) as the rehearsal's labelled stand-in: one line per command, no AWS call.
+    stand_in = [line for line in applied if "REHEARSAL STAND-IN (no AWS call)" in line]
+    assert len(stand_in) == 2, applied[-20:]
+    assert "carcierge db roles --environment staging" in stand_in[0]
 
     # 3. After the apply: both locks released, the state versioned and SSE-KMS with the
     # bootstrap key.
@@ -221,6 +228,25 @@ def test_rehearsal_of_the_real_path(
         with pytest.raises(UserError, match=re.escape(message)):
             run_apply(runner_a, environment, mode, echo=_quiet, environ=environ)
     assert third.binary.exists(), "a refused apply leaves the plan as it was"
+
+
+@pytest.mark.slow(seconds=30)
+def test_rehearse_prod_publishes_only_under_build_rehearsal(project, offline_cache, tmp_path):
+    """prod's profile (its backup key and the replica bucket in backup_region, Multi-AZ stores,
+    protection) through `carcierge rehearse`'s whole path. Resources with a region of their own
+    get ARNs of that region at apply (the modules' ARN validations refuse others), and a plan
+    published for review in build/prod/ stays as it was."""
+    copy = copy_project(project, tmp_path / "project")
+    review = copy.build_dir("prod")
+    review.mkdir(parents=True)
+    (review / "plan.json").write_text('{"made": "for review"}')
+    said: list[str] = []
+    result = rehearsal.rehearse(copy, "prod", echo=said.append)
+    assert result.first.counts["create"] > 0 and not any(result.second.counts.values())
+    assert (copy.root / "build" / "rehearsal" / "prod" / "plan.json").is_file()
+    assert sorted(p.name for p in review.iterdir()) == ["plan.json"]
+    assert (review / "plan.json").read_text() == '{"made": "for review"}'
+    assert said[-1].endswith("(build/rehearsal/prod/)"), said[-1]
 
 
 def test_the_rehearsal_never_leaves_this_machine():
