@@ -6,6 +6,12 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  # An account id of 12 digits: a mocked provider still runs hashicorp/aws's validation, and
+  # the copy vault ARN built from it is checked (aws_backup_plan copy_action
+  # destination_vault_arn, verify.ValidARN).
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mock-rds-monitoring" }
   }

@@ -649,6 +649,25 @@ def _nat_gateway_connectivity(config: dict[str, Any]) -> list[Failure]:
     return []
 
 
+@custom("route53resolver_firewall_rule_target")
+def _firewall_rule_target(config: dict[str, Any]) -> list[Failure]:
+    """route53resolver/firewall_rule.go firewallRuleCustomizeDiff. It reads the raw
+    configuration, so a value known only at apply counts as set."""
+    domain_list, threat, confidence = (
+        config.get(name) is not None
+        for name in ("firewall_domain_list_id", "dns_threat_protection", "confidence_threshold")
+    )
+    if not domain_list and not threat:
+        message = "one of firewall_domain_list_id or dns_threat_protection must be specified"
+    elif threat and not confidence:
+        message = "confidence_threshold is required when dns_threat_protection is specified"
+    elif confidence and not threat:
+        message = "dns_threat_protection is required when confidence_threshold is specified"
+    else:
+        return []
+    return [Failure((), message)]
+
+
 def _generated_name_check(
     config: dict[str, Any], fifo_flag: str, fifo_pattern: str, pattern: str, kind: str
 ) -> list[Failure]:

@@ -223,6 +223,109 @@ def test_validators_h24b_could_not_read_are_enforced_from_the_v6_copies():
     assert len(messages("aws_elasticache_replication_group", {"engine_version": "7"})) == 2
 
 
+def test_dns_firewall_and_redis_user_types_recorded_by_h24d():
+    # route53resolver validResolverName: charset, a single digit, 64 characters
+    group = "aws_route53_resolver_firewall_rule_group"
+    assert messages(group, {"name": "prod-carcierge-vpc-egress"}) == []
+    assert messages(group, {"name": "prod.egress"}) == [
+        "only alphanumeric characters, '-', '_' and ' ' are allowed in \"name\""
+    ]
+    assert messages(group, {"name": "7"}) == ['"name" cannot be a single digit']
+    assert messages(group, {"name": "x" * 65}) == ['"name" cannot be greater than 64 characters']
+    # enums from the Route 53 Resolver model; the rule's ConflictsWith
+    rule = {"name": "r", "firewall_rule_group_id": "rslvr-frg-1", "priority": 100}
+    listed = {**rule, "firewall_domain_list_id": "rslvr-fdl-1", "action": "BLOCK"}
+    assert messages("aws_route53_resolver_firewall_rule", listed) == []
+    assert messages("aws_route53_resolver_firewall_rule", {**listed, "action": "DENY"}) == [
+        'expected action to be one of ["ALLOW" "BLOCK" "ALERT"], got DENY'
+    ]
+    assert messages(
+        "aws_route53_resolver_firewall_rule", {**listed, "dns_threat_protection": "DGA"}
+    ) == [
+        '"dns_threat_protection": conflicts with firewall_domain_list_id',
+        '"firewall_domain_list_id": conflicts with dns_threat_protection',
+    ]
+    assert messages(
+        "aws_route53_resolver_firewall_rule_group_association", {"mutation_protection": "ON"}
+    )
+    assert (
+        messages("aws_route53_resolver_firewall_config", {"firewall_fail_open": "DISABLED"}) == []
+    )
+    assert messages("aws_route53_resolver_firewall_config", {"firewall_fail_open": "OFF"})
+    # firewallRuleCustomizeDiff reads the raw configuration: a list id known at apply is set
+    plan = rules.check_plan
+    assert (
+        plan("aws_route53_resolver_firewall_rule", {**rule, "firewall_domain_list_id": UNKNOWN})
+        == []
+    )
+    assert [f.message for f in plan("aws_route53_resolver_firewall_rule", rule)] == [
+        "one of firewall_domain_list_id or dns_threat_protection must be specified"
+    ]
+    assert [
+        f.message
+        for f in plan(
+            "aws_route53_resolver_firewall_rule", {**rule, "dns_threat_protection": "DGA"}
+        )
+    ] == ["confidence_threshold is required when dns_threat_protection is specified"]
+    # ForceNew: moving a rule to another domain list replaces it; a new priority updates it
+    moved = {**listed, "firewall_domain_list_id": "rslvr-fdl-2"}
+    assert rules.requires_replace("aws_route53_resolver_firewall_rule", listed, moved) == [
+        ("firewall_domain_list_id",)
+    ]
+    assert (
+        rules.requires_replace(
+            "aws_route53_resolver_firewall_rule", listed, {**listed, "priority": 1}
+        )
+        == []
+    )
+    # aws_elasticache_user: engine case-insensitive, password lengths, user_name ForceNew
+    user = {"user_id": "u", "user_name": "api", "engine": "VALKEY", "access_string": "on ~* +@all"}
+    assert messages("aws_elasticache_user", user) == []
+    assert messages("aws_elasticache_user", {**user, "engine": "memcached"})
+    assert messages("aws_elasticache_user", {**user, "passwords": ["short"]}) == [
+        "expected length of passwords.0 to be in the range (16 - 128), got short"
+    ]
+    assert rules.requires_replace("aws_elasticache_user", user, {**user, "user_name": "web"}) == [
+        ("user_name",)
+    ]
+
+
+def test_backup_and_object_lock_types_recorded_by_h24d():
+    # validation.All(StringLenBetween, StringMatch(re, message)): the SDK's "invalid value for"
+    assert messages("aws_backup_vault", {"name": "prod-carcierge-backup-rds"}) == []
+    assert messages("aws_backup_vault", {"name": "prod.backup"}) == [
+        "invalid value for name (must consist of letters, numbers, and hyphens.)"
+    ]
+    rule = {"rule_name": "daily-copy", "target_vault_name": "prod-carcierge-backup-rds"}
+    assert messages("aws_backup_plan", {"name": "p", "rule": [rule]}) == []
+    assert messages("aws_backup_plan", {"name": "p", "rule": [{**rule, "rule_name": "a b"}]}) == [
+        "invalid value for rule_name (must contain only alphanumeric characters, hyphens, "
+        "underscores, and periods)"
+    ]
+    lock = {"backup_vault_name": "prod-carcierge-backup-rds", "min_retention_days": 35}
+    assert messages("aws_backup_vault_lock_configuration", {**lock, "changeable_for_days": 2}) == [
+        "expected changeable_for_days to be at least (3), got 2"
+    ]
+    # no Update in the provider: a shorter minimum retention replaces the lock configuration
+    shorter = {**lock, "min_retention_days": 7}
+    assert rules.requires_replace("aws_backup_vault_lock_configuration", lock, shorter) == [
+        ("min_retention_days",)
+    ]
+    retention = {"default_retention": [{"mode": "GOVERNANCE", "days": 30}]}
+    locked = {"bucket": "b", "object_lock_enabled": "Enabled", "rule": [retention]}
+    assert messages("aws_s3_bucket_object_lock_configuration", locked) == []
+    assert messages(
+        "aws_s3_bucket_object_lock_configuration",
+        {**locked, "rule": [{"default_retention": [{"mode": "governance", "days": 30}]}]},
+    ) == ['expected mode to be one of ["GOVERNANCE" "COMPLIANCE"], got governance']
+
+
+def test_coverage_skips_resources_of_other_providers():
+    # terraform_data (terraform.io/builtin/terraform) is not in the aws provider schema
+    change = {"mode": "managed", "type": "terraform_data", "name": "x", "change": {"after": {}}}
+    assert rules.configured_paths({"resource_changes": [change]}, {"resource_schemas": {}}) == {}
+
+
 def test_enum_values_are_the_installed_botocore_models():
     stale = [
         spec["botocore"]
@@ -305,6 +408,14 @@ SEEDED = [  # (class, edit of the fixture, the provider's message)
         ("message_retention_seconds = 345600", "message_retention_seconds = 30"),
         "expected message_retention_seconds to be in the range (60 - 1209600), got 30",
     ),
+    # types recorded by h24d: validResolverName and an enum from the Route 53 Resolver model
+    ("resolver name", ('"fixture-egress"', '"fixture.egress"'), "' ' are allowed in \"name\""),
+    (  # on a resource without dependencies: Terraform skips those of a refused resource
+        "enum (Resolver)",
+        ('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "OFF"'),
+        'expected firewall_fail_open to be one of ["ENABLED" "DISABLED" '
+        '"USE_LOCAL_RESOURCE_SETTING"], got OFF',
+    ),
 ]
 
 
@@ -363,6 +474,8 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
         .replace("deletion_window_in_days = 7", "deletion_window_in_days = 10")
         .replace('"10.20.0.0/16"', '"10.21.0.0/16"')
         .replace("message_retention_seconds = 345600", "message_retention_seconds = 86400")
+        .replace('"fixture-egress"', '"fixture-egress-2"')
+        .replace('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "ENABLED"')
     )
     changed = _plan(terraform, "-out=change.bin")
     assert changed.returncode == 0, changed.stderr
@@ -372,5 +485,10 @@ def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
     assert actions["aws_kms_key.fixture"] == ["update"]
     assert actions["aws_vpc.fixture"] == ["delete", "create"]  # cidr_block is ForceNew
     assert actions["aws_sqs_queue.fixture"] == ["update"]
+    # a renamed rule group is replaced, and so is its rule (firewall_rule_group_id is ForceNew
+    # and known only after the new group exists); fail-open changes in place
+    assert actions["aws_route53_resolver_firewall_rule_group.fixture"] == ["delete", "create"]
+    assert actions["aws_route53_resolver_firewall_rule.fixture"] == ["delete", "create"]
+    assert actions["aws_route53_resolver_firewall_config.fixture"] == ["update"]
     replaced = {c["address"]: c.get("action_reason") for c in plan["resource_changes"]}
     assert replaced["aws_cloudwatch_log_group.fixture"] == "replace_because_cannot_update"
