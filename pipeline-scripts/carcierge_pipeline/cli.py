@@ -753,11 +753,27 @@ EPILOGS_BY_COMMAND: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (_BACKEND, "AWS credentials"),
     ),
     "oidc bootstrap": (
-        ("carcierge oidc bootstrap --project-path acme/carcierge-infrastructure",),
-        (_BACKEND, "APP_NAME", "AWS credentials"),
+        ("carcierge oidc bootstrap --environment qa --project-path acme/carcierge-infrastructure",),
+        (_BACKEND, "APP_NAME", "AWS credentials (an administrator of the environment's account)"),
+    ),
+    "doctor": (
+        ("carcierge doctor -e staging --project-path acme/carcierge-infrastructure",),
+        ("CI_PROJECT_PATH (default --project-path)", _BACKEND, "AWS credentials"),
+    ),
+    "ops": (
+        ("carcierge ops run",),
+        ("OPS_CLUSTER, OPS_TASK_DEFINITION, OPS_CONTAINER, OPS_SUBNETS, OPS_SECURITY_GROUPS",),
+    ),
+    "ops run": (
+        ("carcierge ops run  # as terraform apply runs it (terraform_data.ops_setup, ops.tf)",),
+        (
+            "OPS_CLUSTER, OPS_TASK_DEFINITION, OPS_CONTAINER, OPS_SUBNETS, OPS_SECURITY_GROUPS, "
+            "OPS_COMMANDS, OPS_TIMEOUT_SECONDS",
+            "CARCIERGE_OFFLINE_APPLY (the rehearsal: a labelled stand-in, no AWS call)",
+            "AWS credentials",
+        ),
     ),
     "parity": (("carcierge parity", "carcierge parity --reuse-plans"), ("CARCIERGE_ROOT",)),
-    # Commands of other branches (issue 22's change preview and comment): their help once merged.
     "preview": (
         (
             "carcierge preview -e staging --base main",
