@@ -382,7 +382,14 @@ def _cmd_preview(args: argparse.Namespace) -> None:
     post = (lambda body: mr_note.upsert(environment, body)) if args.post else None
     allow = args.allow_destroy or ci_variables.flag("ALLOW_DESTROY", os.environ)
     preview(
-        Project.find(), environment, base, allow_destroy=allow, post=post, security=args.security
+        Project.find(),
+        environment,
+        base,
+        allow_destroy=allow,
+        post=post,
+        security=args.security,
+        # In a merge request pipeline: the target branch holds the merge base.
+        fetch_branch=os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
     )
 
 

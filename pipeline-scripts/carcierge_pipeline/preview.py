@@ -114,10 +114,7 @@ class ChangePreview:
     seconds: float
 
 
-def resolve_base(root: Path, ref: str) -> Base:
-    """The commit ``ref`` names in the repository at ``root``, or one line saying it doesn't."""
-    if not ref or ref.startswith("-"):
-        raise UserError(f"--base must name a git ref (a branch, tag or commit), got {ref!r}")
+def _rev_parse(root: Path, ref: str) -> str:
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
@@ -127,9 +124,26 @@ def resolve_base(root: Path, ref: str) -> Base:
         )
     except OSError as error:
         raise UserError(f"the change preview needs git: {error}") from error
-    if result.returncode != 0 or not result.stdout.strip():
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def resolve_base(root: Path, ref: str, *, fetch_branch: str | None = None) -> Base:
+    """The commit ``ref`` names in the repository at ``root``, or one line saying it doesn't.
+    ``fetch_branch`` (a merge request's target): if a shallow clone lacks ``ref``, fetch that
+    branch's recent history from ``origin`` once and look again."""
+    if not ref or ref.startswith("-"):
+        raise UserError(f"--base must name a git ref (a branch, tag or commit), got {ref!r}")
+    commit = _rev_parse(root, ref)
+    if not commit and fetch_branch:
+        subprocess.run(
+            ["git", "-C", str(root), "fetch", "--quiet", "--depth=200", "origin", fetch_branch],
+            capture_output=True,
+            check=False,
+        )
+        commit = _rev_parse(root, ref)
+    if not commit:
         raise UserError(f"base {ref!r} is not a commit in {root} (git rev-parse found nothing)")
-    return Base(ref, result.stdout.strip())
+    return Base(ref, commit)
 
 
 def export_tree(root: Path, commit: str, target: Path) -> Path:
@@ -331,13 +345,14 @@ def preview(
     echo: Callable[[str], None] = print,
     post: Callable[[str], object] | None = None,
     security: bool = False,
+    fetch_branch: str | None = None,
 ) -> ChangePreview:
     """Preview what the working tree changes in ``environment`` relative to ``base_ref``."""
     started = time.monotonic()
     environments.require_environment(environment)
     files = ChangeFiles(project.build_dir(environment) / "change")
     files.clear()  # a failed preview leaves nothing behind
-    base = resolve_base(project.root, base_ref)
+    base = resolve_base(project.root, base_ref, fetch_branch=fetch_branch)
     check_environment_inputs(project.root, environment)
     with project.exclusive(f"preview-{environment}"):
         against = f"base {base.label}"

@@ -391,7 +391,9 @@ def test_the_plan_stage_refuses_what_the_validators_refuse_and_publishes_nothing
 
     with pytest.raises(StageFailed, match="refused 1 thing"):
         run_plan(tiny, "staging", OFFLINE, echo=lambda _: None, environ={}, aws_validators=refuse)
-    assert seen and sorted(p.name for p in tiny.build_dir("staging").iterdir()) == []
+    # Only Terraform's output log stays, to read why (docs/output-and-errors.md).
+    built = sorted(p.name for p in tiny.build_dir("staging").iterdir())
+    assert seen and built == ["terraform-output.log"]
 
     def warn(plan_json: Path) -> str:
         return "\n## AWS validators (real-mode pre-flight)\n\n- a warning\n"

@@ -35,7 +35,7 @@ REAL = Mode(offline=False, reason="test")
 # The python image's PATH (its ENV PATH puts /usr/local/bin first); the Dockerfile adds none.
 IMAGE_PATH = ("/usr/local/bin", "/usr/local/sbin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # Where the image's files land in the scratch root: every absolute path under these.
-MAPPED = ("/opt", "/usr/local", "/etc")
+MAPPED = ("/opt", "/usr/local", "/etc", "/tmp")  # /tmp: the image user's HOME
 
 
 def _stages() -> list[list[dict]]:
@@ -159,7 +159,9 @@ def test_the_image_keeps_hashicorps_binary_and_real_mode_finds_it(tmp_path, proj
     assert (root / "usr/local/bin/carcierge").resolve() == (venv / "bin/carcierge").resolve()
 
     # A real job: the venv's interpreter, the checkout's package first (the job's PYTHONPATH).
-    job = YAML(typ="safe").load((project.root / ".gitlab-ci.yml").read_text())["plan"]
+    # The file is two documents (spec:inputs, then the pipeline); the real jobs' template.
+    _, ci = YAML(typ="safe").load_all((project.root / ".gitlab-ci.yml").read_text())
+    job = ci[".real-job"]
     assert job["variables"]["CARCIERGE_VENV"] == _unmap(venv, root)
     pythonpath = job["variables"]["PYTHONPATH"].replace("$CI_PROJECT_DIR", str(project.root))
     probe = subprocess.run(
@@ -436,6 +438,6 @@ def test_the_image_is_built_on_protected_branches_when_its_inputs_change(tmp_pat
     commit("ci/Dockerfile")
     assert "ci-image" in _listed_jobs(repo, protected)
     # Never in a schedule (it would rebuild daily), nor on an unprotected branch.
-    assert _listed_jobs(repo, protected, "CI_PIPELINE_SOURCE=schedule") == {"drift"}
+    assert _listed_jobs(repo, protected, "CI_PIPELINE_SOURCE=schedule") == {"drift:staging"}
     _git(repo, "checkout", "-q", "-b", "feature/image")
     assert "ci-image" not in _listed_jobs(repo)

@@ -4,11 +4,13 @@ validation status (moto's ACM does not let a test choose it), botocore's Stubber
 from __future__ import annotations
 
 import json
+import re
 
 import boto3
 import pytest
 import test_state
 from botocore.stub import Stubber
+from support import copy_project
 
 from carcierge_pipeline import accounts, cli, environments, hcl, oidc, state
 from carcierge_pipeline.doctor import render, run_doctor
@@ -57,6 +59,18 @@ def _clients(
 
 
 @pytest.fixture
+def project(project, tmp_path):
+    """A copy: uat and prod pin images by digest, which the ready account's images must have
+    (ready_account writes the digest ECR gave the pushed image into the copy's file)."""
+    return copy_project(project, tmp_path / "project")
+
+
+_IMAGE = re.compile(
+    r"^[^/]+/(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:\S+))?$"
+)
+
+
+@pytest.fixture
 def ready_account(aws, moto_endpoint, project, monkeypatch):
     """Everything prod's first pipeline needs, in moto's account."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
@@ -76,10 +90,18 @@ def ready_account(aws, moto_endpoint, project, monkeypatch):
         }
     )
     ecr = boto3.client("ecr", region_name=REGION, endpoint_url=moto_endpoint)
+    digests = set()
     for image in [*images, settings["ops_image"]]:
-        repository, tag = image.split("/", 1)[1].split(":")
-        ecr.create_repository(repositoryName=repository)
-        ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
+        match = _IMAGE.match(image)
+        assert match, image
+        ecr.create_repository(repositoryName=match["repository"])
+        pushed = ecr.put_image(
+            repositoryName=match["repository"], imageManifest=manifest, imageTag=match["tag"] or "x"
+        )
+        digests.add(pushed["image"]["imageId"]["imageDigest"])
+    [digest] = digests  # one manifest, one digest: the placeholders become it
+    var_file = environments.var_file(project.root, ENV)
+    var_file.write_text(re.sub(r"sha256:[0-9a-f]{64}", digest, var_file.read_text()))
     aws.iam.create_role(
         Path="/aws-reserved/sso.amazonaws.com/",
         RoleName="AWSReservedSSO_AdministratorAccess_0123456789abcdef",
@@ -126,7 +148,7 @@ def test_each_miss_has_its_fix(ready_account, moto_endpoint, project):
     )
     iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
     ecr = boto3.client("ecr", region_name=REGION, endpoint_url=moto_endpoint)
-    repository = _settings(project)["ops_image"].split("/", 1)[1].split(":")[0]
+    repository = _IMAGE.match(_settings(project)["ops_image"])["repository"]
     ecr.delete_repository(repositoryName=repository, force=True)
     environ = {**_environ(), "ALERT_EMAILS": ""}
     pending = _clients(moto_endpoint, "PENDING_VALIDATION", _certificate(project))

@@ -351,7 +351,9 @@ def test_apply_is_manual_on_its_environment_branch_only(pipeline):
         assert len(rules) == 2  # no match: no apply job
         assert {"job": f"plan:{env}"} in apply["needs"]
         assert apply["script"] == [
-            '$CARCIERGE_VENV/bin/carcierge apply --environment "$DEPLOY_ENVIRONMENT"'
+            '$CARCIERGE_VENV/bin/carcierge apply --environment "$DEPLOY_ENVIRONMENT"',
+            # What was applied, as the environment's comment (issue 25); after the apply only.
+            '$CARCIERGE_VENV/bin/carcierge comment --environment "$DEPLOY_ENVIRONMENT" --applied',
         ]
 
 
