@@ -123,8 +123,9 @@ resource "aws_backup_plan" "rds" {
 resource "aws_iam_role" "backup" {
   count = local.backup_vault ? 1 : 0
 
-  name        = "${var.name_prefix}-backup-rds"
-  description = "AWS Backup snapshots ${local.identifier} into ${local.backup_vault_name} and copies it to ${local.backup_copy_vault}"
+  name                 = "${var.name_prefix}-backup-rds"
+  description          = "AWS Backup snapshots ${local.identifier} into ${local.backup_vault_name} and copies it to ${local.backup_copy_vault}"
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
