@@ -6,14 +6,13 @@ tests follow the files."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from support import copy_project, hcl, without_setting
 
-from carcierge_pipeline.errors import StageFailed, UserError
+from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.preview import ProtectedDestroy, preview
 from carcierge_pipeline.project import Project
@@ -148,34 +147,31 @@ def test_a_new_service_is_created_and_nothing_is_destroyed(work):
         assert address in created
     assert not {a for a, action in changed.items() if action == "delete"}
     # A replacement here can only be a new task definition revision (the operator task's lists
-    # every service's database role), never anything holding data.
-    assert {c.resource.type for c in result.changes if c.action == "replace"} <= {REVISION}
+    # every service's database role) and the apply's database-role step, which runs again for
+    # the new service's role (terraform_data.ops_setup); never anything holding data.
+    assert {c.resource.type for c in result.changes if c.action == "replace"} <= {
+        REVISION,
+        "terraform_data",
+    }
     assert not result.files.comment.read_text().count("Destructive")
 
 
 @pytest.mark.slow(seconds=20)
-def test_a_removed_service_is_deleted_and_nothing_else_is_created(work):
+def test_a_removed_service_is_refused_while_its_data_is_protected(work):
+    # Removing a service deletes what holds its data (its Redis password secret carries
+    # prevent_destroy, like every secret): Terraform refuses the plan, and the preview names
+    # exactly that service's protected resources, first, in one line and in the comment.
     services = _services(work)
-    services_before = dict(services)
     key = list(services)[-1]
     del services[key]
     _set(work, "services", services)
-    # Its log group holds data: the preview refuses, as the plan stage would, until allowed.
-    log_group = f'module.ecs.aws_cloudwatch_log_group.service["{key}"]'
-    with pytest.raises(StageFailed, match=rf"{re.escape(log_group)} \(delete\)"):
-        preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
-    result = preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
-    assert result.changes[0].destructive
-    changed = _changes(result)
-    deleted = {a for a, action in changed.items() if action == "delete"}
-    assert f'module.ecs.aws_ecs_service.service["{key}"]' in deleted
-    assert f'module.ecs.aws_ecs_task_definition.service["{key}"]' in deleted
-    assert not {a for a, action in changed.items() if action == "create"}
-    assert {c.resource.type for c in result.changes if c.action == "replace"} <= {REVISION}
-    # Its resources are keyed by the service (resources, alarms) or by its port (rules).
-    port = services_before[key]["container_port"]
-    outside = {a for a in deleted if key not in a and f'["{port}"]' not in a}
-    assert not outside, "a deletion outside the removed service"
+    posted: list[str] = []
+    with pytest.raises(ProtectedDestroy) as refused:
+        preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
+    assert refused.value.addresses and all(f'["{key}"]' in a for a in refused.value.addresses)
+    assert "\n" not in str(refused.value)
+    comment = (work.build_dir(ENVIRONMENT) / "change" / "comment.md").read_text()
+    assert posted == [comment] and comment.index("Destructive") < comment.index(key)
 
 
 @pytest.mark.slow(seconds=20)

@@ -443,6 +443,17 @@ case "$1" in plan|apply|drift) exec "%s" env --stage "$1" ;; esac
 """
 
 
+BUILDAH_STUB = """#!/bin/sh
+if [ "$1" = push ]; then
+  while [ $# -gt 0 ]; do
+    [ "$1" = --digestfile ] && echo "sha256:$(printf '%064d' 0)" > "$2"
+    shift
+  done
+fi
+exit 0
+"""
+
+
 def _stub_venv(directory: Path) -> Path:
     (directory / "bin").mkdir(parents=True)
     (directory / ".installed").write_text(f"{directory}\n")
@@ -496,13 +507,20 @@ def _role(project_root: Path, environment: str, stage: str) -> str:
 
 
 @pytest.mark.slow(seconds=30)
-def test_jobs_and_roles_per_scenario(local_repo, tmp_path, project):
+def test_jobs_and_roles_per_scenario(local_repo, tmp_path, project, monkeypatch):
     """Issue 22 ("Done when"): which jobs run for each kind of pipeline, which environment (and
     tier) each declares and which role it signs in with. The shell executor runs no image:
     which jobs name the CI image is asserted on the file
     (test_real_mode_jobs_run_the_ci_image_and_install_nothing)."""
     repo, home = local_repo
     stub = _stub_venv(tmp_path / "stub-venv")
+    # A buildah stand-in: the ci-image job (a push that changes the image's inputs) runs to its
+    # end and "publishes" a digest; it builds nothing.
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "buildah").write_text(BUILDAH_STUB)
+    (tools / "buildah").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
     variables = tmp_path / "variables.yml"
     variables.write_text(json.dumps(SCOPED_VARIABLES))
     ignore = ",".join((
@@ -534,7 +552,11 @@ def test_jobs_and_roles_per_scenario(local_repo, tmp_path, project):
     # apply with staging's deploy role, both in the CI image.
     _git(repo, "checkout", "-q", "main")
     jobs = pipeline(*protected, manual="apply:staging")
-    assert set(jobs) == {"validate", "plan:staging", "security", "apply:staging"}, logs[-1][-3000:]
+    # The first push changes the image's inputs too: the protected branch builds the CI image.
+    assert set(jobs) == {"validate", "ci-image", "plan:staging", "security", "apply:staging"}, logs[
+        -1
+    ][-3000:]
+    assert jobs["ci-image"]["status"] == "PASS"
     plan, apply = jobs["plan:staging"], jobs["apply:staging"]
     assert (plan["environment"], plan["action"], plan["tier"]) == ("staging", "prepare", "staging")
     assert plan["mode"] == "mode: real (branch 'main' deploys staging)"
@@ -569,7 +591,7 @@ def test_jobs_and_roles_per_scenario(local_repo, tmp_path, project):
         "--variable", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=feature/pipeline-test",
         "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=qa",
         "--variable", "CI_MERGE_REQUEST_IID=8",
-        "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={_git(repo, 'rev-parse', 'qa')}",
+        "--variable", f"CI_MERGE_REQUEST_DIFF_BASE_SHA={_git(repo, 'rev-parse', 'main')}",
     )  # fmt: skip
     assert set(jobs) == {"validate", "preview", "change", "security"}, logs[-1][-3000:]
     preview = jobs["preview"]
