@@ -96,6 +96,9 @@ resource "aws_backup_plan" "rds" {
 
     lifecycle {
       delete_after = var.backup_replication.vault_local_days
+      # Explicit: AWS Backup answers false when it is not set, and a plan after apply would
+      # otherwise show false -> null on every run (the rehearsal's second plan found it).
+      opt_in_to_archive_for_supported_resources = false
     }
 
     copy_action {
@@ -103,7 +106,8 @@ resource "aws_backup_plan" "rds" {
       destination_vault_arn = local.backup_copy_vault_arn
 
       lifecycle {
-        delete_after = var.backup_replication.vault_copy_days
+        delete_after                              = var.backup_replication.vault_copy_days
+        opt_in_to_archive_for_supported_resources = false
       }
     }
   }

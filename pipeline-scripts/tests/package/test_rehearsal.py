@@ -170,8 +170,11 @@ def test_rehearsal_of_the_real_path(
 
     # The apply ran the operator task's set-up (terraform_data.ops_setup's provisioner, `carcierge
     # ops run`) as the rehearsal's labelled stand-in: one line per command, no AWS call.
-    stand_in = [line for line in applied if "REHEARSAL STAND-IN (no AWS call)" in line]
-    assert len(stand_in) == 2, applied[-20:]
+    # (The terminal shows counts; Terraform's whole output, the provisioner's lines with it, is
+    # in the environment's output log.)
+    output = PlanFiles(runner_a.build_dir(ENV)).output_log.read_text().splitlines()
+    stand_in = [line for line in output if "REHEARSAL STAND-IN (no AWS call)" in line]
+    assert len(stand_in) == 2, output[-20:]
     assert "carcierge db roles --environment staging" in stand_in[0]
 
     # 3. After the apply: both locks released, the state versioned and SSE-KMS with the

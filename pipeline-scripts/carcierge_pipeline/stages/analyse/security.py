@@ -370,11 +370,12 @@ def scan_environments(
         # The pipeline's own files, once; their result is part of every environment's report.
         for path, framework in REPOSITORY_SCANS:
             if (project.root / path).is_file():
+                scanned = _scannable(project.root / path, Path(scratch, "files", framework))
                 scans.append(
                     _Scan(
                         "",
                         f"{framework} {path}",
-                        ["-f", path, "--framework", framework],
+                        ["-f", str(scanned), "--framework", framework],
                         Path(scratch, "repository", framework),
                     )
                 )
@@ -430,6 +431,23 @@ def scan_plan_files(
         ]
         _run_scans(checkov, scans, project.root, environ, len(scans), sorted(sources.rglob("*.tf")))
         return {scan.environment: _finish(scan) for scan in scans}
+
+
+def _scannable(path: Path, directory: Path) -> Path:
+    """The file checkov reads for ``path``. A YAML file of several documents (the CI file: its
+    ``spec: inputs`` header, then the pipeline) is read by checkov as its first document only,
+    which holds no job: the scan gets the last document, verbatim (inline skips included), under
+    the same file name."""
+    text = path.read_text()
+    if path.suffix not in (".yml", ".yaml"):
+        return path
+    documents = re.split(r"^---[ \t]*$\n?", text, flags=re.MULTILINE)
+    if len(documents) < 2:
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / path.name
+    target.write_text(documents[-1])
+    return target
 
 
 def _write(project: Project, report: SecurityReport) -> None:
