@@ -373,6 +373,7 @@ def test_the_actions_called_are_the_declared_ones():
 # --- the plan stage runs them after the rules gate, before anything is published ----------
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_the_plan_stage_refuses_what_the_validators_refuse_and_publishes_nothing(tmp_path):
     from support import FIXTURES, OFFLINE
 

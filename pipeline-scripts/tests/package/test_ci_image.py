@@ -338,6 +338,7 @@ def test_real_job_refuses_an_image_whose_dependencies_are_not_the_lock(tmp_path)
     )
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_a_real_job_stops_in_one_line_when_the_image_is_stale(tmp_path):
     """`carcierge plan` as a real job starts: the image check runs before any AWS call."""
     root = tmp_path / "project"

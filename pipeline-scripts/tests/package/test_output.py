@@ -61,6 +61,7 @@ def _plan(stand_in, monkeypatch, tmp_path, resources, *, verbose=False, error=Fa
     return run, out, errors, log.read_text()
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_the_terminal_gets_counts_and_the_summary_the_log_every_line(
     stand_in, monkeypatch, tmp_path
 ):
@@ -74,12 +75,14 @@ def test_the_terminal_gets_counts_and_the_summary_the_log_every_line(
     assert "Plan: 400 to add." in log
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_verbose_shows_every_line(stand_in, monkeypatch, tmp_path):
     _, out, _, log = _plan(stand_in, monkeypatch, tmp_path, 50, verbose=True)
     assert sum("Plan to create" in line for line in out) == 50
     assert sum("Plan to create" in line for line in log.splitlines()) == 50
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_no_partial_summary_before_an_error_and_the_error_names_its_origin(
     stand_in, monkeypatch, tmp_path
 ):
@@ -194,6 +197,7 @@ def test_verbose_reaches_the_plan_stage(monkeypatch, verbose):
     assert seen["verbose"] is verbose
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 @pytest.mark.parametrize("command", [["--help"], ["env", "--branch", "qa"]], ids=" ".join)
 def test_a_closed_pipe_ends_quietly(command):
     """`carcierge ... | head -1`: the reader is gone before carcierge writes."""
@@ -210,6 +214,7 @@ def test_a_closed_pipe_ends_quietly(command):
     assert done.returncode == (0 if command == ["--help"] else 141)
 
 
+@pytest.mark.terraform  # runs the CLI, make or Terraform: not in the fast tier
 def test_make_help_lists_the_targets():
     root = Path(__file__).resolve().parents[3]
     shown = subprocess.run(
