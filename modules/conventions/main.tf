@@ -12,6 +12,8 @@ locals {
   # A KMS key ARN in any partition, region and account (the key id after key/), the shape every
   # module's kms_key_arn input must have.
   kms_key_arn_pattern = "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$"
+  # An IAM managed policy ARN (the CI permissions boundary every module's roles carry).
+  iam_policy_arn_pattern = "^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$"
 
   log_retention_days = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 

@@ -37,3 +37,8 @@ output "image_digest_pattern" {
   description = "The regular expression an image reference pinned by digest ends with (@sha256:<64 hex>)."
   value       = local.image_digest_pattern
 }
+
+output "iam_policy_arn_pattern" {
+  description = "The regular expression an IAM managed policy ARN input (the CI permissions boundary) must match."
+  value       = local.iam_policy_arn_pattern
+}

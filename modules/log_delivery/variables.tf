@@ -121,7 +121,7 @@ variable "permissions_boundary_arn" {
   default     = null
 
   validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", coalesce(var.permissions_boundary_arn, "-")))
+    condition     = var.permissions_boundary_arn == null || can(regex(module.conventions.iam_policy_arn_pattern, coalesce(var.permissions_boundary_arn, "-")))
     error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
   }
 }

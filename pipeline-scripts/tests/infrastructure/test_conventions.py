@@ -38,6 +38,7 @@ def test_no_configuration_keeps_its_own_copy_of_a_list():
     retention = re.compile(r"\[1, 3, 5, 7, 14, 30")
     environments = re.compile(r'\["staging", "qa", "uat", "prod"\]')
     kms_key_arn = re.compile(r":kms:\[a-z0-9-\]\+:\[0-9\]\{12\}:key/")
+    iam_policy_arn = re.compile(r":iam::\[0-9\]\{12\}:policy/")
     for path in [*ROOT.glob("*.tf"), *ROOT.glob("modules/*/*.tf")]:
         if path == CONVENTIONS:
             continue
@@ -45,6 +46,7 @@ def test_no_configuration_keeps_its_own_copy_of_a_list():
         assert not retention.search(text), f"{path.relative_to(ROOT)} repeats the retention list"
         assert not environments.search(text), f"{path.relative_to(ROOT)} repeats the environments"
         assert not kms_key_arn.search(text), f"{path.relative_to(ROOT)} repeats the KMS key pattern"
+        assert not iam_policy_arn.search(text), f"{path.relative_to(ROOT)} repeats the policy ARN"
 
 
 def test_python_and_terraform_reserve_the_same_index_families():
