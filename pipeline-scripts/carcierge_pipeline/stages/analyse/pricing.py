@@ -440,6 +440,18 @@ class Pricer:
         self.third_party_used.add(".".join(path))
         return float(value)
 
+    def third_party_each(
+        self, resources: list[Resource], price: str, quantity: float, service: str, detail: str
+    ) -> None:
+        """Each resource at ``quantity`` times the third-party price ``price``, or listed as not
+        estimated when the table has no such price."""
+        rate = self.third_party(price)
+        for resource in resources:
+            if rate is None:
+                self.missing(resource, f"no {price} in the price table")
+                continue
+            self.add(resource, service, detail, quantity * rate)
+
     def log_delivery(self) -> None:
         ocu_hour = self.third_party("opensearch_ingestion_ocu_hour")
         for pipeline in self.of_type("aws_osis_pipeline"):
@@ -458,15 +470,15 @@ class Pricer:
                 "requests of their queues (one S3 event per Firehose object or ALB access-log "
                 "file, long-polled): negligible, not priced"
             )
-        ingest_rate = self.third_party("firehose_ingest_gb")
         ingest = self.assume["log_ingest_gb_per_log_group"]
         streams = self.of_type("aws_kinesis_firehose_delivery_stream")
-        for stream in streams:
-            if ingest_rate is None:
-                self.missing(stream, "no firehose_ingest_gb in the price table")
-                continue
-            detail = f"{ingest} GB ingested (its log group's volume; third-party price)"
-            self.add(stream, "Firehose", detail, ingest * ingest_rate)
+        self.third_party_each(
+            streams,
+            "firehose_ingest_gb",
+            ingest,
+            "Firehose",
+            f"{ingest} GB ingested (its log group's volume; third-party price)",
+        )
         if streams:
             self.estimate.not_estimated.append(
                 f"{len(streams)} Firehose stream(s): the per-GB charge for decompressing "
@@ -538,15 +550,15 @@ class Pricer:
                 continue
             detail = f"{len(domains)} domain name(s) listed (third-party price)"
             self.add(domain_list, "DNS Firewall", detail, len(domains) * domain_month)
-        query_million = self.third_party("dns_firewall_million_queries")
         millions = self.assume["dns_firewall_million_queries_per_vpc"]
         associations = self.of_type("aws_route53_resolver_firewall_rule_group_association")
-        for association in associations:
-            if query_million is None:
-                self.missing(association, "no dns_firewall_million_queries in the price table")
-                continue
-            detail = f"{millions} M queries/month filtered for its VPC (third-party price)"
-            self.add(association, "DNS Firewall", detail, millions * query_million)
+        self.third_party_each(
+            associations,
+            "dns_firewall_million_queries",
+            millions,
+            "DNS Firewall",
+            f"{millions} M queries/month filtered for its VPC (third-party price)",
+        )
         if associations:
             self.assumption(
                 f"the DNS Firewall filters {millions} million queries per month per VPC"
