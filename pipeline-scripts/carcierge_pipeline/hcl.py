@@ -3,6 +3,7 @@ a module, and the literal values of a ``.tfvars`` file."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -148,7 +149,15 @@ def _collect(node: Tree[Any], path: tuple[str | int, ...], positions: Positions)
 def read_tfvars(path: Path) -> Tfvars:
     """A ``.tfvars`` file's settings as plain Python values, with the position of every key
     and list element (``HclSyntaxError`` if the file does not parse)."""
-    source = path.read_text()
+    read = _read_tfvars_text(path.read_text())
+    # The parse is shared by every reader of the same text; each gets values of its own.
+    return Tfvars(copy.deepcopy(read.values), dict(read.positions))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_tfvars_text(source: str) -> Tfvars:
+    """One parse per distinct text in a process: the input checks, parity and the tests read
+    the same environment files again and again, and python-hcl2 takes ~20 ms per file."""
     try:
         tree = hcl2.parses_to_tree(source)
     except UnexpectedToken as error:

@@ -36,6 +36,7 @@ from carcierge_pipeline import change, comment, environments, rules
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.inputs import check_environment_inputs
 from carcierge_pipeline.offline import install, server
+from carcierge_pipeline.offline import rules as offline_rules
 from carcierge_pipeline.planmodel import Plan
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.stages.analyse.parity import (
@@ -170,9 +171,14 @@ def _offline_terraform(workdir: Path, *, apply: bool) -> Terraform:
 
 
 def _provider_fingerprint() -> str:
-    """Changes whenever the offline provider's cache is rebuilt (another schema or values)."""
-    config = install.ensure().cli_config_path
-    return hashlib.sha256(config.read_bytes()).hexdigest()[:12]
+    """Changes with anything that decides what the offline apply leaves: the engine and schema
+    (the set-up stamp) and the offline provider's code and rule table."""
+    cache = install.ensure()
+    digest = hashlib.sha256(cache.stamp_path.read_bytes())
+    code = Path(server.__file__).parent
+    for path in [*sorted(code.glob("*.py")), code.parent / "data" / offline_rules.RULES_RESOURCE]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)

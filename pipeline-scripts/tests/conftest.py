@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, OFFLINE, copy_project
+from support import FIXTURES, OFFLINE, copy_project, plan_inputs_fingerprint
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import install
@@ -119,21 +119,23 @@ def project_copy(tmp_path: Path, project: Project, offline_cache) -> Project:
 
 
 @pytest.fixture(scope="session")
-def environment_plans(project: Project, offline_cache, tmp_path_factory):
-    """Offline plan JSON of each environment, planned once per test run on demand.
+def environment_plans(project: Project, offline_cache: install.OfflineCache):
+    """Offline plan JSON of each environment, planned on demand, once per set of inputs.
 
     Per-environment assertions read planned values from these, never the tfvars text. Under
     pytest-xdist the workers share one copy through a lock, so each environment plans once.
+    The copy lives in the project's ``.cache/tests/`` and is kept between runs while
+    ``plan_inputs_fingerprint`` (every file Terraform reads, the package that plans, the engine
+    and the offline provider) is unchanged: an edit to any of them plans again, an edit to a test
+    does not. ``make clean`` drops it.
     """
     from carcierge_pipeline.stages.plan import run_plan
 
-    # One directory per pytest run: the run's base temp, or with xdist its parent, which the
-    # workers of this run share (never /tmp/pytest-of-<user>, which outlives runs).
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "environment-plans"
-    shared.mkdir(exist_ok=True)
+    shared = project.root / ".cache" / "tests" / "environment-plans"
+    shared.mkdir(parents=True, exist_ok=True)
     plans: dict[str, dict] = {}
     copy = Project(shared / "project")
+    fingerprint = plan_inputs_fingerprint(project, offline_cache)
 
     def planned(environment: str) -> Path:
         return copy.build_dir(environment) / "plan.json"
@@ -149,12 +151,16 @@ def environment_plans(project: Project, offline_cache, tmp_path_factory):
                 run_plan(copy, environment, OFFLINE, echo=lambda _: None)
             return True
 
+    with (shared / "copy.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = shared / "fingerprint"
+        if not stamp.is_file() or stamp.read_text() != fingerprint:
+            shutil.rmtree(copy.root, ignore_errors=True)
+            copy_project(project, copy.root)
+            stamp.write_text(fingerprint)
+
     def plan_of(environment: str) -> dict:
         if environment not in plans:
-            with (shared / "copy.lock").open("w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if not copy.root.exists():
-                    copy_project(project, copy.root)
             if not plan_unless_planned(environment, wait=False):
                 # Another worker is planning it: plan one nobody has started rather than idle
                 # (the tests read every environment), then wait for this one.

@@ -5,7 +5,9 @@ verbatim)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -20,6 +22,37 @@ ROOT = TESTS.parents[1]  # the project: version.tf, modules/, environments/
 PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
 FIXTURES = TESTS / "fixtures"
 OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+# What a plan depends on besides the project's Terraform: the package that plans (its stages,
+# rules and offline provider, data files included) and the process environment it reads.
+_PLANNING_ENVIRONMENT = re.compile(r"(CI_|TF_|CARCIERGE_|AWS_|ALLOW_DESTROY$|APP_NAME$)")
+
+
+def _terraform_inputs(root: Path) -> list[Path]:
+    """The files Terraform reads in ``root`` (what copy_project copies)."""
+    files = [p for p in root.iterdir() if p.suffix in (".tf", ".tfvars")]
+    for folder in ("modules", "environments", "tests"):
+        files += [
+            p for p in (root / folder).rglob("*") if p.is_file() and ".terraform" not in p.parts
+        ]
+    return sorted(files)
+
+
+def plan_inputs_fingerprint(project: Project, offline_cache: Any) -> str:
+    """A digest of everything an offline plan of ``project`` depends on: its Terraform files,
+    the package's source and data, the engine and offline provider (their set-up stamp), and
+    the planning variables of the environment. Equal digests give equal plans."""
+    digest = hashlib.sha256()
+    package = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    for path, base in [(p, project.root) for p in _terraform_inputs(project.root)] + [
+        (p, PACKAGE) for p in sorted(package)
+    ]:
+        digest.update(f"{path.relative_to(base)}\0".encode() + path.read_bytes() + b"\0")
+    digest.update(offline_cache.stamp_path.read_bytes())
+    planning = {k: v for k, v in os.environ.items() if _PLANNING_ENVIRONMENT.match(k)}
+    digest.update(json.dumps(planning, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def copy_project(project: Project, root: Path) -> Project:

@@ -712,12 +712,18 @@ def _enum_specs(node: Any) -> Iterator[dict[str, Any]]:
 
 def botocore_enum(reference: str) -> list[str]:
     """The values of an enum shape (``service:Shape``) in the AWS API model botocore ships."""
+    service, shape = reference.split(":", 1)
+    values_: list[str] = _botocore_model(service)["shapes"][shape]["enum"]
+    return list(values_)
+
+
+@cache
+def _botocore_model(service: str) -> dict[str, Any]:
+    """One read per service: the table names ~100 enums in a few dozen services' models."""
     import botocore.loaders  # only for refreshing and testing the table, never in a plan
 
-    service, shape = reference.split(":", 1)
-    model = botocore.loaders.Loader().load_service_model(service, "service-2")
-    values_: list[str] = model["shapes"][shape]["enum"]
-    return values_
+    model: dict[str, Any] = botocore.loaders.Loader().load_service_model(service, "service-2")
+    return model
 
 
 def refresh_enums(document: dict[str, Any]) -> int:

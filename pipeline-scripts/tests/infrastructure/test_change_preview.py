@@ -5,6 +5,7 @@ tests follow the files."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ from support import copy_project, hcl, without_setting
 
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.hcl import load_tfvars
-from carcierge_pipeline.preview import ProtectedDestroy, preview
+from carcierge_pipeline.preview import ProtectedDestroy, base_state, preview, resolve_base
 from carcierge_pipeline.project import Project
 
 ENVIRONMENT = "qa"
@@ -41,11 +42,29 @@ def _git(root: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, project, offline_cache) -> Project:
-    """A copy of the project committed as the base (`main`); each test edits and restores."""
+    """A copy of the project committed as the base (`main`); each test edits and restores.
+
+    The commit is reproducible (fixed author, dates and message), so the preview's own base
+    cache (``.cache/preview/``, keyed by commit and offline provider) is shared by the xdist
+    workers and kept between runs in the project's ``.cache/tests/preview/``: the base is
+    applied once per change to the project, as a developer's second preview reuses it. The
+    cold path (plan and apply of a base) runs whenever the project changed, and
+    test_a_base_that_does_not_plan_is_one_line_naming_it always takes it."""
     copy = copy_project(project, tmp_path_factory.mktemp("preview") / "project")
     _git(copy.root, "init", "-q", "-b", "main")
     _git(copy.root, "add", "-A")
     _git(copy.root, "commit", "-q", "-m", "base")
+    commit = _git(copy.root, "rev-parse", "HEAD")
+    shared = project.root / ".cache" / "tests" / "preview"
+    shared.mkdir(parents=True, exist_ok=True)
+    (copy.root / ".cache").mkdir(exist_ok=True)
+    (copy.root / ".cache" / "preview").symlink_to(shared, target_is_directory=True)
+    with (shared.parent / "preview.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in shared.iterdir():  # bases of earlier versions of the project
+            if commit not in stale.name:
+                stale.unlink()
+        base_state(copy, ENVIRONMENT, resolve_base(copy.root, "main"), echo=lambda _line: None)
     return copy
 
 

@@ -304,3 +304,27 @@ def test_parity_warnings_of_a_change_in_prod_or_uat():
         comment.CommentInput("prod", comment.PREVIEW, "b", [], _plan(), parity=["x: y"])
     )
     assert "**Parity warnings:**\n- x: y" in text
+
+
+def test_the_base_cache_follows_the_offline_provider(monkeypatch, tmp_path):
+    # A cached base state is what the offline provider's apply left: a change to that provider's
+    # code or rule table must not reuse it (the key used to hash only the CLI config's path).
+    from carcierge_pipeline import preview
+    from carcierge_pipeline.offline import server
+
+    package = Path(server.__file__).parent.parent
+    copy = tmp_path / "carcierge_pipeline"
+    for name in ("offline", "data"):
+        (copy / name).mkdir(parents=True)
+        for path in (package / name).glob("*.*"):
+            (copy / name / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(server, "__file__", str(copy / "offline" / "server.py"))
+    first = preview._provider_fingerprint()
+    assert preview._provider_fingerprint() == first
+    values = copy / "offline" / "values.py"
+    values.write_text(values.read_text() + "\n# another apply\n")
+    assert preview._provider_fingerprint() != first
+    values.write_bytes((package / "offline" / "values.py").read_bytes())
+    table = copy / "data" / "aws-provider-rules.json"
+    table.write_text(table.read_text() + " ")
+    assert preview._provider_fingerprint() != first

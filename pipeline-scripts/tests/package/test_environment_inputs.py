@@ -319,3 +319,22 @@ def test_real_mode_plan_of_another_environment_is_refused(
     with pytest.raises(StageFailed, match="the plan made for prod has environment = 'staging'"):
         run_plan(project_copy, "prod", REAL, echo=lambda _: None)
     assert _left(files) == []
+
+
+def test_a_tfvars_read_is_parsed_once_and_each_reader_gets_its_own_values(tmp_path, monkeypatch):
+    from carcierge_pipeline import hcl
+
+    parses: list[str] = []
+    parse = hcl.hcl2.parses_to_tree
+    monkeypatch.setattr(hcl.hcl2, "parses_to_tree", lambda text: parses.append(text) or parse(text))
+    path = tmp_path / "x.tfvars"
+    path.write_text("services = {\n  api = { desired_count = 2 }\n}\n")
+    first = hcl.read_tfvars(path)
+    first.values["services"]["api"]["desired_count"] = 9  # a caller editing what it read
+    again = hcl.read_tfvars(path)
+    assert again.values["services"]["api"]["desired_count"] == 2
+    assert again.position(("services", "api", "desired_count")) == (2, 11)
+    assert len(parses) == 1
+    path.write_text("services = {\n  api = { desired_count = 3 }\n}\n")  # new text: parsed again
+    assert hcl.read_tfvars(path).values["services"]["api"]["desired_count"] == 3
+    assert len(parses) == 2
