@@ -107,6 +107,7 @@ def _rules() -> tuple[Rule, ...]:
         offerings,
         pipeline,
         ports,
+        unique,
     )
 
     return (
@@ -115,6 +116,7 @@ def _rules() -> tuple[Rule, ...]:
         listener.RULE,
         ecs.RULE,
         names.RULE,
+        unique.RULE,
         engines.RULE,
         ports.RULE,
         pipeline.RULE,
