@@ -29,10 +29,16 @@ OFFLINE = Mode(offline=True, reason="tests always run offline")
 _PLANNING_ENVIRONMENT = re.compile(r"(CI_|TF_|CARCIERGE_|AWS_|ALLOW_DESTROY$|APP_NAME$)")
 
 
+# The project's Terraform: root files of these suffixes and these folders (copy_project copies
+# them, plan_inputs_fingerprint hashes them).
+PROJECT_SUFFIXES = (".tf", ".tfvars")
+PROJECT_FOLDERS = ("modules", "environments", "tests")
+
+
 def _terraform_inputs(root: Path) -> list[Path]:
     """The files Terraform reads in ``root`` (what copy_project copies)."""
-    files = [p for p in root.iterdir() if p.suffix in (".tf", ".tfvars")]
-    for folder in ("modules", "environments", "tests"):
+    files = [p for p in root.iterdir() if p.suffix in PROJECT_SUFFIXES]
+    for folder in PROJECT_FOLDERS:
         files += [
             p for p in (root / folder).rglob("*") if p.is_file() and ".terraform" not in p.parts
         ]
@@ -59,9 +65,9 @@ def copy_project(project: Project, root: Path) -> Project:
     """A private copy of the Terraform project, so stages can write build/ freely."""
     root.mkdir(parents=True)
     for entry in project.root.iterdir():
-        if entry.suffix in (".tf", ".tfvars"):
+        if entry.suffix in PROJECT_SUFFIXES:
             shutil.copy2(entry, root / entry.name)
-        elif entry.name in ("modules", "environments", "tests"):
+        elif entry.name in PROJECT_FOLDERS:
             shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns(".terraform*"))
     return Project(root)
 
