@@ -10,13 +10,17 @@ import os
 import shutil
 import socket
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import FIXTURES, OFFLINE, copy_project, plan_inputs_fingerprint
+from support import FIXTURES, OFFLINE, EnvironmentPlans, copy_project, plan_inputs_fingerprint
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import install
+from carcierge_pipeline.offline.cache import OfflineCache
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Terraform
 
@@ -88,12 +92,12 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def offline_cache() -> install.OfflineCache:
+def offline_cache() -> OfflineCache:
     return install.ensure(quiet=True)
 
 
 @pytest.fixture
-def fixture_workdir(tmp_path: Path, offline_cache: install.OfflineCache):
+def fixture_workdir(tmp_path: Path, offline_cache: OfflineCache):
     """Copy a fixture configuration to a temp dir; return an initialised offline Terraform."""
 
     def make(name: str, edit=None) -> Terraform:
@@ -118,8 +122,20 @@ def project_copy(tmp_path: Path, project: Project, offline_cache) -> Project:
     return copy_project(project, tmp_path / "project")
 
 
+@dataclass(frozen=True)
+class _SharedPlans:
+    """What ``environment_plans`` gives a test (support.EnvironmentPlans)."""
+
+    plan_of: Callable[[str], dict[str, Any]]
+    # The published files (plan.bin/json/txt) of an environment planned through plan_of.
+    build_dir: Callable[[str], Path]
+
+    def __call__(self, environment: str) -> dict[str, Any]:
+        return self.plan_of(environment)
+
+
 @pytest.fixture(scope="session")
-def environment_plans(project: Project, offline_cache: install.OfflineCache):
+def environment_plans(project: Project, offline_cache: OfflineCache) -> EnvironmentPlans:
     """Offline plan JSON of each environment, planned on demand, once per set of inputs.
 
     Per-environment assertions read planned values from these, never the tfvars text. Under
@@ -133,7 +149,7 @@ def environment_plans(project: Project, offline_cache: install.OfflineCache):
 
     shared = project.root / ".cache" / "tests" / "environment-plans"
     shared.mkdir(parents=True, exist_ok=True)
-    plans: dict[str, dict] = {}
+    plans: dict[str, dict[str, Any]] = {}
     copy = Project(shared / "project")
     fingerprint = plan_inputs_fingerprint(project, offline_cache)
 
@@ -159,7 +175,7 @@ def environment_plans(project: Project, offline_cache: install.OfflineCache):
             copy_project(project, copy.root)
             stamp.write_text(fingerprint)
 
-    def plan_of(environment: str) -> dict:
+    def plan_of(environment: str) -> dict[str, Any]:
         if environment not in plans:
             if not plan_unless_planned(environment, wait=False):
                 # Another worker is planning it: plan one nobody has started rather than idle
@@ -171,9 +187,7 @@ def environment_plans(project: Project, offline_cache: install.OfflineCache):
             plans[environment] = json.loads(planned(environment).read_text())
         return plans[environment]
 
-    # The published files (plan.bin/json/txt) of an environment planned through plan_of.
-    plan_of.build_dir = copy.build_dir
-    return plan_of
+    return _SharedPlans(plan_of, copy.build_dir)
 
 
 def _free_port() -> int:

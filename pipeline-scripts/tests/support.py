@@ -11,9 +11,10 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from carcierge_pipeline.hcl import load_tfvars
+from carcierge_pipeline.offline.cache import OfflineCache
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 
@@ -22,6 +23,15 @@ ROOT = TESTS.parents[1]  # the project: version.tf, modules/, environments/
 PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
 FIXTURES = TESTS / "fixtures"
 OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+class EnvironmentPlans(Protocol):
+    """The ``environment_plans`` fixture (conftest.py): an environment's offline plan JSON, and
+    ``build_dir(environment)``, the folder of its published files (plan.bin/json/txt, the log)."""
+
+    def __call__(self, environment: str) -> dict[str, Any]: ...
+
+    def build_dir(self, environment: str) -> Path: ...
 
 
 # What a plan depends on besides the project's Terraform: the package that plans (its stages,
@@ -45,7 +55,7 @@ def _terraform_inputs(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def plan_inputs_fingerprint(project: Project, offline_cache: Any) -> str:
+def plan_inputs_fingerprint(project: Project, offline_cache: OfflineCache) -> str:
     """A digest of everything an offline plan of ``project`` depends on: its Terraform files,
     the package's source and data, the engine and offline provider (their set-up stamp), and
     the planning variables of the environment. Equal digests give equal plans."""

@@ -826,13 +826,13 @@ def run_round(project: Project, shared: Path, members: tuple[Case, ...]) -> Outc
             copy_ = copy_project(project, shared / name)
             var_file = copy_.root / "environments" / f"{environment}.tfvars"
             own = tuple(c for c in members if c.setting[0] not in SHARED_SETTINGS)
-            shared = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
+            common = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
             if own:
                 var_file.write_text(overridden(var_file.read_text(), BASE[environment], own))
-            if shared:
+            if common:
                 shared_file = copy_.root / SHARED_FILE
                 shared_file.write_text(
-                    overridden(shared_file.read_text(), load_tfvars(shared_file), shared)
+                    overridden(shared_file.read_text(), load_tfvars(shared_file), common)
                 )
             started = time.monotonic()
             process = subprocess.run(

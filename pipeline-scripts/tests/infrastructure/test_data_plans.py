@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from support import ROOT, environment_values
@@ -47,8 +48,8 @@ def _one(plan: dict, address: str) -> tuple[dict, dict]:
     return change["after"], change["after_unknown"]
 
 
-def _output(plan: dict, name: str) -> tuple[object, object]:
-    """An output's known value and its unknown markers."""
+def _output(plan: dict, name: str) -> tuple[Any, Any]:
+    """An output's known value and its unknown markers (plan JSON, shaped like the output)."""
     change = plan["output_changes"][name]
     return change["after"], change["after_unknown"]
 

@@ -4,7 +4,8 @@ security_groups wired through the root with the real environment files)."""
 from __future__ import annotations
 
 import json
-from ipaddress import ip_network
+from ipaddress import IPv4Network
+from typing import Any
 
 import pytest
 from support import ROOT, environment_values
@@ -22,8 +23,9 @@ def _changes(plan: dict) -> list[dict]:
     return [rc for rc in plan["resource_changes"] if rc["change"].get("after") is not None]
 
 
-def _of(plan: dict, address: str) -> dict[str, dict]:
-    """Planned values of every instance of a resource, keyed by instance key (or None)."""
+def _of(plan: dict, address: str) -> dict[Any, dict]:
+    """Planned values of every instance of a resource, keyed by instance key (or None): the plan
+    JSON's `index`, a for_each key (str) or a count index (int)."""
     prefix, name = address.rsplit(".", 2)[0], address.rsplit(".", 2)[1:]
     return {
         rc.get("index"): rc["change"]["after"]
@@ -111,10 +113,10 @@ def test_data_tier_has_no_route_out(environment_plans, environment):
         if key.startswith("data-") and not rule["egress"]
     ]
     # The private tier owns the second quarter of the VPC CIDR (modules/vpc layout).
-    vpc_cidr = ip_network(_of(plan, "module.vpc.aws_vpc.this")[None]["cidr_block"])
+    vpc_cidr = IPv4Network(_of(plan, "module.vpc.aws_vpc.this")[None]["cidr_block"])
     private_tier = list(vpc_cidr.subnets(prefixlen_diff=2))[1]
     private_subnets = _of(plan, "module.vpc.aws_subnet.private").values()
-    assert all(ip_network(s["cidr_block"]).subnet_of(private_tier) for s in private_subnets)
+    assert all(IPv4Network(s["cidr_block"]).subnet_of(private_tier) for s in private_subnets)
     assert sorted(data_nacl_in) == [(port, port, str(private_tier)) for port in (443, 5432, 6379)]
 
 

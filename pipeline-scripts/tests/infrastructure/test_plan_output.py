@@ -3,8 +3,10 @@ progress line points at (the terminal shows counts; tests/package/test_output.py
 
 from __future__ import annotations
 
+from support import EnvironmentPlans
 
-def test_the_output_log_holds_a_line_per_planned_resource(environment_plans):
+
+def test_the_output_log_holds_a_line_per_planned_resource(environment_plans: EnvironmentPlans):
     plan = environment_plans("staging")
     log = (environment_plans.build_dir("staging") / "terraform-output.log").read_text()
     planned = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import OFFLINE
+from support import OFFLINE, EnvironmentPlans
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import UserError
@@ -15,7 +15,7 @@ from carcierge_pipeline.workdir import PlanFiles
 
 
 @pytest.mark.parametrize("environment", environments.ENVIRONMENTS)
-def test_every_environment_plans_offline(environment_plans, environment):
+def test_every_environment_plans_offline(environment_plans: EnvironmentPlans, environment):
     # The session's plans are made by run_plan, the same stage `make plan` runs.
     plan = environment_plans(environment)
     files = PlanFiles(environment_plans.build_dir(environment))

@@ -62,7 +62,9 @@ AWS_GLOBAL_OPTIONS = {
 
 def _fenced_blocks(text: str) -> list[tuple[str, list[str]]]:
     """(language, lines) of every fenced block, list-indented or not."""
-    blocks, current, language = [], None, ""
+    blocks: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    language = ""
     for line in text.splitlines():
         fence = line.strip()
         if current is None and fence.startswith("```"):

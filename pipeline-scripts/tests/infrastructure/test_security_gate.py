@@ -71,8 +71,8 @@ def test_checkov_passes_every_environment_in_code_and_plan(
         assert plan.skipped > 0, f"{environment}: the plan scan did not see the inline skips"
         junit = ET.parse(project_copy.build_dir(environment) / "checkov-junit.xml").getroot()
         assert junit.tag == "testsuites"
-        assert int(junit.get("tests")) > 400 and int(junit.get("failures")) == 0
-        suites = [suite.get("name") for suite in junit.findall("testsuite")]
+        assert int(junit.attrib["tests"]) > 400 and int(junit.attrib["failures"]) == 0
+        suites = [suite.attrib["name"] for suite in junit.findall("testsuite")]
         assert any(f"environments/{environment}.tfvars" in name for name in suites)
         assert any(f"build/{environment}/plan.json" in name for name in suites)
         assert sum(name.startswith("checkov dockerfile ci/Dockerfile") for name in suites) == 1

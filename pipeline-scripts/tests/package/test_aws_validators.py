@@ -122,7 +122,7 @@ def test_a_validation_exception_is_a_refusal_too(tmp_path, aws):
         _change("aws_osis_pipeline.p", "aws_osis_pipeline", {"pipeline_configuration_body": BODY}),
     )
     with pytest.raises(StageFailed):
-        _validate(path, clients, said := [])
+        _validate(path, clients, said := list[str]())
     assert said == [
         "pre-flight: aws_osis_pipeline.p: OpenSearch Ingestion refuses the pipeline body: "
         "Invalid YAML at line 3"
@@ -153,7 +153,7 @@ def test_a_body_known_only_after_apply_is_listed_unchecked(tmp_path, aws):
             {"pipeline_configuration_body": True},
         ),
     )
-    findings = _validate(path, clients, said := [])
+    findings = _validate(path, clients, said := list[str]())
     assert findings.unchecked == ["aws_osis_pipeline.p pipeline_configuration_body"]
     assert said[-1].startswith("pre-flight: AWS's validators accept the plan (0 warning(s), 1 ")
 
@@ -249,7 +249,7 @@ def test_clean_policies_pass_and_warnings_reach_the_summary(tmp_path, aws):
         {"policyDocument": IDENTITY, "policyType": "IDENTITY_POLICY", "nextToken": "page-2"},
     )
     path = _plan(tmp_path, _change("aws_iam_policy.p", "aws_iam_policy", {"policy": IDENTITY}))
-    findings = _validate(path, clients, said := [])
+    findings = _validate(path, clients, said := list[str]())
     assert findings.errors == []
     assert findings.warnings == [
         "aws_iam_policy.p policy: WARNING REDUNDANT_STATEMENT: Redundant statement."

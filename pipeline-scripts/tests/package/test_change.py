@@ -250,6 +250,7 @@ def test_mermaid_reads_every_picture_and_refuses_a_broken_one():
 
 def test_the_security_delta_lists_new_and_fixed_findings(monkeypatch, tmp_path):
     from carcierge_pipeline import preview
+    from carcierge_pipeline.project import Project
     from carcierge_pipeline.stages.analyse import security
 
     def scanned(_project, plans, **_options):
@@ -271,7 +272,7 @@ def test_the_security_delta_lists_new_and_fixed_findings(monkeypatch, tmp_path):
         return {"before": before, "after": after}
 
     monkeypatch.setattr(security, "scan_plan_files", scanned)
-    delta = preview._security_delta(None, tmp_path / "b.json", tmp_path / "a.json")
+    delta = preview._security_delta(Project(tmp_path), tmp_path / "b.json", tmp_path / "a.json")
     assert delta == comment.SecurityDelta(
         ("CKV_AWS_3 aws_kms_key.c",), ("CKV_AWS_1 aws_s3_bucket.a",)
     )

@@ -22,7 +22,7 @@ import hcl2
 import pytest
 from dockerfile_parse import DockerfileParser
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from ruamel.yaml import YAML
 from support import FIXTURES, ROOT
 
@@ -89,8 +89,9 @@ def _replay_final_stage(root: Path) -> dict[str, str]:
     test venv, so only a first run fetches it."""
     environment: dict[str, str] = {}
     base = root / "usr" / "local"
+    base_python = sys._base_executable  # type: ignore[attr-defined]  # CPython's; not in typeshed
     subprocess.run(
-        [sys._base_executable, "-m", "venv", "--without-pip", "--system-site-packages", str(base)],
+        [base_python, "-m", "venv", "--without-pip", "--system-site-packages", str(base)],
         check=True,
     )
     shell = {
@@ -186,7 +187,7 @@ def test_the_image_keeps_hashicorps_binary_and_real_mode_finds_it(tmp_path, proj
     assert "carcierge_pipeline.engine" in Path(pinned).read_text()
 
 
-def _keep_only(lock: Path, names: set[str]) -> None:
+def _keep_only(lock: Path, names: set[NormalizedName]) -> None:
     """Cut a copied lock down to the entries of ``names``, hashes and all."""
     kept, keep = [], False
     for line in lock.read_text().splitlines():

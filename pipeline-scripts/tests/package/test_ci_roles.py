@@ -22,6 +22,7 @@ import test_state
 
 from carcierge_pipeline import accounts, ci_policies, cli, environments, oidc, state
 from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.project import Project
 
 # The moto fixtures of test_state.py: an empty account per test, clients pointed at it.
 moto_clients = test_state.moto_clients
@@ -309,7 +310,7 @@ def test_bootstrap_refuses_another_account_in_one_line(
     project,
 ):
     # moto's account is 123456789012; qa's file names 444455556666 (a placeholder of its own).
-    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
     test_state._bootstrap(aws)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     code = cli.main(

@@ -9,6 +9,7 @@ import pytest
 
 from carcierge_pipeline import ci_variables, cli, environments
 from carcierge_pipeline.errors import UserError
+from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 
 PIPELINE_VARIABLES = (
@@ -309,7 +310,7 @@ def test_app_name_and_type_name_the_state_key(monkeypatch):
 def test_app_name_is_checked_before_terraform_starts(project, monkeypatch, capsys):
     monkeypatch.setenv("APP_NAME", "shop")
     monkeypatch.setenv("OFFLINE", "1")
-    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
     assert cli.main(["plan", "-e", "qa"]) == 2
     assert capsys.readouterr().err == (
         "error: APP_NAME is 'shop' but project_name in terraform.tfvars is 'carcierge'; they "
@@ -322,13 +323,11 @@ def test_modules_selects_the_root_that_is_planned(tmp_path, monkeypatch, offline
 
     from support import FIXTURES
 
-    from carcierge_pipeline.project import Project
-
     shutil.copytree(FIXTURES / "tiny-project", tmp_path / "dns")
     monkeypatch.setitem(
         ci_variables.ROOTS, "dns", ci_variables.Root("dns", "dns", "app", "dns", "test root")
     )
-    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: Project(tmp_path)))
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: Project(tmp_path)))
     monkeypatch.setenv("OFFLINE", "1")
     monkeypatch.setenv("MODULES", "dns")
     assert cli.main(["plan", "-e", "staging"]) == 0

@@ -14,6 +14,7 @@ from support import copy_project
 
 from carcierge_pipeline import accounts, cli, environments, hcl, oidc, state
 from carcierge_pipeline.doctor import render, run_doctor
+from carcierge_pipeline.project import Project
 
 moto_clients = test_state.moto_clients
 aws = test_state.aws
@@ -148,7 +149,9 @@ def test_each_miss_has_its_fix(ready_account, moto_endpoint, project):
     )
     iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
     ecr = boto3.client("ecr", region_name=REGION, endpoint_url=moto_endpoint)
-    repository = _IMAGE.match(_settings(project)["ops_image"])["repository"]
+    image = _IMAGE.match(_settings(project)["ops_image"])
+    assert image, _settings(project)["ops_image"]
+    repository = image["repository"]
     ecr.delete_repository(repositoryName=repository, force=True)
     environ = {**_environ(), "ALERT_EMAILS": ""}
     pending = _clients(moto_endpoint, "PENDING_VALIDATION", _certificate(project))
@@ -170,7 +173,7 @@ def test_each_miss_has_its_fix(ready_account, moto_endpoint, project):
 def test_cli_in_an_empty_account_lists_every_fix_and_fails(
     aws, moto_endpoint, project, monkeypatch, capsys
 ):
-    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("TF_STATE_BUCKET", BUCKET)
     monkeypatch.delenv("ALERT_EMAILS", raising=False)

@@ -90,6 +90,6 @@ def test_cli_exit_code_3_on_drift(project, terraform, monkeypatch, capsys):
     monkeypatch.setenv("DRIFT_ENVIRONMENT", "prod")
     for name in ("CI_JOB_ID", "GITLAB_OIDC_TOKEN", "MODULES", "TYPE", "APP_NAME"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(cli.Project, "find", classmethod(lambda cls, start=None: project))
+    monkeypatch.setattr(Project, "find", classmethod(lambda cls, start=None: project))
     assert cli.main(["drift"]) == 3
     assert capsys.readouterr().err.startswith("failed: DRIFT in prod:")

@@ -14,6 +14,7 @@ import re
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import FIXTURES, OFFLINE, copy_project
@@ -28,7 +29,7 @@ from carcierge_pipeline.terraform import Mode, Terraform
 from carcierge_pipeline.workdir import PlanFiles
 
 REAL = Mode(offline=False, reason="test: real mode with a stand-in terraform")
-PUBLISHED = ("plan.bin", "plan.json", "plan.txt", "plan-meta.json", "summary.md")
+PUBLISHED: tuple[str, ...] = ("plan.bin", "plan.json", "plan.txt", "plan-meta.json", "summary.md")
 PUBLISHED += ("gitlab-report.json",)
 
 
@@ -322,11 +323,18 @@ def test_real_mode_plan_of_another_environment_is_refused(
 
 
 def test_a_tfvars_read_is_parsed_once_and_each_reader_gets_its_own_values(tmp_path, monkeypatch):
+    import hcl2  # the parser carcierge_pipeline.hcl calls
+
     from carcierge_pipeline import hcl
 
     parses: list[str] = []
-    parse = hcl.hcl2.parses_to_tree
-    monkeypatch.setattr(hcl.hcl2, "parses_to_tree", lambda text: parses.append(text) or parse(text))
+    parse = hcl2.parses_to_tree
+
+    def counted(text: str) -> Any:
+        parses.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(hcl2, "parses_to_tree", counted)
     path = tmp_path / "x.tfvars"
     path.write_text("services = {\n  api = { desired_count = 2 }\n}\n")
     first = hcl.read_tfvars(path)

@@ -139,7 +139,9 @@ def test_branch_map_matches_the_python_package(pipeline):
     deploys, targets, promotions, schedules = {}, {}, {}, {}
     for condition, variables in _workflow_variables(pipeline).items():
         if condition.startswith('$CI_PIPELINE_SOURCE == "schedule" && '):
-            branch = re.search(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition).group(1)
+            scheduled = re.search(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition)
+            assert scheduled, condition
+            branch = scheduled.group(1)
             schedules[branch] = variables["DRIFT_ENVIRONMENT"]
             continue
         branch = re.fullmatch(r'\$CI_COMMIT_BRANCH == "([^"]+)"', condition)

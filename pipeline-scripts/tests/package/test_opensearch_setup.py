@@ -42,6 +42,7 @@ class StandIn:
         self.meta: dict[str, tuple[int, int]] = {}  # versioned docs: (seq_no, primary_term)
         self.requests: list[tuple[str, str, dict]] = []
         self.signed = True
+        self.url = ""  # set once the server listens (the stand_in fixture)
         self.seq = 0
         self.lock = threading.Lock()
 
@@ -60,6 +61,8 @@ class StandIn:
             return self._put_versioned(kind, method, path, query, body)
         if method != "PUT":
             return 405, {"error": f"{method} not allowed on {path}"}
+        if body is None:  # as OpenSearch: "Request body required for this action."
+            return 400, {"error": f"{method} {path} without a body"}
         created = path not in self.docs
         self.docs[path] = body
         return (201 if created else 200), {"status": "CREATED" if created else "OK"}

@@ -7,6 +7,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import FIXTURES, ROOT, environment_values
@@ -102,7 +103,7 @@ def test_rendered_table(plans):
 
 
 def test_modules_not_written_yet_print_dashes_everywhere():
-    empty = {env: {"resource_changes": []} for env in ENVIRONMENTS}
+    empty: dict[str, dict[str, Any]] = {env: {"resource_changes": []} for env in ENVIRONMENTS}
     report = parity.build_report(empty)
     assert {value for row in report.rows for value in report.values(row.label)} == {"—"}
     assert report.findings == []

@@ -166,6 +166,7 @@ def test_rehearsal_of_the_real_path(
     hold.unlink()
     apply.outcome()
     second = waiting.outcome()
+    assert waiting.finished_at is not None
     assert waiting.finished_at > released_at, "the waiting plan finished before the lock was free"
 
     # The apply ran the operator task's set-up (terraform_data.ops_setup's provisioner, `carcierge
@@ -196,9 +197,9 @@ def test_rehearsal_of_the_real_path(
     assert _changes(second) == {}
     # The log pipelines' bodies, known once applied, were checked by the rules gate (one
     # source each, processors, routes, index names): nothing refused, nothing left unchecked.
-    applied = Plan.load(second.json)
-    checked = rules.evaluate(applied, [pipeline_rules.RULE])
-    assert len(applied.of_type("aws_osis_pipeline")) == 2
+    settled = Plan.load(second.json)
+    checked = rules.evaluate(settled, [pipeline_rules.RULE])
+    assert len(settled.of_type("aws_osis_pipeline")) == 2
     assert checked.findings == [] and checked.unchecked == []
 
     # 5. A new image tag for one service touches that service's task definition (a new

@@ -256,7 +256,9 @@ def test_monitoring_dashboard_body_passes_the_schema(monitoring_plan):
 def listener_plan(*conditions: dict) -> Plan:
     blocks = []
     for condition in conditions:
-        block = {k: [] for k in (*listener.ONE_PER_RULE, "http_header", "query_string")}
+        block: dict[str, Any] = {
+            k: [] for k in (*listener.ONE_PER_RULE, "http_header", "query_string")
+        }
         block.update(condition)
         blocks.append(block)
     return plan(change('aws_lb_listener_rule.service["a"]', {"condition": blocks}, index="a"))
@@ -369,6 +371,7 @@ def test_fargate_spot_from_the_cluster_default_strategy_counts():
 def test_unknown_architecture_is_unchecked():
     model = ecs_plan(SPOT, "X86_64")
     task = model.by_address('aws_ecs_task_definition.service["a"]')
+    assert task is not None
     unknown = Plan.of(
         {
             **model.raw,

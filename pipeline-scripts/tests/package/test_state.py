@@ -375,6 +375,7 @@ def faithful_replication(monkeypatch):
     without SourceSelectionCriteria, whatever was put (moto/s3/responses.py); S3 returns the
     rule as put. The server runs in this process, so its answer is made to return the stored
     rule; the rest of the answer is moto's own."""
+    from moto.core.responses import ActionResult
     from moto.s3 import responses
     from moto.s3.exceptions import ReplicationConfigurationNotFoundError
 
@@ -395,9 +396,7 @@ def faithful_replication(monkeypatch):
             for rule in stored["Rule"]
         ]
         return self.serialized(
-            responses.ActionResult(
-                {"ReplicationConfiguration": {"Role": stored["Role"], "Rules": rules}}
-            )
+            ActionResult({"ReplicationConfiguration": {"Role": stored["Role"], "Rules": rules}})
         )
 
     monkeypatch.setattr(responses.S3Response, "get_bucket_replication", get_bucket_replication)
@@ -426,6 +425,7 @@ def test_replica_is_created_then_nothing_changes(aws):
     assert names[13:] == REPLICA_ITEMS
     assert {item.status for item in first.items[13:]} == {state.CREATED}
     assert first.replica_bucket == REPLICA_BUCKET
+    assert first.replica_kms_key_arn is not None
     assert f":{REPLICA_REGION}:" in first.replica_kms_key_arn
 
     second = _bootstrap(aws, replica_region=REPLICA_REGION)

@@ -52,7 +52,9 @@ def test_type_expressions():
     }
     assert obj.attributes["b"].type.element == Type("number")
     assert [t.kind for t in obj.attributes["e"].type.elements] == ["bool", "set"]
-    assert parse_type("list(object({x = number}))").element.attributes["x"].type == Type("number")
+    nested = parse_type("list(object({x = number}))").element
+    assert nested is not None
+    assert nested.attributes["x"].type == Type("number")
 
 
 @pytest.mark.parametrize("expression", ["strin", "map(string, number)", "object([string])", "1 +"])
