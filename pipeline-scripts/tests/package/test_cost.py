@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from support import FIXTURES, ROOT, environment_values
 
+from carcierge_pipeline import planmodel
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.stages.analyse import cost, pricing
@@ -140,7 +141,7 @@ def test_assumptions_are_stated(estimate):
     ],
 )
 def test_spot_share_follows_base_then_weight(desired, strategy, spot):
-    assert pricing.Pricer.spot_tasks(desired, strategy) == pytest.approx(spot)
+    assert planmodel.spot_tasks(desired, strategy) == pytest.approx(spot)
 
 
 def test_shipped_price_table_has_source_date_and_every_price(frozen_prices):

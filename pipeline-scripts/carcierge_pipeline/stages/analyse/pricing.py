@@ -7,14 +7,13 @@ silently dropped."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
 
 from carcierge_pipeline.errors import UserError
-from carcierge_pipeline.planmodel import Plan, Resource
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource, spot_tasks
 
 PRICE_FILE = "prices-{region}.json"
 
@@ -150,50 +149,6 @@ class Pricer:
         return fallback
 
     # Fargate -----------------------------------------------------------------------------
-    def _task_definition(self, service: Resource) -> Resource | None:
-        for ref in self.plan.references(service, "task_definition"):
-            match = re.fullmatch(r"aws_ecs_task_definition\.([^.\[]+)(\[each\.key\])?", ref)
-            if match:
-                prefix = f"{service.module}." if service.module else ""
-                index = service.index_text if match.group(2) else ""
-                found = self.resources.get(
-                    f"{prefix}aws_ecs_task_definition.{match.group(1)}{index}"
-                )
-                if found:
-                    return found
-        same = [
-            r
-            for r in self.of_type("aws_ecs_task_definition")
-            if r.module == service.module and r.index_text == service.index_text
-        ]
-        return same[0] if len(same) == 1 else None
-
-    def _default_strategy(self, service: Resource) -> list[dict[str, Any]]:
-        for providers in self.of_type("aws_ecs_cluster_capacity_providers"):
-            if providers.module == service.module:
-                return providers.values.get("default_capacity_provider_strategy") or []
-        return []
-
-    @staticmethod
-    def spot_tasks(desired: float, strategy: list[dict[str, Any]]) -> float:
-        """Tasks ECS places on FARGATE_SPOT: each provider's base first, the rest by weight."""
-        remaining = float(desired)
-        spot = 0.0
-        for entry in strategy:
-            base = min(float(entry.get("base") or 0), remaining)
-            remaining -= base
-            if entry.get("capacity_provider") == "FARGATE_SPOT":
-                spot += base
-        weights = sum(float(e.get("weight") or 0) for e in strategy)
-        if weights and remaining:
-            spot_weight = sum(
-                float(e.get("weight") or 0)
-                for e in strategy
-                if e.get("capacity_provider") == "FARGATE_SPOT"
-            )
-            spot += remaining * spot_weight / weights
-        return spot
-
     def fargate(self) -> None:
         table = self.table["fargate"]
         discount = table["spot_discount"]
@@ -206,7 +161,7 @@ class Pricer:
             if service.values.get("launch_type") not in (None, "", "FARGATE"):
                 self.missing(service, f"launch type {service.values.get('launch_type')}")
                 continue
-            task = self._task_definition(service)
+            task = self.plan.task_definition(service)
             if task is None:
                 self.missing(service, "its task definition is not in the plan")
                 continue
@@ -218,10 +173,8 @@ class Pricer:
                 continue
             self.used.add(task.address)
             desired = float(service.values.get("desired_count") or 0)
-            strategy = service.values.get("capacity_provider_strategy") or []
-            if not strategy and not service.values.get("launch_type"):
-                strategy = self._default_strategy(service)
-            spot = self.spot_tasks(desired, strategy) if desired else 0.0
+            strategy = self.plan.capacity_strategy(service)
+            spot = spot_tasks(desired, [] if strategy is UNKNOWN else strategy) if desired else 0.0
             arch = (_first(task.values.get("runtime_platform")).get("cpu_architecture")) or "X86_64"
             rate = table.get(arch) or table["X86_64"]
             per_task_hour = vcpu * rate["vcpu_hour"] + memory_gb * rate["gb_hour"]
