@@ -461,3 +461,16 @@ def test_aws_backup_copies_are_priced_where_they_exist(environment_plans, enviro
         size * storage + gb * prices["prices"]["inter_region_transfer_gb"]
     )
     assert any("vault of the instance's region" in line for line in estimate.not_estimated)
+
+
+def test_every_service_module_is_registered():
+    # One module per AWS service (issue 27 item 3); one written and not registered would price
+    # nothing, silently.
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module("carcierge_pipeline.stages.analyse.pricing")
+    modules = {info.name for info in pkgutil.iter_modules(package.__path__) if info.name != "base"}
+    registered = {price.__module__.rsplit(".", 1)[-1] for price in package._services()}
+    assert registered == modules
+    assert len(package._services()) == len(set(package._services()))
