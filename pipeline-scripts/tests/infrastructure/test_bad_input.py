@@ -1051,7 +1051,7 @@ def cli_project(tmp_path, monkeypatch) -> Iterator[Path]:
     """An empty build/ beside a copy of the configuration; no pipeline variables set."""
     root = tmp_path / "project"
     root.mkdir()
-    for entry in ("version.tf", "main.tf", "variables.tf", "terraform.tfvars"):
+    for entry in ("terraform.tf", "main.tf", "variables.tf", "terraform.tfvars"):
         (root / entry).write_text((ROOT / entry).read_text())
     (root / "modules").mkdir()
     (root / "environments").mkdir()
