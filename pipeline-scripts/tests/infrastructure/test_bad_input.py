@@ -33,6 +33,7 @@ import pytest
 from support import ROOT, copy_project, hcl, without_setting
 
 from carcierge_pipeline import ci_variables, cli
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars, plain
 from carcierge_pipeline.inputs import SHARED_FILE, SHARED_SETTINGS
@@ -1055,7 +1056,7 @@ def cli_project(tmp_path, monkeypatch) -> Iterator[Path]:
         (root / entry).write_text((ROOT / entry).read_text())
     (root / "modules").mkdir()
     (root / "environments").mkdir()
-    for env in ("staging", "qa", "uat", "prod"):
+    for env in ENVIRONMENTS:
         (root / "environments" / f"{env}.tfvars").write_text(
             (ROOT / "environments" / f"{env}.tfvars").read_text()
         )

@@ -13,6 +13,7 @@ import pytest
 from support import FIXTURES, ROOT, environment_values
 
 from carcierge_pipeline import planmodel
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.stages.analyse import cost, pricing
@@ -242,7 +243,7 @@ def test_infracost_failure_is_one_line(tmp_path):
 # pipeline (one per source: the log groups' files and the ALB's access logs) at min_units (1) x
 # 0.24 USD/OCU-hour x 730 h = 175.20; each Firehose stream its log group's 2 GB x 0.035 USD/GB
 # = 0.07. Decompression has no figure and is listed, once.
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_log_delivery_is_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
@@ -295,7 +296,7 @@ CROSS_REGION = {
 }
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_cross_region_copies_are_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
@@ -369,7 +370,7 @@ def test_shipped_table_cites_every_third_party_price():
 # environment file sets egress_allowed_domains (its listed names at dns_firewall_domain_month,
 # its queries at dns_firewall_million_queries for the assumed volume); one Secrets Manager
 # secret per service for its Redis password; the STS interface endpoint with the others.
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     prices = pricing.load_prices("us-west-1")
@@ -415,7 +416,7 @@ def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, e
 # --- issue 26: the WAF of every internet-facing ALB, AWS Backup's locked copies ----------------
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_public_alb_pays_for_its_waf(environment_plans, environment):
     # Every environment file opens its ALB to 0.0.0.0/0, so each has the project's web ACL
     # (a validation requires it); its rules are in rule_json and billed each.
@@ -440,7 +441,7 @@ def test_every_public_alb_pays_for_its_waf(environment_plans, environment):
     assert estimate.per_service["WAF"] == pytest.approx(wanted)
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_aws_backup_copies_are_priced_where_they_exist(environment_plans, environment):
     plan = environment_plans(environment)
     settings = load_tfvars(ROOT / "environments" / f"{environment}.tfvars")
