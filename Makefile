@@ -16,7 +16,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
-.PHONY: rehearse-all test-fast help
+.PHONY: rehearse-all test-fast test-plans test-e2e help
 
 setup: $(INSTALLED) ## build .venv and the offline provider (the other targets do it as needed)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -139,14 +139,21 @@ ci-lock: $(UV_STAMP) ## refresh ci/requirements.lock, the CI image's hashed depe
 .PHONY: help
 # Every target with a `## description` on its line, e.g. `make plan ENV=prod`.
 help: ## this list
-	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# The edit-test loop (~15 s): ruff, then every test that runs no Terraform, starts no local
-# server (moto, PostgreSQL) and is not marked slow. pipeline-scripts/tests/conftest.py marks them
-# and fails a test of this tier that starts Terraform.
+# The suite's tiers by cost (pipeline-scripts/tests/conftest.py TIERS owns what each holds;
+# `make test` runs them all). The edit-test loop (~13 s): ruff, then every test that runs no
+# Terraform, starts no local server (moto, PostgreSQL) and is not marked slow; conftest.py fails
+# a test of this tier that starts Terraform.
 test-fast: setup ## the edit-test loop: ruff and every test that runs no Terraform, no local server, nothing slow
 	$(BIN)/ruff check pipeline-scripts
-	CARCIERGE_TEST_TIER=fast $(BIN)/pytest -n 2 -q -m "not terraform and not server and not slow"
+	CARCIERGE_TEST_TIER=fast $(BIN)/pytest -n 2 -q
+
+test-plans: setup tools ## the plans tier: tests that run Terraform offline (plans, terraform test) or are slow
+	CARCIERGE_TEST_TIER=plans $(BIN)/pytest -n 2 --maxschedchunk 1 -q
+
+test-e2e: setup tools ## the end-to-end tier: tests against local servers (moto's AWS emulator, PostgreSQL)
+	CARCIERGE_TEST_TIER=e2e $(BIN)/pytest -n 2 --maxschedchunk 1 -q
 
 # Every environment's rehearsal, one after another (the list is carcierge_pipeline/environments.py's).
 rehearse-all: setup ## the rehearsal of every environment, one after another

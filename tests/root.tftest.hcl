@@ -1,16 +1,16 @@
-# Root-level behaviour with a mocked AWS provider: naming, tagging and input validation.
-# The offline stand-in of hashicorp/aws, not a mock: Terraform 1.15's mock providers cannot
-# validate ephemeral resources (modules/elasticache generates the Redis passwords with them).
-# The stand-in answers caller identity, partition and us-west-1's zones deterministically.
+# Root-level behaviour: naming, tagging and input validation, planned with the offline stand-in
+# of hashicorp/aws rather than a mock provider: Terraform 1.15's mock providers cannot validate
+# ephemeral resources (modules/elasticache generates the Redis passwords with them). The
+# stand-in answers caller identity, partition and us-west-1's zones deterministically.
 provider "aws" {
   region = "us-west-1"
 }
 
 variables {
   environment = "qa"
-  # terraform.tfvars (loaded by terraform test) keeps the product spec's engine versions, RDS
-  # 14.9 and OpenSearch_2.3, which AWS no longer creates and the modules refuse: the spec's
-  # example with current versions instead.
+  # The validate stage passes environments/qa.tfvars (stages/validate.py); these replace its
+  # data stores with the product spec's example at engine versions AWS still creates (the spec
+  # says RDS 14.9 and OpenSearch_2.3, which the modules refuse).
   rds_config        = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
   opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
 }

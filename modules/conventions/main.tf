@@ -7,14 +7,14 @@ locals {
   # The environments, in promotion order (carcierge_pipeline/environments.py: ENVIRONMENTS).
   environments = ["staging", "qa", "uat", "prod"]
 
-  # The values CloudWatch Logs accepts for a log group's retention, in days
-  # (PutRetentionPolicy, retentionInDays; botocore logs service model, read 2026-12-01).
   # A KMS key ARN in any partition, region and account (the key id after key/), the shape every
   # module's kms_key_arn input must have.
   kms_key_arn_pattern = "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$"
   # An IAM managed policy ARN (the CI permissions boundary every module's roles carry).
   iam_policy_arn_pattern = "^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$"
 
+  # The values CloudWatch Logs accepts for a log group's retention, in days
+  # (PutRetentionPolicy, retentionInDays; botocore logs service model, read 2026-12-01).
   log_retention_days = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 
   # The log sources in OpenSearch that are not services: their keys name daily indices

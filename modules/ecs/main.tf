@@ -1,5 +1,6 @@
 # ECS on Fargate: cluster, per-service task definitions, services, logs and auto scaling.
-# ALB and its log bucket: alb.tf. IAM: iam.tf. Optional ECR and DNS: ecr.tf, alb.tf.
+# ALB and its log bucket: alb.tf. WAF: waf.tf. IAM: iam.tf. The operator task: ops.tf.
+# Optional ECR and DNS: ecr.tf, alb.tf.
 
 # The environments and log retention values the variable validations check against.
 module "conventions" {

@@ -304,6 +304,48 @@ class Plan:
                 found.extend(inner)
         return found if resolved_any else None
 
+    # --- ECS: which task definition a service runs, and where ECS places its tasks ----------
+    def task_definition(self, service: Resource) -> Resource | None:
+        """The task definition ``service`` runs: the one its ``task_definition`` argument
+        refers to (``aws_ecs_task_definition.<name>`` or ``[each.key]`` of it, in the service's
+        module), else the only one of that module with the service's instance key."""
+        after = {r.address: r for r in self.of_type("aws_ecs_task_definition") if not r.deposed}
+        prefix = f"{service.module}." if service.module else ""
+        for ref in self.references(service, "task_definition"):
+            match = re.fullmatch(r"aws_ecs_task_definition\.([^.\[]+)(\[each\.key\])?", ref)
+            if match:
+                index = service.index_text if match.group(2) else ""
+                found = after.get(f"{prefix}aws_ecs_task_definition.{match.group(1)}{index}")
+                if found:
+                    return found
+        same = [
+            r
+            for r in after.values()
+            if r.module == service.module and r.index_text == service.index_text
+        ]
+        return same[0] if len(same) == 1 else None
+
+    def capacity_strategy(self, service: Resource) -> Any:
+        """The capacity provider strategy ECS places ``service``'s tasks with: its own; with
+        neither that nor a launch type, its cluster's default (the capacity providers of the
+        service's module: one cluster per module); [] for a plain launch type; UNKNOWN when
+        the plan cannot say."""
+        strategy = service.get("capacity_provider_strategy")
+        if strategy is UNKNOWN or strategy:
+            return strategy
+        launch_type = service.get("launch_type")
+        if isinstance(launch_type, str) and launch_type:
+            return []
+        defaults = [
+            r
+            for r in self.of_type("aws_ecs_cluster_capacity_providers")
+            if r.module == service.module
+        ]
+        if len(defaults) != 1:
+            return UNKNOWN if defaults else []
+        default = defaults[0].get("default_capacity_provider_strategy")
+        return [] if default is None else default
+
     def _resources_named(self, ref: str, module: str, index: Any) -> list[Resource] | None:
         mode = "managed"
         if ref.startswith("data."):
@@ -353,3 +395,54 @@ def _parent_of(module: str) -> tuple[str, str | None]:
         return "", None
     name = re.match(r"module\.([^.\[]+)", calls[-1])
     return ".".join(calls[:-1]), name.group(1) if name else None
+
+
+# --- ECS capacity providers (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/
+# fargate-capacity-providers.html): each provider's base is placed first, the rest by weight; a
+# provider with weight 0 and no base places nothing. ------------------------------------------
+FARGATE_SPOT = "FARGATE_SPOT"
+
+
+def _entries(strategy: Any) -> list[Mapping[str, Any]]:
+    return [entry or {} for entry in strategy or []]
+
+
+def uses_spot(strategy: Any) -> bool:
+    """Whether a strategy can place any task on Fargate Spot (a weight or a base)."""
+    return any(
+        e.get("capacity_provider") == FARGATE_SPOT and (e.get("weight") or e.get("base"))
+        for e in _entries(strategy)
+    )
+
+
+def spot_tasks(desired: float, strategy: Any) -> float:
+    """How many of ``desired`` tasks ECS places on Fargate Spot: bases first, the rest by
+    weight."""
+    remaining = float(desired)
+    spot = 0.0
+    entries = _entries(strategy)
+    for entry in entries:
+        base = min(float(entry.get("base") or 0), remaining)
+        remaining -= base
+        if entry.get("capacity_provider") == FARGATE_SPOT:
+            spot += base
+    weights = sum(float(e.get("weight") or 0) for e in entries)
+    if weights and remaining:
+        spot_weight = sum(
+            float(e.get("weight") or 0)
+            for e in entries
+            if e.get("capacity_provider") == FARGATE_SPOT
+        )
+        spot += remaining * spot_weight / weights
+    return spot
+
+
+def spot_weight_share(strategy: Any) -> Any:
+    """The share of a strategy's weight on Fargate Spot (bases aside): 0.0 to 1.0, or UNKNOWN
+    when a weight is not known at plan."""
+    weights = [(e.get("capacity_provider"), e.get("weight") or 0) for e in _entries(strategy)]
+    if any(not isinstance(w, (int, float)) for _, w in weights):
+        return UNKNOWN
+    total = sum(w for _, w in weights)
+    spot = sum(w for provider, w in weights if provider == FARGATE_SPOT)
+    return spot / total if total else 0.0

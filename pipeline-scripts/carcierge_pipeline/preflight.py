@@ -71,12 +71,15 @@ OPENSEARCH_ROLE_PATHS = (
     "/aws-service-role/opensearchservice.amazonaws.com/",
     "/aws-service-role/es.amazonaws.com/",
 )
+# An image pinned by digest ends with this (modules/conventions image_digest_pattern, tested
+# equal in test_conventions.py).
+IMAGE_DIGEST = r"@sha256:[a-f0-9]{64}"
 # An ECR image reference, as the variable validations accept it (variables.tf ops_image):
 # <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:<tag>][@sha256:<digest>].
 ECR_IMAGE = re.compile(
     r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
     r"/(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(?:@sha256:[a-f0-9]{64})?$"
+    rf"(?:{IMAGE_DIGEST})?$"
 )
 IMMUTABLE = "IMMUTABLE"
 # The digests the committed uat and prod files pin their example images to: well-formed, so they

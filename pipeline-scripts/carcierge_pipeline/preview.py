@@ -46,36 +46,10 @@ from carcierge_pipeline.stages.analyse.parity import (
 )
 from carcierge_pipeline.stages.analyse.pricing import Estimate, builtin_estimate
 from carcierge_pipeline.terraform import Diagnostic, Mode, Terraform, scratch_copy
+from carcierge_pipeline.workdir import ChangeFiles, PlanFiles
 
 MODE = Mode(offline=True, reason="change preview against the base's offline state")
 _STATE = "terraform.tfstate"
-
-
-@dataclass(frozen=True)
-class ChangeFiles:
-    """What a change preview publishes, under build/<environment>/change/."""
-
-    directory: Path
-
-    @property
-    def plan_json(self) -> Path:
-        return self.directory / "plan.json"
-
-    @property
-    def fresh_plan_json(self) -> Path:
-        """The working tree planned from an empty account (cost and security after)."""
-        return self.directory / "plan-from-empty.json"
-
-    @property
-    def summary(self) -> Path:
-        return self.directory / "summary.md"
-
-    @property
-    def comment(self) -> Path:
-        return self.directory / "comment.md"
-
-    def clear(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # Terraform's error for a plan that would destroy a resource with lifecycle.prevent_destroy
@@ -356,7 +330,7 @@ def preview(
     """Preview what the working tree changes in ``environment`` relative to ``base_ref``."""
     started = time.monotonic()
     environments.require_environment(environment)
-    files = ChangeFiles(project.build_dir(environment) / "change")
+    files = PlanFiles(project.build_dir(environment)).change
     files.clear()  # a failed preview leaves nothing behind
     base = resolve_base(project.root, base_ref, fetch_branch=fetch_branch)
     check_environment_inputs(project.root, environment)
@@ -445,12 +419,12 @@ def plan_comment(project: Project, environment: str, *, applied: bool = False) -
     stage: a real plan against the environment's state), before or after it is applied."""
     from carcierge_pipeline.planmeta import PlanMeta
 
-    directory = project.build_dir(environment)
-    plan_file = directory / "plan.json"
+    files = PlanFiles(project.build_dir(environment))
+    plan_file = files.json
     if not plan_file.is_file():
         raise UserError(f"no plan to comment on: {plan_file} is missing (run the plan stage)")
     plan = Plan.load(plan_file)
-    meta_file = directory / "plan-meta.json"
+    meta_file = files.meta
     meta = PlanMeta.read(meta_file) if meta_file.is_file() else None
     offline = meta.offline if meta else True
     kind = comment.APPLIED if applied else comment.PREVIEW if offline else comment.REAL

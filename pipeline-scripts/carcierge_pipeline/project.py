@@ -11,7 +11,7 @@ from pathlib import Path
 
 from carcierge_pipeline.errors import UserError
 
-_MARKER = "version.tf"
+_MARKER = "terraform.tf"
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Project:
         for candidate in (origin, *origin.parents):
             if (candidate / _MARKER).is_file() and (candidate / "modules").is_dir():
                 return cls(candidate)
-        raise UserError(f"no Terraform project (version.tf and modules/) at or above {origin}")
+        raise UserError(f"no Terraform project (terraform.tf and modules/) at or above {origin}")
 
     @property
     def modules(self) -> list[Path]:

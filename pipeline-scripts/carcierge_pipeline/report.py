@@ -13,11 +13,11 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.planmodel import Plan
+from carcierge_pipeline.workdir import PlanFiles
 
 # Resource types whose deletion or replacement loses data (or, for KMS keys, the ability to
 # read data encrypted with them), with the service name shown to reviewers.
@@ -211,12 +211,12 @@ def guard(report: PlanReport, allow_destroy: bool, echo: Callable[[str], None] =
 
 
 def publish(
-    plan_json: Path, directory: Path, environment: str, *, context: str = "", widget: bool = True
+    files: PlanFiles, environment: str, *, context: str = "", widget: bool = True
 ) -> PlanReport:
-    """Write summary.md and, unless ``widget`` is False (offline previews), the MR widget's
-    gitlab-report.json next to the plan; return the report."""
-    report = analyse(Plan.load(plan_json), environment)
+    """Write the summary and, unless ``widget`` is False (offline previews), the MR widget's
+    report next to the plan (``files.json``); return the report."""
+    report = analyse(Plan.load(files.json), environment)
     if widget:
-        (directory / "gitlab-report.json").write_text(json.dumps(report.widget) + "\n")
-    (directory / "summary.md").write_text(markdown(report, context=context))
+        files.gitlab_report.write_text(json.dumps(report.widget) + "\n")
+    files.summary.write_text(markdown(report, context=context))
     return report

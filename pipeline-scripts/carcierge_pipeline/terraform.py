@@ -20,7 +20,7 @@ from pathlib import Path
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.progress import Progress
 
-MINIMUM_VERSION = (1, 10, 0)  # version.tf: S3 native lockfile
+MINIMUM_VERSION = (1, 10, 0)  # terraform.tf: S3 native lockfile
 GOGC = "400"
 CONFIG_GLOBS = ("*.tf", "*.tfvars", "modules", "environments", "tests")
 _CREDENTIAL_VARIABLES = (
@@ -55,7 +55,7 @@ EXIT_CODE_REGRESSION = ((1, 15, 0), (1, 15, 5))
 
 def real_terraform() -> Path:
     """HashiCorp's ``terraform`` on PATH (the CI image, ci/Dockerfile): real plans and applies
-    never run the PyPI engine, nor a release older than version.tf allows or with the
+    never run the PyPI engine, nor a release older than terraform.tf allows or with the
     exit-code regression."""
     found = shutil.which("terraform")
     if not found or Path(found).resolve() == pinned_terraform().resolve():
@@ -67,7 +67,7 @@ def real_terraform() -> Path:
     version = _version_of(found)
     shown = ".".join(map(str, version)) if version else "unknown"
     if not version or version < MINIMUM_VERSION:
-        raise UserError(f"{found} is Terraform {shown}; version.tf needs >= 1.10.0")
+        raise UserError(f"{found} is Terraform {shown}; terraform.tf needs >= 1.10.0")
     low, high = EXIT_CODE_REGRESSION
     if low <= version <= high:
         raise UserError(

@@ -6,6 +6,7 @@ published as under build/<environment>/. Shared by the plan, apply and drift sta
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,34 @@ from carcierge_pipeline.terraform import Mode, Terraform, scratch_copy
 
 # How long a real plan or apply waits for another run's lock on the same state.
 LOCK_TIMEOUT = "10m"
+
+
+@dataclass(frozen=True)
+class ChangeFiles:
+    """What a change preview publishes, under build/<environment>/change/: its plan and summary
+    named as a plan's (PlanFiles), the plan from an empty account and the MR comment."""
+
+    directory: Path
+
+    @property
+    def plan_json(self) -> Path:
+        return PlanFiles(self.directory).json
+
+    @property
+    def fresh_plan_json(self) -> Path:
+        """The working tree planned from an empty account (cost and security after)."""
+        return self.directory / "plan-from-empty.json"
+
+    @property
+    def summary(self) -> Path:
+        return PlanFiles(self.directory).summary
+
+    @property
+    def comment(self) -> Path:
+        return self.directory / "comment.md"
+
+    def clear(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -52,7 +81,30 @@ class PlanFiles:
         return self.directory / "terraform-output.log"
 
     # Results of the analyse stage: they describe a plan, so a new plan removes them.
-    ANALYSIS = ("cost.json", "cost.md", "checkov-junit.xml", "checkov.json")
+    @property
+    def cost_json(self) -> Path:
+        return self.directory / "cost.json"
+
+    @property
+    def cost_markdown(self) -> Path:
+        return self.directory / "cost.md"
+
+    @property
+    def checkov_junit(self) -> Path:
+        return self.directory / "checkov-junit.xml"
+
+    @property
+    def checkov_json(self) -> Path:
+        return self.directory / "checkov.json"
+
+    @property
+    def analysis(self) -> tuple[Path, ...]:
+        return (self.cost_json, self.cost_markdown, self.checkov_junit, self.checkov_json)
+
+    @property
+    def change(self) -> ChangeFiles:
+        """What a change preview of this environment publishes (a folder of its own)."""
+        return ChangeFiles(self.directory / "change")
 
     def clear(self) -> None:
         for path in (
@@ -62,10 +114,9 @@ class PlanFiles:
             self.meta,
             self.gitlab_report,
             self.summary,
+            *self.analysis,
         ):
             path.unlink(missing_ok=True)
-        for name in self.ANALYSIS:
-            (self.directory / name).unlink(missing_ok=True)
 
 
 def prepare(

@@ -24,15 +24,24 @@ from carcierge_pipeline.offline.cache import OfflineCache
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Terraform
 
-# The fast tier (`make test-fast`, CARCIERGE_TEST_TIER=fast): every test that runs no Terraform,
-# starts no local server and is not marked slow. A test using one of these fixtures is marked
-# `terraform` (or `server`) here; any other test that starts Terraform, or a program that may
-# (the CLI, make, gitlab-ci-local), fails in the fast tier, naming itself: a Terraform test
-# cannot land there unnoticed.
+# The tiers of the suite by cost (CARCIERGE_TEST_TIER; `make test` runs them all, unset):
+# - fast (`make test-fast`): no Terraform, no local server, nothing marked slow; seconds.
+# - plans (`make test-plans`): Terraform (offline plans, `terraform test`) or slow, no server.
+# - e2e (`make test-e2e`): a local server (moto's AWS emulator, PostgreSQL): the real path.
+# Every test is in exactly one (test_tiers_partition_the_suite). A test using one of these
+# fixtures is marked `terraform` (or `server`) here; any other test that starts Terraform, or a
+# program that may (the CLI, make, gitlab-ci-local), fails in the fast tier, naming itself: a
+# Terraform test cannot land there unnoticed.
 TERRAFORM_FIXTURES = {"environment_plans", "project_copy", "fixture_workdir", "offline_cache"}
 SERVER_FIXTURES = {"moto_endpoint", "postgres"}  # moto's server, a throw-away PostgreSQL
 MAY_RUN_TERRAFORM = {"terraform", "carcierge", "make", "gitlab-ci-local"}
-FAST_TIER = os.environ.get("CARCIERGE_TEST_TIER") == "fast"
+TIERS: dict[str, Callable[[set[str]], bool]] = {
+    "fast": lambda marks: not marks & {"terraform", "server", "slow"},
+    "plans": lambda marks: "server" not in marks and bool(marks & {"terraform", "slow"}),
+    "e2e": lambda marks: "server" in marks,
+}
+TIER = os.environ.get("CARCIERGE_TEST_TIER") or None
+FAST_TIER = TIER == "fast"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +72,7 @@ def _no_terraform_in_the_fast_tier(request: pytest.FixtureRequest, monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", Guarded)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that use a Terraform fixture are marked `terraform`. Slow tests first, longest first,
     so the many short ones fill in around them and both xdist workers finish together. `make
     pytest` hands out tests one at a time (--maxschedchunk 1) after starting each worker with
@@ -80,6 +89,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.terraform)
         if SERVER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.server)
+    if TIER is not None:
+        if TIER not in TIERS:
+            raise pytest.UsageError(
+                f"CARCIERGE_TEST_TIER={TIER}: not a tier ({', '.join(TIERS)}; unset for all)"
+            )
+        in_tier = [TIERS[TIER]({m.name for m in item.iter_markers()}) for item in items]
+        config.hook.pytest_deselected(
+            items=[i for i, keep in zip(items, in_tier, strict=True) if not keep]
+        )
+        items[:] = [i for i, keep in zip(items, in_tier, strict=True) if keep]
     items.sort(key=expected_seconds, reverse=True)
     slow = sum(1 for item in items if expected_seconds(item))
     if 1 < slow < len(items):

@@ -19,7 +19,7 @@ from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 
 TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parents[1]  # the project: version.tf, modules/, environments/
+ROOT = TESTS.parents[1]  # the project: terraform.tf, modules/, environments/
 PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
 FIXTURES = TESTS / "fixtures"
 OFFLINE = Mode(offline=True, reason="tests always run offline")

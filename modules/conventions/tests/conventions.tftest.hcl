@@ -1,5 +1,5 @@
 # The conventions module publishes its lists unchanged; the Python package's agreement with
-# them is tested in pipeline-scripts/tests/test_conventions.py.
+# them is tested in pipeline-scripts/tests/infrastructure/test_conventions.py.
 
 run "environments_are_in_promotion_order" {
   command = plan

@@ -1,6 +1,6 @@
 # Bad inputs are rejected at plan time by the variable that carries them; good edge values pass.
 # Each case breaks exactly one rule. (The messages themselves are checked by
-# pipeline-scripts/tests/test_compute_plans.py, which reads Terraform's output.)
+# pipeline-scripts/tests/infrastructure/test_compute_plans.py, which reads Terraform's output.)
 mock_provider "aws" {
   source = "./tests/mocks"
 }

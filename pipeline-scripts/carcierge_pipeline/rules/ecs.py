@@ -18,60 +18,35 @@ in its zh/ko translations, the English excerpt read stops before that sentence).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, uses_spot
 from carcierge_pipeline.rules import Rule, Unknown, Violation
 
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/userguide/fargate-capacity-providers.html"
 
 
-def _uses_spot(strategy: Any) -> bool:
-    return any(
-        (entry or {}).get("capacity_provider") == "FARGATE_SPOT"
-        and ((entry or {}).get("weight") or (entry or {}).get("base"))
-        for entry in strategy or []
-    )
-
-
-def _strategy(plan: Plan, service: Resource) -> Any:
-    strategy = service.get("capacity_provider_strategy")
-    if strategy is UNKNOWN or strategy:
-        return strategy
-    if service.get("launch_type") not in (None, UNKNOWN):
-        return []
-    # The module's cluster (one cluster per module in this project, as the cost estimate reads).
-    defaults = [
-        r for r in plan.of_type("aws_ecs_cluster_capacity_providers") if r.module == service.module
-    ]
-    if len(defaults) != 1:
-        return UNKNOWN if defaults else []
-    return defaults[0].get("default_capacity_provider_strategy")
-
-
 def check(plan: Plan) -> Iterator[Violation | Unknown]:
     for service in plan.of_type("aws_ecs_service"):
-        strategy = _strategy(plan, service)
+        strategy = plan.capacity_strategy(service)
         if strategy is UNKNOWN:
             yield Unknown(service.address, "capacity_provider_strategy")
             continue
-        if not _uses_spot(strategy):
+        if not uses_spot(strategy):
             continue
-        tasks = plan.resolve(service, "task_definition")
-        if not tasks:
+        task = plan.task_definition(service)
+        if task is None:
             yield Unknown(service.address, "task_definition")
             continue
-        for task in tasks:
-            architecture = task.get("runtime_platform.0.cpu_architecture")
-            if architecture is UNKNOWN:
-                yield Unknown(task.address, "runtime_platform.cpu_architecture")
-            elif architecture == "ARM64":
-                yield Violation(
-                    service.address,
-                    architecture,
-                    f"runs {task.address} (ARM64) on FARGATE_SPOT; Fargate Spot runs only "
-                    "X86_64 Linux tasks",
-                )
+        architecture = task.get("runtime_platform.0.cpu_architecture")
+        if architecture is UNKNOWN:
+            yield Unknown(task.address, "runtime_platform.cpu_architecture")
+        elif architecture == "ARM64":
+            yield Violation(
+                service.address,
+                architecture,
+                f"runs {task.address} (ARM64) on FARGATE_SPOT; Fargate Spot runs only "
+                "X86_64 Linux tasks",
+            )
 
 
 RULE = Rule(

@@ -67,13 +67,10 @@ def run_drift(
         finally:
             files.binary.unlink(missing_ok=True)  # a drift check is never applied
         summary = report.publish(
-            files.json,
-            files.directory,
+            files,
             environment,
             context=f"scheduled drift check ({mode.reason}): what applying the code would change",
         )
         if drifted:
-            raise DriftFound(
-                f"DRIFT in {environment}: {summary.headline}; see build/{environment}/summary.md"
-            )
+            raise DriftFound(f"DRIFT in {environment}: {summary.headline}; see {files.summary}")
         echo(f"no drift in {environment}: the real environment matches its code")

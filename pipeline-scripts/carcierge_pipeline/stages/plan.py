@@ -122,8 +122,7 @@ def run_plan(
             else f"real plan ({mode.reason})"
         )
         summary = report.publish(
-            files.json,
-            files.directory,
+            files,
             environment,
             # A preview's counts are those of an empty account: never the MR widget's.
             widget=not mode.offline,

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
+
 CROSS_REGION = {"staging": False, "qa": False, "uat": False, "prod": True}
 
 

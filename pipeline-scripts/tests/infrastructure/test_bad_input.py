@@ -33,6 +33,7 @@ import pytest
 from support import ROOT, copy_project, hcl, without_setting
 
 from carcierge_pipeline import ci_variables, cli
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars, plain
 from carcierge_pipeline.inputs import SHARED_FILE, SHARED_SETTINGS
@@ -1051,11 +1052,11 @@ def cli_project(tmp_path, monkeypatch) -> Iterator[Path]:
     """An empty build/ beside a copy of the configuration; no pipeline variables set."""
     root = tmp_path / "project"
     root.mkdir()
-    for entry in ("version.tf", "main.tf", "variables.tf", "terraform.tfvars"):
+    for entry in ("terraform.tf", "main.tf", "variables.tf", "terraform.tfvars"):
         (root / entry).write_text((ROOT / entry).read_text())
     (root / "modules").mkdir()
     (root / "environments").mkdir()
-    for env in ("staging", "qa", "uat", "prod"):
+    for env in ENVIRONMENTS:
         (root / "environments" / f"{env}.tfvars").write_text(
             (ROOT / "environments" / f"{env}.tfvars").read_text()
         )

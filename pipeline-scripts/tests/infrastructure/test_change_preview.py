@@ -17,6 +17,7 @@ from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.preview import ProtectedDestroy, base_state, preview, resolve_base
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.workdir import PlanFiles
 
 ENVIRONMENT = "qa"
 REVISION = "aws_ecs_task_definition"  # immutable: a changed one is a new revision (replace)
@@ -189,7 +190,7 @@ def test_a_removed_service_is_refused_while_its_data_is_protected(work):
         preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
     assert refused.value.addresses and all(f'["{key}"]' in a for a in refused.value.addresses)
     assert "\n" not in str(refused.value)
-    comment = (work.build_dir(ENVIRONMENT) / "change" / "comment.md").read_text()
+    comment = PlanFiles(work.build_dir(ENVIRONMENT)).change.comment.read_text()
     assert posted == [comment] and comment.index("Destructive") < comment.index(key)
 
 
@@ -204,7 +205,7 @@ def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(work
     with pytest.raises(ProtectedDestroy, match=r"module\.rds\.aws_db_instance\.this") as refused:
         preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
     assert "\n" not in str(refused.value)
-    comment = (work.build_dir(ENVIRONMENT) / "change" / "comment.md").read_text()
+    comment = PlanFiles(work.build_dir(ENVIRONMENT)).change.comment.read_text()
     assert posted == [comment]
     assert comment.index("Destructive") < comment.index("`module.rds.aws_db_instance.this`")
     assert "prevent_destroy" in comment
@@ -214,7 +215,7 @@ def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(work
 
 
 def test_a_base_that_is_not_a_commit_is_one_line_and_leaves_nothing(work):
-    change = work.build_dir(ENVIRONMENT) / "change"
+    change = PlanFiles(work.build_dir(ENVIRONMENT)).change.directory
     change.mkdir(parents=True, exist_ok=True)
     (change / "comment.md").write_text("stale")
     with pytest.raises(UserError, match=r"base 'no-such-branch' is not a commit") as raised:
@@ -234,4 +235,4 @@ def test_a_base_that_does_not_plan_is_one_line_naming_it(work):
     with pytest.raises(UserError, match=rf"base {broken[:7]}.*does not plan for qa") as raised:
         preview(work, ENVIRONMENT, broken, echo=lambda _line: None)
     assert "\n" not in str(raised.value)
-    assert not (work.build_dir(ENVIRONMENT) / "change").exists()
+    assert not PlanFiles(work.build_dir(ENVIRONMENT)).change.directory.exists()

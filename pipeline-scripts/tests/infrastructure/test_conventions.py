@@ -4,9 +4,10 @@ modules/conventions; the Python package's own list of environments must agree wi
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import hcl2
-from support import ROOT
+from support import PACKAGE, ROOT, TESTS
 
 from carcierge_pipeline.environments import (
     BRANCH_ENVIRONMENTS,
@@ -61,3 +62,64 @@ def test_retention_values_are_cloudwatchs():
     values = _conventions()["log_retention_days"]
     assert values == sorted(set(values)) and values[0] == 1 and values[-1] == 3653
     assert len(values) == 22
+
+
+def _python_files() -> list:
+    return sorted([*PACKAGE.rglob("*.py"), *TESTS.rglob("*.py")])
+
+
+def _string_sequences(path) -> list[tuple[int, tuple[str, ...]]]:
+    """Every list or tuple literal of strings in a Python file, with its line."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.List | ast.Tuple) and node.elts:
+            items = [
+                e.value
+                for e in node.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+            if len(items) == len(node.elts):
+                found.append((node.lineno, tuple(items)))
+    return found
+
+
+def test_no_python_keeps_its_own_copy_of_the_environments():
+    # Issue 27: the environments (and the protected ones) have one owner on each side,
+    # modules/conventions and carcierge_pipeline/environments.py (tested equal above); the
+    # package and the tests import them instead of writing them out again.
+    owner = PACKAGE / "environments.py"
+    copies = [
+        f"{path.relative_to(ROOT)}:{line}: {items}"
+        for path in _python_files()
+        if path != owner
+        for line, items in _string_sequences(path)
+        if items in (ENVIRONMENTS, PROTECTED_ENVIRONMENTS)
+    ]
+    assert copies == [], "import them from carcierge_pipeline.environments: " + "; ".join(copies)
+
+
+def test_python_and_terraform_pin_images_by_the_same_digest_pattern():
+    from carcierge_pipeline.preflight import IMAGE_DIGEST
+
+    assert f"{IMAGE_DIGEST}$" == _conventions()["image_digest_pattern"]
+
+
+def test_no_python_keeps_its_own_copy_of_a_conventions_pattern():
+    # The one Python copy of a pattern is the constant tested equal above (preflight.py).
+    from carcierge_pipeline import preflight
+
+    owners = {Path(__file__), Path(preflight.__file__)}
+    patterns = {
+        name: _conventions()[name] for name in ("image_digest_pattern", "kms_key_arn_pattern")
+    }
+    retention = ", ".join(str(days) for days in _conventions()["log_retention_days"][:6])
+    copies = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _python_files()
+        if path not in owners
+        for name, pattern in [*patterns.items(), ("log_retention_days", f"[{retention}")]
+        if pattern.strip("^$") in path.read_text()
+    ]
+    assert copies == [], copies

@@ -12,10 +12,9 @@ import json
 import pytest
 from support import ROOT, services_of
 
-from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
 from carcierge_pipeline.hcl import load_tfvars
 
-PROTECTED = ("uat", "prod")
 ACCOUNT = "123456789012"  # the offline stand-in's account
 REGION = "us-west-1"
 
@@ -58,7 +57,7 @@ def _runtime(plan: dict) -> dict:
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_ecs_exec_only_where_switched_on(environment_plans, environment):
     plan = environment_plans(environment)
-    exec_on = environment not in PROTECTED
+    exec_on = environment not in PROTECTED_ENVIRONMENTS
     services = _resources(plan, "module.ecs", "aws_ecs_service", "service")
     assert services and all(s["enable_execute_command"] is exec_on for s in services.values())
 
@@ -106,7 +105,10 @@ def test_waf_protects_the_alb_in_uat_and_prod(environment_plans, environment):
     acls = _resources(plan, "module.ecs", "aws_wafv2_web_acl")
     associations = _resources(plan, "module.ecs", "aws_wafv2_web_acl_association")
     settings = load_tfvars(ROOT / "environments" / f"{environment}.tfvars")
-    if environment not in PROTECTED and "0.0.0.0/0" not in settings["alb_ingress_cidrs"]:
+    if (
+        environment not in PROTECTED_ENVIRONMENTS
+        and "0.0.0.0/0" not in settings["alb_ingress_cidrs"]
+    ):
         assert len(acls) == len(associations) <= 1
         return
     assert len(associations) == 1
@@ -275,7 +277,7 @@ def test_postgres_logging_cannot_leak_passwords(environment_plans, environment):
 def test_interface_endpoints_only_serve_this_account(environment_plans, environment):
     endpoints = _resources(environment_plans(environment), "module.vpc", "aws_vpc_endpoint")
     interface = {k: v for k, v in endpoints.items() if v["vpc_endpoint_type"] == "Interface"}
-    assert bool(interface) is (environment in PROTECTED)
+    assert bool(interface) is (environment in PROTECTED_ENVIRONMENTS)
     for key, endpoint in interface.items():
         (statement,) = _statements(endpoint["policy"])
         assert statement["Effect"] == "Allow"

@@ -15,7 +15,8 @@ import json
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
+
 MODULE = "module.log_delivery[0]"
 
 

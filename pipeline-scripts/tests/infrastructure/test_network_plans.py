@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from support import ROOT, environment_values
 
-from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
 
-LOWER = ("staging", "qa")  # single NAT, no interface endpoints (cost)
-UPPER = ("uat", "prod")  # NAT per AZ, interface endpoints
 INTERFACE_SERVICES = {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"}
 OPEN = {"0.0.0.0/0", "::/0"}
 ALB_INGRESS = "module.security_groups.aws_vpc_security_group_ingress_rule.alb["
@@ -344,7 +342,7 @@ def test_dns_allow_list_where_the_environment_sets_one(environment_plans, enviro
     association = _of(
         plan, "module.vpc.aws_route53_resolver_firewall_rule_group_association.egress"
     )
-    if environment in UPPER:
+    if environment in PROTECTED_ENVIRONMENTS:
         assert listed is not None
     if listed is None:
         assert allowed == {} and association == {}

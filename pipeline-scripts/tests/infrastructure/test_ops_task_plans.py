@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-ENVIRONMENTS = ("staging", "qa", "uat", "prod")
+from carcierge_pipeline.environments import ENVIRONMENTS
 
 # What `carcierge db roles` (database.py) and `carcierge opensearch setup`
 # (opensearch_setup.py) read, plus HOME on the read-only root filesystem.

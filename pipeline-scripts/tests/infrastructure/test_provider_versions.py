@@ -29,7 +29,7 @@ from carcierge_pipeline.offline.cache import PROVIDER_VERSION
 # Every configuration that uses the AWS provider (modules/conventions uses none).
 VERSION_FILES = [
     path
-    for path in [ROOT / "version.tf", *sorted(ROOT.glob("modules/*/versions.tf"))]
+    for path in [ROOT / "terraform.tf", *sorted(ROOT.glob("modules/*/versions.tf"))]
     if "hashicorp/aws" in path.read_text()
 ]
 

@@ -58,3 +58,31 @@ def test_no_import_crosses_the_layers(name):
             continue
         assert own is not None, f"{name} is machinery and imports the stage {imported}"
         assert other == own, f"the {own} stage ({name}) imports another stage: {imported}"
+
+
+def _published_names() -> set[str]:
+    """The file names PlanFiles and ChangeFiles give build/<environment>/ and its change/."""
+    from carcierge_pipeline.workdir import ChangeFiles, PlanFiles
+
+    names: set[str] = set()
+    for files in (PlanFiles(Path("build")), ChangeFiles(Path("change"))):
+        for attribute in dir(type(files)):
+            value = getattr(files, attribute)
+            if isinstance(value, Path):
+                names.add(value.name)
+    return names
+
+
+def test_workdir_owns_every_published_file_name():
+    # Issue 27: PlanFiles owns every build/<env>/ file name. A literal copy of one elsewhere in
+    # the package drifts the day the name changes.
+    names = _published_names()
+    assert {"plan.json", "plan.bin", "summary.md", "checkov-junit.xml", "comment.md"} <= names
+    copies = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "workdir.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in names
+    ]
+    assert copies == [], "name them through workdir.PlanFiles / ChangeFiles: " + ", ".join(copies)

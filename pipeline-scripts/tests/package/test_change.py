@@ -286,9 +286,11 @@ def test_the_security_delta_lists_new_and_fixed_findings(monkeypatch, tmp_path):
 
 def test_parity_warnings_of_a_change_in_prod_or_uat():
     from carcierge_pipeline import preview
+    from carcierge_pipeline.stages.analyse.parity import REFERENCE_ENVIRONMENT, WEAKER_ENVIRONMENT
 
     fixtures = FIXTURES / "parity"
-    uat, prod = (json.loads((fixtures / f"{env}.json").read_text()) for env in ("uat", "prod"))
+    pair = (REFERENCE_ENVIRONMENT, WEAKER_ENVIRONMENT)
+    uat, prod = (json.loads((fixtures / f"{env}.json").read_text()) for env in pair)
     for change_ in prod["resource_changes"]:
         if change_["type"] == "aws_db_instance":
             change_["change"]["after"]["multi_az"] = False

@@ -247,8 +247,8 @@ def test_provider_mirror_is_the_only_source_of_real_init():
     assert "--from=terraform /etc/terraform.rc /etc/terraform.rc" in copies
     env = DockerfileParser(path=str(DOCKERFILE)).envs
     assert env["TF_CLI_CONFIG_FILE"] == "/etc/terraform.rc"
-    # The image's mirror is built from version.tf, which the ci-image job's changes list holds.
-    assert "version.tf mirror/version.tf" in [i["value"] for i in terraform]
+    # The image's mirror is built from terraform.tf, which the ci-image job's changes list holds.
+    assert "terraform.tf mirror/terraform.tf" in [i["value"] for i in terraform]
 
 
 def test_build_context_is_only_what_the_dockerfile_copies():

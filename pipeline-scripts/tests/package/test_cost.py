@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from support import FIXTURES, ROOT, environment_values
 
+from carcierge_pipeline import planmodel
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.stages.analyse import cost, pricing
@@ -140,7 +142,7 @@ def test_assumptions_are_stated(estimate):
     ],
 )
 def test_spot_share_follows_base_then_weight(desired, strategy, spot):
-    assert pricing.Pricer.spot_tasks(desired, strategy) == pytest.approx(spot)
+    assert planmodel.spot_tasks(desired, strategy) == pytest.approx(spot)
 
 
 def test_shipped_price_table_has_source_date_and_every_price(frozen_prices):
@@ -241,7 +243,7 @@ def test_infracost_failure_is_one_line(tmp_path):
 # pipeline (one per source: the log groups' files and the ALB's access logs) at min_units (1) x
 # 0.24 USD/OCU-hour x 730 h = 175.20; each Firehose stream its log group's 2 GB x 0.035 USD/GB
 # = 0.07. Decompression has no figure and is listed, once.
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_log_delivery_is_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
@@ -294,7 +296,7 @@ CROSS_REGION = {
 }
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_cross_region_copies_are_priced_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     estimate = pricing.builtin_estimate(plan, environment, "us-west-1")
@@ -368,7 +370,7 @@ def test_shipped_table_cites_every_third_party_price():
 # environment file sets egress_allowed_domains (its listed names at dns_firewall_domain_month,
 # its queries at dns_firewall_million_queries for the assumed volume); one Secrets Manager
 # secret per service for its Redis password; the STS interface endpoint with the others.
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, environment):
     plan = environment_plans(environment)
     prices = pricing.load_prices("us-west-1")
@@ -414,7 +416,7 @@ def test_issue_26_egress_and_identity_costs_per_environment(environment_plans, e
 # --- issue 26: the WAF of every internet-facing ALB, AWS Backup's locked copies ----------------
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_public_alb_pays_for_its_waf(environment_plans, environment):
     # Every environment file opens its ALB to 0.0.0.0/0, so each has the project's web ACL
     # (a validation requires it); its rules are in rule_json and billed each.
@@ -439,7 +441,7 @@ def test_every_public_alb_pays_for_its_waf(environment_plans, environment):
     assert estimate.per_service["WAF"] == pytest.approx(wanted)
 
 
-@pytest.mark.parametrize("environment", ["staging", "qa", "uat", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_aws_backup_copies_are_priced_where_they_exist(environment_plans, environment):
     plan = environment_plans(environment)
     settings = load_tfvars(ROOT / "environments" / f"{environment}.tfvars")
@@ -460,3 +462,16 @@ def test_aws_backup_copies_are_priced_where_they_exist(environment_plans, enviro
         size * storage + gb * prices["prices"]["inter_region_transfer_gb"]
     )
     assert any("vault of the instance's region" in line for line in estimate.not_estimated)
+
+
+def test_every_service_module_is_registered():
+    # One module per AWS service (issue 27 item 3); one written and not registered would price
+    # nothing, silently.
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module("carcierge_pipeline.stages.analyse.pricing")
+    modules = {info.name for info in pkgutil.iter_modules(package.__path__) if info.name != "base"}
+    registered = {price.__module__.rsplit(".", 1)[-1] for price in package._services()}
+    assert registered == modules
+    assert len(package._services()) == len(set(package._services()))

@@ -306,7 +306,7 @@ def test_the_ci_image_job_builds_on_protected_branches_when_its_inputs_change(pi
 def test_the_root_pins_the_provider_the_stand_in_reproduces(project):
     from carcierge_pipeline.offline.cache import PROVIDER_VERSION
 
-    version_tf = (project.root / "version.tf").read_text()
+    version_tf = (project.root / "terraform.tf").read_text()
     assert re.search(rf'^\s*version = "{re.escape(PROVIDER_VERSION)}"$', version_tf, re.MULTILINE)
 
 

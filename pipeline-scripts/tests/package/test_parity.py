@@ -223,7 +223,7 @@ def test_resource_paths_read_unknown_and_nested_values():
 
 def _project_with_plans(root: Path, plans: dict[str, dict]) -> Path:
     (root / "modules").mkdir(parents=True)
-    (root / "version.tf").write_text("")
+    (root / "terraform.tf").write_text("")
     for env, plan in plans.items():
         (root / "build" / env).mkdir(parents=True)
         (root / "build" / env / "plan.json").write_text(json.dumps(plan))

@@ -13,7 +13,7 @@ import pytest
 from support import services_of
 
 from carcierge_pipeline import cli, preflight
-from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
 
@@ -67,7 +67,7 @@ def test_real_values_pass(project, tmp_path):
     assert preflight.placeholder_problems(root, "prod") == []
 
 
-@pytest.mark.parametrize("environment", ["uat", "prod"])
+@pytest.mark.parametrize("environment", PROTECTED_ENVIRONMENTS)
 def test_placeholder_digests_are_refused_in_a_real_account(project, tmp_path, environment):
     # uat and prod pin their images by digest (a variable validation); the committed digests are
     # well-formed placeholders, refused even once the account is a real one.

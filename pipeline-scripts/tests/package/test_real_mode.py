@@ -50,7 +50,7 @@ def test_real_mode_refuses_the_pypi_engine(tmp_path, monkeypatch):
     [
         ("1.15.5", "whose plan exits 0 on a broken -var-file"),
         ("1.15.0", "whose plan exits 0 on a broken -var-file"),
-        ("1.9.8", "version.tf needs >= 1.10.0"),
+        ("1.9.8", "terraform.tf needs >= 1.10.0"),
     ],
 )
 def test_real_mode_refuses_unfit_releases(tmp_path, monkeypatch, version, message):

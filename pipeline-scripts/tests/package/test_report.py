@@ -15,6 +15,7 @@ from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.planmeta import PlanMeta, sha256_of
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.stages.plan import run_plan
+from carcierge_pipeline.workdir import PlanFiles
 
 PLANS = FIXTURES / "plans"
 
@@ -52,7 +53,7 @@ def test_counts_and_widget(fixture, counts, widget):
 
 def test_widget_json_shape_matches_gitlab(tmp_path):
     shutil.copy(PLANS / "mixed.json", tmp_path / "plan.json")
-    report.publish(tmp_path / "plan.json", tmp_path, "qa")
+    report.publish(PlanFiles(tmp_path), "qa")
     data = json.loads((tmp_path / "gitlab-report.json").read_text())
     assert data == {"create": 3, "update": 2, "delete": 3}
     assert all(isinstance(value, int) for value in data.values())

@@ -368,6 +368,27 @@ def test_fargate_spot_from_the_cluster_default_strategy_counts():
     one_finding(ecs.RULE, ecs_plan([], "ARM64", cluster_default=SPOT), "FARGATE_SPOT")
 
 
+def test_a_cluster_default_strategy_unknown_at_plan_is_unchecked_not_on_demand():
+    # planmodel.Plan.capacity_strategy (shared by this rule, the cost estimate and parity) keeps
+    # "unknown" apart from "no strategy": an unknown default must not read as on-demand.
+    model = ecs_plan([], "ARM64", cluster_default=[])
+    providers = "aws_ecs_cluster_capacity_providers.main"
+    unknown = Plan.of(
+        {
+            **model.raw,
+            "resource_changes": [
+                c
+                if c["address"] != providers
+                else change(providers, {}, {"default_capacity_provider_strategy": True})
+                for c in model.raw["resource_changes"]
+            ],
+        }
+    )
+    result = rules.evaluate(unknown, [ecs.RULE])
+    assert result.findings == []
+    assert [u.what for u in result.unchecked] == ["capacity_provider_strategy"]
+
+
 def test_unknown_architecture_is_unchecked():
     model = ecs_plan(SPOT, "X86_64")
     task = model.by_address('aws_ecs_task_definition.service["a"]')

@@ -22,6 +22,7 @@ from carcierge_pipeline.stages.analyse.pricing import (
     Item,
     builtin_estimate,
 )
+from carcierge_pipeline.workdir import PlanFiles
 
 # --- infracost --------------------------------------------------------------------------------
 
@@ -116,7 +117,8 @@ def run_cost(
     echo: Callable[[str], None] = print,
     environ: Mapping[str, str] = os.environ,
 ) -> Estimate:
-    plan_json = build_dir / "plan.json"
+    files = PlanFiles(build_dir)
+    plan_json = files.json
     if not plan_json.is_file():
         raise UserError(
             f"no plan for {environment} at {plan_json}: run `carcierge plan -e {environment}` first"
@@ -131,8 +133,8 @@ def run_cost(
         why = "no INFRACOST_API_KEY" if not environ.get("INFRACOST_API_KEY") else "no infracost"
         echo(f"pricing the {environment} plan with the built-in price table ({why})")
         estimate = builtin_estimate(plan, environment, region)
-    (build_dir / "cost.json").write_text(json.dumps(estimate.to_json(), indent=2) + "\n")
-    (build_dir / "cost.md").write_text(markdown(estimate))
+    files.cost_json.write_text(json.dumps(estimate.to_json(), indent=2) + "\n")
+    files.cost_markdown.write_text(markdown(estimate))
     echo(f"{environment}: {_money(estimate.total)} per month ({estimate.engine} estimate)")
     for name, value in estimate.per_service.items():
         echo(f"  {name:<26} {_money(value):>12}")
@@ -143,5 +145,5 @@ def run_cost(
         echo("not estimated:")
         for text in estimate.not_estimated:
             echo(f"  - {text}")
-    echo(f"written: {build_dir / 'cost.json'}, cost.md")
+    echo(f"written: {files.cost_json}, {files.cost_markdown.name}")
     return estimate

@@ -89,6 +89,7 @@ def _instance_key(change: planmodel.Resource) -> str:
 @dataclass
 class PlanView:
     resources: list[Resource]
+    model: planmodel.Plan  # the plan read by planmodel: ECS semantics (capacity strategy)
 
     @classmethod
     def of(cls, plan: Mapping[str, Any] | planmodel.Plan) -> PlanView:
@@ -105,7 +106,7 @@ class PlanView:
                     unknown=change.after_unknown,
                 )
             )
-        return cls(resources)
+        return cls(resources, planmodel.Plan.of(plan))
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return [r for r in self.resources if r.type == resource_type]
@@ -174,29 +175,14 @@ def retention_days(resource: Resource, _plan: PlanView) -> Any:
 
 
 def spot_share(resource: Resource, plan: PlanView) -> Any:
-    """Share of a service's tasks weighted to FARGATE_SPOT (service strategy, else the
-    cluster's default strategy; a plain launch type means no Spot)."""
-    strategy = resource.get("capacity_provider_strategy")
-    if strategy is UNKNOWN:
+    """Share of a service's tasks weighted to Fargate Spot (planmodel: the service's strategy,
+    else its cluster's default; a plain launch type means no Spot)."""
+    service = plan.model.by_address(resource.address)
+    if service is None:
         return UNKNOWN
-    if not strategy:
-        launch_type = resource.get("launch_type")
-        if isinstance(launch_type, str):
-            return 0.0
-        defaults = plan.of_type("aws_ecs_cluster_capacity_providers")
-        if len(defaults) != 1:
-            return UNKNOWN if defaults else 0.0
-        strategy = defaults[0].get("default_capacity_provider_strategy")
-        if strategy is UNKNOWN:
-            return UNKNOWN
-        if not strategy:
-            return 0.0
-    weights = [(item.get("capacity_provider"), item.get("weight") or 0) for item in strategy]
-    if any(not isinstance(w, (int, float)) for _, w in weights):
-        return UNKNOWN
-    total = sum(w for _, w in weights)
-    spot = sum(w for provider, w in weights if provider == "FARGATE_SPOT")
-    return spot / total if total else 0.0
+    strategy = plan.model.capacity_strategy(service)
+    share = UNKNOWN if strategy is planmodel.UNKNOWN else planmodel.spot_weight_share(strategy)
+    return UNKNOWN if share is planmodel.UNKNOWN else share
 
 
 def container_insights(resource: Resource, _plan: PlanView) -> Any:

@@ -41,6 +41,7 @@ from typing import Any
 from carcierge_pipeline import environments as environments_module
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
+from carcierge_pipeline.workdir import PlanFiles
 
 CHECKOV_VERSION = "3.3.30"
 # Not the platform's Terraform: the Python package and its fixtures, generated output, and the
@@ -320,7 +321,7 @@ def scan_environments(
     """Both scans of each environment, all from one checkov driver (``parallel`` at a time,
     default one per CPU); writes each environment's reports and prints its table."""
     for environment in environments:
-        plan_json = project.build_dir(environment) / "plan.json"
+        plan_json = PlanFiles(project.build_dir(environment)).json
         if not plan_json.is_file():
             raise UserError(
                 f"no plan for {environment} at {plan_json.relative_to(project.root)}: "
@@ -342,7 +343,7 @@ def scan_environments(
         for environment in environments:
             var_file = environments_module.var_file(project.root, environment)
             var_file = var_file.relative_to(project.root)
-            plan_json = (project.build_dir(environment) / "plan.json").relative_to(project.root)
+            plan_json = PlanFiles(project.build_dir(environment)).json.relative_to(project.root)
             hcl_label = f"terraform code with {var_file}"
             plan_label = f"plan {plan_json}"
             echo(f"checkov {CHECKOV_VERSION} on {environment}: {hcl_label}; {plan_label}")
@@ -397,7 +398,7 @@ def scan_environments(
     for report in reports.values():
         _write(project, report)
         echo(table(report))
-        junit = project.build_dir(report.environment) / "checkov-junit.xml"
+        junit = PlanFiles(project.build_dir(report.environment)).checkov_junit
         echo(f"JUnit report: {junit.relative_to(project.root)}")
     return reports
 
@@ -451,12 +452,12 @@ def _scannable(path: Path, directory: Path) -> Path:
 
 
 def _write(project: Project, report: SecurityReport) -> None:
-    build = project.build_dir(report.environment)
-    build.mkdir(parents=True, exist_ok=True)
+    files = PlanFiles(project.build_dir(report.environment))
+    files.directory.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(merge_junit(report.scans))
     ET.indent(tree)
-    tree.write(build / "checkov-junit.xml", encoding="utf-8", xml_declaration=True)
-    (build / "checkov.json").write_text(
+    tree.write(files.checkov_junit, encoding="utf-8", xml_declaration=True)
+    files.checkov_json.write_text(
         json.dumps(
             {
                 "environment": report.environment,

@@ -1,0 +1,10 @@
+"""AWS KMS: customer-managed keys."""
+
+from __future__ import annotations
+
+from carcierge_pipeline.stages.analyse.pricing.base import Pricer
+
+
+def price(pricer: Pricer) -> None:
+    for key in pricer.of_type("aws_kms_key"):
+        pricer.add(key, "KMS", "1 customer-managed key", pricer.table["kms_key_month"])

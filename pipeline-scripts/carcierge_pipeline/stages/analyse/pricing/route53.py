@@ -1,0 +1,10 @@
+"""Amazon Route 53: hosted zones."""
+
+from __future__ import annotations
+
+from carcierge_pipeline.stages.analyse.pricing.base import Pricer
+
+
+def price(pricer: Pricer) -> None:
+    for zone in pricer.of_type("aws_route53_zone"):
+        pricer.add(zone, "Route 53", "1 hosted zone", pricer.table["route53_zone_month"])
