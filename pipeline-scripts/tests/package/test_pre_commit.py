@@ -5,6 +5,7 @@ yamllint or shellcheck finding fails the run."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -28,6 +29,7 @@ VENV_BIN = ".venv/bin/"
 TERRAFORM_FMT_SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")
 
 
+@functools.cache  # read once: the selection tests ask for a hook per tracked file
 def _hooks() -> list[dict[str, Any]]:
     config = yaml.safe_load(CONFIG.read_text())
     return [hook for repo in config["repos"] for hook in repo["hooks"]]
