@@ -445,7 +445,12 @@ case "$1" in plan|apply|drift) exec "%s" env --stage "$1" ;; esac
 """
 
 
+# `login --password-stdin` reads the password as the real buildah does: a stand-in that exits
+# without reading makes the job's `echo ... |` die of SIGPIPE (exit 141) whenever it loses the race.
 BUILDAH_STUB = """#!/bin/sh
+if [ "$1" = login ]; then
+  cat > /dev/null
+fi
 if [ "$1" = push ]; then
   while [ $# -gt 0 ]; do
     [ "$1" = --digestfile ] && echo "sha256:$(printf '%064d' 0)" > "$2"
