@@ -16,7 +16,7 @@ CHECKOV := $(VENV)/tools/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/tools/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: setup plan validate pytest lint test fmt docs clean checkov tools apt-tools parity rehearse preview ci-lock
-.PHONY: rehearse-all test-fast test-plans test-e2e help
+.PHONY: rehearse-all test-fast test-plans test-e2e test-cold help
 
 setup: $(INSTALLED) ## build .venv and the offline provider (the other targets do it as needed)
 	@$(BIN)/carcierge offline-setup >/dev/null
@@ -153,6 +153,11 @@ test-plans: setup tools ## the plans tier: tests that run Terraform offline (pla
 
 test-e2e: setup tools ## the end-to-end tier: tests against local servers (moto's AWS emulator, PostgreSQL)
 	CARCIERGE_TEST_TIER=e2e $(BIN)/pytest -n 2 --maxschedchunk 1 -q
+
+# Warm runs replay Terraform results whose inputs are unchanged (.cache/tests/, keyed by every
+# file they depend on: conftest.py terraform_results); a fresh clone, as CI runs, has none.
+test-cold: setup tools ## the whole suite computing every Terraform result again, as a fresh clone (CI) does
+	CARCIERGE_TEST_CACHE=off $(BIN)/pytest -n 2 --maxschedchunk 1
 
 # Every environment's rehearsal, one after another (the list is carcierge_pipeline/environments.py's).
 rehearse-all: setup ## the rehearsal of every environment, one after another

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import FIXTURES, OFFLINE, EnvironmentPlans, copy_project, plan_inputs_fingerprint
+from support import (
+    FIXTURES,
+    OFFLINE,
+    REPLAY,
+    EnvironmentPlans,
+    TerraformResults,
+    copy_project,
+    plan_inputs_fingerprint,
+)
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import install
@@ -32,7 +40,9 @@ from carcierge_pipeline.terraform import Terraform
 # fixtures is marked `terraform` (or `server`) here; any other test that starts Terraform, or a
 # program that may (the CLI, make, gitlab-ci-local), fails in the fast tier, naming itself: a
 # Terraform test cannot land there unnoticed.
-TERRAFORM_FIXTURES = {"environment_plans", "project_copy", "fixture_workdir", "offline_cache"}
+TERRAFORM_FIXTURES = {
+    "environment_plans", "project_copy", "fixture_workdir", "offline_cache", "terraform_results",
+}  # fmt: skip
 SERVER_FIXTURES = {"moto_endpoint", "postgres"}  # moto's server, a throw-away PostgreSQL
 MAY_RUN_TERRAFORM = {"terraform", "carcierge", "make", "gitlab-ci-local"}
 TIERS: dict[str, Callable[[set[str]], bool]] = {
@@ -189,6 +199,8 @@ def environment_plans(project: Project, offline_cache: OfflineCache) -> Environm
     with (shared / "copy.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = shared / "fingerprint"
+        if not REPLAY:  # plan again in every run, once for all its xdist workers
+            fingerprint += os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
         if not stamp.is_file() or stamp.read_text() != fingerprint:
             shutil.rmtree(copy.root, ignore_errors=True)
             copy_project(project, copy.root)
@@ -207,6 +219,23 @@ def environment_plans(project: Project, offline_cache: OfflineCache) -> Environm
         return plans[environment]
 
     return _SharedPlans(plan_of, copy.build_dir)
+
+
+@pytest.fixture(scope="session")
+def terraform_results(
+    project: Project, offline_cache: OfflineCache, tmp_path_factory: pytest.TempPathFactory
+) -> TerraformResults:
+    """Results of Terraform work kept between runs while their inputs are unchanged
+    (support.TerraformResults); ``make test-cold`` and a fresh clone compute them all."""
+    if REPLAY:
+        folder = project.root / ".cache" / "tests" / "results"
+    else:  # this run's alone, shared by its xdist workers
+        base = tmp_path_factory.getbasetemp()
+        folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    results = TerraformResults(folder, offline_cache)
+    results.prune()
+    return results
 
 
 def _free_port() -> int:

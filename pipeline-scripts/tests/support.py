@@ -5,13 +5,19 @@ verbatim)."""
 from __future__ import annotations
 
 import copy
+import fcntl
+import functools
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.offline.cache import OfflineCache
@@ -35,8 +41,11 @@ class EnvironmentPlans(Protocol):
 
 
 # What a plan depends on besides the project's Terraform: the package that plans (its stages,
-# rules and offline provider, data files included) and the process environment it reads.
-_PLANNING_ENVIRONMENT = re.compile(r"(CI_|TF_|CARCIERGE_|AWS_|ALLOW_DESTROY$|APP_NAME$)")
+# rules and offline provider, data files included) and the process environment it reads. The
+# suite's own switches (CARCIERGE_TEST_TIER, CARCIERGE_TEST_CACHE) change no plan.
+_PLANNING_ENVIRONMENT = re.compile(
+    r"(CI_|TF_|(?!CARCIERGE_TEST_)CARCIERGE_|AWS_|ALLOW_DESTROY$|APP_NAME$)"
+)
 
 
 # The project's Terraform: root files of these suffixes and these folders (copy_project copies
@@ -59,16 +68,79 @@ def plan_inputs_fingerprint(project: Project, offline_cache: OfflineCache) -> st
     """A digest of everything an offline plan of ``project`` depends on: its Terraform files,
     the package's source and data, the engine and offline provider (their set-up stamp), and
     the planning variables of the environment. Equal digests give equal plans."""
-    digest = hashlib.sha256()
-    package = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    for path, base in [(p, project.root) for p in _terraform_inputs(project.root)] + [
-        (p, PACKAGE) for p in sorted(package)
-    ]:
-        digest.update(f"{path.relative_to(base)}\0".encode() + path.read_bytes() + b"\0")
+    digest = hashlib.sha256(_package_digest().encode())
+    for path in _terraform_inputs(project.root):
+        digest.update(f"{path.relative_to(project.root)}\0".encode() + path.read_bytes() + b"\0")
     digest.update(offline_cache.stamp_path.read_bytes())
     planning = {k: v for k, v in os.environ.items() if _PLANNING_ENVIRONMENT.match(k)}
     digest.update(json.dumps(planning, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def _package_digest() -> str:
+    """The package's source and data, read once per test process (tests do not edit it)."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ):
+        digest.update(f"{path.relative_to(PACKAGE)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --- Terraform results kept between runs ---------------------------------------------------
+
+Result = TypeVar("Result")
+
+# CARCIERGE_TEST_CACHE=off (`make test-cold`): nothing is kept between runs; everything is
+# computed again, as in a fresh clone (CI), and shared by the xdist workers of the run only.
+REPLAY = os.environ.get("CARCIERGE_TEST_CACHE", "on") != "off"
+_KEPT_FOR = 7 * 24 * 3600  # a result nobody read for a week belongs to an old version: dropped
+
+
+@dataclass(frozen=True)
+class TerraformResults:
+    """The ``terraform_results`` fixture (conftest.py): what a test computes from Terraform's
+    work on a project, kept in ``folder`` (``.cache/tests/results/``) and replayed while
+    everything it depends on is unchanged.
+
+    The key is the computation's name, ``plan_inputs_fingerprint`` of the project it ran on
+    (every file Terraform reads there, the package, the engine and the offline provider, the
+    planning environment) and whatever else the caller names in ``also`` (files outside the
+    Terraform, a base commit). A test's assertions always run, on the kept value; an edit to any
+    input computes it again; a computation that raises keeps nothing. One lock per key: xdist
+    workers asking for the same result compute it once.
+    """
+
+    folder: Path
+    offline_cache: OfflineCache
+
+    def __call__(
+        self, name: str, inputs: Project, compute: Callable[[], Result], *also: str | bytes
+    ) -> Result:
+        fingerprint = plan_inputs_fingerprint(inputs, self.offline_cache)
+        digest = hashlib.sha256(f"{name}\0{fingerprint}".encode())
+        for part in also:
+            digest.update(b"\0" + (part.encode() if isinstance(part, str) else part))
+        kept = self.folder / f"{digest.hexdigest()}.pickle"
+        with kept.with_suffix(".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if kept.is_file():
+                os.utime(kept)
+                # Written by this class alone, in the project's own .cache/ (or the run's tmp).
+                return pickle.loads(kept.read_bytes())
+            value = compute()
+            partial = kept.with_suffix(f".{os.getpid()}.partial")
+            partial.write_bytes(pickle.dumps(value))
+            partial.replace(kept)
+            return value
+
+    def prune(self) -> None:
+        """Drop results (and their locks) unread for a week."""
+        cutoff = time.time() - _KEPT_FOR
+        for path in self.folder.iterdir():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
 
 
 def copy_project(project: Project, root: Path) -> Project:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import fcntl
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -30,7 +29,7 @@ from typing import Any
 
 import hcl2
 import pytest
-from support import ROOT, copy_project, hcl, without_setting
+from support import ROOT, TerraformResults, copy_project, hcl, without_setting
 
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -816,15 +815,18 @@ def _pipeline_environ(root: Path) -> dict[str, str]:
     return {**environ, "CARCIERGE_ROOT": str(root), "OFFLINE": "1"}
 
 
-def run_round(project: Project, shared: Path, members: tuple[Case, ...]) -> Outcome:
-    """Plan one round with ``carcierge plan`` in its own project copy, once per test run."""
+def run_round(
+    project: Project, shared: Path, members: tuple[Case, ...], results: TerraformResults
+) -> Outcome:
+    """Plan one round with ``carcierge plan`` in its own project copy, once per set of inputs
+    (``results`` keeps the outcome between runs while the round's files are unchanged)."""
     name = round_name(members)
-    result = shared / f"{name}.json"
+    environment = members[0].environment
+    copy_ = Project(shared / name)
     with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not result.exists():
-            environment = members[0].environment
-            copy_ = copy_project(project, shared / name)
+        if not copy_.root.exists():
+            copy_project(project, copy_.root)
             var_file = copy_.root / "environments" / f"{environment}.tfvars"
             own = tuple(c for c in members if c.setting[0] not in SHARED_SETTINGS)
             common = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
@@ -835,40 +837,38 @@ def run_round(project: Project, shared: Path, members: tuple[Case, ...]) -> Outc
                 shared_file.write_text(
                     overridden(shared_file.read_text(), load_tfvars(shared_file), common)
                 )
-            started = time.monotonic()
-            process = subprocess.run(
-                [str(CARCIERGE), "plan", "--environment", environment],
-                cwd=copy_.root,
-                env=_pipeline_environ(copy_.root),
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            files = PlanFiles(copy_.build_dir(environment))
-            left = [
-                path.name
-                for path in (files.binary, files.json, files.text, files.meta, files.summary)
-                if path.exists()
-            ]
-            outcome = Outcome(
-                process.returncode,
-                process.stdout,
-                process.stderr,
-                left,
-                time.monotonic() - started,
-            )
-            result.write_text(json.dumps(outcome.__dict__))
-        return Outcome(**json.loads(result.read_text()))
+    return results("bad input round", copy_, lambda: _plan(copy_, environment))
+
+
+def _plan(copy_: Project, environment: str) -> Outcome:
+    started = time.monotonic()
+    process = subprocess.run(
+        [str(CARCIERGE), "plan", "--environment", environment],
+        cwd=copy_.root,
+        env=_pipeline_environ(copy_.root),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    files = PlanFiles(copy_.build_dir(environment))
+    left = [
+        path.name
+        for path in (files.binary, files.json, files.text, files.meta, files.summary)
+        if path.exists()
+    ]
+    return Outcome(
+        process.returncode, process.stdout, process.stderr, left, time.monotonic() - started
+    )
 
 
 @pytest.fixture(scope="session")
-def bad_input_round(project: Project, offline_cache, tmp_path_factory):
+def bad_input_round(project: Project, terraform_results, tmp_path_factory):
     """The outcome of a case's round; shared by the xdist workers of one run like
-    ``environment_plans``, so every round plans once."""
+    ``environment_plans``, and kept between runs (``terraform_results``)."""
     base = tmp_path_factory.getbasetemp()
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "bad-input"
     shared.mkdir(exist_ok=True)
-    return lambda members: run_round(project, shared, members)
+    return lambda members: run_round(project, shared, members, terraform_results)
 
 
 def _normal(text: str) -> str:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import copy_project, hcl, without_setting
+from support import REPLAY, TerraformResults, copy_project, hcl, without_setting
 
+from carcierge_pipeline.change import ResourceChange
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.preview import ProtectedDestroy, base_state, preview, resolve_base
@@ -56,7 +59,12 @@ def repo(tmp_path_factory, project, offline_cache) -> Project:
     _git(copy.root, "add", "-A")
     _git(copy.root, "commit", "-q", "-m", "base")
     commit = _git(copy.root, "rev-parse", "HEAD")
-    shared = project.root / ".cache" / "tests" / "preview"
+    if REPLAY:
+        shared = project.root / ".cache" / "tests" / "preview"
+    else:  # CARCIERGE_TEST_CACHE=off: this run's own bases, shared by its xdist workers
+        base = tmp_path_factory.getbasetemp()
+        run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+        shared = run / "preview-bases" / "preview"
     shared.mkdir(parents=True, exist_ok=True)
     (copy.root / ".cache").mkdir(exist_ok=True)
     (copy.root / ".cache" / "preview").symlink_to(shared, target_is_directory=True)
@@ -89,7 +97,46 @@ def _set(project: Project, name: str, value) -> None:
     path.write_text(without_setting(path.read_text(), name) + f"\n{name} = {hcl(value)}\n")
 
 
-def _changes(result) -> dict[str, str]:
+@dataclass(frozen=True)
+class Previewed:
+    """What a preview of ``work`` against ``main`` gave: its changes, or the protected
+    resources it refused on; the comment it wrote (and posted), the files it left."""
+
+    changes: list[ResourceChange]
+    comment: str
+    files: set[str]
+    refused: list[str] | None  # ProtectedDestroy's addresses
+    message: str
+    posted: list[str]
+
+
+def _preview(work: Project, results: TerraformResults, *, allow_destroy: bool = False) -> Previewed:
+    """``preview`` of the working tree against ``main``, kept between runs while the edited
+    copy, the base commit (the project as committed), the package and the engine are unchanged
+    (``terraform_results``)."""
+
+    def run() -> Previewed:
+        posted: list[str] = []
+        try:
+            result = preview(
+                work,
+                ENVIRONMENT,
+                "main",
+                allow_destroy=allow_destroy,
+                echo=lambda _line: None,
+                post=posted.append,
+            )
+        except ProtectedDestroy as refused:
+            comment = PlanFiles(work.build_dir(ENVIRONMENT)).change.comment.read_text()
+            return Previewed([], comment, set(), refused.addresses, str(refused), posted)
+        files = {p.name for p in result.files.directory.iterdir()}
+        return Previewed(result.changes, result.files.comment.read_text(), files, None, "", posted)
+
+    base = _git(work.root, "rev-parse", "main")
+    return results(f"change preview allow_destroy={allow_destroy}", work, run, base)
+
+
+def _changes(result: Previewed) -> dict[str, str]:
     return {c.address: c.action for c in result.changes}
 
 
@@ -98,12 +145,12 @@ def _of(key: str, addresses) -> set[str]:
 
 
 @pytest.mark.slow(seconds=25)
-def test_an_image_change_shows_exactly_its_task_definition_and_service(work):
+def test_an_image_change_shows_exactly_its_task_definition_and_service(work, terraform_results):
     services = _services(work)
     key = next(iter(services))
     services[key]["container_image"] += "-next"
     _set(work, "services", services)
-    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    result = _preview(work, terraform_results)
     assert _changes(result) == {
         f'module.ecs.aws_ecs_task_definition.service["{key}"]': "replace",
         f'module.ecs.aws_ecs_service.service["{key}"]': "update",
@@ -113,10 +160,11 @@ def test_an_image_change_shows_exactly_its_task_definition_and_service(work):
     assert [(a.before, a.after) for a in image] == [
         (services[key]["container_image"].removesuffix("-next"), services[key]["container_image"])
     ]
-    comment = result.files.comment.read_text()
-    assert f"### {ENVIRONMENT}: 0 to create, 1 to update, 1 to replace, 0 to delete" in comment
-    assert "-next" in comment
-    assert {p.name for p in result.files.directory.iterdir()} == {
+    assert f"### {ENVIRONMENT}: 0 to create, 1 to update, 1 to replace, 0 to delete" in (
+        result.comment
+    )
+    assert "-next" in result.comment
+    assert result.files == {
         "plan.json",
         "plan-from-empty.json",
         "summary.md",
@@ -125,12 +173,12 @@ def test_an_image_change_shows_exactly_its_task_definition_and_service(work):
 
 
 @pytest.mark.slow(seconds=20)
-def test_scaling_a_service_touches_only_that_service(work):
+def test_scaling_a_service_touches_only_that_service(work, terraform_results):
     services = _services(work)
     key = next(iter(services))
     services[key]["max_capacity"] = int(services[key].get("max_capacity", 1)) + 2
     _set(work, "services", services)
-    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    result = _preview(work, terraform_results)
     changed = _changes(result)
     assert changed, "scaling changed nothing"
     assert set(changed) == _of(key, changed), "a change outside the scaled service"
@@ -142,7 +190,7 @@ def test_scaling_a_service_touches_only_that_service(work):
 
 
 @pytest.mark.slow(seconds=20)
-def test_a_new_service_is_created_and_nothing_is_destroyed(work):
+def test_a_new_service_is_created_and_nothing_is_destroyed(work, terraform_results):
     services = _services(work)
     template = next(iter(services.values()))
     # As docs/runbooks/add-service.md writes it: its own port, paths and priority.
@@ -156,7 +204,7 @@ def test_a_new_service_is_created_and_nothing_is_destroyed(work):
         "priority": 990,
     }
     _set(work, "services", services)
-    result = preview(work, ENVIRONMENT, "main", echo=lambda _line: None)
+    result = _preview(work, terraform_results)
     changed = _changes(result)
     created = {a for a, action in changed.items() if action == "create"}
     for address in (
@@ -173,11 +221,11 @@ def test_a_new_service_is_created_and_nothing_is_destroyed(work):
         REVISION,
         "terraform_data",
     }
-    assert not result.files.comment.read_text().count("Destructive")
+    assert not result.comment.count("Destructive")
 
 
 @pytest.mark.slow(seconds=20)
-def test_a_removed_service_is_refused_while_its_data_is_protected(work):
+def test_a_removed_service_is_refused_while_its_data_is_protected(work, terraform_results):
     # Removing a service deletes what holds its data (its Redis password secret carries
     # prevent_destroy, like every secret): Terraform refuses the plan, and the preview names
     # exactly that service's protected resources, first, in one line and in the comment.
@@ -185,33 +233,33 @@ def test_a_removed_service_is_refused_while_its_data_is_protected(work):
     key = list(services)[-1]
     del services[key]
     _set(work, "services", services)
-    posted: list[str] = []
-    with pytest.raises(ProtectedDestroy) as refused:
-        preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
-    assert refused.value.addresses and all(f'["{key}"]' in a for a in refused.value.addresses)
-    assert "\n" not in str(refused.value)
-    comment = PlanFiles(work.build_dir(ENVIRONMENT)).change.comment.read_text()
-    assert posted == [comment] and comment.index("Destructive") < comment.index(key)
+    result = _preview(work, terraform_results)
+    assert result.refused and all(f'["{key}"]' in a for a in result.refused)
+    assert "\n" not in result.message
+    assert result.posted == [result.comment]
+    assert result.comment.index("Destructive") < result.comment.index(key)
 
 
 @pytest.mark.slow(seconds=20)
-def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(work):
+def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(
+    work, terraform_results
+):
     # The database name forces a new instance (ForceNew in the provider); the instance holds
     # data and prevent_destroy guards it: Terraform refuses, the comment shows it first.
     rds = load_tfvars(_var_file(work))["rds_config"]
     rds["database_name"] = rds["database_name"] + "renamed"
     _set(work, "rds_config", rds)
-    posted: list[str] = []
-    with pytest.raises(ProtectedDestroy, match=r"module\.rds\.aws_db_instance\.this") as refused:
-        preview(work, ENVIRONMENT, "main", echo=lambda _line: None, post=posted.append)
-    assert "\n" not in str(refused.value)
-    comment = PlanFiles(work.build_dir(ENVIRONMENT)).change.comment.read_text()
-    assert posted == [comment]
+    result = _preview(work, terraform_results)
+    assert result.refused is not None
+    assert "module.rds.aws_db_instance.this" in result.refused
+    assert re.search(r"module\.rds\.aws_db_instance\.this", result.message)
+    assert "\n" not in result.message
+    assert result.posted == [result.comment]
+    comment = result.comment
     assert comment.index("Destructive") < comment.index("`module.rds.aws_db_instance.this`")
     assert "prevent_destroy" in comment
     # Allowing destroys does not lift prevent_destroy (it takes the module's teardown override).
-    with pytest.raises(ProtectedDestroy):
-        preview(work, ENVIRONMENT, "main", allow_destroy=True, echo=lambda _line: None)
+    assert _preview(work, terraform_results, allow_destroy=True).refused
 
 
 def test_a_base_that_is_not_a_commit_is_one_line_and_leaves_nothing(work):

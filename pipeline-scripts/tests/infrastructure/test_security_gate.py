@@ -31,9 +31,31 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _security_gate(
+    project_copy,
+) -> tuple[list[str], dict[str, security.SecurityReport], dict[str, str]]:
+    """The gate the CLI runs (`carcierge analyse security`, it raises on any finding): what it
+    said, its reports, and the JUnit file it wrote for each environment."""
+    said: list[str] = []
+    started, cpu = time.monotonic(), _children_cpu()
+    try:
+        reports = security.run_security_all(project_copy, ENVIRONMENTS, echo=said.append)
+    except StageFailed as error:  # the tables name every failed check
+        pytest.fail(f"{error}\n" + "\n".join(said))
+    print(
+        f"security gate: {2 * len(ENVIRONMENTS)} checkov scans in "
+        f"{time.monotonic() - started:.1f} s ({_children_cpu() - cpu:.1f} s CPU)"
+    )
+    junit = {
+        environment: (project_copy.build_dir(environment) / "checkov-junit.xml").read_text()
+        for environment in ENVIRONMENTS
+    }
+    return said, reports, junit
+
+
 @pytest.mark.slow(seconds=40)
 def test_checkov_passes_every_environment_in_code_and_plan(
-    project, project_copy, environment_plans
+    project, project_copy, environment_plans, terraform_results
 ):
     for path, _ in security.REPOSITORY_SCANS:  # the copy holds the Terraform only
         (project_copy.root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -43,16 +65,16 @@ def test_checkov_passes_every_environment_in_code_and_plan(
         build.mkdir(parents=True)
         (build / "plan.json").write_text(json.dumps(environment_plans(environment)))
 
-    said: list[str] = []
-    started, cpu = time.monotonic(), _children_cpu()
-    # The gate the CLI runs (`carcierge analyse security`): it raises on any finding.
-    try:
-        reports = security.run_security_all(project_copy, ENVIRONMENTS, echo=said.append)
-    except StageFailed as error:  # the tables name every failed check
-        pytest.fail(f"{error}\n" + "\n".join(said))
-    print(
-        f"security gate: {2 * len(ENVIRONMENTS)} checkov scans in "
-        f"{time.monotonic() - started:.1f} s ({_children_cpu() - cpu:.1f} s CPU)"
+    # Kept between runs while the Terraform, the plans (made from it), the package, the
+    # scanned pipeline files and the installed checkov are unchanged (terraform_results).
+    installed = security.find_checkov(project_copy).parents[1]  # its venv, stamped per version
+    checkov = sorted(p.name for p in installed.glob(".installed-*"))
+    said, reports, junit_of = terraform_results(
+        "security gate",
+        project_copy,
+        lambda: _security_gate(project_copy),
+        *(f"{path}\0" + (project.root / path).read_text() for path, _ in security.REPOSITORY_SCANS),
+        *checkov,
     )
 
     for environment, report in reports.items():
@@ -69,7 +91,7 @@ def test_checkov_passes_every_environment_in_code_and_plan(
         assert dockerfile.passed > 50 and gitlab_ci.passed > 10, (dockerfile, gitlab_ci)
         # The plan scan read the inline skips from the code: without them it fails.
         assert plan.skipped > 0, f"{environment}: the plan scan did not see the inline skips"
-        junit = ET.parse(project_copy.build_dir(environment) / "checkov-junit.xml").getroot()
+        junit = ET.fromstring(junit_of[environment])
         assert junit.tag == "testsuites"
         assert int(junit.attrib["tests"]) > 400 and int(junit.attrib["failures"]) == 0
         suites = [suite.attrib["name"] for suite in junit.findall("testsuite")]

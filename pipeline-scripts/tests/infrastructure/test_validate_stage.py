@@ -34,14 +34,26 @@ def _project(tmp_path: Path, expected_double: int) -> Project:
     return Project(root)
 
 
-@pytest.mark.slow(seconds=30)
-def test_the_project_passes_the_validate_stage(project_copy):
-    """fmt -check, init + validate of the root, `terraform test` of the root and every module."""
+def _validate_stage(project: Project) -> tuple[list[str], str | None]:
+    """What the stage said, and its failure if it failed."""
     lines: list[str] = []
     try:
-        run_validate(project_copy, OFFLINE, echo=lines.append)
-    except StageFailed as error:  # Terraform's own messages say what is wrong where
-        pytest.fail(f"{error}\n" + "\n".join(lines))
+        run_validate(project, OFFLINE, echo=lines.append)
+    except StageFailed as error:
+        return lines, str(error)
+    return lines, None
+
+
+@pytest.mark.slow(seconds=30)
+def test_the_project_passes_the_validate_stage(project_copy, terraform_results):
+    """fmt -check, init + validate of the root, `terraform test` of the root and every module.
+    Kept between runs while the project's Terraform, the package and the engine are unchanged
+    (conftest.py terraform_results)."""
+    lines, failure = terraform_results(
+        "validate stage", project_copy, lambda: _validate_stage(project_copy)
+    )
+    if failure:  # Terraform's own messages say what is wrong where
+        pytest.fail(f"{failure}\n" + "\n".join(lines))
     passed = {line.split(" (")[0] for line in lines if line.startswith("ok   ")}
     modules = sorted(p.name for p in (project_copy.root / "modules").iterdir() if p.is_dir())
     assert len(modules) >= 7
