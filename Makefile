@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV   := $(or $(CARCIERGE_VENV),.venv)
 BIN    := $(VENV)/bin
 ENV    ?= staging
+# Python keeps compiled modules (and pytest its rewritten tests) in __pycache__/, git-ignored: a
+# machine-wide PYTHONDONTWRITEBYTECODE would compile every module again in every command (~2 s
+# of CPU per test run, ~0.2 s per plan).
+unexport PYTHONDONTWRITEBYTECODE
 
 # Re-install when the dependency list changes; the offline cache rebuilds itself when stale.
 INSTALLED := $(VENV)/.installed

@@ -15,6 +15,8 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from carcierge_pipeline import parsecache
+
 _HEREDOC = re.compile(r'^"<<-?(\w+)\n(.*)\n\s*\1"$', re.S)
 # python-hcl2 is slow (~0.1 s per file): files that declare no variable or output are not parsed.
 _DECLARES = re.compile(r'^\s*(variable|output)\s+"', re.M)
@@ -53,10 +55,11 @@ def plain(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(source: str) -> dict[str, Any]:
-    """One parse per distinct file text in a process (the input check of each environment,
-    and of each copy of the project in the tests, reads the same variables.tf)."""
-    return dict(hcl2.loads(source))
+def parsed(source: str) -> dict[str, Any]:
+    """python-hcl2's reading of a file's text, once per distinct text (kept on disk:
+    parsecache; the input check of each environment, and of each copy of the project in the
+    tests, reads the same variables.tf)."""
+    return dict(parsecache.kept("hcl", __file__, source, hcl2.loads))
 
 
 def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -66,9 +69,9 @@ def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]
         source = path.read_text()
         if not _DECLARES.search(source):
             continue
-        parsed = _parsed(source)
+        blocks_of = parsed(source)
         for kind, blocks in found.items():
-            for entry in parsed.get(kind, []):
+            for entry in blocks_of.get(kind, []):
                 blocks.extend((text(name), body) for name, body in entry.items())
     return {kind: sorted(blocks) for kind, blocks in found.items()}
 
@@ -156,8 +159,21 @@ def read_tfvars(path: Path) -> Tfvars:
 
 @functools.lru_cache(maxsize=64)
 def _read_tfvars_text(source: str) -> Tfvars:
-    """One parse per distinct text in a process: the input checks, parity and the tests read
-    the same environment files again and again, and python-hcl2 takes ~20 ms per file."""
+    """One parse per distinct text (in a process, and kept on disk: parsecache): the input
+    checks, parity and the tests read the same environment files again and again, and
+    python-hcl2 takes ~20 ms per file."""
+    kept = parsecache.kept("tfvars", __file__, source, _tfvars_json)
+    positions = {tuple(path): (line, column) for path, line, column in kept["positions"]}
+    return Tfvars(kept["values"], positions)
+
+
+def _tfvars_json(source: str) -> dict[str, Any]:
+    read = _parse_tfvars(source)
+    positions = [[list(path), line, column] for path, (line, column) in read.positions.items()]
+    return {"values": read.values, "positions": positions}
+
+
+def _parse_tfvars(source: str) -> Tfvars:
     try:
         tree = hcl2.parses_to_tree(source)
     except UnexpectedToken as error:

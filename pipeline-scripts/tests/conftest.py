@@ -54,6 +54,26 @@ TIER = os.environ.get("CARCIERGE_TEST_TIER") or None
 FAST_TIER = TIER == "fast"
 
 
+def _share_botocore_models() -> None:
+    """Every botocore loader of a test process shares one cache of AWS's API models (per set of
+    search paths). botocore caches what a loader read in the loader (``Loader._cache``, its
+    ``instance_cache``), one per session, and the tests make hundreds of sessions: reading the
+    same JSON again cost ~4 s of CPU per run. What a loader returns is the same either way."""
+    from botocore import loaders
+
+    shared: dict[tuple[str, ...], dict[Any, Any]] = {}
+    made = loaders.Loader.__init__
+
+    def __init__(self: loaders.Loader, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        self._cache = shared.setdefault(tuple(self.search_paths), {})
+
+    loaders.Loader.__init__ = __init__
+
+
+_share_botocore_models()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "terraform: runs Terraform (directly or through the CLI); not in the fast tier"

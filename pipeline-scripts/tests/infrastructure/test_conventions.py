@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import hcl2
 from support import PACKAGE, ROOT, TESTS
 
+from carcierge_pipeline import hcl
 from carcierge_pipeline.environments import (
     BRANCH_ENVIRONMENTS,
     ENVIRONMENTS,
@@ -20,7 +20,7 @@ CONVENTIONS = ROOT / "modules" / "conventions" / "main.tf"
 
 
 def _conventions() -> dict:
-    parsed = hcl2.loads(CONVENTIONS.read_text())
+    parsed = hcl.parsed(CONVENTIONS.read_text())
     return {name: plain(value) for block in parsed["locals"] for name, value in block.items()}
 
 

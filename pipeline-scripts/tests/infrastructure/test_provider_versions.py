@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import hcl2
 import pytest
 from support import ROOT
 
+from carcierge_pipeline import hcl
 from carcierge_pipeline.offline.cache import PROVIDER_VERSION
 
 # Every configuration that uses the AWS provider (modules/conventions uses none).
@@ -94,8 +94,7 @@ def test_the_matcher_follows_terraform_constraint_syntax(constraint, version, ex
 
 
 def _aws_constraint(path: Path) -> str:
-    with path.open() as handle:
-        config = hcl2.load(handle)
+    config = hcl.parsed(path.read_text())
     (terraform,) = config["terraform"]
     (providers,) = terraform["required_providers"]
     return providers["aws"]["version"].strip('"')

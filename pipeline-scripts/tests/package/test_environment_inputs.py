@@ -335,6 +335,7 @@ def test_a_tfvars_read_is_parsed_once_and_each_reader_gets_its_own_values(tmp_pa
         return parse(text)
 
     monkeypatch.setattr(hcl2, "parses_to_tree", counted)
+    monkeypatch.setenv("CARCIERGE_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "x.tfvars"
     path.write_text("services = {\n  api = { desired_count = 2 }\n}\n")
     first = hcl.read_tfvars(path)
@@ -343,6 +344,36 @@ def test_a_tfvars_read_is_parsed_once_and_each_reader_gets_its_own_values(tmp_pa
     assert again.values["services"]["api"]["desired_count"] == 2
     assert again.position(("services", "api", "desired_count")) == (2, 11)
     assert len(parses) == 1
+    # Another process (here: an empty in-process cache) reads the parse kept on disk.
+    hcl._read_tfvars_text.cache_clear()
+    kept = hcl.read_tfvars(path)
+    assert (kept.values, kept.positions) == (again.values, again.positions)
+    assert len(parses) == 1
     path.write_text("services = {\n  api = { desired_count = 3 }\n}\n")  # new text: parsed again
     assert hcl.read_tfvars(path).values["services"]["api"]["desired_count"] == 3
     assert len(parses) == 2
+
+
+def test_kept_parses_follow_the_parser_code_and_survive_an_unwritable_cache(tmp_path, monkeypatch):
+    from carcierge_pipeline import parsecache
+
+    runs: list[str] = []
+
+    def parse(text: str) -> dict[str, int]:
+        runs.append(text)
+        return {"length": len(text)}
+
+    owner = tmp_path / "parser.py"
+    owner.write_text("# version 1\n")
+    monkeypatch.setenv("CARCIERGE_CACHE_DIR", str(tmp_path / "cache"))
+    assert parsecache.kept("demo", str(owner), "abc", parse) == {"length": 3}
+    assert parsecache.kept("demo", str(owner), "abc", parse) == {"length": 3}
+    assert runs == ["abc"]
+    owner.write_text("# version 2\n")  # the parsing code changed: parsed again
+    parsecache._code_digest.cache_clear()
+    assert parsecache.kept("demo", str(owner), "abc", parse) == {"length": 3}
+    assert runs == ["abc", "abc"]
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("CARCIERGE_CACHE_DIR", str(blocked))  # cannot hold a folder
+    assert parsecache.kept("demo", str(owner), "abcd", parse) == {"length": 4}

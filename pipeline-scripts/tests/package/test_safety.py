@@ -19,11 +19,10 @@ import json
 import re
 import uuid
 
-import hcl2
 import pytest
 from support import OFFLINE, ROOT
 
-from carcierge_pipeline import report
+from carcierge_pipeline import hcl, report
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.workdir import prepare
 
@@ -59,7 +58,7 @@ def _unquote(text: str) -> str:
 @functools.cache
 def configured_resources() -> dict[tuple[str, str, str], dict]:
     """Every managed resource block of the root and the modules, by (directory, type, name);
-    parsed once (python-hcl2 takes seconds)."""
+    parsed once (python-hcl2 takes seconds; hcl.parsed keeps each parse on disk)."""
     found: dict[tuple[str, str, str], dict] = {}
     directories = [ROOT, *sorted(p for p in (ROOT / "modules").iterdir() if p.is_dir())]
     for directory in directories:
@@ -68,7 +67,7 @@ def configured_resources() -> dict[tuple[str, str, str], dict]:
             text = path.read_text()
             if not re.search(r'^resource "', text, re.MULTILINE):
                 continue  # variables.tf and the like: parsing them costs seconds, finds nothing
-            for entry in hcl2.loads(text).get("resource", []):
+            for entry in hcl.parsed(text).get("resource", []):
                 for kind, named in entry.items():
                     for name, body in named.items():
                         found[(where, _unquote(kind), _unquote(name))] = body
