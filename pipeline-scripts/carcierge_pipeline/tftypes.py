@@ -22,6 +22,8 @@ from typing import Any
 import hcl2
 from lark import Token, Tree
 
+from carcierge_pipeline import parsecache
+
 PRIMITIVES = frozenset({"string", "number", "bool", "any"})
 COLLECTIONS = frozenset({"list", "set", "map"})
 # cty's string -> number conversion accepts a decimal number (convert/conversion_primitive.go).
@@ -86,9 +88,42 @@ def dotted(path: Path) -> str:
 
 @functools.cache
 def parse_type(expression: str) -> Type:
-    """The type of a ``type = <expression>`` (as python-hcl2 gives it: with or without ${})."""
+    """The type of a ``type = <expression>`` (as python-hcl2 gives it: with or without ${});
+    kept on disk (parsecache): a plan reads the same declarations every time."""
     if expression.startswith("${") and expression.endswith("}"):
         expression = expression[2:-1]
+    return _decoded(parsecache.kept("tftype", __file__, expression, _encoded_parse))
+
+
+def _encoded_parse(expression: str) -> dict[str, Any]:
+    return _encoded(_parse_type(expression))
+
+
+def _encoded(type_: Type) -> dict[str, Any]:
+    return {
+        "kind": type_.kind,
+        "element": _encoded(type_.element) if type_.element else None,
+        "attributes": {
+            name: [_encoded(attribute.type), attribute.optional]
+            for name, attribute in type_.attributes.items()
+        },
+        "elements": [_encoded(element) for element in type_.elements],
+    }
+
+
+def _decoded(data: dict[str, Any]) -> Type:
+    return Type(
+        data["kind"],
+        element=_decoded(data["element"]) if data["element"] else None,
+        attributes={
+            name: Attribute(_decoded(inner), optional)
+            for name, (inner, optional) in data["attributes"].items()
+        },
+        elements=tuple(_decoded(element) for element in data["elements"]),
+    )
+
+
+def _parse_type(expression: str) -> Type:
     try:
         tree = hcl2.parses_to_tree(f"type = {expression}\n")
     except Exception as error:  # lark's errors: the expression is not HCL at all

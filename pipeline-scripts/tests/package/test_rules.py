@@ -117,6 +117,16 @@ def _edit(path: str, value: Any) -> dict:
     return body
 
 
+def test_the_dashboard_schema_is_a_valid_json_schema():
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    Draft202012Validator.check_schema(dashboard.SCHEMA)
+    broken = {**dashboard.SCHEMA, "type": "dictionary"}  # not a JSON Schema type
+    with pytest.raises(SchemaError):
+        Draft202012Validator.check_schema(broken)
+
+
 def test_good_dashboard_body_passes():
     assert findings(dashboard.RULE, dashboard_plan(GOOD_BODY)) == []
 

@@ -161,3 +161,18 @@ def test_every_environment_file_fits_the_declared_types(environment):
     for name, value in settings.values.items():
         for path in paths(value, (name,)):
             assert path in settings.positions, path
+
+
+def test_a_type_kept_on_disk_reads_back_as_parsed(tmp_path, monkeypatch):
+    """Every variable type of the root, read back from the parse cache, equals a fresh parse."""
+    from carcierge_pipeline import tftypes
+
+    monkeypatch.setenv("CARCIERGE_CACHE_DIR", str(tmp_path))
+    expressions = set(_variables().values())
+    assert len(expressions) > 10
+    for expression in expressions:
+        parse_type.cache_clear()
+        written = parse_type(expression)  # parsed, then kept
+        parse_type.cache_clear()
+        assert parse_type(expression) == written == tftypes._parse_type(expression)
+    assert len(list((tmp_path / "tftype").iterdir())) == len(expressions)
