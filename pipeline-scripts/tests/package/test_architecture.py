@@ -1,11 +1,13 @@
 """The package shows its architecture: stages (validate, plan, analyse, apply, drift) sit above
 the shared machinery and never import each other; the machinery never imports a stage; only the
-entry points (the CLI, the rehearsal and the change preview) compose stages. Read from the
+entry points (the CLI's command modules, the rehearsal and the change preview) compose stages;
+nothing but the CLI imports a command module, and the CLI is only their registry. Read from the
 import statements."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ ENTRY_POINTS = {
     "carcierge_pipeline.rehearsal",
     "carcierge_pipeline.preview",
 }
+COMMANDS = "carcierge_pipeline.commands"  # one module per subcommand: entry points too
 
 
 def module_name(path: Path) -> str:
@@ -54,10 +57,63 @@ def test_no_import_crosses_the_layers(name):
     own = stage_of(name)
     for imported in imports(MODULES[name]):
         other = stage_of(imported)
-        if other is None or name in ENTRY_POINTS:
+        if other is None or name in ENTRY_POINTS or name.startswith(f"{COMMANDS}."):
             continue
         assert own is not None, f"{name} is machinery and imports the stage {imported}"
         assert other == own, f"the {own} stage ({name}) imports another stage: {imported}"
+
+
+def test_the_commands_sit_above_everything_but_the_cli():
+    # The command modules are the top layer: machinery or a stage that imported one would turn
+    # the layering upside down (and make the "entry point" exemption above cover it).
+    assert any(name.startswith(f"{COMMANDS}.") for name in MODULES)
+    for name, path in MODULES.items():
+        if name == "carcierge_pipeline.cli" or name.startswith(COMMANDS):
+            continue
+        imported = sorted(i for i in imports(path) if i == COMMANDS or i.startswith(f"{COMMANDS}."))
+        assert imported == [], f"{name} imports the command modules {imported}"
+
+
+def test_the_cli_is_only_the_registry():
+    # Issue 27: every subcommand's parser and handler live in its own module of commands/;
+    # cli.py lists them, assembles the parser and handles errors, nothing else.
+    tree = ast.parse(MODULES["carcierge_pipeline.cli"].read_text())
+    handlers = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("_cmd")
+    ]
+    assert handlers == [], f"cli.py defines command handlers: {handlers}"
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    own = calls & {"add_parser", "set_defaults"}
+    assert own == set(), f"cli.py builds subcommands itself ({', '.join(sorted(own))})"
+    arguments = [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_argument"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    assert arguments == ["--version"], f"cli.py adds arguments beyond --version: {arguments}"
+
+
+def test_every_command_module_is_registered():
+    # A command module left out of cli.COMMANDS would be dead code nobody can run.
+    from carcierge_pipeline import cli
+
+    registered = {command.__name__ for command in cli.COMMANDS}  # type: ignore[attr-defined]
+    modules = {
+        name
+        for name in MODULES
+        if name.startswith(f"{COMMANDS}.") and hasattr(importlib.import_module(name), "register")
+    }
+    assert modules == registered
 
 
 def _published_names() -> set[str]:

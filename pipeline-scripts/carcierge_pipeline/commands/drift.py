@@ -1,0 +1,47 @@
+"""``carcierge drift``: the scheduled drift check of one environment (exit 3 on drift)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline.commands import BACKEND, CREDENTIALS, PIPELINE, Subcommands, add_command
+from carcierge_pipeline.commands.context import check_ci_image, roots, sign_in
+from carcierge_pipeline.errors import UserError
+
+GROUP = None
+
+
+def register(commands: Subcommands) -> None:
+    drift = add_command(
+        commands,
+        "drift",
+        help="scheduled drift check: plan -detailed-exitcode, exit 3 on drift",
+        examples=("carcierge drift -e prod",),
+        variables=("DRIFT_ENVIRONMENT", PIPELINE, CREDENTIALS, BACKEND),
+    )
+    drift.add_argument("--environment", "-e", help="default: $DRIFT_ENVIRONMENT")
+    drift.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    from carcierge_pipeline.stages.drift import run_drift
+
+    variables = ci_variables.load()
+    environment = args.environment or os.environ.get("DRIFT_ENVIRONMENT")
+    if not environment:
+        raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
+    environments.require_environment(environment)
+    sign_in("drift", environment)
+    mode = ci_variables.stage_mode()
+    check_ci_image(mode)
+    ci_variables.refuse_verbose_logs(environment, mode)
+    ci_variables.ensure_plugin_cache(mode)
+    for project in roots(variables):
+        run_drift(
+            project,
+            environment,
+            mode,
+            terraform_variables=ci_variables.terraform_variables(variables),
+        )

@@ -1,0 +1,47 @@
+"""``carcierge env``: the environment(s) a pipeline plans here, and why."""
+
+from __future__ import annotations
+
+import argparse
+
+from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline.commands import BRANCH, Subcommands, add_command
+from carcierge_pipeline.commands.context import sign_in
+
+GROUP = None
+
+
+def register(commands: Subcommands) -> None:
+    env = add_command(
+        commands,
+        "env",
+        help="print the environment(s) a pipeline plans here, and why",
+        examples=("carcierge env --branch qa",),
+        variables=(BRANCH, "ENVIRONMENTS", "OFFLINE, AWS credentials"),
+    )
+    env.add_argument("--branch", help="the environment this branch deploys (default: CI context)")
+    env.add_argument(
+        "--stage",
+        choices=("plan", "drift", "apply"),
+        help="also sign in as that stage would (its role of the environment)",
+    )
+    env.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.branch:
+        resolution = environments.resolve_branch(args.branch)
+        print(f"{resolution.environment}  ({resolution.reason})")
+        return
+    selection = ci_variables.select_environments(None)
+    print(f"{' '.join(selection.environments)}  ({selection.reason})")
+    from carcierge_pipeline import oidc
+
+    if args.stage and len(selection.environments) == 1:
+        sign_in(args.stage, selection.environments[0])
+    else:
+        oidc.use_id_token()
+    mode = ci_variables.stage_mode()
+    kind = "offline preview" if mode.offline else "real"
+    print(f"mode: {kind} ({mode.reason})")
+    print(f"credentials: {oidc.describe()}")
