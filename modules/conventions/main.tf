@@ -45,6 +45,11 @@ locals {
   # the root's services validation refuses them (review 2026-12-07 L1).
   reserved_index_prefixes = ["logs", "security-auditlog"]
 
+  # The ports a service may listen on: the unprivileged ones, which the VPC's network ACLs pass
+  # between the public and private tiers (modules/vpc: its ephemeral range); modules/ecs refuses
+  # a container_port outside them.
+  service_port_range = { from = 1024, to = 65535 }
+
   # An image pinned to its content: the registry's manifest digest (OCI image spec,
   # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by
   # whoever may push to the repository; a digest cannot.

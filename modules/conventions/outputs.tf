@@ -42,3 +42,8 @@ output "iam_policy_arn_pattern" {
   description = "The regular expression an IAM managed policy ARN input (the CI permissions boundary) must match."
   value       = local.iam_policy_arn_pattern
 }
+
+output "service_port_range" {
+  description = "The ports (from, to) a service may listen on: the unprivileged ones, which the VPC's network ACLs pass between the tiers."
+  value       = local.service_port_range
+}
