@@ -272,9 +272,9 @@ EXPECTED_MESSAGES = {
 }
 
 
-# The root checks only what spans modules (key length in every environment, ports the network
-# ACLs pass); the ecs module owns every other rule. A value that fails a root rule never reaches
-# the module, so the two groups are planned apart.
+# The rules that the root checked until the ecs module became the one owner of the services
+# shape (key length in every environment, ports the network ACLs pass): planned apart as before,
+# refused by the module's rules like every other.
 ROOT_RULES = {"port", "abcdefghijklmno"}
 
 
@@ -302,7 +302,7 @@ def test_bad_services_are_rejected_with_their_messages(project_copy, group):
         for line in map(json.loads, result.stdout.splitlines())
         if line.get("type") == "diagnostic" and line["diagnostic"]["severity"] == "error"
     ]
-    rule_file = "variables.tf:" if group == "root" else "modules/ecs/variables.tf:"
+    rule_file = "modules/ecs/variables.tf:"
     for key, message in EXPECTED_MESSAGES.items():
         if key not in keys:
             continue
