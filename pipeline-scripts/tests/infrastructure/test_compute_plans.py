@@ -1,6 +1,6 @@
 """Compute (module ecs) of each environment, read from its offline plan: the services its
 environment file lists, behind the ALB with their routes and scaling policies, protection per
-environment, names within AWS limits; and the root's `services` validations, read from
+environment, names within AWS limits; and the `services` validations (modules/ecs), read from
 Terraform's diagnostics. What a file may change (services, ports, routes, task counts, Spot
 shares, retention) is read from that file; only policy is fixed here."""
 
@@ -221,7 +221,7 @@ def test_names_follow_the_convention_within_aws_limits(environment_plans, enviro
             assert values["tags"]["Name"] == values["name"], resource
 
 
-# --- the root's `services` validations, with the messages a tfvars author reads ------------
+# --- the `services` validations (modules/ecs), with the messages a tfvars author reads ------
 
 GOOD = {
     "container_image": "nginx:1.27",
