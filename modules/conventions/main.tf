@@ -45,10 +45,10 @@ locals {
   # modules/ecs's services validation refuses them (review 2026-12-07 L1).
   reserved_index_prefixes = ["logs", "security-auditlog"]
 
-  # The ports a service may listen on: the unprivileged ones, which the VPC's network ACLs pass
-  # between the public and private tiers (modules/vpc: its ephemeral range); modules/ecs refuses
-  # a container_port outside them.
-  service_port_range = { from = 1024, to = 65535 }
+  # The unprivileged ports: the range the VPC's network ACLs pass for return traffic and between
+  # the tiers (modules/vpc), so the one a service listens on (modules/ecs and
+  # modules/security_groups refuse a container port outside it) and a data store's besides 443.
+  unprivileged_ports = { from = 1024, to = 65535 }
 
   # An image pinned to its content: the registry's manifest digest (OCI image spec,
   # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by

@@ -43,7 +43,7 @@ output "iam_policy_arn_pattern" {
   value       = local.iam_policy_arn_pattern
 }
 
-output "service_port_range" {
-  description = "The ports (from, to) a service may listen on: the unprivileged ones, which the VPC's network ACLs pass between the tiers."
-  value       = local.service_port_range
+output "unprivileged_ports" {
+  description = "The unprivileged ports (from, to): what the VPC's network ACLs pass for return traffic and between the tiers, so where a service or a data store (besides 443) listens."
+  value       = local.unprivileged_ports
 }

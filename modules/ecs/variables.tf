@@ -407,8 +407,8 @@ variable "services" {
   validation {
     # Unprivileged ports only: the VPC's network ACLs pass them between the tiers, and
     # modules/security_groups opens the same range.
-    condition     = alltrue([for service in values(var.services) : service.container_port >= module.conventions.service_port_range.from && service.container_port <= module.conventions.service_port_range.to && floor(service.container_port) == service.container_port])
-    error_message = "services.*.container_port must be a whole number from ${module.conventions.service_port_range.from} to ${module.conventions.service_port_range.to} (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= module.conventions.service_port_range.from && service.container_port <= module.conventions.service_port_range.to && floor(service.container_port) == service.container_port)])}."
+    condition     = alltrue([for service in values(var.services) : service.container_port >= module.conventions.unprivileged_ports.from && service.container_port <= module.conventions.unprivileged_ports.to && floor(service.container_port) == service.container_port])
+    error_message = "services.*.container_port must be a whole number from ${module.conventions.unprivileged_ports.from} to ${module.conventions.unprivileged_ports.to} (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= module.conventions.unprivileged_ports.from && service.container_port <= module.conventions.unprivileged_ports.to && floor(service.container_port) == service.container_port)])}."
   }
 
   validation {
