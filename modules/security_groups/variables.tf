@@ -45,7 +45,7 @@ variable "alb_ingress_cidrs" {
 }
 
 variable "services" {
-  description = "The ECS services, keyed by service key (root: from var.services): port (the container port), public (false: no ALB route, so no rule from the ALB), callers (keys of the services that may call it on its port; default none). Each service gets a group of its own, <name_prefix>-<key>-sg."
+  description = "The ECS services, keyed by service key (root: from module.ecs.services, the owner of their shape): port (the container port), public (false: no ALB route, so no rule from the ALB), callers (keys of the services that may call it on its port; default none). Each service gets a group of its own, <name_prefix>-<key>-sg."
   type = map(object({
     port    = number
     public  = optional(bool, true)
