@@ -75,7 +75,7 @@ module "security_groups" {
   vpc_id            = module.vpc.vpc_id
   vpc_cidr_block    = module.vpc.vpc_cidr_block
   alb_ingress_cidrs = var.alb_ingress_cidrs
-  services          = { for name, service in var.services : name => { port = service.container_port, public = service.public, callers = service.callers } }
+  services          = { for name, service in module.ecs.services : name => { port = service.container_port, public = service.public, callers = service.callers } }
   data_store_ports  = local.data_store_ports
   log_delivery      = var.enable_log_delivery
 }

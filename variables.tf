@@ -178,103 +178,11 @@ variable "alb_ingress_cidrs" {
 # --- compute (ecs) --------------------------------------------------------------------
 
 variable "services" {
-  description = <<-EOT
-    The containerised services, keyed by a short service name (lowercase letters, digits, hyphens).
-    Required: container_image, container_port, desired_count, cpu, memory (the product spec's fields).
-    Optional: health_check_path ("/health"); routing on the ALB: path_patterns and/or host_headers
-    (at most 3 each and 5 in all, AWS's listener-rule limits; default when both are empty: /<key>
-    and /<key>/*), default_route (at most one service: catches every request no other rule
-    matches), priority (listener rule priority 1-49999, default from
-    the sorted service keys); public (false: no ALB route, reachable only through Service Connect);
-    environment; secrets (env var name => Secrets Manager ARN or JSON key ref); min_capacity
-    (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
-    (target tracking, %); spot (share of tasks on FARGATE_SPOT, %; X86_64 only); command;
-    cpu_architecture (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
-    user[:group], default "1000:1000"; never root: the image must let that user run the app);
-    callers (keys of the other services that may call this one on its container port through
-    Service Connect; default none: each service has a security group of its own that admits only
-    the ALB and its callers).
-  EOT
-  type = map(object({
-    container_image   = string
-    container_port    = number
-    desired_count     = number
-    cpu               = number
-    memory            = number
-    health_check_path = optional(string, "/health")
-    path_patterns     = optional(list(string), [])
-    host_headers      = optional(list(string), [])
-    default_route     = optional(bool, false)
-    priority          = optional(number)
-    public            = optional(bool, true)
-    environment       = optional(map(string), {})
-    secrets           = optional(map(string), {})
-    min_capacity      = optional(number)
-    max_capacity      = optional(number)
-    cpu_target        = optional(number, 70)
-    memory_target     = optional(number, 75)
-    spot              = optional(number, 0)
-    command           = optional(list(string))
-    cpu_architecture  = optional(string, "X86_64")
-    read_only_root_fs = optional(bool, true)
-    user              = optional(string, "1000:1000")
-    callers           = optional(list(string), [])
-  }))
-
-  validation {
-    # Target groups are named <env>-<project>-<key>; AWS caps them at 32 characters, and the
-    # same services map must fit every environment, so check against the longest: staging.
-    condition     = alltrue([for key in keys(var.services) : length("staging-${var.project_name}-${key}") <= 32])
-    error_message = "services keys must be at most ${32 - length("staging-${var.project_name}-")} characters so that target group names staging-${var.project_name}-<key> fit AWS's 32-character limit in every environment; too long: ${join(", ", [for key in keys(var.services) : "${key} (${length(key)})" if length("staging-${var.project_name}-${key}") > 32])}."
-  }
-
-  validation {
-    # Unprivileged ports only: the VPC's network ACLs pass 1024-65535 between the tiers, and
-    # modules/security_groups opens the same range.
-    condition     = alltrue([for service in values(var.services) : service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
-    error_message = "services.*.container_port must be a whole number from 1024 to 65535 (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1024 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
-  }
-
-  validation {
-    # A service's logs go to the indices logs-<key>-yyyy.MM.dd, next to those of the log sources
-    # that are not services (VPC flow logs, ALB access logs; main.tf, module "log_delivery"): a
-    # service with one of their keys would overwrite a source in the merge and share its indices.
-    condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
-    error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
-  }
-
-  validation {
-    # The operator task's log group, role and task family are <env>-<project>-ops (modules/ecs).
-    condition     = length(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))) == 0
-    error_message = "services keys must not be ${join(" or ", values(module.conventions.reserved_service_keys))}: the operator task's log group, role and task family are <env>-${var.project_name}-${module.conventions.reserved_service_keys.ops_task}; rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.reserved_service_keys))))}."
-  }
-
-  validation {
-    # A caller is let through the callee's security group (modules/security_groups); a service
-    # reaches itself without a rule.
-    condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
-    error_message = "services.*.callers must name other services of this environment (keys of services, not the service itself); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
-  }
-
-  validation {
-    # A service's OpenSearch role reads and writes <key>-* (opensearch_setup.py): a key that is,
-    # or hyphen-prefixes, an index family of no service would reach it (review 2026-12-07 L1).
-    condition     = length([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]) == 0
-    error_message = "services keys must not be ${join(" or ", module.conventions.reserved_index_prefixes)} or a hyphen-prefix of them: a service reads and writes the OpenSearch indices <key>-*, which would include ${join(" and ", [for prefix in module.conventions.reserved_index_prefixes : "${prefix}-*"])}; rename: ${join(", ", sort([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]))}."
-  }
-
-  validation {
-    # Likewise between services: "api" would reach "api-admin"'s indices api-admin-*.
-    condition     = length(flatten([for a in keys(var.services) : [for b in keys(var.services) : b if startswith(b, "${a}-")]])) == 0
-    error_message = "services keys must not be a hyphen-prefix of another key: a service reads and writes the OpenSearch indices <key>-*, which would include the other's; rename one of: ${join(", ", flatten([for a in keys(var.services) : [for b in keys(var.services) : "${a} (prefix of ${b})" if startswith(b, "${a}-")]]))}."
-  }
-
-  validation {
-    # uat and prod run exactly the image that was tested: a tag is a pointer that anyone allowed
-    # to push to the repository can move (review 2026-12-07 M4); a digest names the content.
-    condition     = !contains(module.conventions.protected_environments, var.environment) || alltrue([for service in values(var.services) : can(regex(module.conventions.image_digest_pattern, service.container_image))])
-    error_message = "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in ${join(" and ", module.conventions.protected_environments)}, where a movable tag could swap the image; by tag in ${var.environment}: ${join(", ", sort([for key, service in var.services : key if !can(regex(module.conventions.image_digest_pattern, service.container_image))]))}."
-  }
+  description = "The containerised services, keyed by a short service name: passed unchanged to modules/ecs, which declares their shape once (attributes, defaults and validations: modules/ecs/variables.tf, variable \"services\"; the list in modules/ecs/README.md). The input check (carcierge_pipeline/inputs.py) reads that declaration too, so an unknown or mistyped attribute is refused before Terraform runs."
+  # any: the one declaration of the type is the module's; the root reads the attributes, defaults
+  # applied, from module.ecs.services (main.tf).
+  type     = any
+  nullable = false
 }
 
 variable "ssl_certificate_arn" {

@@ -102,29 +102,3 @@ run "data_store_ports_follow_the_store_configs" {
     error_message = "the data tier's network ACL must admit the configured ports (RDS 5433, Redis 6380), got ${jsonencode(module.vpc.data_tier_ports)}"
   }
 }
-
-# services.*.callers lets another service's group through a service's security group: it must
-# name another service of the environment.
-run "callers_must_be_other_services" {
-  command = plan
-
-  variables {
-    services = {
-      service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0", container_port = 3001, desired_count = 1, cpu = 256, memory = 512, callers = ["service9"] }
-    }
-  }
-
-  expect_failures = [var.services]
-}
-
-run "a_service_is_not_its_own_caller" {
-  command = plan
-
-  variables {
-    services = {
-      service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0", container_port = 3001, desired_count = 1, cpu = 256, memory = 512, callers = ["service1"] }
-    }
-  }
-
-  expect_failures = [var.services]
-}

@@ -19,7 +19,7 @@ locals {
 
   # The log sources in OpenSearch that are not services: their keys name daily indices
   # logs-<key>-yyyy.MM.dd next to the services' own (modules/log_delivery), so no service key
-  # may be one of them (the root's services validation).
+  # may be one of them (modules/ecs's services validation).
   log_sources = {
     vpc_flow_logs = "vpc-flow-logs"
     alb           = "alb"
@@ -28,7 +28,7 @@ locals {
   # Names under <name_prefix>-<key> that are not services: the operator task (modules/ecs/ops.tf)
   # takes the log group /ecs/<prefix>-ops, the role <prefix>-ops-task and the task family
   # <prefix>-ops, exactly what a service keyed ops would get; so no service key may be one of
-  # these (modules/ecs's and the root's services validations).
+  # these (modules/ecs's services validation).
   reserved_service_keys = {
     ops_task = "ops"
   }
@@ -42,8 +42,13 @@ locals {
   # (security-auditlog-yyyy.MM.dd). A service's OpenSearch role reads and writes <key>-*
   # (carcierge_pipeline/opensearch_setup.py, which keeps its own copy, tested equal), so no key
   # may be one of these or a hyphen-prefix of one ("security" would reach security-auditlog-*);
-  # the root's services validation refuses them (review 2026-12-07 L1).
+  # modules/ecs's services validation refuses them (review 2026-12-07 L1).
   reserved_index_prefixes = ["logs", "security-auditlog"]
+
+  # The unprivileged ports: the range the VPC's network ACLs pass for return traffic and between
+  # the tiers (modules/vpc), so the one a service listens on (modules/ecs and
+  # modules/security_groups refuse a container port outside it) and a data store's besides 443.
+  unprivileged_ports = { from = 1024, to = 65535 }
 
   # An image pinned to its content: the registry's manifest digest (OCI image spec,
   # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by

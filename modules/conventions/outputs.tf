@@ -42,3 +42,8 @@ output "iam_policy_arn_pattern" {
   description = "The regular expression an IAM managed policy ARN input (the CI permissions boundary) must match."
   value       = local.iam_policy_arn_pattern
 }
+
+output "unprivileged_ports" {
+  description = "The unprivileged ports (from, to): what the VPC's network ACLs pass for return traffic and between the tiers, so where a service or a data store (besides 443) listens."
+  value       = local.unprivileged_ports
+}

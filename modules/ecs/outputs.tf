@@ -127,3 +127,8 @@ output "ops_task" {
     environment         = local.ops_environment
   } : null
 }
+
+output "services" {
+  description = "The services as this module read them, every optional attribute with its default (the shape is declared once, in variables.tf): what the root gives the modules that also need them (security groups: port, public, callers)."
+  value       = var.services
+}

@@ -340,7 +340,12 @@ variable "services" {
     (default desired_count), max_capacity (default 2 x desired_count); cpu_target / memory_target
     (target tracking, %); spot (share of tasks on FARGATE_SPOT, %; X86_64 only); command;
     cpu_architecture (X86_64 | ARM64); read_only_root_fs (default true); user (the container's uid[:gid] or
-    user[:group], default "1000:1000"; never root: the image must let that user run the app).
+    user[:group], default "1000:1000"; never root: the image must let that user run the app);
+    callers (keys of the other services that may call this one on its container port through
+    Service Connect; default none: the root gives each service a security group of its own that
+    admits only the ALB and its callers, from the output services).
+    This is the one declaration of the shape: the root passes its services through unchanged
+    (type any) and reads the attributes, defaults applied, from the output services.
   EOT
   type = map(object({
     container_image   = string
@@ -365,6 +370,7 @@ variable "services" {
     cpu_architecture  = optional(string, "X86_64")
     read_only_root_fs = optional(bool, true)
     user              = optional(string, "1000:1000")
+    callers           = optional(list(string), [])
   }))
 
   validation {
@@ -399,8 +405,10 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for service in values(var.services) : service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port])
-    error_message = "services.*.container_port must be a whole number from 1 to 65535; got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= 1 && service.container_port <= 65535 && floor(service.container_port) == service.container_port)])}."
+    # Unprivileged ports only: the VPC's network ACLs pass them between the tiers, and
+    # modules/security_groups opens the same range.
+    condition     = alltrue([for service in values(var.services) : service.container_port >= module.conventions.unprivileged_ports.from && service.container_port <= module.conventions.unprivileged_ports.to && floor(service.container_port) == service.container_port])
+    error_message = "services.*.container_port must be a whole number from ${module.conventions.unprivileged_ports.from} to ${module.conventions.unprivileged_ports.to} (the network ACLs pass only unprivileged ports to the services); got: ${join(", ", [for key, service in var.services : "${key} = ${service.container_port}" if !(service.container_port >= module.conventions.unprivileged_ports.from && service.container_port <= module.conventions.unprivileged_ports.to && floor(service.container_port) == service.container_port)])}."
   }
 
   validation {
@@ -552,6 +560,41 @@ variable "services" {
   validation {
     condition     = alltrue([for service in values(var.services) : service.command == null || try(length(service.command) > 0, false)])
     error_message = "services.*.command must be null (use the image's default) or a non-empty list of strings."
+  }
+
+  validation {
+    # A service's logs go to the indices logs-<key>-yyyy.MM.dd, next to those of the log sources
+    # that are not services (VPC flow logs, ALB access logs; the root's module "log_delivery"): a
+    # service with one of their keys would overwrite a source in the merge and share its indices.
+    condition     = length(setintersection(keys(var.services), values(module.conventions.log_sources))) == 0
+    error_message = "services keys must not be ${join(" or ", values(module.conventions.log_sources))}: those are the keys of the ALB access logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: ${join(", ", sort(setintersection(keys(var.services), values(module.conventions.log_sources))))}."
+  }
+
+  validation {
+    # A caller is let through the callee's security group (the root's modules/security_groups,
+    # from the output services); a service reaches itself without a rule.
+    condition     = alltrue(flatten([for key, service in var.services : [for caller in service.callers : contains(keys(var.services), caller) && caller != key]]))
+    error_message = "services.*.callers must name other services of this environment (keys of services, not the service itself); got: ${join(", ", flatten([for key, service in var.services : [for caller in service.callers : "${key}.callers has \"${caller}\"" if !contains(keys(var.services), caller) || caller == key]]))}."
+  }
+
+  validation {
+    # A service's OpenSearch role reads and writes <key>-* (opensearch_setup.py): a key that is,
+    # or hyphen-prefixes, an index family of no service would reach it (review 2026-12-07 L1).
+    condition     = length([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]) == 0
+    error_message = "services keys must not be ${join(" or ", module.conventions.reserved_index_prefixes)} or a hyphen-prefix of them: a service reads and writes the OpenSearch indices <key>-*, which would include ${join(" and ", [for prefix in module.conventions.reserved_index_prefixes : "${prefix}-*"])}; rename: ${join(", ", sort([for key in keys(var.services) : key if anytrue([for prefix in module.conventions.reserved_index_prefixes : prefix == key || startswith(prefix, "${key}-")])]))}."
+  }
+
+  validation {
+    # Likewise between services: "api" would reach "api-admin"'s indices api-admin-*.
+    condition     = length(flatten([for a in keys(var.services) : [for b in keys(var.services) : b if startswith(b, "${a}-")]])) == 0
+    error_message = "services keys must not be a hyphen-prefix of another key: a service reads and writes the OpenSearch indices <key>-*, which would include the other's; rename one of: ${join(", ", flatten([for a in keys(var.services) : [for b in keys(var.services) : "${a} (prefix of ${b})" if startswith(b, "${a}-")]]))}."
+  }
+
+  validation {
+    # uat and prod run exactly the image that was tested: a tag is a pointer that anyone allowed
+    # to push to the repository can move (review 2026-12-07 M4); a digest names the content.
+    condition     = !contains(module.conventions.protected_environments, var.environment) || alltrue([for service in values(var.services) : can(regex(module.conventions.image_digest_pattern, service.container_image))])
+    error_message = "services.*.container_image must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>) in ${join(" and ", module.conventions.protected_environments)}, where a movable tag could swap the image; by tag in ${var.environment}: ${join(", ", sort([for key, service in var.services : key if !can(regex(module.conventions.image_digest_pattern, service.container_image))]))}."
   }
 }
 

@@ -7,6 +7,11 @@
 # Data stores have no egress. AWS's default allow-all egress rule is removed by Terraform when
 # it creates a group, so a group without egress rules allows none.
 
+# The port range the variable validations check against.
+module "conventions" {
+  source = "../conventions"
+}
+
 locals {
   # The tasks with a group of their own: every service, and the operator task under the key
   # "ops" (variables.tf refuses a service keyed "ops", or keyed like another role's group).

@@ -45,7 +45,7 @@ variable "alb_ingress_cidrs" {
 }
 
 variable "services" {
-  description = "The ECS services, keyed by service key (root: from var.services): port (the container port), public (false: no ALB route, so no rule from the ALB), callers (keys of the services that may call it on its port; default none). Each service gets a group of its own, <name_prefix>-<key>-sg."
+  description = "The ECS services, keyed by service key (root: from module.ecs.services, the owner of their shape): port (the container port), public (false: no ALB route, so no rule from the ALB), callers (keys of the services that may call it on its port; default none). Each service gets a group of its own, <name_prefix>-<key>-sg."
   type = map(object({
     port    = number
     public  = optional(bool, true)
@@ -65,8 +65,8 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for service in values(var.services) : service.port == floor(service.port) && service.port >= 1024 && service.port <= 65535])
-    error_message = "services.*.port must be a whole port number from 1024 to 65535 (unprivileged ports; the VPC's network ACLs pass only 1024-65535 between the public and private tiers); got ${jsonencode({ for key, service in var.services : key => service.port })}."
+    condition     = alltrue([for service in values(var.services) : service.port == floor(service.port) && service.port >= module.conventions.unprivileged_ports.from && service.port <= module.conventions.unprivileged_ports.to])
+    error_message = "services.*.port must be a whole port number from ${module.conventions.unprivileged_ports.from} to ${module.conventions.unprivileged_ports.to} (unprivileged ports; the VPC's network ACLs pass only those between the public and private tiers); got ${jsonencode({ for key, service in var.services : key => service.port })}."
   }
 
   validation {
@@ -84,10 +84,10 @@ variable "data_store_ports" {
   })
 
   validation {
-    # The private tier's network ACL sends to 443 (HTTPS) and 1024-65535 (modules/vpc); RDS and
-    # ElastiCache validate their own ranges (1150-65535, 1024-65535).
-    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= 1024 && port <= 65535))])
-    error_message = "data_store_ports values must be whole port numbers, 443 or 1024-65535 (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
+    # The private tier's network ACL sends to 443 (HTTPS) and the unprivileged ports (modules/vpc,
+    # modules/conventions); RDS and ElastiCache validate their own ranges (1150-65535, 1024-65535).
+    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= module.conventions.unprivileged_ports.from && port <= module.conventions.unprivileged_ports.to))])
+    error_message = "data_store_ports values must be whole port numbers, 443 or ${module.conventions.unprivileged_ports.from}-${module.conventions.unprivileged_ports.to} (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
   }
 }
 

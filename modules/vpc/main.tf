@@ -253,7 +253,7 @@ resource "aws_route_table_association" "data" {
 # --- network ACLs: one per tier, explicit rules, ephemeral ports for return traffic ------------
 
 locals {
-  ephemeral = { from = 1024, to = 65535 }
+  ephemeral = module.conventions.unprivileged_ports
 
   nacl_rules = {
     # public: the ALB (80/443 from clients) and the NAT gateways (443 out, replies back)

@@ -92,10 +92,10 @@ variable "data_store_ports" {
   })
 
   validation {
-    # The private tier's network ACL sends to 443 (HTTPS) and 1024-65535 (modules/vpc); RDS and
-    # ElastiCache validate their own ranges (1150-65535, 1024-65535).
-    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= 1024 && port <= 65535))])
-    error_message = "data_store_ports values must be whole port numbers, 443 or 1024-65535 (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
+    # The private tier's network ACL sends to 443 (HTTPS) and the unprivileged ports (modules/vpc,
+    # modules/conventions); RDS and ElastiCache validate their own ranges (1150-65535, 1024-65535).
+    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= module.conventions.unprivileged_ports.from && port <= module.conventions.unprivileged_ports.to))])
+    error_message = "data_store_ports values must be whole port numbers, 443 or ${module.conventions.unprivileged_ports.from}-${module.conventions.unprivileged_ports.to} (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
   }
 }
 

@@ -76,6 +76,32 @@ def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]
     return {kind: sorted(blocks) for kind, blocks in found.items()}
 
 
+_CALLS = re.compile(r'^\s*module\s+"', re.M)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """A ``module`` block: its source as written and each argument's expression as text
+    (``var.services``)."""
+
+    source: str
+    arguments: dict[str, str]
+
+
+def module_calls(directory: Path) -> dict[str, ModuleCall]:
+    """The ``module`` blocks of a module (the root: main.tf), by name."""
+    found: dict[str, ModuleCall] = {}
+    for path in sorted(directory.glob("*.tf")):
+        source = path.read_text()
+        if not _CALLS.search(source):
+            continue
+        for entry in parsed(source).get("module", []):
+            for name, body in entry.items():
+                arguments = {text(k): text(v) for k, v in body.items() if not k.startswith("__")}
+                found[text(name)] = ModuleCall(arguments.pop("source", ""), arguments)
+    return found
+
+
 # Lark's terminal names, in the words of a tfvars author.
 _TOKEN_WORDS = {
     "EQ": "'='",

@@ -25,7 +25,14 @@ from typing import Any
 
 from carcierge_pipeline import environments
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.hcl import HclSyntaxError, Tfvars, declarations, read_tfvars, text
+from carcierge_pipeline.hcl import (
+    HclSyntaxError,
+    Tfvars,
+    declarations,
+    module_calls,
+    read_tfvars,
+    text,
+)
 from carcierge_pipeline.terraform import Diagnostic
 from carcierge_pipeline.tftypes import dotted, mismatches, parse_type
 
@@ -39,19 +46,47 @@ class InvalidInput(StageFailed):
     """An environment's input files would not give a plan of that environment alone."""
 
 
+def owned_type(directory: Path, name: str, seen: frozenset[Path] = frozenset()) -> str | None:
+    """The type expression of variable ``name`` of the module in ``directory``: its own, or,
+    when it declares none or ``any`` and passes the value unchanged (``argument = var.name``)
+    to a local module, the type that module declares for the argument (recursively). A shape
+    is declared once, by the module that owns it (the root's services: modules/ecs), and the
+    check reads it there rather than a copy. None: no type to check against."""
+    directory = directory.resolve()
+    own = dict(declarations(directory)["variable"]).get(name, {})
+    declared = text(own["type"]) if "type" in own else None
+    if declared not in (None, "any") or directory in seen:
+        return declared
+    owners = {
+        found
+        for call in module_calls(directory).values()
+        if call.source.startswith(("./", "../"))
+        for argument, expression in call.arguments.items()
+        if expression == f"var.{name}"
+        for found in [owned_type(directory / call.source, argument, seen | {directory})]
+        if found not in (None, "any")
+    }
+    if len(owners) > 1:  # two modules declaring two shapes for one value: a second owner
+        raise StageFailed(f"{directory.name}: var.{name} goes to modules of different types")
+    return owners.pop() if owners else declared
+
+
 @dataclass(frozen=True)
 class RootVariables:
     declared: frozenset[str]
     required: frozenset[str]  # declared without a default: each environment sets its own
-    types: dict[str, str]  # the type expression of each variable that declares one
+    # The type expression each value is checked against: the variable's own, or that of the
+    # module input it is passed to unchanged (owned_type).
+    types: dict[str, str]
 
     @classmethod
     def of(cls, root: Path) -> RootVariables:
         variables = declarations(root)["variable"]
+        types = {name: owned_type(root, name) for name, _ in variables}
         return cls(
             declared=frozenset(name for name, _ in variables),
             required=frozenset(name for name, body in variables if "default" not in body),
-            types={name: text(body["type"]) for name, body in variables if "type" in body},
+            types={name: type_ for name, type_ in types.items() if type_ is not None},
         )
 
 
@@ -208,6 +243,12 @@ def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | 
             # another setting by its path (rds_config.skip_final_snapshot, checked against
             # deletion_protection) names the value at fault.
             names.sort(key=lambda n: not re.search(rf"\b{re.escape(n)}\b", diagnostic.detail))
+            # An argument that passes a variable through unchanged (services = var.services)
+            # is the value the module refused; the module's own names in the traversals
+            # (its var.environment) are another scope's.
+            passed = re.fullmatch(r"\s*var\.([A-Za-z_][\w-]*)\s*", expression)
+            if passed:
+                names = [passed[1], *(n for n in names if n != passed[1])]
             written = {name for tfvars in settings.values() for name in tfvars.values}
             named = re.findall(r"\b([A-Za-z_][\w-]*)\.(?:\*|[A-Za-z_])", diagnostic.detail)
             names = [n for n in dict.fromkeys(named) if n in written] + names

@@ -24,7 +24,7 @@ run "execution_role_reads_only_listed_secrets" {
       }
       web = {
         container_image = "nginx:1.27"
-        container_port  = 80
+        container_port  = 8080
         desired_count   = 1
         cpu             = 256
         memory          = 512
@@ -85,7 +85,7 @@ run "no_secrets_no_secret_access" {
 
   variables {
     services = {
-      web = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      web = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 

@@ -14,8 +14,8 @@ run "names_fit_in_staging" {
     environment         = "staging"
     ssl_certificate_arn = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
     services = {
-      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
-      s1             = { container_image = "nginx:1.27", container_port = 81, desired_count = 1, cpu = 256, memory = 512, public = false }
+      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+      s1             = { container_image = "nginx:1.27", container_port = 8081, desired_count = 1, cpu = 256, memory = 512, public = false }
     }
   }
 
@@ -62,8 +62,8 @@ run "names_fit_in_qa" {
     environment         = "qa"
     ssl_certificate_arn = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
     services = {
-      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
-      s1             = { container_image = "nginx:1.27", container_port = 81, desired_count = 1, cpu = 256, memory = 512, public = false }
+      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+      s1             = { container_image = "nginx:1.27", container_port = 8081, desired_count = 1, cpu = 256, memory = 512, public = false }
     }
   }
 
@@ -110,8 +110,8 @@ run "names_fit_in_uat" {
     environment         = "uat"
     ssl_certificate_arn = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
     services = {
-      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
-      s1             = { container_image = "nginx:1.27", container_port = 81, desired_count = 1, cpu = 256, memory = 512, public = false }
+      abcdefghijklmn = { container_image = "nginx:1.27@sha256:${sha256("nginx")}", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+      s1             = { container_image = "nginx:1.27@sha256:${sha256("nginx")}", container_port = 8081, desired_count = 1, cpu = 256, memory = 512, public = false }
     }
   }
 
@@ -158,8 +158,8 @@ run "names_fit_in_prod" {
     environment         = "prod"
     ssl_certificate_arn = "arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
     services = {
-      abcdefghijklmn = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
-      s1             = { container_image = "nginx:1.27", container_port = 81, desired_count = 1, cpu = 256, memory = 512, public = false }
+      abcdefghijklmn = { container_image = "nginx:1.27@sha256:${sha256("nginx")}", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+      s1             = { container_image = "nginx:1.27@sha256:${sha256("nginx")}", container_port = 8081, desired_count = 1, cpu = 256, memory = 512, public = false }
     }
   }
 
@@ -206,7 +206,7 @@ run "a_key_one_character_too_long_is_rejected_even_in_prod" {
     name_prefix = "prod-carcierge"
     environment = "prod"
     services = {
-      abcdefghijklmno = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      abcdefghijklmno = { container_image = "nginx:1.27@sha256:${sha256("nginx")}", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 

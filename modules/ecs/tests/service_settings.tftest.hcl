@@ -131,7 +131,7 @@ run "container_settings" {
       }
       legacy = {
         container_image   = "nginx:1.27"
-        container_port    = 80
+        container_port    = 8080
         desired_count     = 1
         cpu               = 256
         memory            = 512
@@ -199,9 +199,9 @@ run "spot_share" {
 
   variables {
     services = {
-      ondemand = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 0 }
-      mixed    = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 60 }
-      allspot  = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, spot = 100 }
+      ondemand = { container_image = "nginx:1.27", container_port = 8080, desired_count = 2, cpu = 256, memory = 512, spot = 0 }
+      mixed    = { container_image = "nginx:1.27", container_port = 8080, desired_count = 2, cpu = 256, memory = 512, spot = 60 }
+      allspot  = { container_image = "nginx:1.27", container_port = 8080, desired_count = 2, cpu = 256, memory = 512, spot = 100 }
     }
   }
 

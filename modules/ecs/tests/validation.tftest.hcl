@@ -11,7 +11,7 @@ run "invalid_cpu_memory_pair" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 512, memory = 512 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 512, memory = 512 }
     }
   }
 
@@ -23,7 +23,7 @@ run "memory_off_the_fargate_step" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 8192, memory = 18432 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 8192, memory = 18432 }
     }
   }
 
@@ -59,7 +59,7 @@ run "min_above_max" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 2, cpu = 256, memory = 512, min_capacity = 3, max_capacity = 2 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 2, cpu = 256, memory = 512, min_capacity = 3, max_capacity = 2 }
     }
   }
 
@@ -71,7 +71,7 @@ run "desired_above_max" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 5, cpu = 256, memory = 512, max_capacity = 4 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 5, cpu = 256, memory = 512, max_capacity = 4 }
     }
   }
 
@@ -83,7 +83,7 @@ run "desired_below_min" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, min_capacity = 2, max_capacity = 4 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, min_capacity = 2, max_capacity = 4 }
     }
   }
 
@@ -95,7 +95,7 @@ run "overlong_service_key" {
 
   variables {
     services = {
-      abcdefghijklmno = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      abcdefghijklmno = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -107,7 +107,7 @@ run "key_with_uppercase" {
 
   variables {
     services = {
-      Service1 = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      Service1 = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -119,7 +119,7 @@ run "key_ending_in_hyphen" {
 
   variables {
     services = {
-      api- = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      api- = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -131,7 +131,7 @@ run "image_with_spaces" {
 
   variables {
     services = {
-      api = { container_image = "nginx latest", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      api = { container_image = "nginx latest", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -143,7 +143,7 @@ run "image_with_uppercase_repository" {
 
   variables {
     services = {
-      api = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/Carcierge:1.0", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      api = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/Carcierge:1.0", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -155,7 +155,7 @@ run "image_with_empty_tag" {
 
   variables {
     services = {
-      api = { container_image = "nginx:", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      api = { container_image = "nginx:", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -167,7 +167,7 @@ run "image_with_bad_digest" {
 
   variables {
     services = {
-      api = { container_image = "nginx@sha256:abc", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      api = { container_image = "nginx@sha256:abc", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -179,7 +179,7 @@ run "unknown_cpu_architecture" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "AMD64" }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "AMD64" }
     }
   }
 
@@ -191,7 +191,7 @@ run "spot_above_100" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, spot = 101 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, spot = 101 }
     }
   }
 
@@ -203,7 +203,7 @@ run "cpu_target_zero" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_target = 0 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, cpu_target = 0 }
     }
   }
 
@@ -215,7 +215,7 @@ run "memory_target_above_100" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, memory_target = 101 }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, memory_target = 101 }
     }
   }
 
@@ -227,7 +227,7 @@ run "health_check_path_without_slash" {
 
   variables {
     services = {
-      api = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, health_check_path = "health" }
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, health_check_path = "health" }
     }
   }
 
@@ -239,8 +239,8 @@ run "two_default_routes" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true }
-      b = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, default_route = true }
+      b = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, default_route = true }
     }
   }
 
@@ -252,7 +252,7 @@ run "private_default_route" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, default_route = true, public = false }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, default_route = true, public = false }
     }
   }
 
@@ -264,8 +264,8 @@ run "duplicate_priority" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, priority = 20 }
-      b = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512 }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, priority = 20 }
+      b = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
     }
   }
 
@@ -277,7 +277,7 @@ run "priority_of_the_default_route" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, priority = 50000 }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, priority = 50000 }
     }
   }
 
@@ -289,7 +289,7 @@ run "too_many_routing_values" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3"], host_headers = ["a.example.com", "b.example.com", "c.example.com"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3"], host_headers = ["a.example.com", "b.example.com", "c.example.com"] }
     }
   }
 
@@ -301,7 +301,7 @@ run "path_pattern_without_slash" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["api/*"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["api/*"] }
     }
   }
 
@@ -313,7 +313,7 @@ run "secret_that_is_not_a_secrets_manager_arn" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:ssm:us-west-1:123456789012:parameter/db" } }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:ssm:us-west-1:123456789012:parameter/db" } }
     }
   }
 
@@ -325,7 +325,7 @@ run "secret_arn_without_random_suffix" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:db" } }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, secrets = { DB_PASSWORD = "arn:aws:secretsmanager:us-west-1:123456789012:secret:db" } }
     }
   }
 
@@ -337,7 +337,7 @@ run "environment_name_with_dash" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, environment = { "LOG-LEVEL" = "info" } }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, environment = { "LOG-LEVEL" = "info" } }
     }
   }
 
@@ -349,7 +349,7 @@ run "empty_command" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, command = [] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, command = [] }
     }
   }
 
@@ -456,8 +456,8 @@ run "good_edge_values_are_accepted" {
       # (5 values in the rule), 4 wildcards.
       service1 = { container_image = "your-ecr-repo/service1:latest", container_port = 3001, desired_count = 2, cpu = 512, memory = 1024, path_patterns = ["/api/*", "/v?/it's/@me:a+b&c~$\"d\"", "/x_y-z.json"], host_headers = ["*.example.com", "api-2.example.org"] }
       big      = { container_image = "registry.example.com:5000/team/big@sha256:${sha256("big")}", container_port = 65535, desired_count = 0, min_capacity = 0, max_capacity = 1, cpu = 16384, memory = 122880, spot = 100 }
-      arm      = { container_image = "public.ecr.aws/docker/library/nginx:1.27-alpine", container_port = 1, desired_count = 3, min_capacity = 3, max_capacity = 3, cpu = 8192, memory = 16384, cpu_architecture = "ARM64", priority = 49999 }
-      web      = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 2048, default_route = true, host_headers = ["www.example.com", "*.example.net", "shop?.example.io"] }
+      arm      = { container_image = "public.ecr.aws/docker/library/nginx:1.27-alpine", container_port = 1024, desired_count = 3, min_capacity = 3, max_capacity = 3, cpu = 8192, memory = 16384, cpu_architecture = "ARM64", priority = 49999 }
+      web      = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 2048, default_route = true, host_headers = ["www.example.com", "*.example.net", "shop?.example.io"] }
     }
     shared_secrets  = { RDS = "arn:aws:secretsmanager:us-west-1:123456789012:secret:rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbC123" }
     domain_name     = "carcierge.example.com"
@@ -483,7 +483,7 @@ run "four_path_patterns" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3", "/4"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/1", "/2", "/3", "/4"] }
     }
   }
 
@@ -495,7 +495,7 @@ run "four_host_headers" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, host_headers = ["a.example.com", "b.example.com", "c.example.com", "d.example.com"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, host_headers = ["a.example.com", "b.example.com", "c.example.com", "d.example.com"] }
     }
   }
 
@@ -507,7 +507,7 @@ run "six_wildcards_in_a_rule" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/a/*/?/*", "/b/*/?/*"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/a/*/?/*", "/b/*/?/*"] }
     }
   }
 
@@ -519,7 +519,7 @@ run "path_pattern_with_a_character_alb_refuses" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/items/{id}"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, path_patterns = ["/items/{id}"] }
     }
   }
 
@@ -531,7 +531,7 @@ run "host_header_without_a_dot" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, host_headers = ["localhost"] }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, host_headers = ["localhost"] }
     }
   }
 
@@ -543,7 +543,7 @@ run "arm64_on_fargate_spot" {
 
   variables {
     services = {
-      a = { container_image = "nginx:1.27", container_port = 80, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "ARM64", spot = 50 }
+      a = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, cpu_architecture = "ARM64", spot = 50 }
     }
   }
 
@@ -615,4 +615,112 @@ run "user_uid_with_a_leading_zero_but_not_root_passes" {
     condition     = jsondecode(aws_ecs_task_definition.service["api"].container_definitions)[0].user == "01000:1000"
     error_message = "a non-zero uid written with a leading zero is not root and passes"
   }
+}
+
+# Validations the root's services declaration had until the module became the one owner of the
+# shape (the root passes var.services through): every one of them refuses here.
+
+# services.*.callers lets another service's group through its security group (the root's
+# modules/security_groups, from the output services): it must name another service.
+run "callers_must_be_other_services" {
+  command = plan
+
+  variables {
+    services = {
+      service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0", container_port = 3001, desired_count = 1, cpu = 256, memory = 512, callers = ["service9"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "a_service_is_not_its_own_caller" {
+  command = plan
+
+  variables {
+    services = {
+      service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0", container_port = 3001, desired_count = 1, cpu = 256, memory = 512, callers = ["service1"] }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "callers_default_to_none_and_reach_the_output" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512, callers = ["web"] }
+      web = { container_image = "nginx:1.27", container_port = 8081, desired_count = 1, cpu = 256, memory = 512, default_route = true }
+    }
+  }
+
+  assert {
+    condition     = output.services["api"].callers == tolist(["web"]) && length(output.services["web"].callers) == 0 && output.services["api"].public == true && output.services["api"].spot == 0
+    error_message = "the output services is the input with every optional attribute's default: what the root gives modules/security_groups"
+  }
+}
+
+run "privileged_port" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 1023, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "key_of_a_log_source" {
+  command = plan
+
+  variables {
+    services = {
+      alb = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "key_prefixing_an_index_family_of_no_service" {
+  command = plan
+
+  variables {
+    services = {
+      security = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "key_prefixing_another_key" {
+  command = plan
+
+  variables {
+    services = {
+      api       = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+      api-admin = { container_image = "nginx:1.27", container_port = 8081, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "image_by_tag_in_prod" {
+  command = plan
+
+  variables {
+    name_prefix = "prod-carcierge"
+    environment = "prod"
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 512 }
+    }
+  }
+
+  expect_failures = [var.services]
 }

@@ -176,6 +176,7 @@ CASES = [
         "staging-carcierge-<key> fit AWS's 32-character limit in every environment; "
         "too long: reservations-api (16)",
         reads=(("project_name",),),
+        rule=ECS,
     ),
     Case(
         "service-key-uppercase",
@@ -192,6 +193,7 @@ CASES = [
         "services keys must not be alb or vpc-flow-logs: those are the keys of the ALB access "
         "logs and the VPC flow logs in OpenSearch (indices logs-<key>-yyyy.MM.dd); rename: "
         "vpc-flow-logs.",
+        rule=ECS,
     ),
     Case(
         "image-malformed",
@@ -206,18 +208,21 @@ CASES = [
         ("services", "service3"),
         service("service3", container_port=0),
         "services.*.container_port must be a whole number from 1024 to 65535",
+        rule=ECS,
     ),
     Case(
         "port-70000",
         ("services", "service4"),
         service("service4", container_port=70000),
         "service4 = 70000",
+        rule=ECS,
     ),
     Case(
         "port-privileged",
         ("services", "service5"),
         service("service5", container_port=80),
         "(the network ACLs pass only unprivileged ports to the services); got: ",
+        rule=ECS,
     ),
     Case(
         "fargate-cpu-memory-pair",
@@ -295,12 +300,14 @@ CASES = [
         "services keys must not be logs or security-auditlog or a hyphen-prefix of them: a "
         "service reads and writes the OpenSearch indices <key>-*, which would include logs-* and "
         "security-auditlog-*; rename: ",
+        rule=ECS,
     ),
     Case(
         "service-key-prefixes-audit-log",
         ("services", "security"),
         service("service2", container_port=3022, path_patterns=["/security"]),
         "services keys must not be logs or security-auditlog or a hyphen-prefix of them",
+        rule=ECS,
     ),
     Case(
         "service-key-prefixes-another",
@@ -309,6 +316,7 @@ CASES = [
         "services keys must not be a hyphen-prefix of another key: a service reads and writes "
         "the OpenSearch indices <key>-*, which would include the other's; rename one of: "
         "service1 (prefix of service1-admin).",
+        rule=ECS,
     ),
     # --- ALB listener rules (AWS: 3 values per condition, 5 per rule, 5 wildcards per rule)
     Case(
@@ -594,6 +602,7 @@ CASES = [
         ("services", "service2", "callers"),
         ["service2"],
         "services.*.callers must name other services of this environment",
+        rule=ECS,
     ),
     Case(
         "rds-log-statement-ddl",
@@ -675,6 +684,7 @@ CASES = [
         "service3.",
         environment="prod",
         reads=(("environment",),),
+        rule=ECS,
     ),
     Case(
         "uat-ops-image-by-tag",

@@ -1,6 +1,6 @@
 """Compute (module ecs) of each environment, read from its offline plan: the services its
 environment file lists, behind the ALB with their routes and scaling policies, protection per
-environment, names within AWS limits; and the root's `services` validations, read from
+environment, names within AWS limits; and the `services` validations (modules/ecs), read from
 Terraform's diagnostics. What a file may change (services, ports, routes, task counts, Spot
 shares, retention) is read from that file; only policy is fixed here."""
 
@@ -221,7 +221,7 @@ def test_names_follow_the_convention_within_aws_limits(environment_plans, enviro
             assert values["tags"]["Name"] == values["name"], resource
 
 
-# --- the root's `services` validations, with the messages a tfvars author reads ------------
+# --- the `services` validations (modules/ecs), with the messages a tfvars author reads ------
 
 GOOD = {
     "container_image": "nginx:1.27",
@@ -272,9 +272,9 @@ EXPECTED_MESSAGES = {
 }
 
 
-# The root checks only what spans modules (key length in every environment, ports the network
-# ACLs pass); the ecs module owns every other rule. A value that fails a root rule never reaches
-# the module, so the two groups are planned apart.
+# The rules that the root checked until the ecs module became the one owner of the services
+# shape (key length in every environment, ports the network ACLs pass): planned apart as before,
+# refused by the module's rules like every other.
 ROOT_RULES = {"port", "abcdefghijklmno"}
 
 
@@ -302,7 +302,7 @@ def test_bad_services_are_rejected_with_their_messages(project_copy, group):
         for line in map(json.loads, result.stdout.splitlines())
         if line.get("type") == "diagnostic" and line["diagnostic"]["severity"] == "error"
     ]
-    rule_file = "variables.tf:" if group == "root" else "modules/ecs/variables.tf:"
+    rule_file = "modules/ecs/variables.tf:"
     for key, message in EXPECTED_MESSAGES.items():
         if key not in keys:
             continue

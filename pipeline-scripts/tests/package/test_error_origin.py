@@ -98,3 +98,26 @@ def test_a_map_key_named_after_unknown_is_the_path(tmp_path):
     assert error_locator(tmp_path, "uat")(at) == (
         f"environments/uat.tfvars:{line}:{column}: alarm_thresholds.ecs_cpu"
     )
+
+
+def test_a_variable_passed_through_is_the_value_at_fault_whatever_the_module_reads():
+    """The root passes its services unchanged to modules/ecs, which owns their validations; a
+    rule there also reads the module's own var.environment and says "environment" in its
+    message: the value at fault is still the services map, not the root's environment."""
+    settings = read_tfvars(var_file(ROOT, "staging"))
+    source = (ROOT / "main.tf").read_bytes()
+    start = source.index(b"services = var.services\n") + len(b"services = ")
+    diagnostic = Diagnostic(
+        "error",
+        "Invalid value for variable",
+        detail="services keys must fit in every environment; too long: reservations-api (16).",
+        filename="main.tf",
+        line=source[:start].count(b"\n") + 1,
+        start_byte=start,
+        end_byte=start + len(b"var.services"),
+        traversals=("var.environment", "var.name_prefix", "var.services"),
+    )
+    line, column = settings.positions[("services",)]
+    assert error_locator(ROOT, "staging")(diagnostic) == (
+        f"environments/staging.tfvars:{line}:{column}: services"
+    )

@@ -1,0 +1,134 @@
+"""A value's shape is declared once, by the module that owns it: the root passes ``services``
+through unchanged (``type = any``) to modules/ecs, whose declaration the input check reads
+(inputs.owned_type). A second copy of the type is what let a misspelt attribute plan green
+(review 2026-12-07 §1): each copy dropped what the other declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.hcl import declarations, module_calls, text
+from carcierge_pipeline.inputs import RootVariables, owned_type
+from carcierge_pipeline.tftypes import Type, TypeExpressionError, parse_type
+
+OWNER = ROOT / "modules" / "ecs"
+
+
+def _objects(type_: Type) -> list[Type]:
+    """The object types in ``type_`` at any depth."""
+    found = [type_] if type_.kind == "object" else []
+    inner = [type_.element, *type_.elements, *(a.type for a in type_.attributes.values())]
+    for each in inner:
+        if each is not None:
+            found += _objects(each)
+    return found
+
+
+def _declared_objects() -> list[tuple[Path, str, frozenset[str]]]:
+    """(module directory, variable, attribute names) of every object type a variable of the
+    root or of a module declares."""
+    found = []
+    for directory in [ROOT, *sorted(p.parent for p in ROOT.glob("modules/*/variables.tf"))]:
+        for name, body in declarations(directory)["variable"]:
+            if "type" not in body:
+                continue
+            try:
+                parsed = parse_type(text(body["type"]))
+            except TypeExpressionError:
+                continue
+            found += [(directory, name, frozenset(o.attributes)) for o in _objects(parsed)]
+    return found
+
+
+def _service_attributes() -> frozenset[str]:
+    service = parse_type(RootVariables.of(ROOT).types["services"]).element
+    assert service is not None and service.kind == "object"
+    return frozenset(service.attributes)
+
+
+def test_the_services_shape_is_declared_once_in_the_ecs_module():
+    attributes = _service_attributes()
+    assert {"container_image", "container_port", "callers"} <= attributes
+    # Any object type that declares half of a service's attributes is a copy of the shape
+    # (modules/security_groups takes 3 of them, renamed: port, public, callers).
+    copies = [
+        (directory.relative_to(ROOT).as_posix() or ".", name)
+        for directory, name, declared in _declared_objects()
+        if len(declared & attributes) * 2 >= len(attributes)
+    ]
+    assert copies == [("modules/ecs", "services")]
+    # ... and in the text of every .tf file: an attribute declaration line such as
+    # "cpu_architecture = optional(string, ...)" of the shape's optional attributes.
+    optional = {n for n in attributes if f"{n} = optional(" in _owner_text_normalised()}
+    assert len(optional) * 2 >= len(attributes)
+    holding = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in [*ROOT.glob("*.tf"), *ROOT.glob("modules/**/*.tf")]
+        if ".terraform" not in path.parts
+        and sum(f"{n} = optional(" in _normalised(path.read_text()) for n in optional) * 2
+        > len(optional)
+    )
+    assert holding == ["modules/ecs/variables.tf"]
+
+
+def _normalised(source: str) -> str:
+    return " ".join(source.split())
+
+
+def _owner_text_normalised() -> str:
+    return _normalised((OWNER / "variables.tf").read_text())
+
+
+def test_the_root_passes_services_through_unchanged():
+    root = dict(declarations(ROOT)["variable"])
+    assert text(root["services"]["type"]) == "any"
+    calls = module_calls(ROOT)
+    assert (ROOT / calls["ecs"].source).resolve() == OWNER
+    assert calls["ecs"].arguments["services"] == "var.services"
+    owner = dict(declarations(OWNER)["variable"])
+    assert RootVariables.of(ROOT).types["services"] == text(owner["services"]["type"])
+    # No other module takes the root's value whole: each reads the owner's output.
+    assert [n for n, c in calls.items() if "var.services" in c.arguments.values()] == ["ecs"]
+
+
+def _module(directory: Path, variables: str, calls: str = "") -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "variables.tf").write_text(variables)
+    (directory / "main.tf").write_text(calls or "# no module calls\n")
+
+
+def test_the_type_is_read_from_the_module_a_value_is_passed_to(tmp_path):
+    shape = 'variable "x" {\n  type = object({ a = string })\n}\n'
+    _module(tmp_path / "modules" / "inner", shape)
+    _module(
+        tmp_path / "modules" / "outer",
+        'variable "y" {\n  type = any\n}\n',
+        'module "inner" {\n  source = "../inner"\n  x      = var.y\n}\n',
+    )
+    _module(
+        tmp_path,
+        'variable "v" {\n  type = any\n}\nvariable "w" {\n  type = any\n}\n'
+        'variable "z" {\n  type = string\n}\n',
+        'module "outer" {\n  source = "./modules/outer"\n  y      = var.v\n'
+        "  other  = { wrapped = var.w }\n}\n",
+    )
+    assert owned_type(tmp_path, "v") == "object({a = string})"  # through two modules
+    assert owned_type(tmp_path, "w") == "any"  # not passed unchanged: nothing to read
+    assert owned_type(tmp_path, "z") == "string"  # a type of its own is the root's
+
+
+def test_two_modules_declaring_two_shapes_for_one_value_are_refused(tmp_path):
+    _module(tmp_path / "modules" / "a", 'variable "x" {\n  type = object({ a = string })\n}\n')
+    _module(tmp_path / "modules" / "b", 'variable "x" {\n  type = object({ b = string })\n}\n')
+    _module(
+        tmp_path,
+        'variable "v" {\n  type = any\n}\n',
+        'module "a" {\n  source = "./modules/a"\n  x      = var.v\n}\n'
+        'module "b" {\n  source = "./modules/b"\n  x      = var.v\n}\n',
+    )
+    with pytest.raises(StageFailed, match=r"var\.v goes to modules of different types"):
+        owned_type(tmp_path, "v")
