@@ -59,8 +59,8 @@ DEFAULT_SNAPSHOT_RETENTION_DAYS = 14
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 _SERVICE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,13}$")
-# Index families of no service (modules/conventions: reserved_index_prefixes; the root's services
-# validation refuses such keys first, this repeats it for the operator task's own input).
+# Index families of no service (modules/conventions: reserved_index_prefixes; modules/ecs's
+# services validation refuses such keys first, this repeats it for the operator task's own input).
 RESERVED_INDEX_PREFIXES = ("logs", "security-auditlog")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
