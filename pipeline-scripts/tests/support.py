@@ -143,6 +143,23 @@ class TerraformResults:
                 path.unlink(missing_ok=True)
 
 
+def plan_alone(workdir: Path, var_file: str) -> dict[str, Any]:
+    """The offline plan JSON of the configuration in ``workdir`` planned on its own (a module
+    with placeholder inputs): init, plan with ``var_file``, show."""
+    from carcierge_pipeline.terraform import Terraform
+
+    terraform = Terraform.for_mode(workdir, OFFLINE)
+    terraform.run(["init", "-input=false", "-no-color", "-backend=false"], capture=True)
+    terraform.run(
+        ["plan", "-input=false", "-no-color", f"-var-file={var_file}", "-out=plan.bin"],
+        capture=True,
+    )
+    shown: dict[str, Any] = json.loads(
+        terraform.run(["show", "-json", "plan.bin"], capture=True).stdout
+    )
+    return shown
+
+
 def copy_project(project: Project, root: Path) -> Project:
     """A private copy of the Terraform project, so stages can write build/ freely."""
     root.mkdir(parents=True)

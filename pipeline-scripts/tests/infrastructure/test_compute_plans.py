@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 import pytest
 from support import OFFLINE, ROOT, environment_values, services_of, task_counts
@@ -279,23 +280,28 @@ ROOT_RULES = {"port", "abcdefghijklmno"}
 
 
 @pytest.mark.parametrize("group", ["root", "module"])
-def test_bad_services_are_rejected_with_their_messages(project_copy, group):
+def test_bad_services_are_rejected_with_their_messages(project_copy, terraform_results, group):
     keys = ROOT_RULES if group == "root" else set(BAD_SERVICES) - ROOT_RULES
-    terraform = prepare(project_copy, "qa", OFFLINE, workdir_name=f"compute-validation-{group}")
-    bad = terraform.workdir / "bad-services.tfvars.json"
-    bad.write_text(json.dumps({"services": {k: v for k, v in BAD_SERVICES.items() if k in keys}}))
-    result = terraform.run(
-        [
-            "plan",
-            "-input=false",
-            "-lock=false",
-            "-json",
-            "-var-file=environments/qa.tfvars",
-            f"-var-file={bad.name}",
-        ],
-        capture=True,
-        check=False,
-    )
+    bad = json.dumps({"services": {k: v for k, v in BAD_SERVICES.items() if k in keys}})
+
+    def plan() -> subprocess.CompletedProcess[str]:
+        terraform = prepare(project_copy, "qa", OFFLINE, workdir_name=f"compute-validation-{group}")
+        (terraform.workdir / "bad-services.tfvars.json").write_text(bad)
+        return terraform.run(
+            [
+                "plan",
+                "-input=false",
+                "-lock=false",
+                "-json",
+                "-var-file=environments/qa.tfvars",
+                "-var-file=bad-services.tfvars.json",
+            ],
+            capture=True,
+            check=False,
+        )
+
+    # Kept between runs while the project and the bad services are unchanged.
+    result = terraform_results("bad services planned", project_copy, plan, bad)
     assert result.returncode != 0
     details = [
         line["diagnostic"]["detail"]

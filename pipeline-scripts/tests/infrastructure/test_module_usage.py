@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from typing import Any
 
 import pytest
 from support import OFFLINE, ROOT
 
+from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Terraform
 
 MODULES = sorted(p.name for p in (ROOT / "modules").iterdir() if (p / "main.tf").is_file())
@@ -35,15 +37,8 @@ def test_the_readme_opens_with_a_usage_block_of_its_module(module):
     assert re.match(rf'module "{module}" {{', block), block
 
 
-@pytest.mark.slow(seconds=8)
-def test_the_usage_blocks_plan(tmp_path, offline_cache):
-    workdir = tmp_path / "usage"
-    shutil.copytree(
-        ROOT / "modules", workdir / "modules", ignore=shutil.ignore_patterns(".terraform*")
-    )
-    blocks = "\n".join(usage_block(module) for module in MODULES)
-    (workdir / "main.tf").write_text(f'provider "aws" {{\n  region = "us-west-1"\n}}\n\n{blocks}')
-    terraform = Terraform.for_mode(workdir, OFFLINE)
+def _plan_usage(terraform: Terraform) -> tuple[str | None, list[str], dict[str, Any]]:
+    """The failure of planning the blocks (or None), what Terraform said, and the plan."""
     terraform.run(["init", "-input=false", "-no-color"], capture=True)
     said: list[str] = []
     run = terraform.run_json(
@@ -51,8 +46,27 @@ def test_the_usage_blocks_plan(tmp_path, offline_cache):
         echo=said.append,
         echo_error=said.append,
     )
-    assert run.failure(completed_by="change_summary") is None, "\n".join(said)
+    failure = run.failure(completed_by="change_summary")
+    if failure is not None:
+        return str(failure), said, {}
     plan = json.loads(terraform.run(["show", "-json", "plan.bin"], capture=True).stdout)
+    return None, said, plan
+
+
+@pytest.mark.slow(seconds=8)
+def test_the_usage_blocks_plan(tmp_path, terraform_results):
+    workdir = tmp_path / "usage"
+    shutil.copytree(
+        ROOT / "modules", workdir / "modules", ignore=shutil.ignore_patterns(".terraform*")
+    )
+    blocks = "\n".join(usage_block(module) for module in MODULES)
+    (workdir / "main.tf").write_text(f'provider "aws" {{\n  region = "us-west-1"\n}}\n\n{blocks}')
+    terraform = Terraform.for_mode(workdir, OFFLINE)
+    # Kept between runs while the modules and their READMEs' blocks are unchanged.
+    failure, said, plan = terraform_results(
+        "module usage blocks", Project(workdir), lambda: _plan_usage(terraform)
+    )
+    assert failure is None, "\n".join(said)
     planned = {
         c["address"].split(".")[1]
         for c in plan["resource_changes"]

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from typing import Any
 
 import pytest
 
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.offline import rules, server, values
+from carcierge_pipeline.project import Project
 
 UNKNOWN = values.UNKNOWN
 
@@ -458,28 +460,47 @@ def test_terraform_plan_applies_the_sqs_queue_name_check(fixture_workdir):
     assert "invalid queue name: fixture.queue" in queue.stderr
 
 
-@pytest.mark.slow(seconds=12)
-def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir):
-    # Applied once (the rehearsal's apply switch), a changed name replaces the log
-    # group while a changed retention updates it in place
-    terraform = fixture_workdir("provider-rules")
+FORCE_NEW_EDITS = (
+    ('"fixture-logs"', '"fixture-logs-renamed"'),
+    ("deletion_window_in_days = 7", "deletion_window_in_days = 10"),
+    ('"10.20.0.0/16"', '"10.21.0.0/16"'),
+    ("message_retention_seconds = 345600", "message_retention_seconds = 86400"),
+    ('"fixture-egress"', '"fixture-egress-2"'),
+    ('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "ENABLED"'),
+)
+
+
+def _apply_then_change(terraform) -> tuple[int, str, dict[str, Any]]:
+    """Apply the fixture (the rehearsal's apply switch), edit it, plan the change: the plan's
+    exit code, its errors and the plan."""
     terraform.extra_env = {server.APPLY_SWITCH: "1"}
     terraform.run(
         ["apply", "-input=false", "-no-color", "-auto-approve", "-lock=false"], capture=True
     )
     main = terraform.workdir / "main.tf"
-    main.write_text(
-        main.read_text()
-        .replace('"fixture-logs"', '"fixture-logs-renamed"')
-        .replace("deletion_window_in_days = 7", "deletion_window_in_days = 10")
-        .replace('"10.20.0.0/16"', '"10.21.0.0/16"')
-        .replace("message_retention_seconds = 345600", "message_retention_seconds = 86400")
-        .replace('"fixture-egress"', '"fixture-egress-2"')
-        .replace('firewall_fail_open = "DISABLED"', 'firewall_fail_open = "ENABLED"')
-    )
+    text = main.read_text()
+    for before, after in FORCE_NEW_EDITS:
+        text = text.replace(before, after)
+    main.write_text(text)
     changed = _plan(terraform, "-out=change.bin")
-    assert changed.returncode == 0, changed.stderr
+    if changed.returncode != 0:
+        return changed.returncode, changed.stderr, {}
     plan = json.loads(terraform.run(["show", "-json", "change.bin"], capture=True).stdout)
+    return 0, "", plan
+
+
+@pytest.mark.slow(seconds=12)
+def test_terraform_plans_a_force_new_change_as_a_replacement(fixture_workdir, terraform_results):
+    # Applied once, a changed name replaces the log group while a changed retention updates it
+    # in place. (Kept between runs while the fixture and the edits are unchanged.)
+    terraform = fixture_workdir("provider-rules")
+    returncode, stderr, plan = terraform_results(
+        "force-new change planned",
+        Project(terraform.workdir),
+        lambda: _apply_then_change(terraform),
+        repr(FORCE_NEW_EDITS),
+    )
+    assert returncode == 0, stderr
     actions = {c["address"]: c["change"]["actions"] for c in plan["resource_changes"]}
     assert actions["aws_cloudwatch_log_group.fixture"] == ["delete", "create"]
     assert actions["aws_kms_key.fixture"] == ["update"]

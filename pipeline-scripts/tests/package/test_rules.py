@@ -9,7 +9,7 @@ import shutil
 from typing import Any
 
 import pytest
-from support import FIXTURES, OFFLINE
+from support import FIXTURES, OFFLINE, plan_alone
 
 from carcierge_pipeline import rules
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -230,21 +230,19 @@ opensearch = { domain_name = "staging-carcierge-opensearch", instance_count = 2 
 
 
 @pytest.fixture(scope="module")
-def monitoring_plan(project, offline_cache, tmp_path_factory) -> Plan:
-    from carcierge_pipeline.terraform import Terraform
-
+def monitoring_plan(project, terraform_results, tmp_path_factory) -> Plan:
     workdir = tmp_path_factory.mktemp("monitoring")
     for tf in (project.root / "modules" / "monitoring").glob("*.tf"):
         shutil.copy2(tf, workdir / tf.name)
     (workdir / "placeholders.tfvars").write_text(PLACEHOLDERS)
-    terraform = Terraform.for_mode(workdir, OFFLINE)
-    terraform.run(["init", "-input=false", "-no-color", "-backend=false"], capture=True)
-    terraform.run(
-        ["plan", "-input=false", "-no-color", "-var-file=placeholders.tfvars", "-out=plan.bin"],
-        capture=True,
+    # Kept between runs while the project's modules and the placeholders are unchanged.
+    shown = terraform_results(
+        "monitoring planned alone",
+        project,
+        lambda: plan_alone(workdir, "placeholders.tfvars"),
+        PLACEHOLDERS,
     )
-    shown = terraform.run(["show", "-json", "plan.bin"], capture=True).stdout
-    return Plan.of(json.loads(shown))
+    return Plan.of(shown)
 
 
 def test_monitoring_dashboard_body_is_known_with_placeholders(monitoring_plan):
@@ -861,12 +859,10 @@ snapshot_replica = {
 
 @pytest.mark.slow(seconds=10)
 def test_the_opensearch_modules_policies_are_least_privileged_where_known(
-    project, offline_cache, tmp_path
+    project, terraform_results, tmp_path
 ):
     # Planned alone with placeholder ARNs, the module's snapshot and replication policies are
     # known (in an environment plan they name the environment key, created in the same apply).
-    from carcierge_pipeline.terraform import Terraform
-
     workdir = tmp_path / "opensearch"
     for module in ("opensearch", "private_bucket", "conventions"):  # and what it calls
         shutil.copytree(
@@ -875,13 +871,13 @@ def test_the_opensearch_modules_policies_are_least_privileged_where_known(
             ignore=shutil.ignore_patterns(".terraform*", "tests"),
         )
     (workdir / "placeholders.tfvars").write_text(SNAPSHOT_REPLICA_PLACEHOLDERS)
-    terraform = Terraform.for_mode(workdir, OFFLINE)
-    terraform.run(["init", "-input=false", "-no-color", "-backend=false"], capture=True)
-    terraform.run(
-        ["plan", "-input=false", "-no-color", "-var-file=placeholders.tfvars", "-out=plan.bin"],
-        capture=True,
+    shown = terraform_results(
+        "opensearch planned alone",
+        project,
+        lambda: plan_alone(workdir, "placeholders.tfvars"),
+        SNAPSHOT_REPLICA_PLACEHOLDERS,
     )
-    model = Plan.of(json.loads(terraform.run(["show", "-json", "plan.bin"], capture=True).stdout))
+    model = Plan.of(shown)
     result = rules.evaluate(model, [iam.RULE])
     assert result.findings == [], [f.line for f in result.findings]
     checked = {

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 import yaml
-from support import OFFLINE
+from support import plan_alone
 
 from carcierge_pipeline import rules
 from carcierge_pipeline.planmodel import Plan
@@ -71,23 +71,23 @@ security_group_id     = "sg-0ccccccccccccccc3"
 
 
 @pytest.fixture(scope="module")
-def log_delivery_plan(project, offline_cache, tmp_path_factory) -> Plan:
-    from carcierge_pipeline.terraform import Terraform
-
+def log_delivery_plan(project, terraform_results, tmp_path_factory) -> Plan:
     workdir = tmp_path_factory.mktemp("log_delivery")
     modules = workdir / "modules"
     for name in ("log_delivery", "conventions", "private_bucket"):
         shutil.copytree(project.root / "modules" / name, modules / name, ignore=_no_tests)
     module = modules / "log_delivery"
     (module / "placeholders.tfvars").write_text(PLACEHOLDERS)
-    (module / "region.tf").write_text('provider "aws" {\n  region = "us-west-1"\n}\n')
-    terraform = Terraform.for_mode(module, OFFLINE)
-    terraform.run(["init", "-input=false", "-no-color", "-backend=false"], capture=True)
-    terraform.run(
-        ["plan", "-input=false", "-no-color", "-var-file=placeholders.tfvars", "-out=plan.bin"],
-        capture=True,
+    region = 'provider "aws" {\n  region = "us-west-1"\n}\n'
+    (module / "region.tf").write_text(region)
+    # Kept between runs while the project's modules and the placeholders are unchanged.
+    shown = terraform_results(
+        "log delivery planned alone",
+        project,
+        lambda: plan_alone(module, "placeholders.tfvars"),
+        PLACEHOLDERS,
+        region,
     )
-    shown = json.loads(terraform.run(["show", "-json", "plan.bin"], capture=True).stdout)
     shown.setdefault("variables", {})["aws_region"] = {"value": "us-west-1"}
     return Plan.of(shown)
 

@@ -17,6 +17,7 @@ import copy
 import functools
 import json
 import re
+import subprocess
 import uuid
 
 import pytest
@@ -24,6 +25,7 @@ from support import OFFLINE, ROOT
 
 from carcierge_pipeline import hcl, report
 from carcierge_pipeline.errors import StageFailed
+from carcierge_pipeline.project import Project
 from carcierge_pipeline.workdir import prepare
 
 # (module directory, resource type, name): everything prevent_destroy must guard.
@@ -164,7 +166,33 @@ def _state() -> dict:
 
 
 @pytest.mark.slow(seconds=6)
-def test_terraform_refuses_to_destroy_them_until_the_documented_override(project_copy):
+def test_terraform_refuses_to_destroy_them_until_the_documented_override(
+    project_copy, terraform_results
+):
+    # Kept between runs while the project and the planted state are unchanged.
+    refused, allowed = terraform_results(
+        "destroy refused, then allowed by the overrides",
+        project_copy,
+        lambda: _destroy_plans(project_copy),
+        json.dumps(_state()),
+        json.dumps(TEARDOWN_OVERRIDES, default=list),
+    )
+    assert refused.returncode != 0
+    errors = " ".join(refused.stderr.split())
+    for kind, name in ADDRESSES:
+        address = _address(kind, name)
+        said = f"Resource {address} has lifecycle.prevent_destroy set"
+        assert (said in errors) is (kind != "aws_kms_alias"), refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
+    for kind, name in ADDRESSES:
+        assert f"# {_address(kind, name)} will be destroyed" in allowed.stdout
+
+
+def _destroy_plans(
+    project_copy: Project,
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """A destroy plan of staging over a state holding every protected resource, refused; and
+    the same with the teardown overrides in place."""
     terraform = prepare(project_copy, "staging", OFFLINE, workdir_name="safety")
     workdir = terraform.workdir
     (workdir / "terraform.tfstate").write_text(json.dumps(_state()))
@@ -179,13 +207,6 @@ def test_terraform_refuses_to_destroy_them_until_the_documented_override(project
     ]
 
     refused = terraform.run(destroy, capture=True, check=False)
-    assert refused.returncode != 0
-    errors = " ".join(refused.stderr.split())
-    for kind, name in ADDRESSES:
-        address = _address(kind, name)
-        said = f"Resource {address} has lifecycle.prevent_destroy set"
-        assert (said in errors) is (kind != "aws_kms_alias"), refused.stderr
-
     for relative, resources in TEARDOWN_OVERRIDES.items():
         (workdir / relative).write_text(
             "".join(
@@ -195,9 +216,7 @@ def test_terraform_refuses_to_destroy_them_until_the_documented_override(project
             )
         )
     allowed = terraform.run(destroy, capture=True, check=False)
-    assert allowed.returncode == 0, allowed.stderr
-    for kind, name in ADDRESSES:
-        assert f"# {_address(kind, name)} will be destroyed" in allowed.stdout
+    return refused, allowed
 
 
 # --- the destroy guard catches a replace of every stateful resource prod plans ----------------
