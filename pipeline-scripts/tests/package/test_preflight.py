@@ -10,7 +10,7 @@ import urllib.request
 
 import boto3
 import pytest
-from support import services_of
+from support import environment_values, services_of
 
 from carcierge_pipeline import cli, preflight
 from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
@@ -77,7 +77,8 @@ def test_placeholder_digests_are_refused_in_a_real_account(project, tmp_path, en
     path.write_text(path.read_text().replace("123456789012", "210987654321"))
     problems = preflight.placeholder_problems(root, environment)
     digests = [p for p in problems if "is pinned to a placeholder digest" in p]
-    assert len(digests) == 6, problems  # five services and the operator task
+    pinned = [i for i in _images(root, environment).values() if PLACEHOLDER_DIGEST.search(i)]
+    assert pinned and len(digests) == len(pinned), problems  # each service and the ops task
     assert any(
         re.match(rf"environments/{environment}.tfvars:\d+: ops_image is pinned", p) for p in digests
     )
@@ -300,7 +301,26 @@ class StubbedEcr:
         return client
 
 
-REPOSITORIES = [f"carcierge-service{n}" for n in range(1, 6)] + ["carcierge-ops"]
+PLACEHOLDER_DIGEST = re.compile(r"@sha256:0{56}[0-9a-f]{8}$")
+_REPOSITORY = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/([^:@]+)")
+
+
+def _images(root, environment: str) -> dict[str, str]:
+    """Each image the environment file names, by setting: services.<key>.container_image and
+    ops_image (what the pre-flight asks ECR about)."""
+    images = {
+        f"services.{key}.container_image": service["container_image"]
+        for key, service in services_of(root, environment).items()
+    }
+    images["ops_image"] = environment_values(root, environment)["ops_image"]
+    return images
+
+
+def _repositories(root, environment: str) -> list[str]:
+    """The ECR repositories of the environment file's images (they follow the file: a service
+    added as docs/runbooks/add-service.md says brings its own)."""
+    found = (_REPOSITORY.match(image) for image in _images(root, environment).values())
+    return sorted({match[1] for match in found if match})
 
 
 def _real_account(project, tmp_path, environment: str):
@@ -314,10 +334,12 @@ def _real_account(project, tmp_path, environment: str):
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_immutable_repositories_pass(project, tmp_path, environment):
     root, _ = _real_account(project, tmp_path, environment)
-    ecr = StubbedEcr(dict.fromkeys(REPOSITORIES, "IMMUTABLE"))
+    repositories = _repositories(root, environment)
+    assert "carcierge-ops" in repositories and len(repositories) > 1
+    ecr = StubbedEcr(dict.fromkeys(repositories, "IMMUTABLE"))
     assert preflight.image_repository_problems(root, environment, ecr) == []
     # each repository asked once, in the region its image URI names
-    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in REPOSITORIES)
+    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in repositories)
     for stubber in ecr.stubbers:
         stubber.assert_no_pending_responses()
 
@@ -327,7 +349,8 @@ def test_immutable_repositories_pass(project, tmp_path, environment):
 )
 def test_movable_tags_are_refused_with_their_line(project, tmp_path, mutability):
     root, path = _real_account(project, tmp_path, "prod")
-    ecr = StubbedEcr({**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-ops": mutability})
+    repositories = _repositories(root, "prod")
+    ecr = StubbedEcr({**dict.fromkeys(repositories, "IMMUTABLE"), "carcierge-ops": mutability})
     [problem] = preflight.image_repository_problems(root, "prod", ecr)
     line = next(
         number
@@ -343,13 +366,19 @@ def test_movable_tags_are_refused_with_their_line(project, tmp_path, mutability)
 
 def test_a_missing_repository_is_refused(project, tmp_path):
     root, _ = _real_account(project, tmp_path, "uat")
-    ecr = StubbedEcr({**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-service4": None})
-    [problem] = preflight.image_repository_problems(root, "uat", ecr)
-    assert re.match(
-        r"environments/uat.tfvars:\d+: services.service4.container_image comes from ECR "
-        r"repository carcierge-service4 \(account 210987654321, us-west-1\), which does not exist",
-        problem,
+    setting, image = next(
+        (setting, image)
+        for setting, image in _images(root, "uat").items()
+        if setting.startswith("services.")
     )
+    missing = _REPOSITORY.match(image)[1]  # type: ignore[index]
+    ecr = StubbedEcr({**dict.fromkeys(_repositories(root, "uat"), "IMMUTABLE"), missing: None})
+    [problem] = preflight.image_repository_problems(root, "uat", ecr)
+    said = (
+        f"{setting} comes from ECR repository {missing} (account 210987654321, us-west-1), "
+        "which does not exist"
+    )
+    assert re.match(rf"environments/uat\.tfvars:\d+: {re.escape(said)}", problem), problem
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -367,14 +396,20 @@ def test_a_real_plan_asks_ecr_about_every_repository(real_mode_cli, monkeypatch,
     from carcierge_pipeline.state.aws import AwsClients
 
     monkeypatch.setattr(preflight, "EXAMPLE_ACCOUNT", "000000000000")
+    root = Project.find().root
+    repositories = _repositories(root, "staging")
+    setting, image = [
+        (setting, image)
+        for setting, image in _images(root, "staging").items()
+        if setting.startswith("services.")
+    ][-1]
+    mutable = _REPOSITORY.match(image)[1]  # type: ignore[index]
     ecr = StubbedEcr(
-        {**dict.fromkeys(REPOSITORIES, "IMMUTABLE"), "carcierge-service2": "MUTABLE"},
+        {**dict.fromkeys(repositories, "IMMUTABLE"), mutable: "MUTABLE"},
         account="123456789012",
     )
     monkeypatch.setattr(AwsClients, "ecr", property(lambda clients: ecr(clients.region)))
     assert real_mode_cli(["plan", "-e", "staging"]) == 1
-    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in REPOSITORIES)
+    assert sorted(ecr.asked) == sorted(("us-west-1", r) for r in repositories)
     captured = capsys.readouterr()
-    assert "services.service2.container_image comes from ECR repository carcierge-service2" in (
-        captured.out
-    )
+    assert f"{setting} comes from ECR repository {mutable}" in captured.out
