@@ -48,11 +48,12 @@ def kept(kind: str, owner: str, source: str, parse: Callable[[str], Any]) -> Any
     except (OSError, ValueError):
         pass
     value = parse(source)
+    text = json.dumps(value)  # before any file exists: a value JSON cannot hold is a bug here
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as partial:
-            json.dump(value, partial)
-        os.replace(partial.name, path)
+            partial.write(text)
+        os.replace(partial.name, path)  # whole or not at all, for a concurrent reader
     except OSError:
         pass  # an unwritable cache: parse again next time
     return value
