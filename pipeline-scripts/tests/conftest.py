@@ -24,6 +24,7 @@ from support import (
     TerraformResults,
     copy_project,
     plan_inputs_fingerprint,
+    run_folder,
 )
 
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -250,8 +251,7 @@ def terraform_results(
     if REPLAY:
         folder = project.root / ".cache" / "tests" / "results"
     else:  # this run's alone, shared by its xdist workers
-        base = tmp_path_factory.getbasetemp()
-        folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "results"
+        folder = run_folder(tmp_path_factory, "results")
     folder.mkdir(parents=True, exist_ok=True)
     results = TerraformResults(folder, offline_cache)
     results.prune()

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import pytest
+
 from carcierge_pipeline.hcl import load_tfvars
 from carcierge_pipeline.offline.cache import OfflineCache
 from carcierge_pipeline.project import Project
@@ -141,6 +143,15 @@ class TerraformResults:
         for path in self.folder.iterdir():
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder of this test run that its xdist workers share (each worker's base temporary
+    folder is its own; their parent is the run's)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def plan_alone(workdir: Path, var_file: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import hcl2
 import pytest
-from support import ROOT, TerraformResults, copy_project, hcl, without_setting
+from support import ROOT, TerraformResults, copy_project, hcl, run_folder, without_setting
 
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -875,9 +875,7 @@ def _plan(copy_: Project, environment: str) -> Outcome:
 def bad_input_round(project: Project, terraform_results, tmp_path_factory):
     """The outcome of a case's round; shared by the xdist workers of one run like
     ``environment_plans``, and kept between runs (``terraform_results``)."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "bad-input"
-    shared.mkdir(exist_ok=True)
+    shared = run_folder(tmp_path_factory, "bad-input")
     return lambda members: run_round(project, shared, members, terraform_results)
 
 

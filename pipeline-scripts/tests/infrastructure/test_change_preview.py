@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import REPLAY, TerraformResults, copy_project, hcl, without_setting
+from support import REPLAY, TerraformResults, copy_project, hcl, run_folder, without_setting
 
 from carcierge_pipeline.change import ResourceChange
 from carcierge_pipeline.errors import UserError
@@ -62,9 +62,7 @@ def repo(tmp_path_factory, project, offline_cache) -> Project:
     if REPLAY:
         shared = project.root / ".cache" / "tests" / "preview"
     else:  # CARCIERGE_TEST_CACHE=off: this run's own bases, shared by its xdist workers
-        base = tmp_path_factory.getbasetemp()
-        run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-        shared = run / "preview-bases" / "preview"
+        shared = run_folder(tmp_path_factory, "preview-bases") / "preview"
     shared.mkdir(parents=True, exist_ok=True)
     (copy.root / ".cache").mkdir(exist_ok=True)
     (copy.root / ".cache" / "preview").symlink_to(shared, target_is_directory=True)
