@@ -14,7 +14,7 @@ from carcierge_pipeline.commands import (
     Subcommands,
     add_command,
 )
-from carcierge_pipeline.commands.context import check_ci_image, roots, sign_in
+from carcierge_pipeline.commands.context import roots, start_stage
 
 GROUP = None
 
@@ -44,11 +44,7 @@ def run(args: argparse.Namespace) -> None:
 
     variables = ci_variables.load()
     environment = ci_variables.deploy_environment(args.environment)
-    sign_in("apply", environment)
-    mode = ci_variables.stage_mode()
-    check_ci_image(mode)
-    ci_variables.refuse_verbose_logs(environment, mode)
-    ci_variables.ensure_plugin_cache(mode)
+    mode = start_stage("apply", environment)
     for project in roots(variables):
         run_apply(
             project,

@@ -1,5 +1,6 @@
 """What several commands read from their context: the environment from the branch, the
-Terraform roots MODULES selects, a stage's sign-in and the CI image check."""
+Terraform roots MODULES selects, a stage's sign-in and the CI image check, and the start of
+a stage on one environment."""
 
 from __future__ import annotations
 
@@ -49,3 +50,15 @@ def check_ci_image(mode: Mode) -> None:
     from carcierge_pipeline import ci_image
 
     ci_image.check_job(Project.find().root, mode)
+
+
+def start_stage(stage: str, environment: str) -> Mode:
+    """What a stage on one environment's state does before Terraform (apply, drift): sign in
+    as the stage's role, read the mode, check the CI image, refuse verbose logs where they are
+    not allowed, ready the provider plugin cache."""
+    sign_in(stage, environment)
+    mode = ci_variables.stage_mode()
+    check_ci_image(mode)
+    ci_variables.refuse_verbose_logs(environment, mode)
+    ci_variables.ensure_plugin_cache(mode)
+    return mode

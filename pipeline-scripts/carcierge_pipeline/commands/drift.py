@@ -7,7 +7,7 @@ import os
 
 from carcierge_pipeline import ci_variables, environments
 from carcierge_pipeline.commands import BACKEND, CREDENTIALS, PIPELINE, Subcommands, add_command
-from carcierge_pipeline.commands.context import check_ci_image, roots, sign_in
+from carcierge_pipeline.commands.context import roots, start_stage
 from carcierge_pipeline.errors import UserError
 
 GROUP = None
@@ -33,11 +33,7 @@ def run(args: argparse.Namespace) -> None:
     if not environment:
         raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
     environments.require_environment(environment)
-    sign_in("drift", environment)
-    mode = ci_variables.stage_mode()
-    check_ci_image(mode)
-    ci_variables.refuse_verbose_logs(environment, mode)
-    ci_variables.ensure_plugin_cache(mode)
+    mode = start_stage("drift", environment)
     for project in roots(variables):
         run_drift(
             project,
