@@ -7,7 +7,7 @@ locals {
   # lowercase letters, digits and hyphens starting with a letter (modules/ecs validates them),
   # so every role is a valid unquoted PostgreSQL identifier and two keys never share a role;
   # modules/rds validates the names again.
-  database_users = { for key in keys(var.services) : key => "svc_${replace(key, "-", "_")}" }
+  database_users = { for key in keys(local.services) : key => "svc_${replace(key, "-", "_")}" }
 }
 
 # In a policy of its own per task role: the resource id of the instance is known only after

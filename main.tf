@@ -17,6 +17,14 @@ locals {
   # The boundary `carcierge oidc bootstrap` creates in the environment's account: every role the
   # modules create carries it (the CI deploy role may create no other).
   permissions_boundary_arn = "arn:${local.partition}:iam::${var.aws_account_id}:policy/${local.name_prefix}-ci-boundary"
+
+  # The services this environment runs: each one's shared facts from the catalog
+  # (terraform.tfvars), this environment's defaults for every service, then what the
+  # environment file says of the service itself; a later argument wins. modules/ecs checks the
+  # result against its one declaration of the shape, and the input check reads this merge.
+  services = {
+    for key, differences in var.services : key => merge(lookup(var.service_catalog, key, {}), var.service_defaults, differences)
+  }
 }
 
 # The environments and log retention values the variable validations check against.
@@ -104,7 +112,7 @@ module "elasticache" {
   log_retention_days  = var.log_retention_days
   deletion_protection = var.deletion_protection
   redis_config        = var.redis_config
-  service_keys        = keys(var.services) # one Redis user each, on its own keys <key>:*
+  service_keys        = keys(local.services) # one Redis user each, on its own keys <key>:*
 }
 
 module "opensearch" {
@@ -132,7 +140,7 @@ module "opensearch" {
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
   access_roles = {
-    for key in keys(var.services) : key => {
+    for key in keys(local.services) : key => {
       arn  = module.ecs.task_role_arns[key]
       name = module.ecs.task_role_names[key]
     }
@@ -172,7 +180,7 @@ locals {
   # Each service's own identities: its database role (DB_USERNAME) and its Redis user
   # (REDIS_USERNAME), and its Redis password (REDIS_PASSWORD, a secret only its task reads).
   service_identity_environment = {
-    for key in keys(var.services) : key => merge(module.rds.service_connection_environment[key], module.elasticache.user_environment[key])
+    for key in keys(local.services) : key => merge(module.rds.service_connection_environment[key], module.elasticache.user_environment[key])
   }
   service_identity_secrets = module.elasticache.user_secrets
 }
@@ -196,7 +204,7 @@ module "ecs" {
   log_retention_days         = var.log_retention_days
   alb_deletion_protection    = var.deletion_protection
 
-  services = var.services
+  services = local.services
   # Each service's own database role and Redis user (above; database.tf) and connection settings.
   service_environment = local.service_identity_environment
   service_secrets     = local.service_identity_secrets

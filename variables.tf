@@ -177,12 +177,35 @@ variable "alb_ingress_cidrs" {
 
 # --- compute (ecs) --------------------------------------------------------------------
 
+variable "service_catalog" {
+  description = "What every environment shares about each service, keyed by service name (set once, in terraform.tfvars): its port, routing, health check and task size, any attribute of modules/ecs's services shape. An environment runs the services its own services map names, each merged from its catalog entry, the environment's service_defaults and its own entry there (docs/runbooks/add-service.md)."
+  # any: the shape's one declaration is modules/ecs's; the input check reads it there.
+  type     = any
+  nullable = false
+}
+
+variable "service_defaults" {
+  description = "This environment's values for every service it runs, unless the service's own entry in services says otherwise: its counts, capacities and Spot share. It may not set what the catalog (service_catalog) says of a service: that belongs to the service, so an environment changes it per service. Set in every environment file."
+  type        = any
+  nullable    = false
+
+  validation {
+    condition     = length(setintersection(keys(var.service_defaults), flatten([for entry in values(var.service_catalog) : keys(entry)]))) == 0
+    error_message = "service_defaults must not set what the service catalog (service_catalog, terraform.tfvars) sets for a service; set it for that service in services.<key> instead; got: ${join(", ", sort(setintersection(keys(var.service_defaults), flatten([for entry in values(var.service_catalog) : keys(entry)]))))}."
+  }
+}
+
 variable "services" {
-  description = "The containerised services, keyed by a short service name: passed unchanged to modules/ecs, which declares their shape once (attributes, defaults and validations: modules/ecs/variables.tf, variable \"services\"; the list in modules/ecs/README.md). The input check (carcierge_pipeline/inputs.py) reads that declaration too, so an unknown or mistyped attribute is refused before Terraform runs."
+  description = "The services this environment runs, keyed by their catalog name (service_catalog, terraform.tfvars), each with what only this environment says of it: container_image at least, and any attribute whose value here differs from the catalog's or from service_defaults. The root merges the three (main.tf, local.services) and passes the result to modules/ecs, which declares the shape once (attributes, defaults and validations: modules/ecs/variables.tf, variable \"services\"; the list in modules/ecs/README.md). The input check (carcierge_pipeline/inputs.py) reads that declaration and the merge too, so an unknown or mistyped attribute is refused before Terraform runs."
   # any: the one declaration of the type is the module's; the root reads the attributes, defaults
   # applied, from module.ecs.services (main.tf).
   type     = any
   nullable = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.services), keys(var.service_catalog))) == 0
+    error_message = "services keys must be services of the catalog (service_catalog in terraform.tfvars, what every environment shares about a service): add its entry there first (docs/runbooks/add-service.md); got: ${join(", ", sort(setsubtract(keys(var.services), keys(var.service_catalog))))}."
+  }
 }
 
 variable "ssl_certificate_arn" {

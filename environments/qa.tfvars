@@ -44,64 +44,24 @@ ecs_steady_state_timeout_minutes = 15
 # waf_web_acl_arn = "arn:aws:wafv2:us-west-1:123456789012:regional/webacl/<name>/<id>"
 enable_waf = true
 
-# Services: the five Carcierge sub-projects (images must exist in ECR before a real apply).
+# Services: the five Carcierge sub-projects, from the catalog (service_catalog in terraform.tfvars:
+# ports, routing, task sizes), with what differs here. service_defaults: every service's counts
+# and capacities unless its entry in services says otherwise.
 # spot = share of tasks on FARGATE_SPOT (%): high here, interruptions are acceptable.
+service_defaults = {
+  desired_count = 1
+  min_capacity  = 1
+  max_capacity  = 2
+  spot          = 100
+}
+
+# Images must exist in ECR before a real apply.
 services = {
-  service1 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0"
-    container_port  = 3001
-    desired_count   = 1
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 1
-    max_capacity    = 2
-    spot            = 100
-    default_route   = true
-  }
-  service2 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2:1.0.0"
-    container_port  = 3002
-    desired_count   = 1
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 1
-    max_capacity    = 2
-    spot            = 100
-    path_patterns   = ["/service2", "/service2/*"]
-  }
-  service3 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0"
-    container_port  = 3003
-    desired_count   = 1
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 1
-    max_capacity    = 2
-    spot            = 100
-    path_patterns   = ["/service3", "/service3/*"]
-  }
-  service4 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4:1.0.0"
-    container_port  = 3004
-    desired_count   = 1
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 1
-    max_capacity    = 2
-    spot            = 100
-    path_patterns   = ["/service4", "/service4/*"]
-  }
-  service5 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5:1.0.0"
-    container_port  = 3005
-    desired_count   = 1
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 1
-    max_capacity    = 2
-    spot            = 100
-    path_patterns   = ["/service5", "/service5/*"]
-  }
+  service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1:1.0.0" }
+  service2 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2:1.0.0" }
+  service3 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3:1.0.0" }
+  service4 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4:1.0.0" }
+  service5 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5:1.0.0" }
 }
 
 # Data stores: one small Redis node, one small OpenSearch data node, single-AZ RDS (cost).

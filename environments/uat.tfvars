@@ -42,65 +42,25 @@ ecs_steady_state_timeout_minutes = 30
 # aws-waf-logs-uat-carcierge). waf_web_acl_arn is the bring-your-own alternative.
 enable_waf = true
 
-# Services: the five Carcierge sub-projects (images must exist in ECR before a real apply; by
-# digest, required in uat and prod: docs/runbooks/change-image.md; these digests are placeholders).
+# Services: the five Carcierge sub-projects, from the catalog (service_catalog in terraform.tfvars:
+# ports, routing, task sizes), with what differs here. service_defaults: every service's counts
+# and capacities unless its entry in services says otherwise.
 # spot = share of tasks on FARGATE_SPOT (%): partial here; the first task of each service stays on FARGATE.
+service_defaults = {
+  desired_count = 2
+  min_capacity  = 2
+  max_capacity  = 4
+  spot          = 50
+}
+
+# Images must exist in ECR before a real apply; by digest, required in uat and prod
+# (docs/runbooks/change-image.md; these digests are placeholders).
 services = {
-  service1 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1@sha256:0000000000000000000000000000000000000000000000000000000000000001"
-    container_port  = 3001
-    desired_count   = 2
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 2
-    max_capacity    = 4
-    spot            = 50
-    default_route   = true
-  }
-  service2 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2@sha256:0000000000000000000000000000000000000000000000000000000000000002"
-    container_port  = 3002
-    desired_count   = 2
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 2
-    max_capacity    = 4
-    spot            = 50
-    path_patterns   = ["/service2", "/service2/*"]
-  }
-  service3 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3@sha256:0000000000000000000000000000000000000000000000000000000000000003"
-    container_port  = 3003
-    desired_count   = 2
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 2
-    max_capacity    = 4
-    spot            = 50
-    path_patterns   = ["/service3", "/service3/*"]
-  }
-  service4 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4@sha256:0000000000000000000000000000000000000000000000000000000000000004"
-    container_port  = 3004
-    desired_count   = 2
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 2
-    max_capacity    = 4
-    spot            = 50
-    path_patterns   = ["/service4", "/service4/*"]
-  }
-  service5 = {
-    container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5@sha256:0000000000000000000000000000000000000000000000000000000000000005"
-    container_port  = 3005
-    desired_count   = 2
-    cpu             = 512
-    memory          = 1024
-    min_capacity    = 2
-    max_capacity    = 4
-    spot            = 50
-    path_patterns   = ["/service5", "/service5/*"]
-  }
+  service1 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service1@sha256:0000000000000000000000000000000000000000000000000000000000000001" }
+  service2 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service2@sha256:0000000000000000000000000000000000000000000000000000000000000002" }
+  service3 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service3@sha256:0000000000000000000000000000000000000000000000000000000000000003" }
+  service4 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service4@sha256:0000000000000000000000000000000000000000000000000000000000000004" }
+  service5 = { container_image = "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service5@sha256:0000000000000000000000000000000000000000000000000000000000000005" }
 }
 
 # Data stores: prod's topology at a smaller size (Multi-AZ Redis and RDS, zone-aware OpenSearch).

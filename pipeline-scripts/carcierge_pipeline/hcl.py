@@ -76,6 +76,19 @@ def declarations(directory: Path) -> dict[str, list[tuple[str, dict[str, Any]]]]
     return {kind: sorted(blocks) for kind, blocks in found.items()}
 
 
+def locals_of(directory: Path) -> dict[str, str]:
+    """The ``locals`` of a module (every file) written as one expression (python-hcl2 gives
+    a literal object or list as such: those are left out), by name, as text."""
+    found: dict[str, str] = {}
+    for path in sorted(directory.glob("*.tf")):
+        source = path.read_text()
+        if "locals" not in source:
+            continue
+        for block in parsed(source).get("locals", []):
+            found.update({text(k): text(v) for k, v in block.items() if isinstance(v, str)})
+    return found
+
+
 _CALLS = re.compile(r'^\s*module\s+"', re.M)
 
 

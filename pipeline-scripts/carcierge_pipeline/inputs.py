@@ -12,6 +12,11 @@ it drops an object attribute that the variable's type does not declare (``max_ca
 service: the maximum silently stays at its default). So every value is also checked against its
 variable's declared type at every depth (tftypes.py, the types read from variables.tf), and each
 refusal names ``file:line:column`` and the path, e.g. ``services.service1.max_capacty``.
+
+A module input the root assembles from several variables (main.tf ``local.services``: the shared
+service catalog, the environment's defaults and its own entries, merged per service) is checked
+part by part against the module's declaration with every attribute optional, and as a whole for
+the attributes it requires (``Merge``).
 """
 
 from __future__ import annotations
@@ -29,17 +34,18 @@ from carcierge_pipeline.hcl import (
     HclSyntaxError,
     Tfvars,
     declarations,
+    locals_of,
     module_calls,
     read_tfvars,
     text,
 )
 from carcierge_pipeline.terraform import Diagnostic
-from carcierge_pipeline.tftypes import dotted, mismatches, parse_type
+from carcierge_pipeline.tftypes import Type, dotted, mismatches, parse_type, partial
 
 SHARED_FILE = "terraform.tfvars"
 # The settings every environment shares: set in SHARED_FILE, never in an environment file.
 # Everything else an environment needs is its own.
-SHARED_SETTINGS = frozenset({"project_name"})
+SHARED_SETTINGS = frozenset({"project_name", "service_catalog"})
 
 
 class InvalidInput(StageFailed):
@@ -71,6 +77,60 @@ def owned_type(directory: Path, name: str, seen: frozenset[Path] = frozenset()) 
     return owners.pop() if owners else declared
 
 
+# {for <key>, <own> in var.<entries> : <key> => merge(<parts>)}, as python-hcl2 writes it.
+_MERGE = re.compile(
+    r"\{for (?P<key>\w+), (?P<own>\w+) in var\.(?P<entries>[\w-]+) : (?P=key) => "
+    r"merge\((?P<parts>.*)\)\}",
+    re.S,
+)
+
+
+def _arguments(call: str) -> list[str]:
+    """The top-level, comma-separated arguments of a function call's argument text."""
+    found, depth, start = [], 0, 0
+    for index, character in enumerate(call):
+        depth += (character in "([{") - (character in ")]}")
+        if character == "," and depth == 0:
+            found.append(call[start:index].strip())
+            start = index + 1
+    return [*found, call[start:].strip()]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A module input the root assembles per entry of ``var.<entries>``, merging several
+    variables in order (a later one wins): a keyed part holds a value per entry key (the
+    entries themselves, the shared catalog), an unkeyed part one value for every entry (an
+    environment's defaults). Read from the root's local, so the order has one owner."""
+
+    entries: str
+    parts: tuple[tuple[str, bool], ...]  # (variable, keyed)
+
+    @classmethod
+    def read(cls, expression: str) -> Merge | None:
+        match = _MERGE.fullmatch(expression.strip())
+        if not match:
+            return None
+        key = re.escape(match["key"])
+        keyed = re.compile(rf"lookup\(var\.([\w-]+), {key}, \{{\}}\)|var\.([\w-]+)\[{key}\]")
+        parts: list[tuple[str, bool]] = []
+        for part in _arguments(match["parts"]):
+            by_key, whole = keyed.fullmatch(part), re.fullmatch(r"var\.([\w-]+)", part)
+            if part == match["own"]:
+                parts.append((match["entries"], True))
+            elif by_key:
+                parts.append((by_key[1] or by_key[2], True))
+            elif whole:
+                parts.append((whole[1], False))
+            else:
+                raise StageFailed(
+                    f"the input check cannot read {part!r} in merge({match['parts']}): "
+                    "merge var.<name>, var.<name>[<key>], lookup(var.<name>, <key>, {}) "
+                    "or the entry itself"
+                )
+        return cls(match["entries"], tuple(parts))
+
+
 @dataclass(frozen=True)
 class RootVariables:
     declared: frozenset[str]
@@ -78,16 +138,42 @@ class RootVariables:
     # The type expression each value is checked against: the variable's own, or that of the
     # module input it is passed to unchanged (owned_type).
     types: dict[str, str]
+    # A part of a merged module input: its type (the module's, every attribute optional).
+    parts: dict[str, Type]
+    # The merged inputs, with the type the module declares for the whole.
+    merges: tuple[tuple[Merge, Type], ...]
 
     @classmethod
     def of(cls, root: Path) -> RootVariables:
         variables = declarations(root)["variable"]
         types = {name: owned_type(root, name) for name, _ in variables}
+        parts: dict[str, Type] = {}
+        merges: list[tuple[Merge, Type]] = []
+        local_values = locals_of(root)
+        for call in module_calls(root).values():
+            for argument, expression in call.arguments.items():
+                local = re.fullmatch(r"local\.([\w-]+)", expression)
+                merge = Merge.read(local_values.get(local[1], "")) if local else None
+                owner = owned_type(root / call.source, argument) if merge else None
+                if merge is None or owner is None:
+                    continue
+                whole = parse_type(owner)
+                merges.append((merge, whole))
+                for variable, keyed in merge.parts:
+                    element = whole.element if whole.element is not None else whole
+                    parts[variable] = partial(whole if keyed else element)
         return cls(
             declared=frozenset(name for name, _ in variables),
             required=frozenset(name for name, body in variables if "default" not in body),
             types={name: type_ for name, type_ in types.items() if type_ is not None},
+            parts=parts,
+            merges=tuple(merges),
         )
+
+    def type_of(self, name: str) -> Type | None:
+        if name in self.parts:
+            return self.parts[name]
+        return parse_type(self.types[name]) if name in self.types else None
 
 
 def _where(root: Path, path: Path, settings: Tfvars, at: tuple[str | int, ...] = ()) -> str:
@@ -125,9 +211,43 @@ def _mistyped(root: Path, path: Path, settings: Tfvars, variables: RootVariables
     return [
         f"{_where(root, path, settings, mismatch.path)}: {mismatch.message}"
         for name, value in settings.values.items()
-        if name in variables.types
-        for mismatch in mismatches(value, parse_type(variables.types[name]), (name,))
+        for type_ in [variables.type_of(name)]
+        if type_ is not None
+        for mismatch in mismatches(value, type_, (name,))
     ]
+
+
+def _incomplete(
+    root: Path, files: dict[str, tuple[Path, Tfvars]], variables: RootVariables
+) -> list[str]:
+    """Entries of a merged input that no part gives an attribute the module requires. An entry
+    missing from a keyed part (a service the catalog lacks) is the root's validation's to name."""
+    problems = []
+    for merge, whole in variables.merges:
+        element = whole.element
+        if merge.entries not in files or element is None or element.kind != "object":
+            continue
+        path, settings = files[merge.entries]
+        entries = settings.values[merge.entries]
+        required = [n for n, attribute in element.attributes.items() if not attribute.optional]
+        for key in entries if isinstance(entries, dict) else {}:
+            given: set[str] = set()
+            for variable, keyed in merge.parts:
+                value = files[variable][1].values[variable] if variable in files else None
+                value = value.get(key) if keyed and isinstance(value, dict) else value
+                if keyed and value is None:
+                    break
+                given |= set(value) if isinstance(value, dict) else set()
+            else:
+                missing = [n for n in required if n not in given]
+                others = " or ".join(v for v, _ in merge.parts if v != merge.entries)
+                if missing:
+                    problems.append(
+                        f"{_where(root, path, settings, (merge.entries, key))}: "
+                        f"{dotted((merge.entries, key))} has no {', '.join(missing)}: set it "
+                        f"there, or in {others}"
+                    )
+    return problems
 
 
 def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
@@ -169,6 +289,9 @@ def check_environment_inputs(root: Path, environment: str) -> dict[str, Any]:
         )
     problems += _mistyped(root, env_file, own_settings, variables)
     problems += _mistyped(root, shared_file, shared_settings, variables)
+    files = {name: (shared_file, shared_settings) for name in shared}
+    files.update({name: (env_file, own_settings) for name in own})
+    problems += _incomplete(root, files, variables)
     if problems:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if problems[1:] else ""
         raise InvalidInput(problems[0] + more)
@@ -211,6 +334,29 @@ def _resolve(value: Any, segments: str, detail: str) -> tuple[str | int, ...]:
     return tuple(path)
 
 
+def _in_merge(
+    merge: Merge, settings: dict[Path, Tfvars], diagnostic: Diagnostic
+) -> tuple[Path, Tfvars, tuple[str | int, ...]] | None:
+    """Where a module's error about a merged input (``services.*.cpu ...``) is written: the
+    most specific part that sets the attribute it names (the entry, then the environment's
+    defaults, then the catalog). None: no part sets it (the entry is then the value at fault)."""
+    texts = (diagnostic.detail, *(t.removeprefix("var.") for t in diagnostic.traversals))
+    pattern = rf"\b{re.escape(merge.entries)}{_SEGMENTS}"
+    templates = [found for text_ in texts for found in re.findall(pattern, text_) if found]
+    for variable, keyed in reversed(merge.parts):
+        for path, tfvars in settings.items():
+            if variable not in tfvars.values:
+                continue
+            for template in templates:
+                # An unkeyed part holds one entry's attributes: the template without its key.
+                segments = template if keyed else re.sub(r"^\.(\*|[\w-]+)", "", template)
+                depth = len(re.findall(r"\.(?:\*|[A-Za-z_][\w-]*)|\[\d+\]", segments))
+                at = _resolve(tfvars.values[variable], segments, diagnostic.detail)
+                if depth > keyed and len(at) >= depth:
+                    return path, tfvars, (variable, *at)
+    return None
+
+
 def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | None]:
     """For a Terraform error: ``file:line:column: path`` of the environment file's value that
     caused it, whether Terraform points at that file (a root variable's validation) or at the
@@ -237,6 +383,12 @@ def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | 
                 names = [n for t in diagnostic.traversals for n in _REFERENCE.findall(t)]
         elif source.is_file() and diagnostic.start_byte is not None:
             expression = source.read_bytes()[diagnostic.start_byte : diagnostic.end_byte].decode()
+            local = re.fullmatch(r"\s*local\.([\w-]+)\s*", expression)
+            merge = Merge.read(locals_of(root).get(local[1], "")) if local else None
+            found_in_part = _in_merge(merge, settings, diagnostic) if merge else None
+            if found_in_part:
+                path, tfvars, at = found_in_part
+                return f"{_where(root.resolve(), path, tfvars, at)}: {dotted(at)}"
             for text_ in (*diagnostic.traversals, expression):
                 names += [n for n in _REFERENCE.findall(text_) if n not in names]
             # The variable the message names first, else the first referenced; a message about
@@ -247,8 +399,9 @@ def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | 
             # is the value the module refused; the module's own names in the traversals
             # (its var.environment) are another scope's.
             passed = re.fullmatch(r"\s*var\.([A-Za-z_][\w-]*)\s*", expression)
-            if passed:
-                names = [passed[1], *(n for n in names if n != passed[1])]
+            value_at_fault = passed[1] if passed else merge.entries if merge else None
+            if value_at_fault:  # or the entries of a merged input (local.services)
+                names = [value_at_fault, *(n for n in names if n != value_at_fault)]
             written = {name for tfvars in settings.values() for name in tfvars.values}
             named = re.findall(r"\b([A-Za-z_][\w-]*)\.(?:\*|[A-Za-z_])", diagnostic.detail)
             names = [n for n in dict.fromkeys(named) if n in written] + names

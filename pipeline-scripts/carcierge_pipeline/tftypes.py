@@ -83,6 +83,15 @@ def dotted(path: Path) -> str:
     return out
 
 
+def partial(type_: Type) -> Type:
+    """``type_`` with every attribute of its object optional: the type of one part of a value
+    assembled from several (a map of objects: each element's attributes)."""
+    if type_.kind == "map" and type_.element is not None:
+        return Type("map", element=partial(type_.element))
+    attributes = {n: Attribute(a.type, optional=True) for n, a in type_.attributes.items()}
+    return Type(type_.kind, element=type_.element, attributes=attributes, elements=type_.elements)
+
+
 # --- reading a type expression -----------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
-"""A value's shape is declared once, by the module that owns it: the root passes ``services``
-through unchanged (``type = any``) to modules/ecs, whose declaration the input check reads
-(inputs.owned_type). A second copy of the type is what let a misspelt attribute plan green
+"""A value's shape is declared once, by the module that owns it: the root merges ``services``
+from the shared catalog, the environment's defaults and its entries (all ``type = any``) and
+passes the result to modules/ecs, whose declaration the input check reads (inputs.owned_type,
+inputs.Merge). A second copy of the type is what let a misspelt attribute plan green
 (review 2026-12-07 §1): each copy dropped what the other declared."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from support import ROOT
 
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.hcl import declarations, module_calls, text
-from carcierge_pipeline.inputs import RootVariables, owned_type
+from carcierge_pipeline.inputs import Merge, RootVariables, owned_type
 from carcierge_pipeline.tftypes import Type, TypeExpressionError, parse_type
 
 OWNER = ROOT / "modules" / "ecs"
@@ -45,7 +46,8 @@ def _declared_objects() -> list[tuple[Path, str, frozenset[str]]]:
 
 
 def _service_attributes() -> frozenset[str]:
-    service = parse_type(RootVariables.of(ROOT).types["services"]).element
+    (_, whole), *_ = RootVariables.of(ROOT).merges
+    service = whole.element
     assert service is not None and service.kind == "object"
     return frozenset(service.attributes)
 
@@ -83,16 +85,40 @@ def _owner_text_normalised() -> str:
     return _normalised((OWNER / "variables.tf").read_text())
 
 
-def test_the_root_passes_services_through_unchanged():
+def test_the_root_merges_services_once_and_passes_the_result_on():
     root = dict(declarations(ROOT)["variable"])
-    assert text(root["services"]["type"]) == "any"
+    parts = ("service_catalog", "service_defaults", "services")
+    assert {name: text(root[name]["type"]) for name in parts} == dict.fromkeys(parts, "any")
     calls = module_calls(ROOT)
     assert (ROOT / calls["ecs"].source).resolve() == OWNER
-    assert calls["ecs"].arguments["services"] == "var.services"
+    assert calls["ecs"].arguments["services"] == "local.services"
+    # The merge the input check reads: catalog, then defaults, then the entry (later wins).
+    merges = RootVariables.of(ROOT).merges
+    assert [merge for merge, _ in merges] == [
+        Merge(
+            "services", (("service_catalog", True), ("service_defaults", False), ("services", True))
+        )
+    ]
     owner = dict(declarations(OWNER)["variable"])
-    assert RootVariables.of(ROOT).types["services"] == text(owner["services"]["type"])
+    assert merges[0][1] == parse_type(text(owner["services"]["type"]))
+    # Each part is checked against the owner's shape with every attribute optional.
+    parts_types = RootVariables.of(ROOT).parts
+    assert parts_types["service_defaults"].kind == "object"
+    assert not any(a.optional is False for a in parts_types["service_defaults"].attributes.values())
+    assert parts_types["services"].element == parts_types["service_defaults"]
     # No other module takes the root's value whole: each reads the owner's output.
-    assert [n for n, c in calls.items() if "var.services" in c.arguments.values()] == ["ecs"]
+    takes = [
+        n
+        for n, c in calls.items()
+        if {"var.services", "local.services"} & set(c.arguments.values())
+    ]
+    assert takes == ["ecs"]
+
+
+def test_a_merge_the_input_check_cannot_read_is_refused():
+    assert Merge.read("{for k, v in var.a : k => v}") is None  # not a merge: nothing to check
+    with pytest.raises(StageFailed, match="cannot read 'try"):
+        Merge.read("{for k, v in var.a : k => merge(try(var.b[k], {}), v)}")
 
 
 def _module(directory: Path, variables: str, calls: str = "") -> None:

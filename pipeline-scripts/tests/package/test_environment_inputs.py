@@ -39,6 +39,21 @@ def _replace(text: str, pattern: str, replacement: str) -> str:
     return edited
 
 
+def _in_first_service(text: str, setting: str) -> str:
+    """``setting`` added to the first entry of ``services`` (one line or several), on a line of
+    its own marked ``# seeded``."""
+    head, services = text.split("\nservices = {\n", 1)
+    entry = re.match(r"^(\s+)([\w-]+) = \{ (.*) \}$|^(\s+)([\w-]+) = \{$", services, re.M)
+    assert entry, "no service entry to seed"
+    if entry[1]:  # one line: written out over several
+        indent = entry[1]
+        opened = f"{indent}{entry[2]} = {{\n{indent}  {entry[3]}"
+        seeded = f"{opened}\n{indent}  {setting} # seeded\n{indent}}}"
+    else:
+        seeded = f"{entry[0]}\n{entry[4]}  {setting} # seeded"
+    return f"{head}\nservices = {{\n{services.replace(entry[0], seeded, 1)}"
+
+
 def _other(environment: str) -> str:
     return next(other for other in ENVIRONMENTS if other != environment)
 
@@ -73,9 +88,15 @@ MISTAKES = [
     # each of these planned green before (issue 23); the type is read from variables.tf.
     (
         "misspelt-service-attribute",
-        lambda text, env: _replace(text, r"^(\s+)max_capacity(\s*=).*$", r"\1max_capacty\2 8"),
+        lambda text, env: _in_first_service(text, "max_capacty = 8"),
         r"environments/{env}\.tfvars:{line}:{column}: services\.{service}\.max_capacty is not an "
         r"attribute of services\.{service} \(did you mean max_capacity\?\)",
+    ),
+    (
+        "misspelt-service-default",
+        lambda text, env: _replace(text, r"^(\s+)max_capacity(\s*=).*$", r"\1max_capacty\2 8"),
+        r"environments/{env}\.tfvars:{line}:{column}: service_defaults\.max_capacty is not an "
+        r"attribute of service_defaults \(did you mean max_capacity\?\)",
     ),
     (
         "misspelt-rds-multi-az",
@@ -102,9 +123,7 @@ MISTAKES = [
     ),
     (
         "list-for-a-map-in-a-service",
-        lambda text, env: _replace(
-            text, r"^(\s+)(container_image\s*=.*)$", r'\1\2\n\1environment = ["DEBUG=1"]'
-        ),
+        lambda text, env: _in_first_service(text, 'environment = ["DEBUG=1"]'),
         r"environments/{env}\.tfvars:{line}:{column}: services\.{service}\.environment must be a "
         r"map, not a list",
     ),
@@ -119,14 +138,17 @@ def _seeded(root: Path, environment: str, edit) -> tuple[str, str]:
     edited = edit(original, environment)
     path.write_text(edited)
     changed = next(
-        (
-            n
-            for n, (a, b) in enumerate(
-                zip(original.splitlines(), edited.splitlines(), strict=False), 1
-            )
-            if a != b
+        (n for n, text in enumerate(edited.splitlines(), 1) if text.endswith("# seeded")),
+        next(
+            (
+                n
+                for n, (a, b) in enumerate(
+                    zip(original.splitlines(), edited.splitlines(), strict=False), 1
+                )
+                if a != b
+            ),
+            None,
         ),
-        None,
     )
     assert changed is not None
     text = edited.splitlines()[changed - 1]
@@ -229,11 +251,12 @@ def test_mistakes_in_an_environment_file_are_refused_before_terraform(
 
 def test_the_shared_file_never_supplies_an_environment_value(project_copy):
     shared = project_copy.root / "terraform.tfvars"
+    line = len(shared.read_text().splitlines()) + 1
     shared.write_text(shared.read_text() + 'nat_gateway_mode = "single"\n')
     with pytest.raises(StageFailed) as refused:
         run_plan(project_copy, "prod", OFFLINE, echo=lambda _: None)
     assert str(refused.value).startswith(
-        "terraform.tfvars:7:1: nat_gateway_mode belongs to each environment: set it in "
+        f"terraform.tfvars:{line}:1: nat_gateway_mode belongs to each environment: set it in "
         "environments/<env>.tfvars, not in terraform.tfvars"
     )
 
@@ -377,3 +400,36 @@ def test_kept_parses_follow_the_parser_code_and_survive_an_unwritable_cache(tmp_
     blocked.write_text("")
     monkeypatch.setenv("CARCIERGE_CACHE_DIR", str(blocked))  # cannot hold a folder
     assert parsecache.kept("demo", str(owner), "abcd", parse) == {"length": 4}
+
+
+def test_a_service_no_part_completes_is_refused_at_its_entry(project_copy):
+    """A service is merged from the catalog, the environment's defaults and its own entry: an
+    attribute modules/ecs requires that none of them sets is named at the entry."""
+    path = project_copy.root / "environments" / "qa.tfvars"
+    text = path.read_text()
+    entry = re.search(r"^  ([\w-]+) = \{ container_image = .* \}$", text, re.M)
+    assert entry, "a one-line service entry in qa.tfvars"
+    path.write_text(text.replace(entry[0], f"  {entry[1]} = {{}}"))
+    line = text[: entry.start()].count("\n") + 1
+    with pytest.raises(StageFailed) as refused:
+        run_plan(project_copy, "qa", OFFLINE, echo=lambda _: None)
+    assert str(refused.value) == (
+        f"environments/qa.tfvars:{line}:3: services.{entry[1]} has no container_image: set it "
+        "there, or in service_catalog or service_defaults"
+    )
+
+
+def test_a_catalog_mistake_is_refused_at_its_line_in_the_shared_file(project_copy):
+    shared = project_copy.root / "terraform.tfvars"
+    text = shared.read_text()
+    port = re.search(r"^    container_port = \d+$", text, re.M)
+    assert port, "a container_port in the catalog"
+    shared.write_text(text.replace(port[0], '    container_port = "http"', 1))
+    service = re.findall(r"^  ([\w-]+) = \{$", text[: port.start()], re.M)[-1]
+    line = text[: port.start()].count("\n") + 1
+    with pytest.raises(StageFailed) as refused:
+        run_plan(project_copy, "uat", OFFLINE, echo=lambda _: None)
+    assert str(refused.value) == (
+        f"terraform.tfvars:{line}:5: service_catalog.{service}.container_port must be a number, "
+        'not the string "http"'
+    )

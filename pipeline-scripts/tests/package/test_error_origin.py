@@ -34,7 +34,7 @@ def test_a_module_validation_points_at_the_service_it_names(environment):
     settings = read_tfvars(var_file(ROOT, environment))
     key = next(iter(settings.values["services"]))
     line, column = settings.positions[("services", key)]
-    diagnostic = _argument("var.services")
+    diagnostic = _argument("local.services")
     one = Diagnostic(**{**diagnostic.__dict__, "detail": f"services.*: bad; got: {key} = 4/2/10."})
     assert error_locator(ROOT, environment)(one) == (
         f"environments/{environment}.tfvars:{line}:{column}: services.{key}"
@@ -46,6 +46,43 @@ def test_a_module_validation_points_at_the_service_it_names(environment):
     assert error_locator(ROOT, environment)(two) == (
         f"environments/{environment}.tfvars:{line}:{column}: services"
     )
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_a_merged_attribute_points_at_the_part_that_sets_it(environment):
+    """A service is merged from the catalog, the environment's defaults and its own entry
+    (main.tf local.services): a module's error about one attribute names the most specific
+    part that sets it, in whichever file that is."""
+    own = read_tfvars(var_file(ROOT, environment))
+    shared = read_tfvars(ROOT / "terraform.tfvars")
+    key = next(iter(own.values["services"]))
+    diagnostic = _argument("local.services")
+    locate = error_locator(ROOT, environment)
+    written = [
+        (f"environments/{environment}.tfvars", own, ("services", key), own.values["services"][key]),
+        (
+            f"environments/{environment}.tfvars",
+            own,
+            ("service_defaults",),
+            own.values["service_defaults"],
+        ),
+        (
+            "terraform.tfvars",
+            shared,
+            ("service_catalog", key),
+            shared.values["service_catalog"][key],
+        ),
+    ]
+    seen = set()
+    for file, tfvars, at, attributes in written:
+        for attribute in sorted(set(attributes) - seen):
+            seen.add(attribute)
+            detail = f"services.*.{attribute} is wrong; got: {key}."
+            line, column = tfvars.positions[(*at, attribute)]
+            assert locate(Diagnostic(**{**diagnostic.__dict__, "detail": detail})) == (
+                f"{file}:{line}:{column}: {'.'.join((*at, attribute))}"
+            )
+    assert {"container_image", "container_port"} <= seen  # each file had a part to find
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -101,12 +138,12 @@ def test_a_map_key_named_after_unknown_is_the_path(tmp_path):
 
 
 def test_a_variable_passed_through_is_the_value_at_fault_whatever_the_module_reads():
-    """The root passes its services unchanged to modules/ecs, which owns their validations; a
+    """The root passes its merged services to modules/ecs, which owns their validations; a
     rule there also reads the module's own var.environment and says "environment" in its
     message: the value at fault is still the services map, not the root's environment."""
     settings = read_tfvars(var_file(ROOT, "staging"))
     source = (ROOT / "main.tf").read_bytes()
-    start = source.index(b"services = var.services\n") + len(b"services = ")
+    start = source.index(b"services = local.services\n") + len(b"services = ")
     diagnostic = Diagnostic(
         "error",
         "Invalid value for variable",
@@ -114,8 +151,8 @@ def test_a_variable_passed_through_is_the_value_at_fault_whatever_the_module_rea
         filename="main.tf",
         line=source[:start].count(b"\n") + 1,
         start_byte=start,
-        end_byte=start + len(b"var.services"),
-        traversals=("var.environment", "var.name_prefix", "var.services"),
+        end_byte=start + len(b"local.services"),
+        traversals=("var.environment", "var.name_prefix", "local.services"),
     )
     line, column = settings.positions[("services",)]
     assert error_locator(ROOT, "staging")(diagnostic) == (
