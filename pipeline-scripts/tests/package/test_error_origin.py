@@ -73,7 +73,7 @@ def test_a_merged_attribute_points_at_the_part_that_sets_it(environment):
             shared.values["service_catalog"][key],
         ),
     ]
-    seen = set()
+    seen: set[str] = set()
     for file, tfvars, at, attributes in written:
         for attribute in sorted(set(attributes) - seen):
             seen.add(attribute)
