@@ -130,6 +130,20 @@ class Merge:
                 )
         return cls(match["entries"], tuple(parts))
 
+    def merged(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each entry as the root merges it from the settings ``values`` (of both files): the
+        parts' attributes in order, a later part winning; a keyed part without the entry's
+        key adds nothing (the root's validation refuses that entry)."""
+        merged: dict[str, dict[str, Any]] = {}
+        own = values.get(self.entries)
+        for key in own if isinstance(own, dict) else {}:
+            merged[key] = {}
+            for variable, keyed in self.parts:
+                part = values.get(variable)
+                part = part.get(key) if keyed and isinstance(part, dict) else part
+                merged[key].update(part if isinstance(part, dict) else {})
+        return merged
+
 
 @dataclass(frozen=True)
 class RootVariables:
@@ -223,30 +237,23 @@ def _incomplete(
     """Entries of a merged input that no part gives an attribute the module requires. An entry
     missing from a keyed part (a service the catalog lacks) is the root's validation's to name."""
     problems = []
+    values = {name: settings.values[name] for name, (_, settings) in files.items()}
     for merge, whole in variables.merges:
         element = whole.element
         if merge.entries not in files or element is None or element.kind != "object":
             continue
         path, settings = files[merge.entries]
-        entries = settings.values[merge.entries]
         required = [n for n, attribute in element.attributes.items() if not attribute.optional]
-        for key in entries if isinstance(entries, dict) else {}:
-            given: set[str] = set()
-            for variable, keyed in merge.parts:
-                value = files[variable][1].values[variable] if variable in files else None
-                value = value.get(key) if keyed and isinstance(value, dict) else value
-                if keyed and value is None:
-                    break
-                given |= set(value) if isinstance(value, dict) else set()
-            else:
-                missing = [n for n in required if n not in given]
-                others = " or ".join(v for v, _ in merge.parts if v != merge.entries)
-                if missing:
-                    problems.append(
-                        f"{_where(root, path, settings, (merge.entries, key))}: "
-                        f"{dotted((merge.entries, key))} has no {', '.join(missing)}: set it "
-                        f"there, or in {others}"
-                    )
+        others = " or ".join(v for v, _ in merge.parts if v != merge.entries)
+        for key, entry in merge.merged(values).items():
+            keyed = [values.get(v) for v, by_key in merge.parts if by_key]
+            missing = [n for n in required if n not in entry]
+            if missing and all(isinstance(part, dict) and key in part for part in keyed):
+                problems.append(
+                    f"{_where(root, path, settings, (merge.entries, key))}: "
+                    f"{dotted((merge.entries, key))} has no {', '.join(missing)}: set it "
+                    f"there, or in {others}"
+                )
     return problems
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 import pytest
 
 from carcierge_pipeline.hcl import load_tfvars
+from carcierge_pipeline.inputs import RootVariables
 from carcierge_pipeline.offline.cache import OfflineCache
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
@@ -269,9 +270,14 @@ def edit_environment(root: Path, environment: str, name: str, change: Any) -> No
 
 
 def services_of(root: Path, environment: str) -> dict[str, dict[str, Any]]:
-    """The `services` map of an environment file, as written."""
-    services: dict[str, dict[str, Any]] = environment_values(root, environment)["services"]
-    return services
+    """The services an environment runs, each as the root merges it (main.tf local.services:
+    the shared catalog, the environment's service_defaults, the entry in its services),
+    before modules/ecs applies its defaults; read with the input check's own reading of the
+    merge (inputs.Merge)."""
+    values = {**load_tfvars(root / "terraform.tfvars"), **environment_values(root, environment)}
+    merges = [merge for merge, _ in RootVariables.of(root).merges if merge.entries == "services"]
+    assert len(merges) == 1, "the root merges its services once"
+    return merges[0].merged(values)
 
 
 def task_counts(service: dict[str, Any]) -> tuple[int, int, int]:

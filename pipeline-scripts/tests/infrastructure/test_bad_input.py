@@ -29,7 +29,16 @@ from typing import Any
 
 import hcl2
 import pytest
-from support import ROOT, TerraformResults, copy_project, hcl, run_folder, without_setting
+from support import (
+    ROOT,
+    TerraformResults,
+    copy_project,
+    hcl,
+    run_folder,
+    services_of,
+    with_setting,
+    without_setting,
+)
 
 from carcierge_pipeline import ci_variables, cli
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -58,6 +67,9 @@ class Case:
     # Settings that other rules read (names, region): Terraform skips every validation that
     # reads a variable which failed its own, so these share a round only with each other.
     foundation: bool = False
+    # A service key the catalog lacks gets an empty entry there (the case's value holds every
+    # attribute), unless the case is about that very refusal.
+    in_catalog: bool = True
 
 
 ENVIRONMENT_FILES = {
@@ -67,8 +79,9 @@ BASE = {env: load_tfvars(path) for env, path in ENVIRONMENT_FILES.items()}
 
 
 def service(key: str, **fields: Any) -> dict[str, Any]:
-    """staging's service ``key`` with ``fields`` replaced."""
-    return {**BASE["staging"]["services"][key], **fields}
+    """staging's service ``key`` as the root merges it, with ``fields`` replaced: a complete
+    entry, so that a case planting it under a new key needs only an empty catalog entry."""
+    return {**services_of(ROOT, "staging")[key], **fields}
 
 
 RDS = "modules/rds/variables.tf"
@@ -161,6 +174,26 @@ CASES = [
         "overlapping: 198.51.100.0/24 and 198.51.100.0/24.",
     ),
     # --- services (the product spec's fields, Fargate sizes, names, routing)
+    Case(
+        "service-not-in-the-catalog",
+        ("services", "service9"),
+        {"container_image": "123456789012.dkr.ecr.us-west-1.amazonaws.com/carcierge-service9:1"},
+        "services keys must be services of the catalog (service_catalog in terraform.tfvars, "
+        "what every environment shares about a service): add its entry there first "
+        "(docs/runbooks/add-service.md); got: service9.",
+        in_catalog=False,
+    ),
+    Case(
+        "service-defaults-override-the-catalog",
+        ("service_defaults",),
+        {"desired_count": 1, "cpu": 1024},
+        "service_defaults must not set what the service catalog (service_catalog, "
+        "terraform.tfvars) sets for a service; set it for that service in services.<key> "
+        "instead; got: cpu.",
+        # The rule reads the catalog; the services the module gets are merged from both, so
+        # their rules wait for another round.
+        reads=(("service_catalog",), ("services",)),
+    ),
     Case(
         "services-empty",
         S,
@@ -825,6 +858,19 @@ def _pipeline_environ(root: Path) -> dict[str, str]:
     return {**environ, "CARCIERGE_ROOT": str(root), "OFFLINE": "1"}
 
 
+def _catalog_new_services(shared_file: Path, members: tuple[Case, ...]) -> None:
+    """An empty catalog entry for each service key a case plants (its value is complete)."""
+    catalog = load_tfvars(shared_file)["service_catalog"]
+    new = [
+        case.setting[1]
+        for case in members
+        if case.setting[0] == "services" and len(case.setting) == 2 and case.in_catalog
+    ]
+    if set(new) - set(catalog):
+        catalog |= {key: {} for key in new if key not in catalog}
+        shared_file.write_text(with_setting(shared_file.read_text(), "service_catalog", catalog))
+
+
 def run_round(
     project: Project, shared: Path, members: tuple[Case, ...], results: TerraformResults
 ) -> Outcome:
@@ -842,6 +888,7 @@ def run_round(
             common = tuple(c for c in members if c.setting[0] in SHARED_SETTINGS)
             if own:
                 var_file.write_text(overridden(var_file.read_text(), BASE[environment], own))
+                _catalog_new_services(copy_.root / SHARED_FILE, own)
             if common:
                 shared_file = copy_.root / SHARED_FILE
                 shared_file.write_text(

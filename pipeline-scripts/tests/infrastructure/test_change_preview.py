@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import REPLAY, TerraformResults, copy_project, hcl, run_folder, without_setting
+from support import (
+    REPLAY,
+    TerraformResults,
+    copy_project,
+    hcl,
+    run_folder,
+    services_of,
+    with_setting,
+    without_setting,
+)
 
 from carcierge_pipeline.change import ResourceChange
 from carcierge_pipeline.errors import UserError
@@ -174,7 +183,10 @@ def test_an_image_change_shows_exactly_its_task_definition_and_service(work, ter
 def test_scaling_a_service_touches_only_that_service(work, terraform_results):
     services = _services(work)
     key = next(iter(services))
-    services[key]["max_capacity"] = int(services[key].get("max_capacity", 1)) + 2
+    # An override in the service's own entry, above the environment's service_defaults.
+    services[key]["max_capacity"] = (
+        int(services_of(work.root, ENVIRONMENT)[key]["max_capacity"]) + 2
+    )
     _set(work, "services", services)
     result = _preview(work, terraform_results)
     changed = _changes(result)
@@ -189,18 +201,23 @@ def test_scaling_a_service_touches_only_that_service(work, terraform_results):
 
 @pytest.mark.slow(seconds=20)
 def test_a_new_service_is_created_and_nothing_is_destroyed(work, terraform_results):
-    services = _services(work)
-    template = next(iter(services.values()))
-    # As docs/runbooks/add-service.md writes it: its own port, paths and priority.
-    services["brandnew"] = {
-        "container_image": template["container_image"].rsplit(":", 1)[0] + ":9.9.9",
-        "container_port": max(int(s["container_port"]) for s in services.values()) + 1,
-        "desired_count": 1,
+    running = services_of(work.root, ENVIRONMENT)
+    template = next(iter(running.values()))
+    # As docs/runbooks/add-service.md writes it: a catalog entry with its own port, paths and
+    # priority, and one line in the environment file.
+    shared = work.root / "terraform.tfvars"
+    catalog = load_tfvars(shared)["service_catalog"]
+    catalog["brandnew"] = {
+        "container_port": max(int(s["container_port"]) for s in running.values()) + 1,
         "cpu": template["cpu"],
         "memory": template["memory"],
         "path_patterns": ["/brand-new", "/brand-new/*"],
         "priority": 990,
     }
+    shared.write_text(with_setting(shared.read_text(), "service_catalog", catalog))
+    services = _services(work)
+    image = template["container_image"].rsplit(":", 1)[0] + ":9.9.9"
+    services["brandnew"] = {"container_image": image}
     _set(work, "services", services)
     result = _preview(work, terraform_results)
     changed = _changes(result)

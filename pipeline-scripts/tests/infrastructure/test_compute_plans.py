@@ -282,7 +282,15 @@ ROOT_RULES = {"port", "abcdefghijklmno"}
 @pytest.mark.parametrize("group", ["root", "module"])
 def test_bad_services_are_rejected_with_their_messages(project_copy, terraform_results, group):
     keys = ROOT_RULES if group == "root" else set(BAD_SERVICES) - ROOT_RULES
-    bad = json.dumps({"services": {k: v for k, v in BAD_SERVICES.items() if k in keys}})
+    # Each bad service complete in the environment's entry, with an empty catalog entry and
+    # no environment defaults, so that nothing but its own values reaches the module.
+    bad = json.dumps(
+        {
+            "services": {k: v for k, v in BAD_SERVICES.items() if k in keys},
+            "service_catalog": dict.fromkeys(keys, {}),
+            "service_defaults": {},
+        }
+    )
 
     def plan() -> subprocess.CompletedProcess[str]:
         terraform = prepare(project_copy, "qa", OFFLINE, workdir_name=f"compute-validation-{group}")

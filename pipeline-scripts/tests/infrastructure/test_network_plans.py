@@ -8,7 +8,7 @@ from ipaddress import IPv4Network
 from typing import Any
 
 import pytest
-from support import ROOT, environment_values
+from support import ROOT, environment_values, services_of
 
 from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
 
@@ -233,7 +233,7 @@ def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, env
     admits the ALB when it is public and each caller's group, on its container port; nothing
     else reaches it, and the operator task's group admits nothing."""
     plan = environment_plans(environment)
-    services = plan["variables"]["services"]["value"]
+    services = services_of(ROOT, environment)
     groups = _of(plan, f"{SG}aws_security_group.service")
     assert {key: group["name"] for key, group in groups.items()} == {
         key: f"{environment}-carcierge-{key}-sg" for key in services

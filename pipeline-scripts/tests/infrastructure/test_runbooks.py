@@ -21,7 +21,7 @@ every alarm the monitoring module creates.
 
 Every fenced ``hcl`` block is an example change of an environment file, opening with a comment
 that names the file (``# environments/prod.tfvars``, or ``environments/<env>.tfvars`` for all
-four): the examples are applied to a copy of the project, each environment is planned offline,
+four; ``# terraform.tfvars`` for the shared file, whose change every environment plans): the examples are applied to a copy of the project, each environment is planned offline,
 and the plan must show the change and hold the project's policy (``carcierge_pipeline.policy``).
 """
 
@@ -38,7 +38,9 @@ import botocore.session
 import hcl2
 import pytest
 from botocore import xform_name
-from support import OFFLINE, edit_environment
+from support import OFFLINE, edit_environment, with_setting
+
+from carcierge_pipeline.hcl import load_tfvars
 
 from carcierge_pipeline import cli, environments, policy
 from carcierge_pipeline.backend import backend_settings
@@ -341,15 +343,20 @@ def test_the_alarm_page_covers_every_alarm(environment_plans):
 
 # --- the example changes: applied to a copy of the project, planned, held to the policy -------
 
-EXAMPLE_FILE = re.compile(r"^#\s*environments/(<env>|[a-z]+)\.tfvars\b")
+EXAMPLE_FILE = re.compile(r"^#\s*(?:environments/(<env>|[a-z]+)|(terraform))\.tfvars\b")
+# An example of entries of a map variable: "# <file>, inside services = { … }".
+INSIDE = re.compile(r"\binside (\w+) = \{")
+SHARED_FILE = "terraform.tfvars"
 
 
 @dataclass
 class Example:
     page: str
     environments: tuple[str, ...]
+    shared: bool = False  # an example of terraform.tfvars, planned in every environment
     settings: dict[str, Any] = field(default_factory=dict)  # root variables (objects merged)
-    services: dict[str, dict[str, Any]] = field(default_factory=dict)  # entries merged or added
+    # Entries merged into or added to a map variable (services, service_catalog), by variable.
+    entries: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def _examples(root: Path) -> list[Example]:
@@ -361,18 +368,20 @@ def _examples(root: Path) -> list[Example]:
                 continue
             named = EXAMPLE_FILE.match(lines[0])
             assert named, f"{page}: an hcl example opens with the file it goes in: {lines[0]!r}"
-            where = named.group(1)
+            where, inside = named.group(1), INSIDE.search(lines[0])
             example = Example(
-                page.name, environments.ENVIRONMENTS if where == "<env>" else (where,)
+                page.name,
+                environments.ENVIRONMENTS if where in ("<env>", None) else (where,),
+                shared=where is None,
             )
             for key, value in hcl2.loads("\n".join(lines)).items():
                 if key.startswith("__"):
                     continue
-                if text(key) in variables:
+                if text(key) in variables and not inside:
                     example.settings[text(key)] = plain(value)
-                else:  # an entry of `services` (the runbook says "inside services = { … }")
-                    assert "inside services" in lines[0], f"{page}: {key} is not a variable"
-                    example.services[text(key)] = plain(value)
+                else:  # an entry of a map (the runbook says "inside services = { … }")
+                    assert inside and inside[1] in variables, f"{page}: {key} is not a variable"
+                    example.entries.setdefault(inside[1], {})[text(key)] = plain(value)
             found.append(example)
     return found
 
@@ -384,20 +393,25 @@ def _merged(current: Any, change: Any) -> Any:
     return change
 
 
+def _with_entries(now: dict[str, Any], new: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return now | {key: _merged(now.get(key, {}), entry) for key, entry in new.items()}
+
+
 def _apply(root: Path, environment: str, examples: list[Example]) -> None:
     for example in examples:
         if environment not in example.environments:
             continue
+        if example.shared:
+            path = root / SHARED_FILE
+            for name, entries in example.entries.items():
+                now = load_tfvars(path).get(name) or {}
+                path.write_text(with_setting(path.read_text(), name, _with_entries(now, entries)))
+            continue
         for name, value in example.settings.items():
             edit_environment(root, environment, name, lambda now, v=value: _merged(now, v))
-        if example.services:
+        for name, entries in example.entries.items():
             edit_environment(
-                root,
-                environment,
-                "services",
-                lambda now, new=example.services: (
-                    now | {key: _merged(now.get(key, {}), entry) for key, entry in new.items()}
-                ),
+                root, environment, name, lambda now, new=entries: _with_entries(now, new)
             )
 
 
@@ -422,6 +436,12 @@ def test_the_runbooks_have_their_examples():
     assert {"add-service.md", "change-image.md", "scale.md", "change-environment-value.md"} <= pages
     settings = {name for example in EXAMPLES for name in example.settings}
     assert {"log_retention_days", "enable_log_delivery"} <= settings
+    # A new service: its catalog entry (shared) and its line in every environment.
+    added = {(e.page, name, e.shared) for e in EXAMPLES for name in e.entries}
+    assert {
+        ("add-service.md", "service_catalog", True),
+        ("add-service.md", "services", False),
+    } <= added
 
 
 @pytest.mark.slow(seconds=25)
@@ -449,7 +469,8 @@ def test_runbook_examples_plan_and_keep_the_policy(project_copy, terraform_resul
             continue
         for name, value in example.settings.items():
             assert _contains(planned[name], value), (example.page, name, planned[name])
-        for key, entry in example.services.items():
-            assert _contains(planned["services"].get(key), entry), (example.page, key)
-            assert key in services, f"{example.page}: no ECS service {key} in the plan"
+        for name, entries in example.entries.items():
+            for key, entry in entries.items():
+                assert _contains(planned[name].get(key), entry), (example.page, key)
+                assert key in services, f"{example.page}: no ECS service {key} in the plan"
     assert policy.violations(plan, environment) == []
