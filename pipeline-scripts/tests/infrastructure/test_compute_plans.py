@@ -287,7 +287,7 @@ def test_bad_services_are_rejected_with_their_messages(project_copy, terraform_r
     bad = json.dumps(
         {
             "services": {k: v for k, v in BAD_SERVICES.items() if k in keys},
-            "service_catalog": dict.fromkeys(keys, {}),
+            "service_catalog": {key: {} for key in keys},
             "service_defaults": {},
         }
     )
