@@ -21,8 +21,9 @@ every alarm the monitoring module creates.
 
 Every fenced ``hcl`` block is an example change of an environment file, opening with a comment
 that names the file (``# environments/prod.tfvars``, or ``environments/<env>.tfvars`` for all
-four; ``# terraform.tfvars`` for the shared file, whose change every environment plans): the examples are applied to a copy of the project, each environment is planned offline,
-and the plan must show the change and hold the project's policy (``carcierge_pipeline.policy``).
+four; ``# terraform.tfvars`` for the shared file, whose change every environment plans): the
+examples are applied to a copy of the project, each environment is planned offline, and the plan
+must show the change and hold the project's policy (``carcierge_pipeline.policy``).
 """
 
 from __future__ import annotations
@@ -40,11 +41,9 @@ import pytest
 from botocore import xform_name
 from support import OFFLINE, edit_environment, with_setting
 
-from carcierge_pipeline.hcl import load_tfvars
-
 from carcierge_pipeline import cli, environments, policy
 from carcierge_pipeline.backend import backend_settings
-from carcierge_pipeline.hcl import declarations, plain, text
+from carcierge_pipeline.hcl import declarations, load_tfvars, plain, text
 from carcierge_pipeline.project import Project
 
 RUNBOOKS = Project.find(Path(__file__).parent).root / "docs" / "runbooks"
