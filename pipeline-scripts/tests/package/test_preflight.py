@@ -10,7 +10,7 @@ import urllib.request
 
 import boto3
 import pytest
-from support import environment_values, services_of
+from support import environment_values
 
 from carcierge_pipeline import cli, preflight
 from carcierge_pipeline.environments import ENVIRONMENTS, PROTECTED_ENVIRONMENTS
@@ -39,7 +39,7 @@ def test_the_committed_placeholders_are_found(project, environment):
     images = [p for p in problems if ".container_image is an image in AWS's example" in p]
     placeholders = [
         key
-        for key, service in services_of(project.root, environment).items()
+        for key, service in environment_values(project.root, environment)["services"].items()
         if service["container_image"].startswith("123456789012.")
     ]
     assert placeholders and len(images) == len(placeholders), problems  # one line per service
@@ -310,7 +310,7 @@ def _images(root, environment: str) -> dict[str, str]:
     ops_image (what the pre-flight asks ECR about)."""
     images = {
         f"services.{key}.container_image": service["container_image"]
-        for key, service in services_of(root, environment).items()
+        for key, service in environment_values(root, environment)["services"].items()
     }
     images["ops_image"] = environment_values(root, environment)["ops_image"]
     return images
