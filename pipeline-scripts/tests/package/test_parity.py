@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import FIXTURES, ROOT, environment_values
+from support import FIXTURES, ROOT, edit_environment, environment_values
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.backend import backend_settings
 from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.stages.analyse import parity
+from carcierge_pipeline.stages.analyse.parity import file_differences, render_differences
 
 PLANS = FIXTURES / "parity"
 
@@ -224,6 +226,7 @@ def test_resource_paths_read_unknown_and_nested_values():
 def _project_with_plans(root: Path, plans: dict[str, dict]) -> Path:
     (root / "modules").mkdir(parents=True)
     (root / "terraform.tf").write_text("")
+    shutil.copytree(ROOT / "environments", root / "environments")
     for env, plan in plans.items():
         (root / "build" / env).mkdir(parents=True)
         (root / "build" / env / "plan.json").write_text(json.dumps(plan))
@@ -235,6 +238,7 @@ def test_cli_parity_from_published_plans(plans, tmp_path, monkeypatch, capsys):
     assert cli.main(["parity", "--reuse-plans"]) == 0
     out = capsys.readouterr().out
     assert "prod is nowhere weaker than uat" in out
+    assert re.search(r"^service_defaults\.max_capacity +\d", out, re.M)  # from the files
 
     _set(plans["prod"], "aws_elasticache_replication_group", multi_az_enabled=False)
     monkeypatch.setenv("CARCIERGE_ROOT", str(_project_with_plans(tmp_path / "q", plans)))
@@ -310,3 +314,39 @@ def test_backend_settings_are_complete_and_one_state_per_environment():
     assert len(set(keys)) == len(ENVIRONMENTS), "every environment has its own state"
     shared = {(v["bucket"], v["region"], v["dynamodb_table"]) for v in settings.values()}
     assert shared == {("acme-carcierge-tfstate", "us-west-1", "carcierge-terraform-locks")}
+
+
+def _environment_files(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "environments", tmp_path / "environments")
+    return tmp_path
+
+
+def test_the_files_differences_are_read_from_the_files(tmp_path):
+    """Below the table: each value the environment files write differently, and no other; it
+    follows an edit of one file (an attribute all four agree on appears once one differs)."""
+    root = _environment_files(tmp_path)
+    before = {row[0]: row[1:] for row in file_differences(root)}
+    assert "environment" not in before
+    assert before["vpc_cidr"] == [environment_values(ROOT, e)["vpc_cidr"] for e in ENVIRONMENTS]
+    same = "rds_config.database_name"  # all four write "carcierge"
+    assert same not in before
+    edit_environment(root, "uat", "rds_config", lambda now: now | {"database_name": "other"})
+    edit_environment(root, "qa", "alarm_thresholds", lambda now: now | {"extra": 1})
+    after = {row[0]: row[1:] for row in file_differences(root)}
+    names = [environment_values(root, e)["rds_config"]["database_name"] for e in ENVIRONMENTS]
+    assert after[same] == names and names.count("other") == 1
+    assert after["alarm_thresholds.extra"] == ["—", "1", "—", "—"]
+    assert set(after) - set(before) == {same, "alarm_thresholds.extra"}
+
+
+def test_a_long_value_keeps_its_start_and_end(tmp_path):
+    root = _environment_files(tmp_path)
+    rows = {row[0]: row[1:] for row in file_differences(root)}
+    path = next(k for k in rows if k.endswith(".container_image"))
+    _, key, _ = path.split(".")
+    for environment, cell in zip(ENVIRONMENTS, rows[path], strict=True):
+        image = environment_values(root, environment)["services"][key]["container_image"]
+        start, end = cell.split("…")
+        assert len(cell) == 32 and image.startswith(start) and image.endswith(end)
+    lines = render_differences(file_differences(root))
+    assert lines[0].split()[-4:] == list(ENVIRONMENTS)

@@ -7,6 +7,10 @@ several resources, and whether a higher or a lower value is the stronger one. Th
 prints one row per setting and one column per environment, then fails if prod is weaker than
 uat on any setting that has a direction. Rules whose resources no plan contains print "—", so
 the report grows with the modules without changes here.
+
+Below the table, what the environment files write differently: every value of
+``environments/<env>.tfvars`` (the files hold only each environment's differences; what all
+share is in ``terraform.tfvars``) whose value is not the same in all four, read from the files.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carcierge_pipeline import planmodel
-from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline import hcl, planmodel
+from carcierge_pipeline.environments import ENVIRONMENTS, var_file
 from carcierge_pipeline.errors import StageFailed, UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
@@ -572,6 +576,61 @@ def render(report: Report) -> list[str]:
     return lines
 
 
+# --- what the environment files write differently ---------------------------------------------
+
+_LONGEST_CELL = 32  # a longer value keeps its start and its end (an image's tag or digest)
+
+
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, value) of every value below an object; a list is one value."""
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from _leaves(inner, f"{path}.{key}" if path else str(key))
+    else:
+        yield path, value
+
+
+def _cell(value: Any) -> str:
+    if value is ABSENT:
+        return ABSENT.text
+    written = (
+        json.dumps(value) if isinstance(value, (list, dict, bool)) or value is None else str(value)
+    )
+    if len(written) <= _LONGEST_CELL:
+        return written
+    tail = _LONGEST_CELL // 2 + 1
+    return f"{written[: _LONGEST_CELL - tail - 1]}…{written[-tail:]}"
+
+
+def file_differences(root: Path, environments: Sequence[str] = ENVIRONMENTS) -> list[list[str]]:
+    """[dotted setting, value per environment…] of each value the environment files write
+    differently (— where a file does not write it), in file order; the environment's own name
+    is left out."""
+    written = {
+        env: dict(_leaves(hcl.plain(hcl.load_tfvars(var_file(root, env))))) for env in environments
+    }
+    paths = dict.fromkeys(path for values in written.values() for path in values)
+    rows = []
+    for path in paths:
+        if path == "environment":
+            continue
+        values = [written[env].get(path, ABSENT) for env in environments]
+        if any(value != values[0] for value in values[1:]):
+            rows.append([path, *(_cell(value) for value in values)])
+    return rows
+
+
+def render_differences(
+    rows: list[list[str]], environments: Sequence[str] = ENVIRONMENTS
+) -> list[str]:
+    header = ["written differently (environments/<env>.tfvars)", *environments]
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, ["-" * w for w in widths], *rows]
+    ]
+
+
 def check(report: Report) -> None:
     findings = report.findings
     if findings:
@@ -653,6 +712,9 @@ def run_parity(
     plans = load_plans(project, reuse_plans=reuse_plans, planner=planner, echo=echo)
     report = build_report(plans)
     for text in render(report):
+        echo(text)
+    echo("")
+    for text in render_differences(file_differences(project.root)):
         echo(text)
     check(report)
     return report
