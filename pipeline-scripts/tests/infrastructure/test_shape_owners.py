@@ -6,13 +6,16 @@ inputs.Merge). A second copy of the type is what let a misspelt attribute plan g
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import ROOT
+from support import OFFLINE, ROOT, edit_environment, environment_values, services_of, with_setting
 
+from carcierge_pipeline.environments import ENVIRONMENTS
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.hcl import declarations, module_calls, text
+from carcierge_pipeline.hcl import declarations, load_tfvars, module_calls, text
 from carcierge_pipeline.inputs import Merge, RootVariables, owned_type
 from carcierge_pipeline.tftypes import Type, TypeExpressionError, parse_type
 
@@ -158,3 +161,76 @@ def test_two_modules_declaring_two_shapes_for_one_value_are_refused(tmp_path):
     )
     with pytest.raises(StageFailed, match=r"var\.v goes to modules of different types"):
         owned_type(tmp_path, "v")
+
+
+# --- the catalog changes nothing Terraform builds ---------------------------------------------
+
+
+def _changes(plan: dict[str, Any]) -> dict[str, Any]:
+    return {
+        rc["address"]: [
+            rc["change"]["actions"],
+            rc["change"]["after"],
+            rc["change"]["after_unknown"],
+        ]
+        for rc in plan["resource_changes"]
+    }
+
+
+def _planned(project: Any, environment: str) -> dict[str, Any]:
+    from carcierge_pipeline.stages.plan import run_plan
+
+    run_plan(project, environment, OFFLINE, echo=lambda _: None)
+    return _changes(json.loads((project.build_dir(environment) / "plan.json").read_text()))
+
+
+@pytest.mark.slow(seconds=15)
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_catalog_plans_as_every_service_written_out(
+    project_copy, terraform_results, environment_plans, environment
+):
+    """Each service written out whole in the environment file (the form before the catalog:
+    every attribute in the entry, no defaults, empty catalog entries) plans resource for
+    resource, value for value, as the catalog and the defaults do."""
+    root = project_copy.root
+    edit_environment(root, environment, "services", services_of(ROOT, environment))
+    edit_environment(root, environment, "service_defaults", {})
+    shared = root / "terraform.tfvars"
+    catalog = {key: {} for key in load_tfvars(shared)["service_catalog"]}
+    shared.write_text(with_setting(shared.read_text(), "service_catalog", catalog))
+    assert all(
+        len(entry) > 1 for entry in environment_values(root, environment)["services"].values()
+    )
+
+    written_out = terraform_results(
+        f"services written out in {environment}",
+        project_copy,
+        lambda: _planned(project_copy, environment),
+    )
+    assert written_out == _changes(environment_plans(environment))
+
+
+@pytest.mark.slow(seconds=15)
+def test_an_entry_wins_over_the_environments_defaults(project_copy, terraform_results):
+    """The merge's order (main.tf local.services; the input check reads the same): a service's
+    own entry over the environment's service_defaults."""
+    environment = "prod"
+    defaults = environment_values(ROOT, environment)["service_defaults"]
+    key, *others = services_of(ROOT, environment)
+    wanted = int(defaults["max_capacity"]) + 3
+    edit_environment(
+        project_copy.root,
+        environment,
+        "services",
+        lambda now: now | {key: now[key] | {"max_capacity": wanted}},
+    )
+    assert services_of(project_copy.root, environment)[key]["max_capacity"] == wanted
+    changes = terraform_results(
+        "an entry over the defaults", project_copy, lambda: _planned(project_copy, environment)
+    )
+    targets = {
+        address.split('"')[1]: change[1]["max_capacity"]
+        for address, change in changes.items()
+        if address.startswith("module.ecs.aws_appautoscaling_target.service[")
+    }
+    assert targets == {key: wanted} | dict.fromkeys(others, defaults["max_capacity"])
