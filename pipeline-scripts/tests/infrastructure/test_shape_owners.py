@@ -196,7 +196,7 @@ def test_the_catalog_plans_as_every_service_written_out(
     edit_environment(root, environment, "services", services_of(ROOT, environment))
     edit_environment(root, environment, "service_defaults", {})
     shared = root / "terraform.tfvars"
-    catalog = {key: {} for key in load_tfvars(shared)["service_catalog"]}
+    catalog: dict[str, dict[str, Any]] = {k: {} for k in load_tfvars(shared)["service_catalog"]}
     shared.write_text(with_setting(shared.read_text(), "service_catalog", catalog))
     assert all(
         len(entry) > 1 for entry in environment_values(root, environment)["services"].values()

@@ -591,8 +591,8 @@ def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _cell(value: Any) -> str:
-    if value is ABSENT:
-        return ABSENT.text
+    if isinstance(value, _Marker):
+        return value.text
     written = (
         json.dumps(value) if isinstance(value, (list, dict, bool)) or value is None else str(value)
     )
