@@ -402,34 +402,50 @@ def test_kept_parses_follow_the_parser_code_and_survive_an_unwritable_cache(tmp_
     assert parsecache.kept("demo", str(owner), "abcd", parse) == {"length": 4}
 
 
+def _seeded_refusal(
+    project: Project, file: str, pattern: str, replacement: str, environment: str
+) -> str:
+    """``pattern``'s first match in the project's ``file`` replaced; the plan's refusal,
+    prefixed with the match's line and the key of the block above it (``<line> <key>: …``)."""
+    path = project.root / file
+    text = path.read_text()
+    found = re.search(pattern, text, re.M)
+    assert found, f"nothing to seed: {pattern!r}"
+    path.write_text(text.replace(found[0], replacement.format(*found.groups()), 1))
+    line = text[: found.start()].count("\n") + 1
+    key = ([*re.findall(r"^  ([\w-]+) = \{", text[: found.end()], re.M)] or [""])[-1]
+    with pytest.raises(StageFailed) as refused:
+        run_plan(project, environment, OFFLINE, echo=lambda _: None)
+    return f"{line} {key}: {refused.value}"
+
+
 def test_a_service_no_part_completes_is_refused_at_its_entry(project_copy):
     """A service is merged from the catalog, the environment's defaults and its own entry: an
     attribute modules/ecs requires that none of them sets is named at the entry."""
-    path = project_copy.root / "environments" / "qa.tfvars"
-    text = path.read_text()
-    entry = re.search(r"^  ([\w-]+) = \{ container_image = .* \}$", text, re.M)
-    assert entry, "a one-line service entry in qa.tfvars"
-    path.write_text(text.replace(entry[0], f"  {entry[1]} = {{}}"))
-    line = text[: entry.start()].count("\n") + 1
-    with pytest.raises(StageFailed) as refused:
-        run_plan(project_copy, "qa", OFFLINE, echo=lambda _: None)
-    assert str(refused.value) == (
-        f"environments/qa.tfvars:{line}:3: services.{entry[1]} has no container_image: set it "
-        "there, or in service_catalog or service_defaults"
+    refusal = _seeded_refusal(
+        project_copy,
+        "environments/qa.tfvars",
+        r"^  ([\w-]+) = \{ container_image = .* \}$",
+        "  {} = {{}}",
+        "qa",
+    )
+    line, key = refusal.split(":")[0].split()
+    assert refusal == (
+        f"{line} {key}: environments/qa.tfvars:{line}:3: services.{key} has no container_image: "
+        "set it there, or in service_catalog or service_defaults"
     )
 
 
 def test_a_catalog_mistake_is_refused_at_its_line_in_the_shared_file(project_copy):
-    shared = project_copy.root / "terraform.tfvars"
-    text = shared.read_text()
-    port = re.search(r"^    container_port = \d+$", text, re.M)
-    assert port, "a container_port in the catalog"
-    shared.write_text(text.replace(port[0], '    container_port = "http"', 1))
-    service = re.findall(r"^  ([\w-]+) = \{$", text[: port.start()], re.M)[-1]
-    line = text[: port.start()].count("\n") + 1
-    with pytest.raises(StageFailed) as refused:
-        run_plan(project_copy, "uat", OFFLINE, echo=lambda _: None)
-    assert str(refused.value) == (
-        f"terraform.tfvars:{line}:5: service_catalog.{service}.container_port must be a number, "
-        'not the string "http"'
+    refusal = _seeded_refusal(
+        project_copy,
+        "terraform.tfvars",
+        r"^    container_port = \d+$",
+        '    container_port = "http"',
+        "uat",
+    )
+    line, key = refusal.split(":")[0].split()
+    assert refusal == (
+        f"{line} {key}: terraform.tfvars:{line}:5: service_catalog.{key}.container_port must be "
+        'a number, not the string "http"'
     )
