@@ -16,7 +16,7 @@ variable "project_name" {
     # The longest name built from it: the log pipeline staging-<project_name>-logs-alb, which
     # OpenSearch Ingestion limits to 28 characters (modules/log_delivery); the same project
     # name serves every environment, staging's prefix is the longest.
-    condition     = can(regex("^[a-z][a-z0-9]{1,10}$", var.project_name))
+    condition     = can(regex(module.conventions.project_name_pattern, var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 11
     error_message = "project_name must be 2-11 lowercase letters or digits, starting with a letter (the longest name built from it, the log pipeline staging-<project_name>-logs-alb, is limited to 28 characters); got \"${var.project_name}\"."
   }
 

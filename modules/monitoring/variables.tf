@@ -1,11 +1,6 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,30}$", var.name_prefix))
-    error_message = "name_prefix must be 3-31 lowercase letters, digits or hyphens, starting with a letter (e.g. prod-carcierge)."
-  }
 }
 
 variable "aws_region" {

@@ -98,27 +98,6 @@ run "pipeline_writes_daily_indices_per_source" {
   }
 }
 
-run "pipeline_name_must_fit" {
-  command = plan
-
-  variables {
-    name_prefix = "staging-carcierge-with-a-long-name"
-  }
-
-  expect_failures = [var.name_prefix]
-}
-
-# staging-<11 characters>-logs-alb is 28 characters, one more is 29.
-run "the_alb_pipeline_name_must_fit_too" {
-  command = plan
-
-  variables {
-    name_prefix = "staging-abcdefghijkl"
-  }
-
-  expect_failures = [var.name_prefix]
-}
-
 # Firehose concatenates records without a delimiter unless told (M3): each record (one
 # CloudWatch Logs batch, its messages extracted) ends with a newline, and the pipeline drops
 # the empty line that may follow.
@@ -355,14 +334,4 @@ run "roles_carry_the_permissions_boundary" {
     condition     = alltrue([for boundary in [for role in aws_iam_role.service : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
-}
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
 }

@@ -517,13 +517,3 @@ run "roles_carry_the_permissions_boundary" {
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
 }
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
-}
