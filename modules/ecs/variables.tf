@@ -108,7 +108,7 @@ variable "ssl_certificate_arn" {
 
   validation {
     condition     = !can(regex("^arn:aws[a-z-]*:acm:", var.ssl_certificate_arn)) || try(split(":", var.ssl_certificate_arn)[3], "") == var.aws_region
-    error_message = "ssl_certificate_arn must be a certificate in the ALB's region (${var.aws_region}); got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
+    error_message = "ssl_certificate_arn must be a certificate in aws_region (${var.aws_region}), where the ALB is; got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
   }
 }
 

@@ -30,7 +30,7 @@ variable "alert_emails" {
 
   validation {
     condition     = alltrue([for email in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
-    error_message = "alert_emails must contain only email addresses such as oncall@example.com."
+    error_message = "alert_emails must contain only email addresses such as oncall@example.com; got: ${join(", ", [for email in var.alert_emails : "\"${email}\"" if !can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])}."
   }
 }
 

@@ -14,7 +14,7 @@ variable "vpc_cidr" {
 
   validation {
     condition     = try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
-    error_message = "vpc_cidr must have a prefix length from /16 to /20 (a /20 still gives every subnet 128 addresses); got \"${var.vpc_cidr}\"."
+    error_message = "vpc_cidr must have a prefix length from /16 to /20; got \"${var.vpc_cidr}\" (a /20 still gives every subnet 128 addresses)."
   }
 }
 
@@ -25,7 +25,7 @@ variable "az_count" {
 
   validation {
     condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
-    error_message = "az_count must be 2 or 3 (high availability needs 2; us-west-1 offers only 2 in most accounts); got ${var.az_count}."
+    error_message = "az_count must be 2 or 3 (us-west-1 offers only 2 in most accounts); got ${var.az_count}. High availability needs two."
   }
 }
 
