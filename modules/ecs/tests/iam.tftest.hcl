@@ -1,7 +1,7 @@
 # IAM: the execution role reads exactly the listed secrets; task roles carry ECS Exec and the
 # statements asked for, never the action "*"; "*" resources only where IAM offers no scoping.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 

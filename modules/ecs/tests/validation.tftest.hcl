@@ -2,7 +2,7 @@
 # Each case breaks exactly one rule. (The messages themselves are checked by
 # pipeline-scripts/tests/infrastructure/test_compute_plans.py, which reads Terraform's output.)
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 run "invalid_cpu_memory_pair" {

@@ -1,16 +1,8 @@
 # The log_delivery module planned with a mocked AWS provider.
 mock_provider "aws" {
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
   mock_resource "aws_kinesis_firehose_delivery_stream" {
     defaults = { arn = "arn:aws:firehose:us-west-1:123456789012:deliverystream/mock" }
   }

@@ -1,17 +1,9 @@
 # The opensearch module planned with a mocked AWS provider.
 mock_provider "aws" {
   # Mocked computed values (ARNs) are known at plan time, so policies can be asserted.
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mock-opensearch-admin" }
   }

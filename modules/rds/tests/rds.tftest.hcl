@@ -1,17 +1,9 @@
 # The rds module planned with a mocked AWS provider.
 mock_provider "aws" {
   # Mocked computed values are known at plan time, so outputs can be asserted.
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  # An account id of 12 digits: a mocked provider still runs hashicorp/aws's validation, and
-  # the copy vault ARN built from it is checked (aws_backup_plan copy_action
-  # destination_vault_arn, verify.ValidARN).
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mock-rds-monitoring" }
   }

@@ -2,20 +2,9 @@
 # NAT gateways, ACLs) are pinned per instance and made known at plan time (override_during =
 # plan), so a route can be traced to the NAT gateway and the AZ it uses.
 mock_provider "aws" {
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_availability_zones" {
-    defaults = { names = ["us-west-1a", "us-west-1c"] }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", reverse_dns_prefix = "com.amazonaws" }
-  }
   mock_resource "aws_vpc" {
     defaults = { id = "vpc-0test", default_network_acl_id = "acl-default", default_route_table_id = "rtb-default" }
   }
