@@ -2,8 +2,9 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  # <environment>-<project>: every resource name starts with this.
-  name_prefix = "${var.environment}-${var.project_name}"
+  # <environment>-<project>: every resource name starts with this (modules/conventions: the
+  # pattern and how it is formed).
+  name_prefix = format(module.conventions.name_prefix_format, var.environment, var.project_name)
 
   common_tags = merge(var.tags, {
     Environment = var.environment

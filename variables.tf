@@ -16,7 +16,7 @@ variable "project_name" {
     # The longest name built from it: the log pipeline staging-<project_name>-logs-alb, which
     # OpenSearch Ingestion limits to 28 characters (modules/log_delivery); the same project
     # name serves every environment, staging's prefix is the longest.
-    condition     = can(regex("^[a-z][a-z0-9]{1,10}$", var.project_name))
+    condition     = can(regex(module.conventions.project_name_pattern, var.project_name)) && length(var.project_name) >= 2 && length(var.project_name) <= 11
     error_message = "project_name must be 2-11 lowercase letters or digits, starting with a letter (the longest name built from it, the log pipeline staging-<project_name>-logs-alb, is limited to 28 characters); got \"${var.project_name}\"."
   }
 
@@ -105,40 +105,22 @@ variable "deletion_protection" {
 }
 
 # --- network --------------------------------------------------------------------------
+# A setting passed unchanged to one module is checked by that module (its variables.tf), not
+# again here; the plan stage still names the environment file's line (inputs.error_locator).
 
 variable "vpc_cidr" {
   description = "IPv4 CIDR block of the environment's VPC, /16 to /20; distinct per environment (staging 10.10/16, qa 10.20/16, uat 10.30/16, prod 10.40/16)."
   type        = string
-
-  validation {
-    condition     = can(cidrnetmask(var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
-    error_message = "vpc_cidr must be an IPv4 network address in CIDR notation without host bits, such as 10.10.0.0/16; got \"${var.vpc_cidr}\"."
-  }
-
-  validation {
-    condition     = try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
-    error_message = "vpc_cidr must have a prefix length from /16 to /20; got \"${var.vpc_cidr}\"."
-  }
 }
 
 variable "az_count" {
   description = "Availability zones to use: 2 or 3 (us-west-1 offers 2 in most accounts)."
   type        = number
-
-  validation {
-    condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
-    error_message = "az_count must be 2 or 3 (us-west-1 offers only 2 in most accounts); got ${var.az_count}."
-  }
 }
 
 variable "nat_gateway_mode" {
   description = "NAT gateways: \"single\" (one shared; staging, qa) or \"per_az\" (one per AZ; uat, prod)."
   type        = string
-
-  validation {
-    condition     = contains(["single", "per_az"], var.nat_gateway_mode)
-    error_message = "nat_gateway_mode must be one of \"single\", \"per_az\"; got \"${var.nat_gateway_mode}\"."
-  }
 }
 
 variable "enable_interface_endpoints" {
@@ -211,43 +193,18 @@ variable "services" {
 variable "ssl_certificate_arn" {
   description = "ACM certificate of the ALB's HTTPS listener; it must be in aws_region and cover domain_name."
   type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$", var.ssl_certificate_arn))
-    error_message = "ssl_certificate_arn must be an ACM certificate ARN such as arn:aws:acm:us-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012; got \"${var.ssl_certificate_arn}\"."
-  }
-
-  validation {
-    condition     = !can(regex("^arn:aws[a-z-]*:acm:", var.ssl_certificate_arn)) || try(split(":", var.ssl_certificate_arn)[3], "") == var.aws_region
-    error_message = "ssl_certificate_arn must be a certificate in aws_region (${var.aws_region}), where the ALB is; got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
-  }
 }
 
 variable "domain_name" {
   description = "Optional DNS name of the application (an alias A record to the ALB in route53_zone_id); null for none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
-    error_message = "domain_name must be a lowercase DNS name such as carcierge.example.com; got \"${coalesce(var.domain_name, "null")}\"."
-  }
-
-  validation {
-    condition     = (var.domain_name == null) == (var.route53_zone_id == null)
-    error_message = "domain_name and route53_zone_id must be set together (both or neither)."
-  }
 }
 
 variable "route53_zone_id" {
   description = "Route 53 hosted zone of domain_name; null for none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
-    error_message = "route53_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ; got \"${coalesce(var.route53_zone_id, "null")}\"."
-  }
 }
 
 variable "create_ecr_repositories" {
@@ -280,6 +237,8 @@ variable "waf_web_acl_arn" {
   type        = string
   default     = null
 
+  # The format is checked here too, not only in modules/ecs: the conflict below fails first
+  # wherever enable_waf is on, and Terraform then skips the module's checks of the value.
   validation {
     condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$", var.waf_web_acl_arn))
     error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); got \"${coalesce(var.waf_web_acl_arn, "null")}\"."
@@ -402,11 +361,6 @@ variable "alert_emails" {
   description = "Email addresses subscribed to the <env>-carcierge-alerts topic; each must confirm by email. Empty: no subscription (attach a chat or paging integration to the topic instead)."
   type        = set(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for email in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
-    error_message = "alert_emails must contain only email addresses such as oncall@example.com; got: ${join(", ", [for email in var.alert_emails : "\"${email}\"" if !can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])}."
-  }
 }
 
 variable "alarm_thresholds" {

@@ -50,6 +50,21 @@ locals {
   # modules/security_groups refuse a container port outside it) and a data store's besides 443.
   unprivileged_ports = { from = 1024, to = 65535 }
 
+  # The names: every named resource is <name_prefix>-<resource>[-<subresource>], and the root
+  # forms name_prefix as <environment>-<project> (format(name_prefix_format, environment,
+  # project_name)). A name_prefix is lowercase letters, digits and single hyphens, starts with a
+  # letter and does not end with a hyphen: what every service the modules name accepts (RDS
+  # identifiers and ElastiCache replication groups refuse two hyphens in a row and a trailing
+  # one; ALB, target group, OpenSearch domain and Ingestion pipeline names want a letter first;
+  # CreateDBInstance, CreateReplicationGroup, CreateLoadBalancer, CreateDomain, CreatePipeline
+  # API references). Its length is the calling module's fact (var.name_prefix_max_length):
+  # the longest name it builds against AWS's limit on that name.
+  name_prefix_pattern = "^[a-z](-?[a-z0-9])*$"
+  name_prefix_format  = "%s-%s"
+  # The project part: lowercase letters and digits, starting with a letter (no hyphen, so the
+  # environment is always the prefix's first word); the root limits its length.
+  project_name_pattern = "^[a-z][a-z0-9]*$"
+
   # An image pinned to its content: the registry's manifest digest (OCI image spec,
   # "Digests": sha256 is 64 lowercase hex digits). A tag can be moved to another image by
   # whoever may push to the repository; a digest cannot.

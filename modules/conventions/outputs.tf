@@ -47,3 +47,18 @@ output "unprivileged_ports" {
   description = "The unprivileged ports (from, to): what the VPC's network ACLs pass for return traffic and between the tiers, so where a service or a data store (besides 443) listens."
   value       = local.unprivileged_ports
 }
+
+output "name_prefix_pattern" {
+  description = "The regular expression every name_prefix matches: lowercase letters, digits and single hyphens, starting with a letter, not ending with a hyphen (a module's length limit is its own)."
+  value       = local.name_prefix_pattern
+}
+
+output "name_prefix_format" {
+  description = "How the root forms name_prefix from the environment and the project name: format(name_prefix_format, environment, project_name), <environment>-<project>."
+  value       = local.name_prefix_format
+}
+
+output "project_name_pattern" {
+  description = "The regular expression the project name matches: lowercase letters and digits, starting with a letter."
+  value       = local.project_name_pattern
+}

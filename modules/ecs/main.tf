@@ -2,9 +2,14 @@
 # ALB and its log bucket: alb.tf. WAF: waf.tf. IAM: iam.tf. The operator task: ops.tf.
 # Optional ECR and DNS: ecr.tf, alb.tf.
 
-# The environments and log retention values the variable validations check against.
+# The project's conventions: checks the shared inputs and gives the lists the validations read.
 module "conventions" {
   source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix, environment = var.environment, log_retention_days = var.log_retention_days, permissions_boundary_arn = var.permissions_boundary_arn }
+  # The longest name this module builds.
+  name_prefix_max_length = { length = 23, because = "the load balancer <name_prefix>-alb-main fits the 32 characters AWS allows an ALB name (CreateLoadBalancer)" }
 }
 
 data "aws_caller_identity" "current" {}

@@ -3,21 +3,11 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-32 lowercase letters, digits or hyphens, starting with a letter (e.g. prod-carcierge); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "environment" {
   description = "Deployment environment: staging, qa, uat or prod. Names are checked against the longest (staging)."
   type        = string
-
-  validation {
-    condition     = contains(module.conventions.environments, var.environment)
-    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
-  }
 }
 
 variable "aws_region" {
@@ -86,11 +76,6 @@ variable "tags" {
 variable "log_retention_days" {
   description = "Retention of the service and ECS Exec log groups, in days (a value CloudWatch accepts)."
   type        = number
-
-  validation {
-    condition     = contains(module.conventions.log_retention_days, var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: ${join(", ", module.conventions.log_retention_days)}; got ${var.log_retention_days}."
-  }
 }
 
 variable "alb_deletion_protection" {
@@ -123,7 +108,7 @@ variable "ssl_certificate_arn" {
 
   validation {
     condition     = !can(regex("^arn:aws[a-z-]*:acm:", var.ssl_certificate_arn)) || try(split(":", var.ssl_certificate_arn)[3], "") == var.aws_region
-    error_message = "ssl_certificate_arn must be a certificate in the ALB's region (${var.aws_region}); got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
+    error_message = "ssl_certificate_arn must be a certificate in aws_region (${var.aws_region}), where the ALB is; got one in ${try(split(":", var.ssl_certificate_arn)[3], "?")}."
   }
 }
 
@@ -649,9 +634,4 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of every IAM role this module creates: the environment's CI boundary (<environment>-carcierge-ci-boundary, `carcierge oidc bootstrap`), without which the CI deploy role may not create a role. null: none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.permissions_boundary_arn == null || can(regex(module.conventions.iam_policy_arn_pattern, coalesce(var.permissions_boundary_arn, "-")))
-    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
-  }
 }

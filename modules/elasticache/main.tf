@@ -1,6 +1,11 @@
-# The environments and log retention values the variable validations check against.
+# The project's conventions: checks the shared inputs and gives the lists the validations read.
 module "conventions" {
   source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix, environment = var.environment, kms_key_arn = var.kms_key_arn, log_retention_days = var.log_retention_days }
+  # The longest name this module builds.
+  name_prefix_max_length = { length = 34, because = "the replication group <name_prefix>-redis fits the 40 characters ElastiCache allows (CreateReplicationGroup)" }
 }
 
 locals {

@@ -3,21 +3,11 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The replication group is <name_prefix>-redis (AWS allows 40 characters)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,32}[a-z0-9]$", var.name_prefix)) && !can(regex("--", var.name_prefix))
-    error_message = "name_prefix must be 3-34 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen, so that the replication group <name_prefix>-redis fits ElastiCache's 40-character limit; got \"${var.name_prefix}\"."
-  }
 }
 
 variable "environment" {
   description = "Deployment environment: staging, qa, uat or prod (used in descriptions)."
   type        = string
-
-  validation {
-    condition     = contains(module.conventions.environments, var.environment)
-    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
-  }
 }
 
 variable "subnet_ids" {
@@ -38,21 +28,11 @@ variable "security_group_id" {
 variable "kms_key_arn" {
   description = "Environment KMS key (ARN): encrypts the cache at rest, its snapshots, the users' password secrets and the log groups."
   type        = string
-
-  validation {
-    condition     = can(regex(module.conventions.kms_key_arn_pattern, var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got \"${var.kms_key_arn}\"."
-  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the slow-log and engine-log groups, in days (a value CloudWatch accepts)."
   type        = number
-
-  validation {
-    condition     = contains(module.conventions.log_retention_days, var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: ${join(", ", module.conventions.log_retention_days)}; got ${var.log_retention_days}."
-  }
 }
 
 variable "deletion_protection" {

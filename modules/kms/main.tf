@@ -3,6 +3,14 @@
 # environment (confused-deputy conditions). The root creates the environment key here, and the
 # key of the cross-region backup copies in backup_region.
 
+# The project's conventions: checks name_prefix against the naming pattern.
+module "conventions" {
+  source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix }
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}

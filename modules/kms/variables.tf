@@ -1,11 +1,6 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The key is <name_prefix>-kms-<name>, its alias alias/<name_prefix>-<name>."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter (e.g. prod-carcierge); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "name" {

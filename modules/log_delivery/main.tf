@@ -19,9 +19,14 @@
 # The pipeline's role is the delivery role: `carcierge opensearch setup` maps it to a role with
 # write access to logs-* inside the domain (fine-grained access control).
 
-# The environments the variable validations check against.
+# The project's conventions: checks the shared inputs and gives the lists the validations read.
 module "conventions" {
   source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix, environment = var.environment, kms_key_arn = var.kms_key_arn, permissions_boundary_arn = var.permissions_boundary_arn }
+  # The longest name this module builds.
+  name_prefix_max_length = { length = 19, because = "the pipeline <name_prefix>-logs-alb fits the 28 characters OpenSearch Ingestion allows (CreatePipeline)" }
 }
 
 data "aws_caller_identity" "current" {}

@@ -1,21 +1,11 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The pipelines are <name_prefix>-logs and <name_prefix>-logs-alb (OpenSearch Ingestion allows 3-28 characters)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,17}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-19 lowercase letters, digits or hyphens, starting with a letter (the pipeline name <name_prefix>-logs-alb has at most 28 characters); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "environment" {
   description = "Deployment environment (used in descriptions)."
   type        = string
-
-  validation {
-    condition     = contains(module.conventions.environments, var.environment)
-    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
-  }
 }
 
 variable "sources" {
@@ -68,11 +58,6 @@ variable "log_retention_days" {
 variable "kms_key_arn" {
   description = "Environment KMS key (ARN): encrypts the streams and the staging bucket."
   type        = string
-
-  validation {
-    condition     = can(regex(module.conventions.kms_key_arn_pattern, var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
-  }
 }
 
 variable "opensearch_domain_arn" {
@@ -119,9 +104,4 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of every IAM role this module creates: the environment's CI boundary (<environment>-carcierge-ci-boundary, `carcierge oidc bootstrap`), without which the CI deploy role may not create a role. null: none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.permissions_boundary_arn == null || can(regex(module.conventions.iam_policy_arn_pattern, coalesce(var.permissions_boundary_arn, "-")))
-    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
-  }
 }

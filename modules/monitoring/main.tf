@@ -4,6 +4,14 @@
 # profile per environment, the dashboard spans services and stores, and the resource modules
 # stay reusable without an alerting opinion of their own.
 
+# The project's conventions: checks name_prefix against the naming pattern.
+module "conventions" {
+  source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix }
+}
+
 locals {
   t       = var.thresholds
   periods = local.t.evaluation_periods

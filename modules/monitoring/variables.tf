@@ -1,11 +1,6 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,30}$", var.name_prefix))
-    error_message = "name_prefix must be 3-31 lowercase letters, digits or hyphens, starting with a letter (e.g. prod-carcierge)."
-  }
 }
 
 variable "aws_region" {
@@ -35,7 +30,7 @@ variable "alert_emails" {
 
   validation {
     condition     = alltrue([for email in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
-    error_message = "alert_emails must contain only email addresses such as oncall@example.com."
+    error_message = "alert_emails must contain only email addresses such as oncall@example.com; got: ${join(", ", [for email in var.alert_emails : "\"${email}\"" if !can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])}."
   }
 }
 

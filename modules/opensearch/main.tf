@@ -1,6 +1,9 @@
-# The environments and log retention values the variable validations check against.
+# The project's conventions: checks the shared inputs and gives the lists the validations read.
 module "conventions" {
   source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix, environment = var.environment, kms_key_arn = var.kms_key_arn, log_retention_days = var.log_retention_days, permissions_boundary_arn = var.permissions_boundary_arn }
 }
 
 data "aws_caller_identity" "current" {}

@@ -3,21 +3,11 @@
 variable "name_prefix" {
   description = "Prefix of every name: <environment>-<project>, e.g. prod-carcierge. The domain is <name_prefix>-opensearch unless opensearch_config.domain_name is set."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (e.g. prod-carcierge); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "environment" {
   description = "Deployment environment: staging, qa, uat or prod (used in descriptions)."
   type        = string
-
-  validation {
-    condition     = contains(module.conventions.environments, var.environment)
-    error_message = "environment must be one of ${join(", ", module.conventions.environments)}; got \"${var.environment}\"."
-  }
 }
 
 variable "subnet_ids" {
@@ -38,21 +28,11 @@ variable "security_group_id" {
 variable "kms_key_arn" {
   description = "Environment KMS key (ARN): encrypts the domain at rest and its log groups."
   type        = string
-
-  validation {
-    condition     = can(regex(module.conventions.kms_key_arn_pattern, var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got \"${var.kms_key_arn}\"."
-  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the slow-log, error-log and audit-log groups, in days (a value CloudWatch accepts)."
   type        = number
-
-  validation {
-    condition     = contains(module.conventions.log_retention_days, var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: ${join(", ", module.conventions.log_retention_days)}; got ${var.log_retention_days}."
-  }
 }
 
 variable "ingestion_role_arns" {
@@ -236,9 +216,4 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of every IAM role this module creates: the environment's CI boundary (<environment>-carcierge-ci-boundary, `carcierge oidc bootstrap`), without which the CI deploy role may not create a role. null: none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.permissions_boundary_arn == null || can(regex(module.conventions.iam_policy_arn_pattern, coalesce(var.permissions_boundary_arn, "-")))
-    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
-  }
 }

@@ -1,11 +1,6 @@
 variable "name_prefix" {
   description = "Prefix of every resource name, <environment>-<project> (e.g. prod-carcierge)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (e.g. prod-carcierge); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "vpc_id" {

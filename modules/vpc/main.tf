@@ -1,9 +1,12 @@
 # Three-tier VPC: public (ALB, NAT), private (ECS tasks, interface endpoints) and data (RDS,
 # Redis, OpenSearch; no route out of the VPC), spread over az_count availability zones.
 
-# The environments and log retention values the variable validations check against.
+# The project's conventions: checks the shared inputs and gives the lists the validations read.
 module "conventions" {
   source = "../conventions"
+
+  # The shared inputs, checked there once.
+  inputs = { name_prefix = var.name_prefix, kms_key_arn = var.kms_key_arn, log_retention_days = var.log_retention_days, permissions_boundary_arn = var.permissions_boundary_arn }
 }
 
 data "aws_availability_zones" "available" {

@@ -1,11 +1,6 @@
 variable "name_prefix" {
   description = "Prefix of every resource name, <environment>-<project> (e.g. prod-carcierge)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-40 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (e.g. prod-carcierge); got \"${var.name_prefix}\"."
-  }
 }
 
 variable "vpc_cidr" {
@@ -19,7 +14,7 @@ variable "vpc_cidr" {
 
   validation {
     condition     = try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
-    error_message = "vpc_cidr must have a prefix length from /16 to /20 (a /20 still gives every subnet 128 addresses); got \"${var.vpc_cidr}\"."
+    error_message = "vpc_cidr must have a prefix length from /16 to /20; got \"${var.vpc_cidr}\" (a /20 still gives every subnet 128 addresses)."
   }
 }
 
@@ -30,7 +25,7 @@ variable "az_count" {
 
   validation {
     condition     = var.az_count == floor(var.az_count) && var.az_count >= 2 && var.az_count <= 3
-    error_message = "az_count must be 2 or 3 (high availability needs 2; us-west-1 offers only 2 in most accounts); got ${var.az_count}."
+    error_message = "az_count must be 2 or 3 (us-west-1 offers only 2 in most accounts); got ${var.az_count}. High availability needs two."
   }
 }
 
@@ -66,21 +61,11 @@ variable "log_retention_days" {
   description = "Retention of the VPC flow log group, in days (a value CloudWatch Logs accepts)."
   type        = number
   default     = 14
-
-  validation {
-    condition     = contains(module.conventions.log_retention_days, var.log_retention_days)
-    error_message = "log_retention_days must be one of CloudWatch's retention values: ${join(", ", module.conventions.log_retention_days)}; got ${var.log_retention_days}."
-  }
 }
 
 variable "kms_key_arn" {
   description = "ARN of the environment's KMS key; encrypts the flow log group. Its key policy must let CloudWatch Logs use it."
   type        = string
-
-  validation {
-    condition     = can(regex(module.conventions.kms_key_arn_pattern, var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:us-west-1:123456789012:key/<id>; got \"${var.kms_key_arn}\"."
-  }
 }
 
 variable "data_store_ports" {
@@ -123,9 +108,4 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of every IAM role this module creates: the environment's CI boundary (<environment>-carcierge-ci-boundary, `carcierge oidc bootstrap`), without which the CI deploy role may not create a role. null: none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.permissions_boundary_arn == null || can(regex(module.conventions.iam_policy_arn_pattern, coalesce(var.permissions_boundary_arn, "-")))
-    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or null; got \"${coalesce(var.permissions_boundary_arn, "null")}\"."
-  }
 }

@@ -1,7 +1,7 @@
 # The ALB: HTTPS with the certificate and a TLS 1.3/1.2 policy, HTTP redirected (301), a fixed
 # 404 by default, access logs in a locked-down bucket; optional WAF, DNS alias and ECR.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 

@@ -2,7 +2,7 @@
 # services_awaiting_images get their repository, task definition, target group and role but no
 # ECS service and no auto scaling; the others are untouched.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 run "first_stage_creates_repositories_and_task_definitions_but_no_service" {

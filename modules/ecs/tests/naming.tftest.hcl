@@ -2,7 +2,7 @@
 # with the longest service key the module accepts (14 characters: staging-carcierge- is 18 of
 # the 32 characters a target group name may have).
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 

@@ -2,15 +2,7 @@
 # group and a task role that may only read the listed secrets (decrypting through Secrets
 # Manager), and assume the listed roles; its image comes from ECR through the execution role.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_elb_service_account" {
-    defaults = { id = "027434742980", arn = "arn:aws:iam::027434742980:root" }
-  }
+  source = "../conventions/tests/mocks"
 }
 
 variables {

@@ -3,7 +3,7 @@
 # capabilities, logs go to the service's group, tasks stay private, spot share maps to capacity
 # providers.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 variables {

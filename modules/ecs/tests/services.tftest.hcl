@@ -2,7 +2,7 @@
 # group, a task role, a scaling target and exactly two target-tracking policies; per public
 # service a target group and a listener rule.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
 
 

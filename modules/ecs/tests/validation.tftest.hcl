@@ -2,9 +2,8 @@
 # Each case breaks exactly one rule. (The messages themselves are checked by
 # pipeline-scripts/tests/infrastructure/test_compute_plans.py, which reads Terraform's output.)
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../conventions/tests/mocks"
 }
-
 
 run "invalid_cpu_memory_pair" {
   command = plan
@@ -424,16 +423,6 @@ run "shared_secret_that_is_not_an_arn" {
   }
 
   expect_failures = [var.shared_secrets]
-}
-
-run "log_retention_cloudwatch_does_not_offer" {
-  command = plan
-
-  variables {
-    log_retention_days = 10
-  }
-
-  expect_failures = [var.log_retention_days]
 }
 
 run "single_public_subnet" {

@@ -297,14 +297,6 @@ run "rejects_replicas_without_a_second_az" {
   expect_failures = [aws_elasticache_replication_group.this]
 }
 
-run "rejects_name_prefix_too_long_for_elasticache" {
-  command = plan
-  variables {
-    name_prefix = "staging-carcierge-platform-longname"
-  }
-  expect_failures = [var.name_prefix]
-}
-
 run "rejects_skipping_the_final_snapshot_when_protected" {
   command = plan
   variables {

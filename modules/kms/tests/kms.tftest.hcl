@@ -1,15 +1,7 @@
 # The key rotates, is named <name_prefix>-kms-<name>, keeps its deletion window and grants the
 # AWS services the caller names, each scoped to this environment.
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
+  source = "../conventions/tests/mocks"
 }
 
 variables {

@@ -1,16 +1,8 @@
 # The log_delivery module planned with a mocked AWS provider.
 mock_provider "aws" {
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
   mock_resource "aws_kinesis_firehose_delivery_stream" {
     defaults = { arn = "arn:aws:firehose:us-west-1:123456789012:deliverystream/mock" }
   }
@@ -96,27 +88,6 @@ run "pipeline_writes_daily_indices_per_source" {
     condition     = contains(jsondecode(aws_iam_role_policy.pipeline.policy).Statement[*].Resource, "${var.opensearch_domain_arn}/*") && !contains(flatten(jsondecode(aws_iam_role_policy.pipeline.policy).Statement[*].Action), "es:ESHttpDelete")
     error_message = "the delivery role writes to this domain and deletes nothing"
   }
-}
-
-run "pipeline_name_must_fit" {
-  command = plan
-
-  variables {
-    name_prefix = "staging-carcierge-with-a-long-name"
-  }
-
-  expect_failures = [var.name_prefix]
-}
-
-# staging-<11 characters>-logs-alb is 28 characters, one more is 29.
-run "the_alb_pipeline_name_must_fit_too" {
-  command = plan
-
-  variables {
-    name_prefix = "staging-abcdefghijkl"
-  }
-
-  expect_failures = [var.name_prefix]
 }
 
 # Firehose concatenates records without a delimiter unless told (M3): each record (one
@@ -355,14 +326,4 @@ run "roles_carry_the_permissions_boundary" {
     condition     = alltrue([for boundary in [for role in aws_iam_role.service : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
-}
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
 }

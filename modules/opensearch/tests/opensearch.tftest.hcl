@@ -1,17 +1,9 @@
 # The opensearch module planned with a mocked AWS provider.
 mock_provider "aws" {
   # Mocked computed values (ARNs) are known at plan time, so policies can be asserted.
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mock-opensearch-admin" }
   }
@@ -516,14 +508,4 @@ run "roles_carry_the_permissions_boundary" {
     condition     = alltrue([for boundary in concat([aws_iam_role.snapshot.permissions_boundary], [for role in aws_iam_role.master : role.permissions_boundary], [for role in aws_iam_role.snapshot_replication : role.permissions_boundary]) : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
-}
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
 }

@@ -1,9 +1,7 @@
 # The bucket is private, encrypted with the caller's key, versioned, refuses plain HTTP, and
 # carries the lifecycle rule it is given.
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
+  source = "../conventions/tests/mocks"
 }
 
 variables {

@@ -1,17 +1,9 @@
 # The rds module planned with a mocked AWS provider.
 mock_provider "aws" {
   # Mocked computed values are known at plan time, so outputs can be asserted.
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  # An account id of 12 digits: a mocked provider still runs hashicorp/aws's validation, and
-  # the copy vault ARN built from it is checked (aws_backup_plan copy_action
-  # destination_vault_arn, verify.ValidARN).
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mock-rds-monitoring" }
   }
@@ -533,14 +525,4 @@ run "roles_carry_the_permissions_boundary" {
     condition     = alltrue([for boundary in [for role in aws_iam_role.monitoring : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
-}
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
 }

@@ -326,10 +326,3 @@ run "empty_vpc_id_is_rejected" {
   expect_failures = [var.vpc_id]
 }
 
-run "bad_name_prefix_is_rejected" {
-  command = plan
-  variables {
-    name_prefix = "-carcierge"
-  }
-  expect_failures = [var.name_prefix]
-}

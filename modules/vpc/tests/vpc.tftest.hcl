@@ -2,20 +2,9 @@
 # NAT gateways, ACLs) are pinned per instance and made known at plan time (override_during =
 # plan), so a route can be traced to the NAT gateway and the AZ it uses.
 mock_provider "aws" {
+  source          = "../conventions/tests/mocks"
   override_during = plan
 
-  mock_data "aws_availability_zones" {
-    defaults = { names = ["us-west-1a", "us-west-1c"] }
-  }
-  mock_data "aws_region" {
-    defaults = { region = "us-west-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", reverse_dns_prefix = "com.amazonaws" }
-  }
   mock_resource "aws_vpc" {
     defaults = { id = "vpc-0test", default_network_acl_id = "acl-default", default_route_table_id = "rtb-default" }
   }
@@ -879,30 +868,6 @@ run "unknown_nat_mode_is_rejected" {
   expect_failures = [var.nat_gateway_mode]
 }
 
-run "bad_retention_is_rejected" {
-  command = plan
-  variables {
-    log_retention_days = 10
-  }
-  expect_failures = [var.log_retention_days]
-}
-
-run "bad_kms_key_arn_is_rejected" {
-  command = plan
-  variables {
-    kms_key_arn = "alias/staging-carcierge-main"
-  }
-  expect_failures = [var.kms_key_arn]
-}
-
-run "bad_name_prefix_is_rejected" {
-  command = plan
-  variables {
-    name_prefix = "Staging_Carcierge"
-  }
-  expect_failures = [var.name_prefix]
-}
-
 # The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
 run "roles_carry_the_permissions_boundary" {
   command = plan
@@ -915,14 +880,4 @@ run "roles_carry_the_permissions_boundary" {
     condition     = alltrue([for boundary in [aws_iam_role.flow_logs.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
     error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
-}
-
-run "permissions_boundary_must_be_a_policy_arn" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:role/qa-carcierge-ci-boundary"
-  }
-
-  expect_failures = [var.permissions_boundary_arn]
 }

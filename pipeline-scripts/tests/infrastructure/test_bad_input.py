@@ -88,6 +88,8 @@ RDS = "modules/rds/variables.tf"
 ECS = "modules/ecs/variables.tf"
 OPENSEARCH = "modules/opensearch/variables.tf"
 REDIS = "modules/elasticache/variables.tf"
+VPC = "modules/vpc/variables.tf"
+MONITORING = "modules/monitoring/variables.tf"
 S = ("services",)
 
 CASES = [
@@ -132,6 +134,7 @@ CASES = [
         "10.10.0/16",
         "vpc_cidr must be an IPv4 network address in CIDR notation without host bits, such as "
         '10.10.0.0/16; got "10.10.0/16"',
+        rule=VPC,
     ),
     Case(
         "vpc-cidr-host-bits",
@@ -139,20 +142,25 @@ CASES = [
         "10.10.1.0/16",
         "vpc_cidr must be an IPv4 network address in CIDR notation without host bits, such as "
         '10.10.0.0/16; got "10.10.1.0/16"',
+        rule=VPC,
     ),
     Case(
         "vpc-cidr-too-small",
         ("vpc_cidr",),
         "10.10.0.0/24",
         'vpc_cidr must have a prefix length from /16 to /20; got "10.10.0.0/24"',
+        rule=VPC,
     ),
-    Case("az-count-1", ("az_count",), 1, "az_count must be 2 or 3 (us-west-1 offers only 2"),
-    Case("az-count-4", ("az_count",), 4, "in most accounts); got 4."),
+    Case(
+        "az-count-1", ("az_count",), 1, "az_count must be 2 or 3 (us-west-1 offers only 2", rule=VPC
+    ),
+    Case("az-count-4", ("az_count",), 4, "in most accounts); got 4.", rule=VPC),
     Case(
         "unknown-nat-mode",
         ("nat_gateway_mode",),
         "none",
         'nat_gateway_mode must be one of "single", "per_az"; got "none"',
+        rule=VPC,
     ),
     Case(
         "alb-ingress-cidr-malformed",
@@ -405,6 +413,7 @@ CASES = [
         "ssl_certificate_arn must be an ACM certificate ARN such as arn:aws:acm:us-west-1:"
         "123456789012:certificate/12345678-1234-1234-1234-123456789012; got "
         '"arn:aws:acm:us-west-1:123456789012:cert/1234"',
+        rule=ECS,
     ),
     Case(
         "certificate-in-another-region",
@@ -413,6 +422,7 @@ CASES = [
         "ssl_certificate_arn must be a certificate in aws_region (us-west-1), where the ALB is; "
         "got one in us-east-1",
         reads=(("aws_region",),),
+        rule=ECS,
     ),
     Case(
         "domain-without-zone",
@@ -420,6 +430,7 @@ CASES = [
         "staging.carcierge.example.com",
         "domain_name and route53_zone_id must be set together (both or neither)",
         reads=(("route53_zone_id",),),
+        rule=ECS,
     ),
     Case(
         "waf-acl-arn-malformed",
@@ -575,6 +586,7 @@ CASES = [
         ["oncall-at-example.com"],
         "alert_emails must contain only email addresses such as oncall@example.com; got: "
         '"oncall-at-example.com"',
+        rule=MONITORING,
     ),
     Case(
         "threshold-name-misspelt",

@@ -55,6 +55,22 @@ def test_no_configuration_keeps_its_own_copy_of_a_list():
             assert not unprivileged.search(text), f"{path.relative_to(ROOT)} repeats the port range"
 
 
+def test_no_configuration_keeps_its_own_name_pattern():
+    """Issue 27: modules/conventions owns the name pattern (name_prefix, project_name); a module
+    keeps only its maximum length and passes its name_prefix to its conventions call."""
+    # regex("<literal>", var.name_prefix) or the like, wherever the literal stands
+    literal = re.compile(r'regex\(\s*"[^"]*"\s*,\s*(?:var|local)\.(?:name_prefix|project_name)\b')
+    pattern = _conventions()["name_prefix_pattern"]
+    copies = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in [*ROOT.glob("*.tf"), *ROOT.glob("modules/*/*.tf")]
+        if path.parent.name != "conventions"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if literal.search(line) or pattern in line
+    ]
+    assert copies == [], "use module.conventions (name_prefix, project_name): " + "; ".join(copies)
+
+
 def test_python_and_terraform_reserve_the_same_index_families():
     from carcierge_pipeline.opensearch_setup import LOG_INDEX_PATTERN, RESERVED_INDEX_PREFIXES
 

@@ -231,9 +231,13 @@ opensearch = { domain_name = "staging-carcierge-opensearch", instance_count = 2 
 
 @pytest.fixture(scope="module")
 def monitoring_plan(project, terraform_results, tmp_path_factory) -> Plan:
-    workdir = tmp_path_factory.mktemp("monitoring")
-    for tf in (project.root / "modules" / "monitoring").glob("*.tf"):
-        shutil.copy2(tf, workdir / tf.name)
+    # The module and the one it calls (../conventions, which checks its name_prefix).
+    modules = tmp_path_factory.mktemp("modules")
+    for name in ("monitoring", "conventions"):
+        (modules / name).mkdir()
+        for tf in (project.root / "modules" / name).glob("*.tf"):
+            shutil.copy2(tf, modules / name / tf.name)
+    workdir = modules / "monitoring"
     (workdir / "placeholders.tfvars").write_text(PLACEHOLDERS)
     # Kept between runs while the project's modules and the placeholders are unchanged.
     shown = terraform_results(
