@@ -14,6 +14,19 @@ from typing import Any
 
 from carcierge_pipeline.errors import UserError
 
+# What the package publishes (state/__init__.py re-exports it).
+__all__ = [
+    "CREATED",
+    "UNCHANGED",
+    "UPDATED",
+    "AwsClients",
+    "Item",
+    "aws_errors",
+    "error_code",
+    "partition_of",
+    "statement_essentials",
+]
+
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 

@@ -48,6 +48,26 @@ from carcierge_pipeline.state.aws import (
     statement_essentials,
 )
 
+# What the package publishes (state/__init__.py re-exports it).
+__all__ = [
+    "DEFAULT_KMS_ALIAS",
+    "DEFAULT_LOCK_DAYS",
+    "DEFAULT_NONCURRENT_DAYS",
+    "DEFAULT_REPLICA_KMS_ALIAS",
+    "LIFECYCLE_RULE_ID",
+    "POLICY_SIDS",
+    "REPLICATION_POLICY",
+    "REPLICATION_ROLE",
+    "BootstrapResult",
+    "bootstrap",
+    "bucket_policy",
+    "default_replica_bucket",
+    "lifecycle_rule",
+    "render_bootstrap",
+    "validate_inputs",
+    "validate_replica",
+]
+
 DEFAULT_KMS_ALIAS = DEFAULT_STATE_KMS_KEY
 DEFAULT_REPLICA_KMS_ALIAS = "alias/carcierge-terraform-state-replica"
 REPLICATION_ROLE = "carcierge-terraform-state-replication"

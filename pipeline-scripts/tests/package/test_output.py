@@ -178,6 +178,22 @@ def test_each_command_help_has_an_example_and_its_environment_variables(command,
     assert "\nEnvironment variables:\n  " in shown, shown
 
 
+def test_every_action_runs_a_handler():
+    # The registry sets each command's handler from its record: an action the parser accepts
+    # but that runs nothing would exit 0 having done nothing.
+    import argparse
+
+    def is_action(parser):
+        return not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+
+    actions = {" ".join(c): sub for c, sub in _commands(cli.build_parser()) if is_action(sub)}
+    assert len(actions) > 10
+    missing = sorted(
+        name for name, sub in actions.items() if not callable(sub.get_default("handler"))
+    )
+    assert missing == [], f"commands without a handler: {missing}"
+
+
 def test_plan_help_names_what_plan_reads(capsys):
     with pytest.raises(SystemExit):
         cli.main(["plan", "--help"])
