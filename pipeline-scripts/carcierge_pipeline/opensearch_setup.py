@@ -222,49 +222,38 @@ def role_mapping(role_arn: str) -> dict[str, Any]:
     return {"backend_roles": [role_arn], "hosts": [], "users": []}
 
 
+def _by_type(**names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """An index mapping's properties from the field names of each type."""
+    return {name: {"type": kind} for kind, fields in names.items() for name in fields}
+
+
 # The fields the log delivery pipeline parses out of an ALB access-log entry (grok into alb.*,
 # modules/log_delivery/pipeline.tf) that need a type of their own: grok captures strings, which
 # dynamic mapping would index as text. The rest (type, elb, request, user agent, TLS, ARNs,
 # trace and classification fields) stay dynamic (text with a keyword sub-field). Field meanings:
 # Elastic Load Balancing User Guide for Application Load Balancers, "Access log entries" (read
 # 2026-12-01); -1 in a processing time means it was not measured.
-ALB_FIELD_TYPES = {
-    "time": {"type": "date"},
-    "request_creation_time": {"type": "date"},
-    "client_ip": {"type": "ip"},
-    "client_port": {"type": "integer"},
-    "target_ip": {"type": "ip"},
-    "target_port": {"type": "integer"},
-    "request_processing_time": {"type": "double"},
-    "target_processing_time": {"type": "double"},
-    "response_processing_time": {"type": "double"},
-    "elb_status_code": {"type": "short"},
-    "target_status_code": {"type": "short"},
-    "received_bytes": {"type": "long"},
-    "sent_bytes": {"type": "long"},
-    "http_method": {"type": "keyword"},
-}
+ALB_FIELD_TYPES = _by_type(
+    date=("time", "request_creation_time"),
+    ip=("client_ip", "target_ip"),
+    integer=("client_port", "target_port"),
+    double=("request_processing_time", "target_processing_time", "response_processing_time"),
+    short=("elb_status_code", "target_status_code"),
+    long=("received_bytes", "sent_bytes"),
+    keyword=("http_method",),
+)
 
 
 # The fields the pipeline parses out of a VPC flow-log record (grok into flow.*, default format
 # version 2; Amazon VPC User Guide, "Flow log records", read 2026-12-01). start and end are
 # epoch seconds; a NODATA/SKIPDATA record leaves out the address, port and count fields.
-FLOW_FIELD_TYPES = {
-    "version": {"type": "short"},
-    "account_id": {"type": "keyword"},
-    "interface_id": {"type": "keyword"},
-    "srcaddr": {"type": "ip"},
-    "dstaddr": {"type": "ip"},
-    "srcport": {"type": "integer"},
-    "dstport": {"type": "integer"},
-    "protocol": {"type": "short"},
-    "packets": {"type": "long"},
-    "bytes": {"type": "long"},
-    "start": {"type": "date", "format": "epoch_second"},
-    "end": {"type": "date", "format": "epoch_second"},
-    "action": {"type": "keyword"},
-    "log_status": {"type": "keyword"},
-}
+FLOW_FIELD_TYPES = _by_type(
+    short=("version", "protocol"),
+    keyword=("account_id", "interface_id", "action", "log_status"),
+    ip=("srcaddr", "dstaddr"),
+    integer=("srcport", "dstport"),
+    long=("packets", "bytes"),
+) | {name: {"type": "date", "format": "epoch_second"} for name in ("start", "end")}
 
 
 def log_template() -> dict[str, Any]:

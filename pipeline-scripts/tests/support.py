@@ -13,6 +13,7 @@ import os
 import pickle
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,33 @@ ROOT = TESTS.parents[1]  # the project: terraform.tf, modules/, environments/
 PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
 FIXTURES = TESTS / "fixtures"
 OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+def executable(path: Path, text: str) -> Path:
+    """A script the code under test runs: ``text`` at ``path`` (its folder made), executable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def stand_in_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, version: str = "1.16.4"
+) -> Path:
+    """Real mode with a stand-in ``terraform`` first on PATH and a state bucket set: it answers
+    ``version -json`` with ``version`` and runs the shell ``script`` for every other command.
+    Returns the log file the script may write to (``$LOG``)."""
+    log = tmp_path / "terraform.log"
+    bin_dir = tmp_path / "bin"
+    executable(
+        bin_dir / "terraform",
+        f"#!/bin/sh\nLOG={log}\n"
+        f'if [ "$1" = version ]; then echo \'{{"terraform_version": "{version}"}}\'; exit 0; fi\n'
+        + script,
+    )
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
+    return log
 
 
 class EnvironmentPlans(Protocol):
@@ -169,6 +197,38 @@ def plan_alone(workdir: Path, var_file: str) -> dict[str, Any]:
         terraform.run(["show", "-json", "plan.bin"], capture=True).stdout
     )
     return shown
+
+
+def module_planned_alone(
+    results: TerraformResults,
+    project: Project,
+    folder: Path,
+    modules: tuple[str, ...],
+    placeholders: str,
+    *,
+    region: str = "",
+) -> dict[str, Any]:
+    """The offline plan JSON of the module ``modules[0]`` planned on its own, with
+    ``placeholders`` as its inputs (and ``region``, a provider block, where it needs one), the
+    other ``modules`` (what it calls) copied beside it into ``folder``. Kept between runs while
+    the project's modules and these inputs are unchanged."""
+    for name in modules:
+        shutil.copytree(
+            project.root / "modules" / name,
+            folder / name,
+            ignore=shutil.ignore_patterns(".terraform*", "tests"),
+        )
+    workdir = folder / modules[0]
+    (workdir / "placeholders.tfvars").write_text(placeholders)
+    if region:
+        (workdir / "region.tf").write_text(region)
+    return results(
+        f"{modules[0]} planned alone",
+        project,
+        lambda: plan_alone(workdir, "placeholders.tfvars"),
+        placeholders,
+        region,
+    )
 
 
 def copy_project(project: Project, root: Path) -> Project:

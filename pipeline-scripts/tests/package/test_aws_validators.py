@@ -349,6 +349,21 @@ def test_what_the_region_does_not_offer_is_refused(tmp_path, aws):
     ]
 
 
+def test_data_stores_known_only_after_apply_are_listed_unchecked(tmp_path, aws):
+    clients, _ = aws  # nothing stubbed: a call to AWS would fail the test
+    unknown = [
+        _change(c["address"], c["type"], {}, dict.fromkeys(c["change"]["after"], True))
+        for c in _data_stores()
+    ]
+    findings = _validate(_plan(tmp_path, *unknown), clients, [])
+    assert findings.errors == []
+    assert findings.unchecked == [
+        "module.rds.aws_db_instance.this instance_class x engine_version",
+        "module.opensearch.aws_opensearch_domain.this instance types x engine_version",
+        "module.elasticache.aws_elasticache_replication_group.this node_type x engine_version",
+    ]
+
+
 def test_the_actions_called_are_the_declared_ones():
     """PREFLIGHT_ACTIONS is what the plan and deploy roles grant for the pre-flight: each
     operation this module calls, in IAM's spelling, and nothing more."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import executable
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.progress import Progress
@@ -41,9 +41,7 @@ print(json.dumps({"type": "change_summary", "@message": f"Plan: {count} to add."
 
 @pytest.fixture
 def stand_in(tmp_path) -> Terraform:
-    script = tmp_path / "terraform"
-    script.write_text(f"#!{sys.executable}\n{STAND_IN}")
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    script = executable(tmp_path / "terraform", f"#!{sys.executable}\n{STAND_IN}")
     return Terraform(tmp_path, offline=False, executable=script)
 
 

@@ -4,7 +4,6 @@ it within seconds of the job starting, with nothing installed at run time (item 
 from __future__ import annotations
 
 import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from support import FIXTURES
+from support import FIXTURES, executable
 
 from carcierge_pipeline import ci_image
 from carcierge_pipeline.errors import UserError
@@ -26,16 +25,14 @@ REAL = Mode(offline=False, reason="test")
 
 
 def _stand_in(bin_dir: Path, version: str, stamp: Path | None = None) -> None:
-    bin_dir.mkdir(exist_ok=True)
-    script = bin_dir / "terraform"
     record = f"[ -f {stamp} ] || date +%s.%N > {stamp}\n" if stamp else ""
-    script.write_text(
+    executable(
+        bin_dir / "terraform",
         "#!/bin/sh\n"
         f'if [ "$1" = version ]; then echo \'{{"terraform_version": "{version}"}}\'; exit 0; fi\n'
         + record
-        + "exit 1\n"
+        + "exit 1\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
 def test_real_mode_refuses_the_pypi_engine(tmp_path, monkeypatch):
