@@ -14,9 +14,14 @@ import pickle
 import re
 import shutil
 import stat
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -40,6 +45,67 @@ def executable(path: Path, text: str) -> Path:
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return path
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """The request handler of an HTTP stand-in that answers JSON (``serving``); quiet."""
+
+    def log_message(self, *args: Any) -> None:  # keep the test output clean
+        pass
+
+    def raw_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP stand-in on a free port of 127.0.0.1 while the block runs; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    # Polled every 10 ms, so shutdown() returns at once rather than after half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def real_plan_job(tmp_path: Path, root: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``carcierge plan`` of ``root`` run as a real CI job on a push to main (staging) starts it,
+    from a CI image by digest, with stand-in AWS credentials and nothing of this machine's
+    environment; ``extra`` adds or replaces variables."""
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CARCIERGE_ROOT": str(root),
+        "CI_JOB_ID": "1",
+        "CI_JOB_IMAGE": f"registry.example.com/carcierge/infra/ci@sha256:{'1' * 64}",
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_COMMIT_REF_NAME": "main",
+        "CI_COMMIT_REF_PROTECTED": "true",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    return subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "carcierge"), "plan"],
+        env=environ | extra,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def stand_in_terraform(
