@@ -48,6 +48,16 @@ def _one(plan: dict, address: str) -> tuple[dict, dict]:
     return change["after"], change["after_unknown"]
 
 
+def _instances(plan: dict, address: str) -> dict[str, tuple[dict, dict]]:
+    """Each instance of the for_each resource ``address`` by its key: planned values and
+    unknown-after-apply markers."""
+    return {
+        rc["index"]: (rc["change"]["after"], rc["change"]["after_unknown"])
+        for rc in _changes(plan)
+        if rc["address"].startswith(f"{address}[")
+    }
+
+
 def _output(plan: dict, name: str) -> tuple[Any, Any]:
     """An output's known value and its unknown markers (plan JSON, shaped like the output)."""
     change = plan["output_changes"][name]
@@ -174,14 +184,10 @@ def test_redis_one_user_per_service_default_off(environment_plans, environment):
     plan = environment_plans(environment)
     _redis(plan)
     services = sorted(plan["variables"]["services"]["value"])
-    users = {
-        rc["index"]: rc["change"]["after"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_elasticache_user.service[")
-    }
+    users = _instances(plan, "module.elasticache.aws_elasticache_user.service")
     assert sorted(users) == services
     engine = plan["variables"]["redis_config"]["value"].get("engine") or "redis"
-    for key, user in users.items():
+    for key, (user, _) in users.items():
         assert user["user_id"] == f"{environment}-carcierge-redis-{key}"
         assert user["user_name"] == key
         assert user["engine"] == engine
@@ -193,7 +199,7 @@ def test_redis_one_user_per_service_default_off(environment_plans, environment):
     group, _ = _one(plan, "module.elasticache.aws_elasticache_user_group.this")
     assert group["user_group_id"] == f"{environment}-carcierge-redis-users"
     assert sorted(group["user_ids"]) == sorted(
-        [default["user_id"], *(user["user_id"] for user in users.values())]
+        [default["user_id"], *(user["user_id"] for user, _ in users.values())]
     )
 
 
@@ -202,19 +208,16 @@ def test_redis_passwords_live_only_in_their_services_secrets(environment_plans, 
     plan = environment_plans(environment)
     _redis(plan)
     services = sorted(plan["variables"]["services"]["value"])
-    secrets = {
-        rc["index"]: (rc["change"]["after"], rc["change"]["after_unknown"])
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret.user[")
-    }
+    secrets = _instances(plan, "module.elasticache.aws_secretsmanager_secret.user")
     assert sorted(secrets) == services
     for key, (secret, unknown) in secrets.items():
         assert secret["name"] == f"{environment}-carcierge-redis-{key}"
         assert unknown.get("kms_key_id") is True
     versions = [
-        rc["change"]["after"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret_version.user[")
+        after
+        for after, _ in _instances(
+            plan, "module.elasticache.aws_secretsmanager_secret_version.user"
+        ).values()
     ]
     assert len(versions) == len(services)
     assert all(v["secret_string"] is None and v["secret_string_wo_version"] >= 1 for v in versions)
@@ -353,11 +356,7 @@ def test_services_get_settings_and_secret_references(environment_plans, environm
 def test_opensearch_access_is_limited_to_the_services(environment_plans, environment):
     plan = environment_plans(environment)
     services = set(plan["variables"]["services"]["value"])
-    grants = {
-        rc["index"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.opensearch.aws_iam_role_policy.access[")
-    }
+    grants = set(_instances(plan, "module.opensearch.aws_iam_role_policy.access"))
     assert grants == services
     _, unknown = _one(plan, "module.opensearch.aws_opensearch_domain_policy.this")
     assert unknown.get("access_policies") is True  # built from role ARNs known after apply
