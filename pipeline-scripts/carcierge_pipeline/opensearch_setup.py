@@ -442,43 +442,32 @@ class SetupReport:
         return (list(self.changes) or ["no changes"]) + [f"skipped: {s}" for s in self.skipped]
 
 
-def _put_plain(
+def _put(
     domain: Domain,
     report: SetupReport,
     what: str,
     path: str,
     wanted: dict[str, Any],
     read: Callable[[dict[str, Any]], Any],
+    *,
+    versioned: str | None = None,
 ) -> None:
-    """A document that PUT creates or replaces (roles, mappings, templates, repositories)."""
+    """A document brought to ``wanted`` where ``read`` of the current one differs: PUT creates
+    or replaces it (roles, mappings, templates, repositories). A ``versioned`` one (ISM and
+    snapshot management policies, created with that method) is updated only with the
+    ``if_seq_no``/``if_primary_term`` of the version read: a concurrent change fails instead of
+    being lost."""
     current = domain.get(path)
     if current is not None and not differs(wanted, read(current)):
         return
-    domain.send("PUT", path, wanted)
-    report.changes.append(f"{'created' if current is None else 'updated'} {what}")
-
-
-def _put_versioned(
-    domain: Domain,
-    report: SetupReport,
-    what: str,
-    path: str,
-    wanted: dict[str, Any],
-    read: Callable[[dict[str, Any]], Any],
-    create_method: str,
-) -> None:
-    """A document updated only with the ``if_seq_no``/``if_primary_term`` of the version read
-    (ISM and snapshot management policies): a concurrent change fails instead of being lost."""
-    current = domain.get(path)
     if current is None:
-        domain.send(create_method, path, wanted)
-        report.changes.append(f"created {what}")
-        return
-    if not differs(wanted, read(current)):
-        return
-    params = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
-    domain.send("PUT", path, wanted, params)
-    report.changes.append(f"updated {what}")
+        domain.send(versioned or "PUT", path, wanted)
+    elif versioned:
+        params = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+        domain.send("PUT", path, wanted, params)
+    else:
+        domain.send("PUT", path, wanted)
+    report.changes.append(f"{'created' if current is None else 'updated'} {what}")
 
 
 def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
@@ -504,7 +493,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             f"role {LOGS_WRITER_ROLE}: OPENSEARCH_DELIVERY_ROLE_ARN is not set (no log delivery)"
         )
     for name, (role, arn, purpose) in wanted_roles.items():
-        _put_plain(
+        _put(
             domain,
             report,
             f"role {name} ({purpose})",
@@ -512,7 +501,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             role,
             mapping_of(name),
         )
-        _put_plain(
+        _put(
             domain,
             report,
             f"role mapping {name} -> {arn}",
@@ -525,7 +514,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
         templates = body.get("index_templates") or []
         return templates[0].get("index_template") if templates else None
 
-    _put_plain(
+    _put(
         domain,
         report,
         f"index template {LOG_TEMPLATE} ({LOG_INDEX_PATTERN})",
@@ -533,18 +522,18 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
         log_template(),
         template_of,
     )
-    _put_versioned(
+    _put(
         domain,
         report,
         f"ISM policy {ISM_POLICY} (delete after {settings.log_retention_days} days)",
         f"/_plugins/_ism/policies/{ISM_POLICY}",
         ism_policy(settings.log_retention_days),
         lambda body: {"policy": body.get("policy")},
-        "PUT",
+        versioned="PUT",
     )
 
     if settings.snapshot_bucket:
-        _put_plain(
+        _put(
             domain,
             report,
             f"snapshot repository {SNAPSHOT_REPOSITORY} (s3://{settings.snapshot_bucket}/{environment})",
@@ -552,14 +541,14 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             snapshot_repository(settings, environment),
             mapping_of(SNAPSHOT_REPOSITORY),
         )
-        _put_versioned(
+        _put(
             domain,
             report,
             f"snapshot policy {SM_POLICY} (daily, kept {settings.snapshot_retention_days} days)",
             f"/_plugins/_sm/policies/{SM_POLICY}",
             sm_policy(settings.snapshot_retention_days),
             lambda body: body.get("sm_policy"),
-            "POST",
+            versioned="POST",
         )
     else:
         report.skipped.append(
