@@ -480,18 +480,9 @@ def _write(project: Project, report: SecurityReport) -> None:
     )
 
 
-def run_security_all(
-    project: Project,
-    environments: Sequence[str],
-    *,
-    echo: Callable[[str], None] = print,
-    environ: Mapping[str, str] = os.environ,
-    parallel: int | None = None,
-) -> dict[str, SecurityReport]:
-    """The security gate: fails on any failed check or parse error in any environment."""
-    reports = scan_environments(
-        project, environments, echo=echo, environ=environ, parallel=parallel
-    )
+def require_clean(reports: dict[str, SecurityReport]) -> dict[str, SecurityReport]:
+    """The security gate over ``scan_environments``' reports: fails on any failed check or
+    parse error in any environment."""
     failing = [r for r in reports.values() if r.failed or r.parsing_errors]
     if failing:
         raise StageFailed(
