@@ -357,14 +357,7 @@ def scan_environments(
                 _Scan(
                     environment,
                     plan_label,
-                    [
-                        "-f",
-                        str(plan_json),
-                        "--framework",
-                        "terraform_plan",
-                        "--repo-root-for-plan-enrichment",
-                        str(sources),
-                    ],
+                    _plan_scan(plan_json, sources),
                     Path(scratch, environment, "plan"),
                 ),
             ]
@@ -418,20 +411,26 @@ def scan_plan_files(
             _Scan(
                 label,
                 f"plan {label}",
-                [
-                    "-f",
-                    str(plan_json),
-                    "--framework",
-                    "terraform_plan",
-                    "--repo-root-for-plan-enrichment",
-                    str(sources),
-                ],
+                _plan_scan(plan_json, sources),
                 Path(scratch, f"scan-{number}"),
             )
             for number, (label, plan_json) in enumerate(plans.items())
         ]
         _run_scans(checkov, scans, project.root, environ, len(scans), sorted(sources.rglob("*.tf")))
         return {scan.environment: _finish(scan) for scan in scans}
+
+
+def _plan_scan(plan_json: Path, sources: Path) -> list[str]:
+    """checkov's arguments for a plan: its resources traced back to ``sources`` (the
+    configuration, for the inline skips)."""
+    return [
+        "-f",
+        str(plan_json),
+        "--framework",
+        "terraform_plan",
+        "--repo-root-for-plan-enrichment",
+        str(sources),
+    ]
 
 
 def _scannable(path: Path, directory: Path) -> Path:
@@ -502,4 +501,5 @@ def run_security(
     echo: Callable[[str], None] = print,
     environ: Mapping[str, str] = os.environ,
 ) -> SecurityReport:
-    return run_security_all(project, [environment], echo=echo, environ=environ)[environment]
+    reports = scan_environments(project, [environment], echo=echo, environ=environ)
+    return require_clean(reports)[environment]
