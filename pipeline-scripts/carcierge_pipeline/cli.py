@@ -13,9 +13,8 @@ from typing import NoReturn, cast
 
 from carcierge_pipeline import __version__
 from carcierge_pipeline.commands import (
-    Command,
+    CommandModule,
     Subcommands,
-    add_group,
     analyse,
     apply,
     comment,
@@ -32,6 +31,7 @@ from carcierge_pipeline.commands import (
     parity,
     plan,
     preview,
+    register,
     rehearse,
     state_bootstrap,
     state_lock,
@@ -41,7 +41,7 @@ from carcierge_pipeline.errors import StageFailed, UserError
 
 # The registry, in the order `carcierge --help` lists the commands (a group where its first
 # action stands).
-COMMANDS: tuple[Command, ...] = (
+COMMANDS: tuple[CommandModule, ...] = (
     env,
     validate,
     plan,
@@ -90,12 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     top = cast(
         "Subcommands", parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     )
-    groups: dict[str, Subcommands] = {}
-    for command in COMMANDS:
-        group = command.GROUP
-        if group is not None and group not in groups:
-            groups[group] = add_group(top, group)
-        command.register(top if group is None else groups[group])
+    register(top, (module.COMMAND for module in COMMANDS))
     return parser
 
 

@@ -27,9 +27,9 @@ def marker(environment: str) -> str:
     return f"<!-- carcierge:change:{environment} -->"
 
 
-@dataclass(frozen=True)
-class CostLine:
-    address: str
+class _Delta:
+    """A monthly cost before and after the change, and the difference (cents)."""
+
     before: float
     after: float
 
@@ -39,16 +39,19 @@ class CostLine:
 
 
 @dataclass(frozen=True)
-class CostDelta:
+class CostLine(_Delta):
+    address: str
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class CostDelta(_Delta):
     before: float
     after: float
     currency: str
     lines: tuple[CostLine, ...]
     source: str
-
-    @property
-    def delta(self) -> float:
-        return round(self.after - self.before, 2)
 
 
 @dataclass(frozen=True)

@@ -32,19 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from carcierge_pipeline import accounts, ci_policies, ci_variables, environments
+from carcierge_pipeline import accounts, ci_policies, ci_variables, environments, state
 from carcierge_pipeline.errors import UserError
-from carcierge_pipeline.state import (
-    CREATED,
-    UNCHANGED,
-    UPDATED,
-    AwsClients,
-    Item,
-    aws_errors,
-    error_code,
-    partition_of,
-    statement_essentials,
-)
 
 DEFAULT_GITLAB_URL = "https://gitlab.com"
 STATE_POLICY = "carcierge-state-access"
@@ -149,7 +138,7 @@ def isolation_statement(
     }
 
 
-def _ensure_provider(iam: Any, url: str, audience: str) -> tuple[str, Item]:
+def _ensure_provider(iam: Any, url: str, audience: str) -> tuple[str, state.Item]:
     host = urlparse(url).netloc
     name = f"OIDC provider {host}"
     for entry in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
@@ -159,15 +148,15 @@ def _ensure_provider(iam: Any, url: str, audience: str) -> tuple[str, Item]:
                 "ClientIDList", []
             )
             if audience in clients:
-                return arn, Item(name, UNCHANGED, f"audience {audience}")
+                return arn, state.Item(name, state.UNCHANGED, f"audience {audience}")
             iam.add_client_id_to_open_id_connect_provider(
                 OpenIDConnectProviderArn=arn, ClientID=audience
             )
-            return arn, Item(name, UPDATED, f"audience {audience} added")
+            return arn, state.Item(name, state.UPDATED, f"audience {audience} added")
     arn = iam.create_open_id_connect_provider(Url=url, ClientIDList=[audience])[
         "OpenIDConnectProviderArn"
     ]
-    return arn, Item(name, CREATED, f"audience {audience}")
+    return arn, state.Item(name, state.CREATED, f"audience {audience}")
 
 
 def _document(value: Any) -> Any:
@@ -198,20 +187,20 @@ def _ensure_role(
             Tags=[{"Key": "ManagedBy", "Value": "carcierge-oidc-bootstrap"}],
             **extra,
         )["Role"]
-        status = CREATED
+        status = state.CREATED
     else:
-        status = UNCHANGED
+        status = state.UNCHANGED
         if _document(role["AssumeRolePolicyDocument"]) != trust:
             iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-            status = UPDATED
+            status = state.UPDATED
         current = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
         if boundary and current != boundary:
             iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary)
-            status = UPDATED
+            status = state.UPDATED
 
     def changed() -> None:
         nonlocal status
-        status = status if status == CREATED else UPDATED
+        status = status if status == state.CREATED else state.UPDATED
 
     for policy_name, policy in inline.items():
         try:
@@ -235,7 +224,7 @@ def _ensure_role(
     return str(role["Arn"]), status
 
 
-def _ensure_managed_policy(iam: Any, arn: str, name: str, document: dict[str, Any]) -> Item:
+def _ensure_managed_policy(iam: Any, arn: str, name: str, document: dict[str, Any]) -> state.Item:
     """A customer-managed policy whose default version is ``document`` (a new version when it
     differs; the oldest non-default one goes when IAM's five are in use)."""
     label = f"policy {name}"
@@ -248,10 +237,10 @@ def _ensure_managed_policy(iam: Any, arn: str, name: str, document: dict[str, An
             Description="Permissions boundary of a Carcierge environment's CI roles",
             Tags=[{"Key": "ManagedBy", "Value": "carcierge-oidc-bootstrap"}],
         )
-        return Item(label, CREATED, arn)
+        return state.Item(label, state.CREATED, arn)
     version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
     if _document(version["PolicyVersion"]["Document"]) == document:
-        return Item(label, UNCHANGED, arn)
+        return state.Item(label, state.UNCHANGED, arn)
     versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
     if len(versions) >= 5:
         oldest = min(
@@ -259,17 +248,17 @@ def _ensure_managed_policy(iam: Any, arn: str, name: str, document: dict[str, An
         )
         iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
-    return Item(label, UPDATED, arn)
+    return state.Item(label, state.UPDATED, arn)
 
 
-def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) -> Item:
+def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) -> state.Item:
     name = "bucket policy: state isolation"
     from botocore.exceptions import ClientError
 
     try:
         raw = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except ClientError as error:
-        if error_code(error) != "NoSuchBucketPolicy":
+        if state.error_code(error) != "NoSuchBucketPolicy":
             raise
         raw = ""
     current = json.loads(raw) if raw else {"Version": "2012-10-17", "Statement": []}
@@ -278,15 +267,18 @@ def _ensure_isolation(s3: Any, bucket: str, statements: list[dict[str, Any]]) ->
     by_sid = {s.get("Sid"): s for s in present}
     detail = "the environment's state denied to the other environments' CI roles"
     if all(
-        s["Sid"] in by_sid and statement_essentials(by_sid[s["Sid"]]) == statement_essentials(s)
+        s["Sid"] in by_sid
+        and state.statement_essentials(by_sid[s["Sid"]]) == state.statement_essentials(s)
         for s in statements
     ):
-        return Item(name, UNCHANGED, detail)
+        return state.Item(name, state.UNCHANGED, detail)
     ours = {s["Sid"] for s in statements}
     document = {**current, "Statement": [s for s in present if s.get("Sid") not in ours]}
     document["Statement"] += statements
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
-    return Item(name, UPDATED if any(s in by_sid for s in ours) else CREATED, detail)
+    return state.Item(
+        name, state.UPDATED if any(s in by_sid for s in ours) else state.CREATED, detail
+    )
 
 
 def bootstrap(
@@ -303,8 +295,8 @@ def bootstrap(
     kms_key: str,
     app_name: str = "carcierge",
     protected_buckets: tuple[str, ...] = (),
-    clients: AwsClients | None = None,
-) -> list[Item]:
+    clients: state.AwsClients | None = None,
+) -> list[state.Item]:
     """The provider, the environment's boundary, plan and deploy roles and the bucket's
     isolation statement, in the account ``account_id`` only; idempotent."""
     environments.require_environment(environment)
@@ -315,8 +307,8 @@ def bootstrap(
     service_list = ci_policies.services(root)  # a resource type without a service: one line
     audience = audience or gitlab_url
     host = urlparse(gitlab_url).netloc
-    partition = partition_of(region)
-    aws = clients or AwsClients(region)
+    partition = state.partition_of(region)
+    aws = clients or state.AwsClients(region)
     prefix = f"{environment}-{accounts.PROJECT}"
     state_prefix = (
         ci_variables.TYPES["app"]
@@ -324,8 +316,8 @@ def bootstrap(
         .rsplit("/", 1)[0]
         + "/"
     )
-    items: list[Item] = []
-    with aws_errors(f"bootstrapping GitLab OIDC for {environment} in {region}"):
+    items: list[state.Item] = []
+    with state.aws_errors(f"bootstrapping GitLab OIDC for {environment} in {region}"):
         caller = str(aws.sts.get_caller_identity()["Account"])
         if caller != account_id:
             raise UserError(
@@ -392,7 +384,9 @@ def bootstrap(
                 )
             arns.append(arn)
             items.append(
-                Item(f"role {name}", status, f"{arn} <- {', '.join(branches)} of {project_path}")
+                state.Item(
+                    f"role {name}", status, f"{arn} <- {', '.join(branches)} of {project_path}"
+                )
             )
         items.append(
             _ensure_isolation(

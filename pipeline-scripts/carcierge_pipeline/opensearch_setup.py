@@ -222,49 +222,38 @@ def role_mapping(role_arn: str) -> dict[str, Any]:
     return {"backend_roles": [role_arn], "hosts": [], "users": []}
 
 
+def _by_type(**names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """An index mapping's properties from the field names of each type."""
+    return {name: {"type": kind} for kind, fields in names.items() for name in fields}
+
+
 # The fields the log delivery pipeline parses out of an ALB access-log entry (grok into alb.*,
 # modules/log_delivery/pipeline.tf) that need a type of their own: grok captures strings, which
 # dynamic mapping would index as text. The rest (type, elb, request, user agent, TLS, ARNs,
 # trace and classification fields) stay dynamic (text with a keyword sub-field). Field meanings:
 # Elastic Load Balancing User Guide for Application Load Balancers, "Access log entries" (read
 # 2026-12-01); -1 in a processing time means it was not measured.
-ALB_FIELD_TYPES = {
-    "time": {"type": "date"},
-    "request_creation_time": {"type": "date"},
-    "client_ip": {"type": "ip"},
-    "client_port": {"type": "integer"},
-    "target_ip": {"type": "ip"},
-    "target_port": {"type": "integer"},
-    "request_processing_time": {"type": "double"},
-    "target_processing_time": {"type": "double"},
-    "response_processing_time": {"type": "double"},
-    "elb_status_code": {"type": "short"},
-    "target_status_code": {"type": "short"},
-    "received_bytes": {"type": "long"},
-    "sent_bytes": {"type": "long"},
-    "http_method": {"type": "keyword"},
-}
+ALB_FIELD_TYPES = _by_type(
+    date=("time", "request_creation_time"),
+    ip=("client_ip", "target_ip"),
+    integer=("client_port", "target_port"),
+    double=("request_processing_time", "target_processing_time", "response_processing_time"),
+    short=("elb_status_code", "target_status_code"),
+    long=("received_bytes", "sent_bytes"),
+    keyword=("http_method",),
+)
 
 
 # The fields the pipeline parses out of a VPC flow-log record (grok into flow.*, default format
 # version 2; Amazon VPC User Guide, "Flow log records", read 2026-12-01). start and end are
 # epoch seconds; a NODATA/SKIPDATA record leaves out the address, port and count fields.
-FLOW_FIELD_TYPES = {
-    "version": {"type": "short"},
-    "account_id": {"type": "keyword"},
-    "interface_id": {"type": "keyword"},
-    "srcaddr": {"type": "ip"},
-    "dstaddr": {"type": "ip"},
-    "srcport": {"type": "integer"},
-    "dstport": {"type": "integer"},
-    "protocol": {"type": "short"},
-    "packets": {"type": "long"},
-    "bytes": {"type": "long"},
-    "start": {"type": "date", "format": "epoch_second"},
-    "end": {"type": "date", "format": "epoch_second"},
-    "action": {"type": "keyword"},
-    "log_status": {"type": "keyword"},
-}
+FLOW_FIELD_TYPES = _by_type(
+    short=("version", "protocol"),
+    keyword=("account_id", "interface_id", "action", "log_status"),
+    ip=("srcaddr", "dstaddr"),
+    integer=("srcport", "dstport"),
+    long=("packets", "bytes"),
+) | {name: {"type": "date", "format": "epoch_second"} for name in ("start", "end")}
 
 
 def log_template() -> dict[str, Any]:
@@ -453,43 +442,32 @@ class SetupReport:
         return (list(self.changes) or ["no changes"]) + [f"skipped: {s}" for s in self.skipped]
 
 
-def _put_plain(
+def _put(
     domain: Domain,
     report: SetupReport,
     what: str,
     path: str,
     wanted: dict[str, Any],
     read: Callable[[dict[str, Any]], Any],
+    *,
+    versioned: str | None = None,
 ) -> None:
-    """A document that PUT creates or replaces (roles, mappings, templates, repositories)."""
+    """A document brought to ``wanted`` where ``read`` of the current one differs: PUT creates
+    or replaces it (roles, mappings, templates, repositories). A ``versioned`` one (ISM and
+    snapshot management policies, created with that method) is updated only with the
+    ``if_seq_no``/``if_primary_term`` of the version read: a concurrent change fails instead of
+    being lost."""
     current = domain.get(path)
     if current is not None and not differs(wanted, read(current)):
         return
-    domain.send("PUT", path, wanted)
-    report.changes.append(f"{'created' if current is None else 'updated'} {what}")
-
-
-def _put_versioned(
-    domain: Domain,
-    report: SetupReport,
-    what: str,
-    path: str,
-    wanted: dict[str, Any],
-    read: Callable[[dict[str, Any]], Any],
-    create_method: str,
-) -> None:
-    """A document updated only with the ``if_seq_no``/``if_primary_term`` of the version read
-    (ISM and snapshot management policies): a concurrent change fails instead of being lost."""
-    current = domain.get(path)
     if current is None:
-        domain.send(create_method, path, wanted)
-        report.changes.append(f"created {what}")
-        return
-    if not differs(wanted, read(current)):
-        return
-    params = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
-    domain.send("PUT", path, wanted, params)
-    report.changes.append(f"updated {what}")
+        domain.send(versioned or "PUT", path, wanted)
+    elif versioned:
+        params = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+        domain.send("PUT", path, wanted, params)
+    else:
+        domain.send("PUT", path, wanted)
+    report.changes.append(f"{'created' if current is None else 'updated'} {what}")
 
 
 def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
@@ -515,7 +493,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             f"role {LOGS_WRITER_ROLE}: OPENSEARCH_DELIVERY_ROLE_ARN is not set (no log delivery)"
         )
     for name, (role, arn, purpose) in wanted_roles.items():
-        _put_plain(
+        _put(
             domain,
             report,
             f"role {name} ({purpose})",
@@ -523,7 +501,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             role,
             mapping_of(name),
         )
-        _put_plain(
+        _put(
             domain,
             report,
             f"role mapping {name} -> {arn}",
@@ -536,7 +514,7 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
         templates = body.get("index_templates") or []
         return templates[0].get("index_template") if templates else None
 
-    _put_plain(
+    _put(
         domain,
         report,
         f"index template {LOG_TEMPLATE} ({LOG_INDEX_PATTERN})",
@@ -544,18 +522,18 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
         log_template(),
         template_of,
     )
-    _put_versioned(
+    _put(
         domain,
         report,
         f"ISM policy {ISM_POLICY} (delete after {settings.log_retention_days} days)",
         f"/_plugins/_ism/policies/{ISM_POLICY}",
         ism_policy(settings.log_retention_days),
         lambda body: {"policy": body.get("policy")},
-        "PUT",
+        versioned="PUT",
     )
 
     if settings.snapshot_bucket:
-        _put_plain(
+        _put(
             domain,
             report,
             f"snapshot repository {SNAPSHOT_REPOSITORY} (s3://{settings.snapshot_bucket}/{environment})",
@@ -563,14 +541,14 @@ def sync(domain: Domain, settings: Settings, environment: str) -> SetupReport:
             snapshot_repository(settings, environment),
             mapping_of(SNAPSHOT_REPOSITORY),
         )
-        _put_versioned(
+        _put(
             domain,
             report,
             f"snapshot policy {SM_POLICY} (daily, kept {settings.snapshot_retention_days} days)",
             f"/_plugins/_sm/policies/{SM_POLICY}",
             sm_policy(settings.snapshot_retention_days),
             lambda body: body.get("sm_policy"),
-            "POST",
+            versioned="POST",
         )
     else:
         report.skipped.append(

@@ -245,7 +245,7 @@ class Plan:
         its ``depends_on``, through module variables and outputs (links that go only through
         locals or ``each.value`` cannot be known from the plan and are not listed)."""
         config = self._resource_config(resource)
-        lists = [*_reference_lists(config.get("expressions") or {})]
+        lists = [*reference_lists(config.get("expressions") or {})]
         lists.append([str(name) for name in config.get("depends_on") or []])
         found: dict[str, Resource] = {}
         for references in lists:
@@ -374,7 +374,7 @@ class Plan:
         return candidates
 
 
-def _reference_lists(node: Any) -> Iterator[list[str]]:
+def reference_lists(node: Any) -> Iterator[list[str]]:
     """Every ``references`` list of a configuration's expressions, nested blocks included."""
     if isinstance(node, Mapping):
         references = node.get("references")
@@ -382,10 +382,10 @@ def _reference_lists(node: Any) -> Iterator[list[str]]:
             yield [str(reference) for reference in references]
         for key, value in node.items():
             if key != "references":
-                yield from _reference_lists(value)
+                yield from reference_lists(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _reference_lists(value)
+            yield from reference_lists(value)
 
 
 def _parent_of(module: str) -> tuple[str, str | None]:

@@ -409,9 +409,12 @@ def _pages(call: Callable[..., Any], key: str, marker: str, **request: Any) -> I
         request[marker] = token
 
 
-def _known(resource: Resource, *paths: str) -> list[Any] | None:
+def _known(resource: Resource, paths: tuple[str, ...], findings: Findings) -> list[Any] | None:
+    """The values at ``paths``; None, and the resource listed as not checked for what the last
+    two paths name, where one is known only after apply."""
     values = [resource.get(path) for path in paths]
     if any(value is UNKNOWN for value in values):
+        findings.unchecked.append(f"{resource.address} {paths[-1]} x {paths[-2]}")
         return None
     return values
 
@@ -426,9 +429,8 @@ def offering_problems(
 ) -> None:
     """What a person types in an environment file, against what AWS offers in the region."""
     for db in plan.of_type("aws_db_instance"):
-        known = _known(db, "engine", "engine_version", "instance_class")
+        known = _known(db, ("engine", "engine_version", "instance_class"), findings)
         if known is None:
-            findings.unchecked.append(f"{db.address} instance_class x engine_version")
             continue
         engine, version, instance_class = known
         if not (isinstance(engine, str) and isinstance(instance_class, str)):
@@ -451,11 +453,10 @@ def offering_problems(
                 "or engine_version".replace("  ", " ")
             )
     for domain in plan.of_type("aws_opensearch_domain"):
-        known = _known(domain, "engine_version", "cluster_config.0")
-        if known is None or not isinstance(known[0], str) or not isinstance(known[1], dict):
+        version, cluster = domain.get("engine_version"), domain.get("cluster_config.0")
+        if not isinstance(version, str) or not isinstance(cluster, dict):  # or known after apply
             findings.unchecked.append(f"{domain.address} instance types x engine_version")
             continue
-        version, cluster = known
         wanted = {cluster.get("instance_type")}
         if cluster.get("dedicated_master_enabled"):
             wanted.add(cluster.get("dedicated_master_type"))
@@ -476,9 +477,8 @@ def offering_problems(
                     "instance type or engine_version"
                 )
     for group in plan.of_type("aws_elasticache_replication_group"):
-        known = _known(group, "engine", "engine_version", "node_type")
+        known = _known(group, ("engine", "engine_version", "node_type"), findings)
         if known is None:
-            findings.unchecked.append(f"{group.address} node_type x engine_version")
             continue
         engine, version, node_type = known
         engine = engine if isinstance(engine, str) else "redis"

@@ -33,7 +33,7 @@ from carcierge_pipeline.project import Project
 from carcierge_pipeline.report import PlanReport, analyse
 from carcierge_pipeline.stages.apply import run_apply
 from carcierge_pipeline.stages.plan import run_plan
-from carcierge_pipeline.terraform import Mode
+from carcierge_pipeline.terraform import CREDENTIAL_VARIABLES, Mode
 from carcierge_pipeline.workdir import PlanFiles
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
@@ -55,19 +55,15 @@ GITLAB_URL = "https://gitlab.rehearsal.invalid"
 # The services the rehearsal's path calls (state bootstrap, OIDC bootstrap, backend, locks).
 _SERVICES = ("STS", "S3", "DYNAMODB", "KMS", "IAM")
 # What the rehearsal puts in place of the machine's AWS settings while it runs.
-_AWS_SETTINGS = (
-    "AWS_ACCESS_KEY_ID",
+AWS_SETTINGS = (
+    *CREDENTIAL_VARIABLES,
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ROLE_ARN",
     "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
     oidc.TOKEN_VARIABLE,
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_CONFIG_FILE",
     "AWS_ENDPOINT_URL",
@@ -161,14 +157,14 @@ def aws_environment(
     endpoint: str, environ: dict[str, str] | os._Environ[str] = os.environ
 ) -> Iterator[None]:
     """Replace every AWS setting of ``environ`` by the rehearsal's own, restored afterwards."""
-    saved = {name: environ[name] for name in _AWS_SETTINGS if name in environ}
-    for name in _AWS_SETTINGS:
+    saved = {name: environ[name] for name in AWS_SETTINGS if name in environ}
+    for name in AWS_SETTINGS:
         environ.pop(name, None)
     environ.update(settings(endpoint))
     try:
         yield
     finally:
-        for name in _AWS_SETTINGS:
+        for name in AWS_SETTINGS:
             environ.pop(name, None)
         environ.update(saved)
 

@@ -23,7 +23,8 @@ from carcierge_pipeline.progress import Progress
 MINIMUM_VERSION = (1, 10, 0)  # terraform.tf: S3 native lockfile
 GOGC = "400"
 CONFIG_GLOBS = ("*.tf", "*.tfvars", "modules", "environments", "tests")
-_CREDENTIAL_VARIABLES = (
+# The settings by which a machine has AWS credentials (the rehearsal replaces them with its own).
+CREDENTIAL_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
     "AWS_PROFILE",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -78,7 +79,7 @@ def real_terraform() -> Path:
 
 
 def has_aws_credentials(environ: Mapping[str, str] = os.environ) -> bool:
-    if any(environ.get(name) for name in _CREDENTIAL_VARIABLES):
+    if any(environ.get(name) for name in CREDENTIAL_VARIABLES):
         return True
     home = Path(environ.get("HOME", str(Path.home())))
     return any((home / ".aws" / name).is_file() for name in ("credentials", "config"))

@@ -13,9 +13,15 @@ import os
 import pickle
 import re
 import shutil
+import stat
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +38,94 @@ ROOT = TESTS.parents[1]  # the project: terraform.tf, modules/, environments/
 PACKAGE = ROOT / "pipeline-scripts" / "carcierge_pipeline"
 FIXTURES = TESTS / "fixtures"
 OFFLINE = Mode(offline=True, reason="tests always run offline")
+
+
+def executable(path: Path, text: str) -> Path:
+    """A script the code under test runs: ``text`` at ``path`` (its folder made), executable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """The request handler of an HTTP stand-in that answers JSON (``serving``); quiet."""
+
+    def log_message(self, *args: Any) -> None:  # keep the test output clean
+        pass
+
+    def raw_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP stand-in on a free port of 127.0.0.1 while the block runs; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    # Polled every 10 ms, so shutdown() returns at once rather than after half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def real_plan_job(tmp_path: Path, root: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """``carcierge plan`` of ``root`` run as a real CI job on a push to main (staging) starts it,
+    from a CI image by digest, with stand-in AWS credentials and nothing of this machine's
+    environment; ``extra`` adds or replaces variables."""
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CARCIERGE_ROOT": str(root),
+        "CI_JOB_ID": "1",
+        "CI_JOB_IMAGE": f"registry.example.com/carcierge/infra/ci@sha256:{'1' * 64}",
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_COMMIT_REF_NAME": "main",
+        "CI_COMMIT_REF_PROTECTED": "true",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    return subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "carcierge"), "plan"],
+        env=environ | extra,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def stand_in_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, version: str = "1.16.4"
+) -> Path:
+    """Real mode with a stand-in ``terraform`` first on PATH and a state bucket set: it answers
+    ``version -json`` with ``version`` and runs the shell ``script`` for every other command.
+    Returns the log file the script may write to (``$LOG``)."""
+    log = tmp_path / "terraform.log"
+    bin_dir = tmp_path / "bin"
+    executable(
+        bin_dir / "terraform",
+        f"#!/bin/sh\nLOG={log}\n"
+        f'if [ "$1" = version ]; then echo \'{{"terraform_version": "{version}"}}\'; exit 0; fi\n'
+        + script,
+    )
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
+    return log
 
 
 class EnvironmentPlans(Protocol):
@@ -170,6 +264,38 @@ def plan_alone(workdir: Path, var_file: str) -> dict[str, Any]:
         terraform.run(["show", "-json", "plan.bin"], capture=True).stdout
     )
     return shown
+
+
+def module_planned_alone(
+    results: TerraformResults,
+    project: Project,
+    folder: Path,
+    modules: tuple[str, ...],
+    placeholders: str,
+    *,
+    region: str = "",
+) -> dict[str, Any]:
+    """The offline plan JSON of the module ``modules[0]`` planned on its own, with
+    ``placeholders`` as its inputs (and ``region``, a provider block, where it needs one), the
+    other ``modules`` (what it calls) copied beside it into ``folder``. Kept between runs while
+    the project's modules and these inputs are unchanged."""
+    for name in modules:
+        shutil.copytree(
+            project.root / "modules" / name,
+            folder / name,
+            ignore=shutil.ignore_patterns(".terraform*", "tests"),
+        )
+    workdir = folder / modules[0]
+    (workdir / "placeholders.tfvars").write_text(placeholders)
+    if region:
+        (workdir / "region.tf").write_text(region)
+    return results(
+        f"{modules[0]} planned alone",
+        project,
+        lambda: plan_alone(workdir, "placeholders.tfvars"),
+        placeholders,
+        region,
+    )
 
 
 def copy_project(project: Project, root: Path) -> Project:

@@ -7,11 +7,9 @@ import argparse
 import sys
 
 from carcierge_pipeline import ci_variables
-from carcierge_pipeline.commands import PIPELINE, Subcommands, add_command
+from carcierge_pipeline.commands import PIPELINE, Command, argument
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
-
-GROUP = None
 
 KINDS = {
     "security": (
@@ -23,27 +21,6 @@ KINDS = {
         "INFRACOST, INFRACOST_API_KEY (else the built-in price table)",
     ),
 }
-
-
-def register(commands: Subcommands) -> None:
-    analyse = add_command(
-        commands,
-        "analyse",
-        help="security scan or cost estimate of a plan",
-        examples=("carcierge analyse cost -e prod", "carcierge analyse security -e prod"),
-        variables=(PIPELINE, "CHECKOV, INFRACOST, INFRACOST_API_KEY"),
-    )
-    kinds = analyse.add_subparsers(dest="analysis", required=True, metavar="KIND")
-    for kind, (text, reads) in KINDS.items():
-        sub = add_command(
-            kinds,
-            kind,
-            help=text,
-            examples=(f"carcierge analyse {kind} -e prod",),
-            variables=(PIPELINE, reads),
-        )
-        sub.add_argument("--environment", "-e", help="staging, qa, uat or prod (default: as plan)")
-        sub.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -68,3 +45,26 @@ def run(args: argparse.Namespace) -> None:
             failures.append(environment)
     if failures:
         raise StageFailed(f"{args.analysis} analysis failed for {', '.join(failures)}")
+
+
+COMMAND = Command(
+    "analyse",
+    help="security scan or cost estimate of a plan",
+    examples=("carcierge analyse cost -e prod", "carcierge analyse security -e prod"),
+    variables=(PIPELINE, "CHECKOV, INFRACOST, INFRACOST_API_KEY"),
+    actions_dest="analysis",
+    actions_metavar="KIND",
+    actions=tuple(
+        Command(
+            kind,
+            help=text,
+            examples=(f"carcierge analyse {kind} -e prod",),
+            variables=(PIPELINE, reads),
+            arguments=(
+                argument("--environment", "-e", help="staging, qa, uat or prod (default: as plan)"),
+            ),
+            handler=run,
+        )
+        for kind, (text, reads) in KINDS.items()
+    ),
+)

@@ -5,31 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from carcierge_pipeline.commands import BRANCH, Subcommands, add_command
+from carcierge_pipeline.commands import BRANCH, ENVIRONMENT_FROM_BRANCH, Command, argument
 from carcierge_pipeline.commands.context import environment_from_context
 from carcierge_pipeline.project import Project
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    comment_cmd = add_command(
-        commands,
-        "comment",
-        help="post the environment's change comment from build/<env>/plan.json (a real plan, "
-        "or with --applied what was applied) on the merge request or commit",
-        examples=("carcierge comment -e prod", "carcierge comment -e prod --applied"),
-        variables=(
-            BRANCH,
-            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
-            "CI_COMMIT_SHA, CI_JOB_URL",
-        ),
-    )
-    comment_cmd.add_argument(
-        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
-    )
-    comment_cmd.add_argument("--applied", action="store_true", help="after apply")
-    comment_cmd.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -39,3 +17,21 @@ def run(args: argparse.Namespace) -> None:
     environment = environment_from_context(args.environment)
     body = plan_comment(Project.find(), environment, applied=args.applied)
     mr_note.upsert(environment, body)
+
+
+COMMAND = Command(
+    "comment",
+    help="post the environment's change comment from build/<env>/plan.json (a real plan, or "
+    "with --applied what was applied) on the merge request or commit",
+    examples=("carcierge comment -e prod", "carcierge comment -e prod --applied"),
+    variables=(
+        BRANCH,
+        "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, "
+        "CI_COMMIT_SHA, CI_JOB_URL",
+    ),
+    arguments=(
+        ENVIRONMENT_FROM_BRANCH,
+        argument("--applied", action="store_true", help="after apply"),
+    ),
+    handler=run,
+)

@@ -1,12 +1,15 @@
 """What several commands read from their context: the environment from the branch, the
-Terraform roots MODULES selects, a stage's sign-in and the CI image check, and the start of
-a stage on one environment."""
+Terraform roots MODULES selects, a stage's sign-in and the CI image check, the start of a
+stage on one environment, and the state backend an operator command works on."""
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from carcierge_pipeline import ci_variables, environments
+from carcierge_pipeline.commands import Argument, argument
+from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.project import Project
 from carcierge_pipeline.terraform import Mode
 
@@ -62,3 +65,24 @@ def start_stage(stage: str, environment: str) -> Mode:
     ci_variables.refuse_verbose_logs(environment, mode)
     ci_variables.ensure_plugin_cache(mode)
     return mode
+
+
+def state_backend_arguments(table_help: str) -> tuple[Argument, Argument, Argument]:
+    """An operator command's ``--bucket``, ``--table`` and ``--region`` (state_backend)."""
+    return (
+        argument("--bucket", help="default: $TF_STATE_BUCKET"),
+        argument("--table", help=table_help),
+        argument("--region", help="default: $BACKEND_REGION or us-west-1"),
+    )
+
+
+def state_backend(args: argparse.Namespace) -> tuple[str, str, str]:
+    """The state bucket, lock table and region an operator command works on: its flags
+    (state_backend_arguments), else the pipeline's variables, else backend.py's defaults."""
+    from carcierge_pipeline.backend import DEFAULT_LOCK_TABLE, DEFAULT_REGION
+
+    bucket = args.bucket or os.environ.get("TF_STATE_BUCKET")
+    if not bucket:
+        raise UserError("no state bucket: pass --bucket or set TF_STATE_BUCKET")
+    table = args.table or os.environ.get("TF_LOCK_TABLE") or DEFAULT_LOCK_TABLE
+    return bucket, table, args.region or os.environ.get("BACKEND_REGION") or DEFAULT_REGION

@@ -7,27 +7,9 @@ import argparse
 import os
 
 from carcierge_pipeline import environments
-from carcierge_pipeline.commands import BACKEND, Subcommands, add_command
+from carcierge_pipeline.commands import BACKEND, ENVIRONMENT, Command, argument
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.project import Project
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    doctor = add_command(
-        commands,
-        "doctor",
-        help="check what a first real pipeline of an environment needs in its account, "
-        "with the fix of each miss",
-        examples=("carcierge doctor -e staging --project-path acme/carcierge-infrastructure",),
-        variables=("CI_PROJECT_PATH (default --project-path)", BACKEND, "AWS credentials"),
-    )
-    doctor.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
-    doctor.add_argument(
-        "--project-path", help="<group>/<project> the roles must trust (default: CI_PROJECT_PATH)"
-    )
-    doctor.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -49,3 +31,20 @@ def run(args: argparse.Namespace) -> None:
     missed = sum(not check.ok for check in checks)
     if missed:
         raise StageFailed(f"doctor: {missed} check(s) missed for {environment}; fixes above")
+
+
+COMMAND = Command(
+    "doctor",
+    help="check what a first real pipeline of an environment needs in its account, with the "
+    "fix of each miss",
+    examples=("carcierge doctor -e staging --project-path acme/carcierge-infrastructure",),
+    variables=("CI_PROJECT_PATH (default --project-path)", BACKEND, "AWS credentials"),
+    arguments=(
+        ENVIRONMENT,
+        argument(
+            "--project-path",
+            help="<group>/<project> the roles must trust (default: CI_PROJECT_PATH)",
+        ),
+    ),
+    handler=run,
+)

@@ -6,23 +6,9 @@ import argparse
 import os
 
 from carcierge_pipeline import ci_variables, environments
-from carcierge_pipeline.commands import BACKEND, CREDENTIALS, PIPELINE, Subcommands, add_command
+from carcierge_pipeline.commands import STAGE, Command, argument
 from carcierge_pipeline.commands.context import roots, start_stage
 from carcierge_pipeline.errors import UserError
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    drift = add_command(
-        commands,
-        "drift",
-        help="scheduled drift check: plan -detailed-exitcode, exit 3 on drift",
-        examples=("carcierge drift -e prod",),
-        variables=("DRIFT_ENVIRONMENT", PIPELINE, CREDENTIALS, BACKEND),
-    )
-    drift.add_argument("--environment", "-e", help="default: $DRIFT_ENVIRONMENT")
-    drift.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -34,10 +20,16 @@ def run(args: argparse.Namespace) -> None:
         raise UserError("drift needs --environment (in CI: DRIFT_ENVIRONMENT, from the schedule)")
     environments.require_environment(environment)
     mode = start_stage("drift", environment)
+    terraform_variables = ci_variables.terraform_variables(variables)
     for project in roots(variables):
-        run_drift(
-            project,
-            environment,
-            mode,
-            terraform_variables=ci_variables.terraform_variables(variables),
-        )
+        run_drift(project, environment, mode, terraform_variables=terraform_variables)
+
+
+COMMAND = Command(
+    "drift",
+    help="scheduled drift check: plan -detailed-exitcode, exit 3 on drift",
+    examples=("carcierge drift -e prod",),
+    variables=("DRIFT_ENVIRONMENT", *STAGE),
+    arguments=(argument("--environment", "-e", help="default: $DRIFT_ENVIRONMENT"),),
+    handler=run,
+)

@@ -5,27 +5,8 @@ from __future__ import annotations
 import argparse
 
 from carcierge_pipeline import ci_variables, environments
-from carcierge_pipeline.commands import BRANCH, Subcommands, add_command
+from carcierge_pipeline.commands import BRANCH, Command, argument
 from carcierge_pipeline.commands.context import sign_in
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    env = add_command(
-        commands,
-        "env",
-        help="print the environment(s) a pipeline plans here, and why",
-        examples=("carcierge env --branch qa",),
-        variables=(BRANCH, "ENVIRONMENTS", "OFFLINE, AWS credentials"),
-    )
-    env.add_argument("--branch", help="the environment this branch deploys (default: CI context)")
-    env.add_argument(
-        "--stage",
-        choices=("plan", "drift", "apply"),
-        help="also sign in as that stage would (its role of the environment)",
-    )
-    env.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -45,3 +26,20 @@ def run(args: argparse.Namespace) -> None:
     kind = "offline preview" if mode.offline else "real"
     print(f"mode: {kind} ({mode.reason})")
     print(f"credentials: {oidc.describe()}")
+
+
+COMMAND = Command(
+    "env",
+    help="print the environment(s) a pipeline plans here, and why",
+    examples=("carcierge env --branch qa",),
+    variables=(BRANCH, "ENVIRONMENTS", "OFFLINE, AWS credentials"),
+    arguments=(
+        argument("--branch", help="the environment this branch deploys (default: CI context)"),
+        argument(
+            "--stage",
+            choices=("plan", "drift", "apply"),
+            help="also sign in as that stage would (its role of the environment)",
+        ),
+    ),
+    handler=run,
+)

@@ -7,26 +7,7 @@ from __future__ import annotations
 import argparse
 
 from carcierge_pipeline import environments
-from carcierge_pipeline.commands import Subcommands, add_command
-
-GROUP = "opensearch"
-
-
-def register(commands: Subcommands) -> None:
-    setup = add_command(
-        commands,
-        "setup",
-        help="service roles and mappings, log index template, ISM retention, snapshot repository "
-        "and policy (idempotent); settings from OPENSEARCH_*, LOG_RETENTION_DAYS, AWS_REGION",
-        examples=("carcierge opensearch setup -e prod",),
-        variables=(
-            "OPENSEARCH_ENDPOINT, OPENSEARCH_ADMIN_ROLE_ARN, OPENSEARCH_SERVICE_ROLES, "
-            "OPENSEARCH_DELIVERY_ROLE_ARN, OPENSEARCH_SNAPSHOT_ROLE_ARN, "
-            "OPENSEARCH_SNAPSHOT_BUCKET, LOG_RETENTION_DAYS, AWS_REGION",
-        ),
-    )
-    setup.add_argument("--environment", "-e", required=True, help="staging, qa, uat or prod")
-    setup.set_defaults(handler=run)
+from carcierge_pipeline.commands import ENVIRONMENT, Command
 
 
 def run(args: argparse.Namespace) -> None:
@@ -38,3 +19,19 @@ def run(args: argparse.Namespace) -> None:
     # for, and it reports what it changed itself.
     logging.getLogger("opensearch").setLevel(logging.ERROR)
     run_setup(environments.require_environment(args.environment))
+
+
+COMMAND = Command(
+    "setup",
+    help="service roles and mappings, log index template, ISM retention, snapshot repository "
+    "and policy (idempotent); settings from OPENSEARCH_*, LOG_RETENTION_DAYS, AWS_REGION",
+    examples=("carcierge opensearch setup -e prod",),
+    variables=(
+        "OPENSEARCH_ENDPOINT, OPENSEARCH_ADMIN_ROLE_ARN, OPENSEARCH_SERVICE_ROLES, "
+        "OPENSEARCH_DELIVERY_ROLE_ARN, OPENSEARCH_SNAPSHOT_ROLE_ARN, "
+        "OPENSEARCH_SNAPSHOT_BUCKET, LOG_RETENTION_DAYS, AWS_REGION",
+    ),
+    arguments=(ENVIRONMENT,),
+    handler=run,
+    group="opensearch",
+)

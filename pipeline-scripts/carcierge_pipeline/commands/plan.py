@@ -10,44 +10,15 @@ from pathlib import Path
 
 from carcierge_pipeline import ci_variables
 from carcierge_pipeline.commands import (
-    BACKEND,
+    ALLOW_DESTROY,
     BRANCH,
-    CREDENTIALS,
-    PIPELINE,
-    VERBOSE_HELP,
-    Subcommands,
-    add_command,
+    ENVIRONMENT_FROM_BRANCH,
+    STAGE,
+    VERBOSE,
+    Command,
 )
 from carcierge_pipeline.commands.context import check_ci_image, roots, sign_in
 from carcierge_pipeline.project import Project
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    plan = add_command(
-        commands,
-        "plan",
-        help="plan the environment(s) into build/<env>/",
-        examples=("carcierge plan -e staging", "OFFLINE=1 carcierge plan -e prod --verbose"),
-        variables=(
-            PIPELINE,
-            CREDENTIALS,
-            BACKEND,
-            BRANCH,
-            "CI_COMMIT_SHA, CI_PIPELINE_ID (provenance)",
-        ),
-    )
-    plan.add_argument(
-        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
-    )
-    plan.add_argument(
-        "--allow-destroy",
-        action="store_true",
-        help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
-    )
-    plan.add_argument("--verbose", "-v", action="store_true", help=VERBOSE_HELP)
-    plan.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -123,3 +94,13 @@ def _aws_validators() -> Callable[[Path], str]:
         return findings.markdown()
 
     return check
+
+
+COMMAND = Command(
+    "plan",
+    help="plan the environment(s) into build/<env>/",
+    examples=("carcierge plan -e staging", "OFFLINE=1 carcierge plan -e prod --verbose"),
+    variables=(*STAGE, BRANCH, "CI_COMMIT_SHA, CI_PIPELINE_ID (provenance)"),
+    arguments=(ENVIRONMENT_FROM_BRANCH, ALLOW_DESTROY, VERBOSE),
+    handler=run,
+)

@@ -7,56 +7,16 @@ import argparse
 import os
 
 from carcierge_pipeline import ci_variables
-from carcierge_pipeline.commands import BRANCH, Subcommands, add_command
+from carcierge_pipeline.commands import (
+    ALLOW_DESTROY,
+    BRANCH,
+    ENVIRONMENT_FROM_BRANCH,
+    Command,
+    argument,
+)
 from carcierge_pipeline.commands.context import environment_from_context
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.project import Project
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    preview_cmd = add_command(
-        commands,
-        "preview",
-        help="what the working tree changes in an environment relative to a git ref, offline "
-        "(build/<env>/change/)",
-        examples=(
-            "carcierge preview -e staging --base main",
-            "carcierge preview -e prod --base prod --post",
-        ),
-        variables=(
-            "PLAN_ENVIRONMENT, " + BRANCH,
-            "CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME (default --base)",
-            "ALLOW_DESTROY",
-            "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID (--post)",
-        ),
-    )
-    preview_cmd.add_argument(
-        "--environment", "-e", help="staging, qa, uat or prod (default: from the branch)"
-    )
-    preview_cmd.add_argument(
-        "--base",
-        help="git ref to compare with (default in a merge request: "
-        "$CI_MERGE_REQUEST_DIFF_BASE_SHA, else $CI_MERGE_REQUEST_TARGET_BRANCH_NAME)",
-    )
-    preview_cmd.add_argument(
-        "--allow-destroy",
-        action="store_true",
-        help="accept deleting or replacing stateful resources (or ALLOW_DESTROY=TRUE)",
-    )
-    preview_cmd.add_argument(
-        "--post",
-        action="store_true",
-        help="create or update the environment's merge-request comment ($CARCIERGE_GITLAB_TOKEN)",
-    )
-    preview_cmd.add_argument(
-        "--security",
-        action="store_true",
-        help="also scan the base's and the change's plans with checkov and show new and fixed "
-        "findings (make checkov)",
-    )
-    preview_cmd.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -83,3 +43,42 @@ def run(args: argparse.Namespace) -> None:
         # In a merge request pipeline: the target branch holds the merge base.
         fetch_branch=os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
     )
+
+
+COMMAND = Command(
+    "preview",
+    help="what the working tree changes in an environment relative to a git ref, offline "
+    "(build/<env>/change/)",
+    examples=(
+        "carcierge preview -e staging --base main",
+        "carcierge preview -e prod --base prod --post",
+    ),
+    variables=(
+        "PLAN_ENVIRONMENT, " + BRANCH,
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME (default --base)",
+        "ALLOW_DESTROY",
+        "CARCIERGE_GITLAB_TOKEN, CI_SERVER_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID (--post)",
+    ),
+    arguments=(
+        ENVIRONMENT_FROM_BRANCH,
+        argument(
+            "--base",
+            help="git ref to compare with (default in a merge request: "
+            "$CI_MERGE_REQUEST_DIFF_BASE_SHA, else $CI_MERGE_REQUEST_TARGET_BRANCH_NAME)",
+        ),
+        ALLOW_DESTROY,
+        argument(
+            "--post",
+            action="store_true",
+            help="create or update the environment's merge-request comment "
+            "($CARCIERGE_GITLAB_TOKEN)",
+        ),
+        argument(
+            "--security",
+            action="store_true",
+            help="also scan the base's and the change's plans with checkov and show new and "
+            "fixed findings (make checkov)",
+        ),
+    ),
+    handler=run,
+)

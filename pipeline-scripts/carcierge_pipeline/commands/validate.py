@@ -5,23 +5,9 @@ from __future__ import annotations
 import argparse
 
 from carcierge_pipeline import ci_variables
-from carcierge_pipeline.commands import PIPELINE, Subcommands, add_command
+from carcierge_pipeline.commands import PIPELINE, Command, argument
 from carcierge_pipeline.commands.context import roots
 from carcierge_pipeline.terraform import resolve_mode
-
-GROUP = None
-
-
-def register(commands: Subcommands) -> None:
-    validate = add_command(
-        commands,
-        "validate",
-        help="fmt, init, validate and terraform test",
-        examples=("carcierge validate", "carcierge validate --skip-tests"),
-        variables=(PIPELINE, "OFFLINE", "TF_PLUGIN_CACHE_DIR"),
-    )
-    validate.add_argument("--skip-tests", action="store_true", help="skip terraform test")
-    validate.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -32,3 +18,13 @@ def run(args: argparse.Namespace) -> None:
     ci_variables.ensure_plugin_cache(mode)
     for project in roots(variables):
         run_validate(project, mode, tests=variables.terraform_test and not args.skip_tests)
+
+
+COMMAND = Command(
+    "validate",
+    help="fmt, init, validate and terraform test",
+    examples=("carcierge validate", "carcierge validate --skip-tests"),
+    variables=(PIPELINE, "OFFLINE", "TF_PLUGIN_CACHE_DIR"),
+    arguments=(argument("--skip-tests", action="store_true", help="skip terraform test"),),
+    handler=run,
+)

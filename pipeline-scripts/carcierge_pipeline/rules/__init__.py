@@ -12,13 +12,13 @@ plan leaves no plan files.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from carcierge_pipeline.errors import StageFailed
-from carcierge_pipeline.planmodel import Plan
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
 
 READ = "2026-12-01"
 
@@ -39,6 +39,21 @@ class Unknown:
 
     address: str
     what: str
+
+
+def each_text(
+    resources: Iterable[Resource],
+    attribute: str,
+    check: Callable[[Resource, str], Iterable[Violation]],
+) -> Iterator[Violation | Unknown]:
+    """``check`` over each resource's ``attribute``, a document in a string (JSON, YAML): an
+    Unknown where Terraform knows it only after apply, nothing where it is not set."""
+    for resource in resources:
+        text = resource.get(attribute)
+        if text is UNKNOWN:
+            yield Unknown(resource.address, attribute)
+        elif text is not None:
+            yield from check(resource, str(text))
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from carcierge_pipeline.planmodel import UNKNOWN, Plan
-from carcierge_pipeline.rules import Rule, Unknown, Violation
+from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
+from carcierge_pipeline.rules import Rule, Unknown, Violation, each_text
 
 READ = "2026-12-07"
 S3_SOURCE = "botocore s3 2006-03-01 service-2.json (Event enum)"
@@ -140,25 +140,23 @@ def shape_problems(value: Any, shape: Any, path: str) -> Iterator[tuple[str, Any
 
 
 def check_waf_rules(plan: Plan) -> Iterator[Violation | Unknown]:
-    for acl in plan.of_type("aws_wafv2_web_acl", "aws_wafv2_rule_group"):
-        text = acl.get("rule_json")
-        if text is UNKNOWN:
-            yield Unknown(acl.address, "rule_json")
-            continue
-        if text is None:
-            continue
-        try:
-            rules = json.loads(str(text))
-        except ValueError as error:
-            yield Violation(acl.address, text, f"rule_json is not JSON ({error})")
-            continue
-        rule_shape = _model("wafv2").shape_for("Rule")
-        if not isinstance(rules, list):
-            yield Violation(acl.address, rules, "rule_json must be a list of Rule objects")
-            continue
-        for index, rule in enumerate(rules):
-            for path, value, message in shape_problems(rule, rule_shape, f"rule_json[{index}]"):
-                yield Violation(acl.address, value, f"{path}: {message}")
+    acls = plan.of_type("aws_wafv2_web_acl", "aws_wafv2_rule_group")
+    return each_text(acls, "rule_json", _waf_rule_problems)
+
+
+def _waf_rule_problems(acl: Resource, text: str) -> Iterator[Violation]:
+    try:
+        rules = json.loads(text)
+    except ValueError as error:
+        yield Violation(acl.address, text, f"rule_json is not JSON ({error})")
+        return
+    rule_shape = _model("wafv2").shape_for("Rule")
+    if not isinstance(rules, list):
+        yield Violation(acl.address, rules, "rule_json must be a list of Rule objects")
+        return
+    for index, rule in enumerate(rules):
+        for path, value, message in shape_problems(rule, rule_shape, f"rule_json[{index}]"):
+            yield Violation(acl.address, value, f"{path}: {message}")
 
 
 DESCRIBED = {

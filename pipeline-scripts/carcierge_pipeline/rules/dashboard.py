@@ -29,8 +29,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from carcierge_pipeline.planmodel import UNKNOWN, Plan
-from carcierge_pipeline.rules import Rule, Unknown, Violation
+from carcierge_pipeline.planmodel import Plan, Resource
+from carcierge_pipeline.rules import Rule, Unknown, Violation, each_text
 
 SOURCE = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/"
@@ -143,27 +143,24 @@ def body_errors(body: Any) -> list[tuple[str, Any, str]]:
 
 
 def check(plan: Plan) -> Iterator[Violation | Unknown]:
-    for dashboard in plan.of_type("aws_cloudwatch_dashboard"):
-        text = dashboard.get("dashboard_body")
-        if text is UNKNOWN:
-            yield Unknown(dashboard.address, "dashboard_body")
-            continue
-        if text is None:
-            continue
-        try:
-            body = json.loads(text)
-        except (TypeError, ValueError) as error:
-            yield Violation(dashboard.address, text, f"dashboard_body is not JSON ({error})")
-            continue
-        errors = body_errors(body)
-        for path, value, message in errors[:MAX_PER_DASHBOARD]:
-            yield Violation(dashboard.address, value, f"dashboard_body{path}: {message}")
-        if len(errors) > MAX_PER_DASHBOARD:
-            yield Violation(
-                dashboard.address,
-                len(errors) - MAX_PER_DASHBOARD,
-                "more schema errors in dashboard_body, not listed",
-            )
+    return each_text(plan.of_type("aws_cloudwatch_dashboard"), "dashboard_body", _problems)
+
+
+def _problems(dashboard: Resource, text: str) -> Iterator[Violation]:
+    try:
+        body = json.loads(text)
+    except ValueError as error:
+        yield Violation(dashboard.address, text, f"dashboard_body is not JSON ({error})")
+        return
+    errors = body_errors(body)
+    for path, value, message in errors[:MAX_PER_DASHBOARD]:
+        yield Violation(dashboard.address, value, f"dashboard_body{path}: {message}")
+    if len(errors) > MAX_PER_DASHBOARD:
+        yield Violation(
+            dashboard.address,
+            len(errors) - MAX_PER_DASHBOARD,
+            "more schema errors in dashboard_body, not listed",
+        )
 
 
 RULE = Rule(

@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from carcierge_pipeline.planmodel import UNKNOWN, Plan
-from carcierge_pipeline.rules import Rule, Unknown, Violation
+from carcierge_pipeline.planmodel import Plan, Resource
+from carcierge_pipeline.rules import Rule, Unknown, Violation, each_text
 
 READ = "2026-12-07"
 SOURCE = (
@@ -183,22 +183,20 @@ def check(plan: Plan) -> Iterator[Violation | Unknown]:
                 "pipeline_name must be 3-28 characters of [a-z][a-z0-9-]+",
                 NAME_SOURCE,
             )
-        text = pipeline.get("pipeline_configuration_body")
-        if text is UNKNOWN:
-            yield Unknown(pipeline.address, "pipeline_configuration_body")
-            continue
-        if text is None:
-            continue
-        try:
-            body = yaml.safe_load(str(text))
-        except yaml.YAMLError as error:
-            problem = " ".join(str(error).split())
-            yield Violation(pipeline.address, text, f"pipeline_configuration_body: {problem}")
-            continue
-        for path, value, message, source in body_problems(body):
-            yield Violation(
-                pipeline.address, value, f"pipeline_configuration_body{path}: {message}", source
-            )
+        yield from each_text([pipeline], "pipeline_configuration_body", _body_violations)
+
+
+def _body_violations(pipeline: Resource, text: str) -> Iterator[Violation]:
+    try:
+        body = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        problem = " ".join(str(error).split())
+        yield Violation(pipeline.address, text, f"pipeline_configuration_body: {problem}")
+        return
+    for path, value, message, source in body_problems(body):
+        yield Violation(
+            pipeline.address, value, f"pipeline_configuration_body{path}: {message}", source
+        )
 
 
 RULE = Rule(

@@ -14,10 +14,33 @@ from typing import Any
 
 from carcierge_pipeline.errors import UserError
 
+# What the package publishes (state/__init__.py re-exports it).
+__all__ = [
+    "CREATED",
+    "UNCHANGED",
+    "UPDATED",
+    "AwsClients",
+    "Item",
+    "aws_errors",
+    "error_code",
+    "partition_of",
+    "statement_essentials",
+]
+
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
 # --- clients and errors ------------------------------------------------------------------------
+
+
+class _Client:
+    """An attribute of AwsClients: the client of the service it is named after, made once."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.service = name
+
+    def __get__(self, clients: AwsClients | None, owner: type | None = None) -> Any:
+        return self if clients is None else clients._client(self.service)
 
 
 class AwsClients:
@@ -59,46 +82,21 @@ class AwsClients:
             or os.environ.get("AWS_ENDPOINT_URL_S3")
         )
 
-    @property
-    def s3(self) -> Any:
-        return self._client("s3")
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._client("dynamodb")
-
-    @property
-    def kms(self) -> Any:
-        return self._client("kms")
-
-    @property
-    def iam(self) -> Any:
-        return self._client("iam")
-
-    @property
-    def sts(self) -> Any:
-        return self._client("sts")
-
-    @property
-    def rds(self) -> Any:
-        return self._client("rds")
+    # The clients the set-up commands, the doctor and the pre-flight use by name.
+    s3 = _Client()
+    dynamodb = _Client()
+    kms = _Client()
+    iam = _Client()
+    sts = _Client()
+    rds = _Client()
+    acm = _Client()
+    ecr = _Client()
+    ecs = _Client()
 
     def client(self, service: str) -> Any:
         """A client of any other service (the pre-flight's validators: osis, accessanalyzer,
         opensearch, elasticache)."""
         return self._client(service)
-
-    @property
-    def acm(self) -> Any:
-        return self._client("acm")
-
-    @property
-    def ecr(self) -> Any:
-        return self._client("ecr")
-
-    @property
-    def ecs(self) -> Any:
-        return self._client("ecs")
 
     def in_region(self, region: str) -> AwsClients:
         """Clients of another region, with the same endpoint and session."""

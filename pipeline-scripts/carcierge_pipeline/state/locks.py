@@ -17,6 +17,17 @@ from carcierge_pipeline.environments import require_environment
 from carcierge_pipeline.errors import UserError
 from carcierge_pipeline.state.aws import AwsClients, aws_errors, error_code
 
+# What the package publishes (state/__init__.py re-exports it).
+__all__ = [
+    "DIGEST_SUFFIX",
+    "LOCKFILE_SUFFIX",
+    "LOCK_FIELDS",
+    "LockHolder",
+    "LockStatus",
+    "lock_status",
+    "render_lock_status",
+]
+
 LOCKFILE_SUFFIX = ".tflock"  # the S3 backend's native lockfile: <key>.tflock
 DIGEST_SUFFIX = "-md5"  # the S3 backend's state digest item in DynamoDB: <bucket>/<key>-md5
 # --- lock inspection --------------------------------------------------------------------------

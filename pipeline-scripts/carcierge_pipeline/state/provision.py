@@ -48,6 +48,26 @@ from carcierge_pipeline.state.aws import (
     statement_essentials,
 )
 
+# What the package publishes (state/__init__.py re-exports it).
+__all__ = [
+    "DEFAULT_KMS_ALIAS",
+    "DEFAULT_LOCK_DAYS",
+    "DEFAULT_NONCURRENT_DAYS",
+    "DEFAULT_REPLICA_KMS_ALIAS",
+    "LIFECYCLE_RULE_ID",
+    "POLICY_SIDS",
+    "REPLICATION_POLICY",
+    "REPLICATION_ROLE",
+    "BootstrapResult",
+    "bootstrap",
+    "bucket_policy",
+    "default_replica_bucket",
+    "lifecycle_rule",
+    "render_bootstrap",
+    "validate_inputs",
+    "validate_replica",
+]
+
 DEFAULT_KMS_ALIAS = DEFAULT_STATE_KMS_KEY
 DEFAULT_REPLICA_KMS_ALIAS = "alias/carcierge-terraform-state-replica"
 REPLICATION_ROLE = "carcierge-terraform-state-replication"
@@ -205,15 +225,11 @@ def _ensure_kms_key(
     name: str = "kms key",
     description: str = "carcierge: Terraform state bucket and lock table encryption",
 ) -> tuple[str, Item]:
-    from botocore.exceptions import ClientError
-
-    with aws_errors(f"describing KMS key {alias}"):
-        try:
-            metadata = kms.describe_key(KeyId=alias)["KeyMetadata"]
-        except ClientError as error:
-            if error_code(error) != "NotFoundException":
-                raise
-            metadata = None
+    metadata = _read_or_none(
+        lambda: kms.describe_key(KeyId=alias)["KeyMetadata"],
+        ("NotFoundException",),
+        f"describing KMS key {alias}",
+    )
     if metadata is None:
         with aws_errors(f"creating KMS key {alias}"):
             metadata = kms.create_key(
@@ -490,17 +506,12 @@ def _wait_active(dynamodb: Any, table: str) -> None:
 
 
 def _ensure_table(dynamodb: Any, table: str, key_arn: str) -> list[Item]:
-    from botocore.exceptions import ClientError
-
     items: list[Item] = []
-    with aws_errors(f"describing table {table}"):
-        try:
-            description = dynamodb.describe_table(TableName=table)["Table"]
-        except ClientError as error:
-            if error_code(error) != "ResourceNotFoundException":
-                raise
-            description = None
-
+    description = _read_or_none(
+        lambda: dynamodb.describe_table(TableName=table)["Table"],
+        ("ResourceNotFoundException",),
+        f"describing table {table}",
+    )
     if description is None:
         with aws_errors(f"creating table {table}"):
             dynamodb.create_table(
@@ -764,16 +775,12 @@ def _same_policy(current: Any, wanted: Mapping[str, Any]) -> bool:
 def _ensure_replication_role(
     iam: Any, trust: dict[str, Any], policy: dict[str, Any], replica_bucket: str
 ) -> tuple[str, list[Item]]:
-    from botocore.exceptions import ClientError
-
     items: list[Item] = []
-    with aws_errors(f"reading role {REPLICATION_ROLE}"):
-        try:
-            role = iam.get_role(RoleName=REPLICATION_ROLE)["Role"]
-        except ClientError as error:
-            if error_code(error) != "NoSuchEntity":
-                raise
-            role = None
+    role = _read_or_none(
+        lambda: iam.get_role(RoleName=REPLICATION_ROLE)["Role"],
+        ("NoSuchEntity",),
+        f"reading role {REPLICATION_ROLE}",
+    )
     detail = f"{REPLICATION_ROLE}: trusted by s3.amazonaws.com for the state bucket"
     if role is None:
         with aws_errors(f"creating role {REPLICATION_ROLE}"):

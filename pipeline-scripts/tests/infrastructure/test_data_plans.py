@@ -48,6 +48,24 @@ def _one(plan: dict, address: str) -> tuple[dict, dict]:
     return change["after"], change["after_unknown"]
 
 
+def _instances(plan: dict, address: str) -> dict[str, tuple[dict, dict]]:
+    """Each instance of the for_each resource ``address`` by its key: planned values and
+    unknown-after-apply markers."""
+    return {
+        rc["index"]: (rc["change"]["after"], rc["change"]["after_unknown"])
+        for rc in _changes(plan)
+        if rc["address"].startswith(f"{address}[")
+    }
+
+
+def _per_service(plan: dict, address: str) -> dict[str, tuple[dict, dict]]:
+    """The instances of ``address``, made once per service: exactly one per service of the
+    environment file (asserted), by service key."""
+    instances = _instances(plan, address)
+    assert sorted(instances) == sorted(plan["variables"]["services"]["value"]), address
+    return instances
+
+
 def _output(plan: dict, name: str) -> tuple[Any, Any]:
     """An output's known value and its unknown markers (plan JSON, shaped like the output)."""
     change = plan["output_changes"][name]
@@ -173,15 +191,9 @@ ACCESS = "on ~{key}:* -@all +@read +@write +@transaction +@connection -@dangerou
 def test_redis_one_user_per_service_default_off(environment_plans, environment):
     plan = environment_plans(environment)
     _redis(plan)
-    services = sorted(plan["variables"]["services"]["value"])
-    users = {
-        rc["index"]: rc["change"]["after"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_elasticache_user.service[")
-    }
-    assert sorted(users) == services
+    users = _per_service(plan, "module.elasticache.aws_elasticache_user.service")
     engine = plan["variables"]["redis_config"]["value"].get("engine") or "redis"
-    for key, user in users.items():
+    for key, (user, _) in users.items():
         assert user["user_id"] == f"{environment}-carcierge-redis-{key}"
         assert user["user_name"] == key
         assert user["engine"] == engine
@@ -193,7 +205,7 @@ def test_redis_one_user_per_service_default_off(environment_plans, environment):
     group, _ = _one(plan, "module.elasticache.aws_elasticache_user_group.this")
     assert group["user_group_id"] == f"{environment}-carcierge-redis-users"
     assert sorted(group["user_ids"]) == sorted(
-        [default["user_id"], *(user["user_id"] for user in users.values())]
+        [default["user_id"], *(user["user_id"] for user, _ in users.values())]
     )
 
 
@@ -201,22 +213,16 @@ def test_redis_one_user_per_service_default_off(environment_plans, environment):
 def test_redis_passwords_live_only_in_their_services_secrets(environment_plans, environment):
     plan = environment_plans(environment)
     _redis(plan)
-    services = sorted(plan["variables"]["services"]["value"])
-    secrets = {
-        rc["index"]: (rc["change"]["after"], rc["change"]["after_unknown"])
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret.user[")
-    }
-    assert sorted(secrets) == services
+    secrets = _per_service(plan, "module.elasticache.aws_secretsmanager_secret.user")
     for key, (secret, unknown) in secrets.items():
         assert secret["name"] == f"{environment}-carcierge-redis-{key}"
         assert unknown.get("kms_key_id") is True
     versions = [
-        rc["change"]["after"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.elasticache.aws_secretsmanager_secret_version.user[")
+        after
+        for after, _ in _per_service(
+            plan, "module.elasticache.aws_secretsmanager_secret_version.user"
+        ).values()
     ]
-    assert len(versions) == len(services)
     assert all(v["secret_string"] is None and v["secret_string_wo_version"] >= 1 for v in versions)
     # the offline stand-in generates "offline-random_password": it must appear nowhere
     assert "offline-random_password" not in json.dumps(plan)
@@ -352,13 +358,7 @@ def test_services_get_settings_and_secret_references(environment_plans, environm
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_opensearch_access_is_limited_to_the_services(environment_plans, environment):
     plan = environment_plans(environment)
-    services = set(plan["variables"]["services"]["value"])
-    grants = {
-        rc["index"]
-        for rc in _changes(plan)
-        if rc["address"].startswith("module.opensearch.aws_iam_role_policy.access[")
-    }
-    assert grants == services
+    _per_service(plan, "module.opensearch.aws_iam_role_policy.access")  # one grant each
     _, unknown = _one(plan, "module.opensearch.aws_opensearch_domain_policy.this")
     assert unknown.get("access_policies") is True  # built from role ARNs known after apply
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from carcierge_pipeline.environments import ENVIRONMENTS
+from carcierge_pipeline.planmodel import reference_lists
 
 SETUP = "terraform_data.ops_setup"
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -23,18 +24,8 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 
 def _references(expressions: Any) -> Iterator[str]:
     """Every reference in an expressions tree (nested blocks are lists of such trees)."""
-    if isinstance(expressions, Mapping):
-        yield from (
-            expressions.get("references", [])
-            if isinstance(expressions.get("references"), list)
-            else []
-        )
-        for key, value in expressions.items():
-            if key != "references":
-                yield from _references(value)
-    elif isinstance(expressions, list):
-        for item in expressions:
-            yield from _references(item)
+    for references in reference_lists(expressions):
+        yield from references
 
 
 class Graph:

@@ -3,8 +3,8 @@ neither in the code scanned with the environment's variable file nor in its offl
 
 Every exception is an inline `# checkov:skip=<check>:<reason>` in the resource it concerns; the
 plan scans honour the same skips (no skip list in the scanner call). The eight scans share one
-checkov import and run two at a time (security.run_security_all, the gate
-`carcierge analyse security` runs); the plans are the session's
+checkov import and run two at a time (security.scan_environments, then require_clean: the
+gate `carcierge analyse security` runs); the plans are the session's
 (`environment_plans`)."""
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def _security_gate(
     said: list[str] = []
     started, cpu = time.monotonic(), _children_cpu()
     try:
-        reports = security.run_security_all(project_copy, ENVIRONMENTS, echo=said.append)
+        scanned = security.scan_environments(project_copy, ENVIRONMENTS, echo=said.append)
+        reports = security.require_clean(scanned)
     except StageFailed as error:  # the tables name every failed check
         pytest.fail(f"{error}\n" + "\n".join(said))
     print(
@@ -164,3 +165,19 @@ def test_log_retention_skips_state_each_environments_value(project):
                 assert f"({stated} days)" in (match[2] or ""), f"{path}:{number}: {line.strip()}"
     assert found > 0
     assert all(value < 365 for value in days.values()), "a year's retention: drop the skips"
+
+
+def test_the_gate_refuses_any_failed_check_or_parse_error():
+    def report(environment: str, failed: int = 0, parsing_errors: int = 0):
+        scan = security.ScanResult("plan", failed=failed, parsing_errors=parsing_errors)
+        return security.SecurityReport(environment, [scan])
+
+    clean = {"qa": report("qa")}
+    assert security.require_clean(clean) is clean
+    mixed = {"qa": report("qa"), "uat": report("uat", failed=2), "prod": report("prod", 0, 1)}
+    with pytest.raises(StageFailed) as refused:
+        security.require_clean(mixed)
+    assert str(refused.value) == (
+        "security scan of uat: 2 failed check(s), 0 parse error(s); "
+        "security scan of prod: 0 failed check(s), 1 parse error(s)"
+    )

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, stand_in_terraform
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.errors import StageFailed, UserError
@@ -64,23 +63,16 @@ def save_plan(project: Project, env: str = "prod", plan: str = "create.json", **
 @pytest.fixture
 def terraform_log(tmp_path, monkeypatch) -> Path:
     """A stand-in ``terraform`` first on PATH: answers ``version -json``, logs everything else."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "terraform.log"
-    script = bin_dir / "terraform"
-    script.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.16.4"}\'; exit 0; fi\n'
-        f'echo "$* TF_LOG=$TF_LOG" >> {log}\n'
-        f'echo "$TF_LOG_PATH" > {log.with_name("tf_log_path")}\n'
+    log = stand_in_terraform(
+        tmp_path,
+        monkeypatch,
+        'echo "$* TF_LOG=$TF_LOG" >> "$LOG"\n'
+        f'echo "$TF_LOG_PATH" > {tmp_path / "tf_log_path"}\n'
         # apply -json: what STANDIN_APPLY_OUTPUT holds (a test's), else a finished apply.
         'if [ "$1" = apply ]; then\n'
         '  printf "%s\\n" "${STANDIN_APPLY_OUTPUT-$FINISHED}"; exit "${STANDIN_APPLY_EXIT:-0}"\n'
-        "fi\n"
+        "fi\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
-    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
     monkeypatch.delenv("ALLOW_DESTROY", raising=False)
     monkeypatch.setenv("FINISHED", FINISHED)
     return log

@@ -106,12 +106,14 @@ def test_the_cli_is_only_the_registry():
 def test_every_command_module_is_registered():
     # A command module left out of cli.COMMANDS would be dead code nobody can run.
     from carcierge_pipeline import cli
+    from carcierge_pipeline.commands import Command
 
     registered = {command.__name__ for command in cli.COMMANDS}  # type: ignore[attr-defined]
     modules = {
         name
         for name in MODULES
-        if name.startswith(f"{COMMANDS}.") and hasattr(importlib.import_module(name), "register")
+        if name.startswith(f"{COMMANDS}.")
+        and isinstance(getattr(importlib.import_module(name), "COMMAND", None), Command)
     }
     assert modules == registered
 

@@ -161,19 +161,24 @@ def test_a_body_known_only_after_apply_is_listed_unchecked(tmp_path, aws):
 # --- access-analyzer:ValidatePolicy -------------------------------------------------------
 
 
+def _finding(kind: str, code: str, details: str) -> dict:
+    """An IAM Access Analyzer finding as ValidatePolicy returns it."""
+    return {
+        "findingDetails": details,
+        "findingType": kind,
+        "issueCode": code,
+        "learnMoreLink": "https://docs.aws.amazon.com/",
+        "locations": [],
+    }
+
+
 def test_policy_errors_refuse_and_security_warnings_are_listed(tmp_path, aws):
     clients, stubs = aws
     stubs["accessanalyzer"].add_response(
         "validate_policy",
         {
             "findings": [
-                {
-                    "findingDetails": "The action s3:GetObjekt does not exist.",
-                    "findingType": "ERROR",
-                    "issueCode": "INVALID_ACTION",
-                    "learnMoreLink": "https://docs.aws.amazon.com/",
-                    "locations": [],
-                }
+                _finding("ERROR", "INVALID_ACTION", "The action s3:GetObjekt does not exist.")
             ]
         },
         {"policyDocument": IDENTITY, "policyType": "IDENTITY_POLICY"},
@@ -182,20 +187,12 @@ def test_policy_errors_refuse_and_security_warnings_are_listed(tmp_path, aws):
         "validate_policy",
         {
             "findings": [
-                {
-                    "findingDetails": "Using a wildcard in the principal is overly permissive.",
-                    "findingType": "SECURITY_WARNING",
-                    "issueCode": "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-                    "learnMoreLink": "https://docs.aws.amazon.com/",
-                    "locations": [],
-                },
-                {
-                    "findingDetails": "Add a condition.",
-                    "findingType": "SUGGESTION",
-                    "issueCode": "EMPTY_ARRAY_CONDITION",
-                    "learnMoreLink": "https://docs.aws.amazon.com/",
-                    "locations": [],
-                },
+                _finding(
+                    "SECURITY_WARNING",
+                    "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                    "Using a wildcard in the principal is overly permissive.",
+                ),
+                _finding("SUGGESTION", "EMPTY_ARRAY_CONDITION", "Add a condition."),
             ]
         },
         {
@@ -230,15 +227,7 @@ def test_clean_policies_pass_and_warnings_reach_the_summary(tmp_path, aws):
     stubs["accessanalyzer"].add_response(
         "validate_policy",
         {
-            "findings": [
-                {
-                    "findingDetails": "Redundant statement.",
-                    "findingType": "WARNING",
-                    "issueCode": "REDUNDANT_STATEMENT",
-                    "learnMoreLink": "https://docs.aws.amazon.com/",
-                    "locations": [],
-                }
-            ],
+            "findings": [_finding("WARNING", "REDUNDANT_STATEMENT", "Redundant statement.")],
             "nextToken": "page-2",
         },
         {"policyDocument": IDENTITY, "policyType": "IDENTITY_POLICY"},
@@ -346,6 +335,21 @@ def test_what_the_region_does_not_offer_is_refused(tmp_path, aws):
         "pre-flight: module.elasticache.aws_elasticache_replication_group.this: ElastiCache "
         "offers no cache.t4g.micro nodes in us-west-1 (DescribeReservedCacheNodesOfferings): "
         "choose another node_type",
+    ]
+
+
+def test_data_stores_known_only_after_apply_are_listed_unchecked(tmp_path, aws):
+    clients, _ = aws  # nothing stubbed: a call to AWS would fail the test
+    unknown = [
+        _change(c["address"], c["type"], {}, dict.fromkeys(c["change"]["after"], True))
+        for c in _data_stores()
+    ]
+    findings = _validate(_plan(tmp_path, *unknown), clients, [])
+    assert findings.errors == []
+    assert findings.unchecked == [
+        "module.rds.aws_db_instance.this instance_class x engine_version",
+        "module.opensearch.aws_opensearch_domain.this instance types x engine_version",
+        "module.elasticache.aws_elasticache_replication_group.this node_type x engine_version",
     ]
 
 

@@ -24,7 +24,7 @@ from dockerfile_parse import DockerfileParser
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from ruamel.yaml import YAML
-from support import FIXTURES, ROOT
+from support import FIXTURES, ROOT, real_plan_job
 
 from carcierge_pipeline import ci_image, hcl
 from carcierge_pipeline.errors import UserError
@@ -345,24 +345,7 @@ def test_a_real_job_stops_in_one_line_when_the_image_is_stale(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(FIXTURES / "tiny-project", root)
     _lock(root, {"boto3": "0.0.1"})
-    result = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "carcierge"), "plan"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "CARCIERGE_ROOT": str(root),
-            "CI_PIPELINE_SOURCE": "push",
-            "CI_COMMIT_BRANCH": "main",
-            "CI_COMMIT_REF_NAME": "main",
-            "CI_COMMIT_REF_PROTECTED": "true",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        }
-        | CI_JOB,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = real_plan_job(tmp_path, root)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import stat
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, ROOT, environment_values
+from support import FIXTURES, ROOT, environment_values, executable
 
 from carcierge_pipeline import planmodel
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -180,15 +179,13 @@ def test_missing_plan_is_a_user_error(tmp_path):
 
 
 def _fake_infracost(tmp_path: Path, output: dict, exit_code: int = 0) -> Path:
-    script = tmp_path / "infracost"
-    script.write_text(
+    return executable(
+        tmp_path / "infracost",
         "#!/bin/sh\n"
         f'test "$1" = breakdown || exit 9\n'
         f"cat <<'EOF'\n{json.dumps(output)}\nEOF\n"
-        f"exit {exit_code}\n"
+        f"exit {exit_code}\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return script
 
 
 def test_infracost_is_used_when_configured(tmp_path):

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import stat
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, stand_in_terraform
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.errors import DriftFound, StageFailed, UserError
@@ -34,23 +33,15 @@ def project(tmp_path) -> Project:
 
 @pytest.fixture
 def terraform(tmp_path, monkeypatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "terraform.log"
-    script = bin_dir / "terraform"
-    script.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.16.4"}\'; exit 0; fi\n'
-        f'echo "$*" >> {log}\n'
+    return stand_in_terraform(
+        tmp_path,
+        monkeypatch,
+        'echo "$*" >> "$LOG"\n'
         'case "$1" in\n'
         f"  plan) echo '{json.dumps(SUMMARY)}'; exit \"${{STANDIN_PLAN_EXIT:-0}}\" ;;\n"
         f"  show) cat {FIXTURES / 'plans' / 'create.json'} ;;\n"
-        "esac\n"
+        "esac\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
-    return log
 
 
 def test_drift_fails_with_its_own_exit_code_and_a_report(project, terraform, monkeypatch):

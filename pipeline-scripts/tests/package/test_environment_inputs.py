@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import FIXTURES, OFFLINE, copy_project
+from support import FIXTURES, OFFLINE, copy_project, executable
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -181,10 +180,9 @@ def stand_in_terraform(tmp_path, monkeypatch) -> Path:
     """Real mode with a stand-in ``terraform`` first on PATH; returns its log of commands."""
     log = tmp_path / "terraform.log"
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "terraform"
-    script.write_text(f"#!{sys.executable}\n" + STAND_IN.replace("LOG", repr(str(log))))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    executable(
+        bin_dir / "terraform", f"#!{sys.executable}\n" + STAND_IN.replace("LOG", repr(str(log)))
+    )
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     monkeypatch.setenv("TF_STATE_BUCKET", "carcierge-state-test")
     return log

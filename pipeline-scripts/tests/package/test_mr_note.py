@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from support import JsonHandler, serving
 
 from carcierge_pipeline import comment, mr_note
 from carcierge_pipeline.errors import UserError
@@ -31,21 +31,9 @@ class GitLab:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         gitlab = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _reply(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else "{}"
+                raw = self.raw_body().decode() or "{}"
                 try:
                     return dict(json.loads(raw))
                 except ValueError:
@@ -57,7 +45,7 @@ class GitLab:
                 path = self.path.split("?")[0]
                 gitlab.requests.append((method, path))
                 if self.headers.get("PRIVATE-TOKEN") != TOKEN:
-                    return self._reply(401, {"message": "401 Unauthorized"})
+                    return self.reply(401, {"message": "401 Unauthorized"})
                 mr = re.fullmatch(
                     r"/api/v4/projects/(\d+)/merge_requests/(\d+)/notes(?:/(\d+))?", path
                 )
@@ -66,23 +54,23 @@ class GitLab:
                 )
                 if commit_mrs and method == "GET":
                     iids = gitlab.merged_mrs.get(commit_mrs[2], [])
-                    return self._reply(200, [{"iid": i, "state": "merged"} for i in iids])
+                    return self.reply(200, [{"iid": i, "state": "merged"} for i in iids])
                 if not mr:
-                    return self._reply(404, {"message": "404 Not Found"})
+                    return self.reply(404, {"message": "404 Not Found"})
                 notes = gitlab.notes.setdefault(mr[2], [])
                 if method == "GET" and not mr[3]:
-                    return self._reply(200, notes)
+                    return self.reply(200, notes)
                 if method == "POST":
                     note = {"id": gitlab.next_id, "body": self._body()["body"]}
                     gitlab.next_id += 1
                     notes.append(note)
-                    return self._reply(201, note)
+                    return self.reply(201, note)
                 if method == "PUT" and mr[3]:
                     for note in notes:
                         if note["id"] == int(mr[3]):
                             note["body"] = self._body()["body"]
-                            return self._reply(200, note)
-                return self._reply(404, {"message": "404 Not Found"})
+                            return self.reply(200, note)
+                return self.reply(404, {"message": "404 Not Found"})
 
             def do_GET(self) -> None:
                 self._route("GET")
@@ -99,15 +87,8 @@ class GitLab:
 @pytest.fixture
 def gitlab() -> Iterator[tuple[GitLab, str]]:
     state = GitLab()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
-    # Polled every 10 ms, so shutdown() returns at once rather than after half a second.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(state.handler()) as url:
+        yield state, url
 
 
 def _job(url: str, **extra: str) -> dict[str, str]:

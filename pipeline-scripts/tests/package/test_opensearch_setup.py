@@ -15,11 +15,11 @@ import copy
 import json
 import threading
 from fnmatch import fnmatch
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from botocore.credentials import Credentials
+from support import JsonHandler, serving
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.errors import UserError
@@ -148,11 +148,10 @@ class StandIn:
 def stand_in():
     state = StandIn()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def _serve(self):
             url = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+            raw = self.raw_body()
             with state.lock:
                 if not (self.headers.get("Authorization") or "").startswith("AWS4-HMAC-SHA256"):
                     state.signed = False
@@ -161,31 +160,13 @@ def stand_in():
                 status, answer = state.handle(
                     self.command, url.path, query, json.loads(raw) if raw else None
                 )
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.reply(status, answer)
 
         do_GET = do_PUT = do_POST = _serve
 
-        def log_message(self, *args):  # keep the test output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:

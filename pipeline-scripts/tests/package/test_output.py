@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import executable
 
 from carcierge_pipeline import cli
 from carcierge_pipeline.progress import Progress
@@ -41,9 +41,7 @@ print(json.dumps({"type": "change_summary", "@message": f"Plan: {count} to add."
 
 @pytest.fixture
 def stand_in(tmp_path) -> Terraform:
-    script = tmp_path / "terraform"
-    script.write_text(f"#!{sys.executable}\n{STAND_IN}")
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    script = executable(tmp_path / "terraform", f"#!{sys.executable}\n{STAND_IN}")
     return Terraform(tmp_path, offline=False, executable=script)
 
 
@@ -176,6 +174,22 @@ def test_each_command_help_has_an_example_and_its_environment_variables(command,
     shown = capsys.readouterr().out
     assert "\nExample" in shown and f"carcierge {command.split()[0]}" in shown, shown
     assert "\nEnvironment variables:\n  " in shown, shown
+
+
+def test_every_action_runs_a_handler():
+    # The registry sets each command's handler from its record: an action the parser accepts
+    # but that runs nothing would exit 0 having done nothing.
+    import argparse
+
+    def is_action(parser):
+        return not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+
+    actions = {" ".join(c): sub for c, sub in _commands(cli.build_parser()) if is_action(sub)}
+    assert len(actions) > 10
+    missing = sorted(
+        name for name, sub in actions.items() if not callable(sub.get_default("handler"))
+    )
+    assert missing == [], f"commands without a handler: {missing}"
 
 
 def test_plan_help_names_what_plan_reads(capsys):

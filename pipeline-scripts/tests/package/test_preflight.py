@@ -167,6 +167,12 @@ class StubbedRds:
         return client
 
 
+def _line_of(path, key: str) -> int:
+    """The line of ``path`` that sets ``key`` (what a refusal names)."""
+    lines = path.read_text().splitlines()
+    return next(number for number, text in enumerate(lines, start=1) if text.startswith(key))
+
+
 def _source(region: str, supported: bool) -> dict:
     return {
         "RegionName": region,
@@ -196,11 +202,7 @@ def test_an_unsupported_backup_region_is_refused_with_its_line(project, tmp_path
     path.write_text(path.read_text().replace('"us-east-1"', '"us-west-2"'))
     rds = StubbedRds({"us-west-2": answer})
     [problem] = preflight.backup_region_problems(root, "prod", rds)
-    line = next(
-        number
-        for number, text in enumerate(path.read_text().splitlines(), start=1)
-        if text.startswith("backup_region")
-    )
+    line = _line_of(path, "backup_region")
     assert problem.startswith(
         f"environments/prod.tfvars:{line}: backup_region us-west-2 cannot receive RDS "
         "automated backups from us-west-1 (RDS DescribeSourceRegions in us-west-2)"
@@ -352,11 +354,7 @@ def test_movable_tags_are_refused_with_their_line(project, tmp_path, mutability)
     repositories = _repositories(root, "prod")
     ecr = StubbedEcr({**dict.fromkeys(repositories, "IMMUTABLE"), "carcierge-ops": mutability})
     [problem] = preflight.image_repository_problems(root, "prod", ecr)
-    line = next(
-        number
-        for number, text in enumerate(path.read_text().splitlines(), start=1)
-        if text.startswith("ops_image")
-    )
+    line = _line_of(path, "ops_image")
     assert problem.startswith(
         f"environments/prod.tfvars:{line}: ops_image comes from ECR repository carcierge-ops "
         f"(account 210987654321, us-west-1), whose tags are {mutability}: "

@@ -4,8 +4,6 @@ it within seconds of the job starting, with nothing installed at run time (item 
 from __future__ import annotations
 
 import shutil
-import stat
-import subprocess
 import sys
 import time
 import urllib.request
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from support import FIXTURES
+from support import FIXTURES, executable, real_plan_job
 
 from carcierge_pipeline import ci_image
 from carcierge_pipeline.errors import UserError
@@ -26,16 +24,14 @@ REAL = Mode(offline=False, reason="test")
 
 
 def _stand_in(bin_dir: Path, version: str, stamp: Path | None = None) -> None:
-    bin_dir.mkdir(exist_ok=True)
-    script = bin_dir / "terraform"
     record = f"[ -f {stamp} ] || date +%s.%N > {stamp}\n" if stamp else ""
-    script.write_text(
+    executable(
+        bin_dir / "terraform",
         "#!/bin/sh\n"
         f'if [ "$1" = version ]; then echo \'{{"terraform_version": "{version}"}}\'; exit 0; fi\n'
         + record
-        + "exit 1\n"
+        + "exit 1\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
 def test_real_mode_refuses_the_pypi_engine(tmp_path, monkeypatch):
@@ -96,28 +92,13 @@ def test_job_start_to_first_terraform_command(tmp_path, moto_endpoint):
     )
     stamp = tmp_path / "first-terraform"
     _stand_in(tmp_path / "bin", "1.16.4", stamp)
-    environ = {
-        "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "CARCIERGE_ROOT": str(root),
-        "CI_JOB_ID": "1",
-        "CI_JOB_IMAGE": f"registry.example.com/carcierge/infra/ci@sha256:{'1' * 64}",
-        "CI_PIPELINE_SOURCE": "push",
-        "CI_COMMIT_BRANCH": "main",
-        "CI_COMMIT_REF_NAME": "main",
-        "CI_COMMIT_REF_PROTECTED": "true",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "TF_STATE_BUCKET": "carcierge-state-test",
-    }
     started = time.time()
-    result = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "carcierge"), "plan"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = real_plan_job(
+        tmp_path,
+        root,
+        PATH=f"{tmp_path / 'bin'}:/usr/bin:/bin",
+        AWS_ENDPOINT_URL=moto_endpoint,
+        TF_STATE_BUCKET="carcierge-state-test",
     )
     assert stamp.is_file(), result.stdout + result.stderr
     elapsed = float(stamp.read_text()) - started

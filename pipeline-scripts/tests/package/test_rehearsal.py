@@ -90,7 +90,7 @@ def emulator(monkeypatch, tmp_path):
     """moto's server on a free loopback port, with the process environment the rehearsal
     gives Terraform (fake credentials, the emulator's endpoint, nothing of this machine's)."""
     with rehearsal.emulator() as endpoint:
-        for name in rehearsal._AWS_SETTINGS:
+        for name in rehearsal.AWS_SETTINGS:
             monkeypatch.delenv(name, raising=False)
         for name, value in rehearsal.settings(endpoint).items():
             monkeypatch.setenv(name, value)

@@ -9,7 +9,7 @@ import shutil
 from typing import Any
 
 import pytest
-from support import FIXTURES, OFFLINE, plan_alone
+from support import FIXTURES, OFFLINE, module_planned_alone
 
 from carcierge_pipeline import rules
 from carcierge_pipeline.environments import ENVIRONMENTS
@@ -231,22 +231,12 @@ opensearch = { domain_name = "staging-carcierge-opensearch", instance_count = 2 
 
 @pytest.fixture(scope="module")
 def monitoring_plan(project, terraform_results, tmp_path_factory) -> Plan:
-    # The module and the one it calls (../conventions, which checks its name_prefix).
-    modules = tmp_path_factory.mktemp("modules")
-    for name in ("monitoring", "conventions"):
-        (modules / name).mkdir()
-        for tf in (project.root / "modules" / name).glob("*.tf"):
-            shutil.copy2(tf, modules / name / tf.name)
-    workdir = modules / "monitoring"
-    (workdir / "placeholders.tfvars").write_text(PLACEHOLDERS)
-    # Kept between runs while the project's modules and the placeholders are unchanged.
-    shown = terraform_results(
-        "monitoring planned alone",
-        project,
-        lambda: plan_alone(workdir, "placeholders.tfvars"),
-        PLACEHOLDERS,
+    folder = tmp_path_factory.mktemp("monitoring")
+    return Plan.of(
+        module_planned_alone(
+            terraform_results, project, folder, ("monitoring", "conventions"), PLACEHOLDERS
+        )
     )
-    return Plan.of(shown)
 
 
 def test_monitoring_dashboard_body_is_known_with_placeholders(monitoring_plan):
@@ -867,18 +857,11 @@ def test_the_opensearch_modules_policies_are_least_privileged_where_known(
 ):
     # Planned alone with placeholder ARNs, the module's snapshot and replication policies are
     # known (in an environment plan they name the environment key, created in the same apply).
-    workdir = tmp_path / "opensearch"
-    for module in ("opensearch", "private_bucket", "conventions"):  # and what it calls
-        shutil.copytree(
-            project.root / "modules" / module,
-            tmp_path / module,
-            ignore=shutil.ignore_patterns(".terraform*", "tests"),
-        )
-    (workdir / "placeholders.tfvars").write_text(SNAPSHOT_REPLICA_PLACEHOLDERS)
-    shown = terraform_results(
-        "opensearch planned alone",
+    shown = module_planned_alone(
+        terraform_results,
         project,
-        lambda: plan_alone(workdir, "placeholders.tfvars"),
+        tmp_path,
+        ("opensearch", "private_bucket", "conventions"),  # and what it calls
         SNAPSHOT_REPLICA_PLACEHOLDERS,
     )
     model = Plan.of(shown)

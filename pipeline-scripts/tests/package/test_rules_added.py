@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 
 import pytest
 import yaml
-from support import plan_alone
+from support import module_planned_alone
 
 from carcierge_pipeline import rules
 from carcierge_pipeline.planmodel import Plan
@@ -72,28 +71,16 @@ security_group_id     = "sg-0ccccccccccccccc3"
 
 @pytest.fixture(scope="module")
 def log_delivery_plan(project, terraform_results, tmp_path_factory) -> Plan:
-    workdir = tmp_path_factory.mktemp("log_delivery")
-    modules = workdir / "modules"
-    for name in ("log_delivery", "conventions", "private_bucket"):
-        shutil.copytree(project.root / "modules" / name, modules / name, ignore=_no_tests)
-    module = modules / "log_delivery"
-    (module / "placeholders.tfvars").write_text(PLACEHOLDERS)
-    region = 'provider "aws" {\n  region = "us-west-1"\n}\n'
-    (module / "region.tf").write_text(region)
-    # Kept between runs while the project's modules and the placeholders are unchanged.
-    shown = terraform_results(
-        "log delivery planned alone",
+    shown = module_planned_alone(
+        terraform_results,
         project,
-        lambda: plan_alone(module, "placeholders.tfvars"),
+        tmp_path_factory.mktemp("log_delivery"),
+        ("log_delivery", "conventions", "private_bucket"),  # and what it calls
         PLACEHOLDERS,
-        region,
+        region='provider "aws" {\n  region = "us-west-1"\n}\n',
     )
     shown.setdefault("variables", {})["aws_region"] = {"value": "us-west-1"}
     return Plan.of(shown)
-
-
-def _no_tests(directory: str, names: list[str]) -> list[str]:
-    return [name for name in names if name in ("tests", ".terraform")]
 
 
 def test_the_log_pipeline_bodies_are_known_and_pass(log_delivery_plan):

@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from carcierge_pipeline import cli, state
+from carcierge_pipeline import cli, rehearsal, state
 from carcierge_pipeline.errors import UserError
 
 REGION = "us-west-1"
@@ -26,22 +26,7 @@ TABLE = "carcierge-terraform-locks"
 
 
 def _clear_aws_environment(monkeypatch, tmp_path) -> None:
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_ENDPOINT_URL",
-        "TF_STATE_BUCKET",
-        "TF_LOCK_TABLE",
-        "BACKEND_REGION",
-    ):
+    for name in rehearsal.AWS_SETTINGS:  # the machine's AWS settings, as the rehearsal clears
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))

@@ -357,14 +357,7 @@ def scan_environments(
                 _Scan(
                     environment,
                     plan_label,
-                    [
-                        "-f",
-                        str(plan_json),
-                        "--framework",
-                        "terraform_plan",
-                        "--repo-root-for-plan-enrichment",
-                        str(sources),
-                    ],
+                    _plan_scan(plan_json, sources),
                     Path(scratch, environment, "plan"),
                 ),
             ]
@@ -418,20 +411,26 @@ def scan_plan_files(
             _Scan(
                 label,
                 f"plan {label}",
-                [
-                    "-f",
-                    str(plan_json),
-                    "--framework",
-                    "terraform_plan",
-                    "--repo-root-for-plan-enrichment",
-                    str(sources),
-                ],
+                _plan_scan(plan_json, sources),
                 Path(scratch, f"scan-{number}"),
             )
             for number, (label, plan_json) in enumerate(plans.items())
         ]
         _run_scans(checkov, scans, project.root, environ, len(scans), sorted(sources.rglob("*.tf")))
         return {scan.environment: _finish(scan) for scan in scans}
+
+
+def _plan_scan(plan_json: Path, sources: Path) -> list[str]:
+    """checkov's arguments for a plan: its resources traced back to ``sources`` (the
+    configuration, for the inline skips)."""
+    return [
+        "-f",
+        str(plan_json),
+        "--framework",
+        "terraform_plan",
+        "--repo-root-for-plan-enrichment",
+        str(sources),
+    ]
 
 
 def _scannable(path: Path, directory: Path) -> Path:
@@ -480,18 +479,9 @@ def _write(project: Project, report: SecurityReport) -> None:
     )
 
 
-def run_security_all(
-    project: Project,
-    environments: Sequence[str],
-    *,
-    echo: Callable[[str], None] = print,
-    environ: Mapping[str, str] = os.environ,
-    parallel: int | None = None,
-) -> dict[str, SecurityReport]:
-    """The security gate: fails on any failed check or parse error in any environment."""
-    reports = scan_environments(
-        project, environments, echo=echo, environ=environ, parallel=parallel
-    )
+def require_clean(reports: dict[str, SecurityReport]) -> dict[str, SecurityReport]:
+    """The security gate over ``scan_environments``' reports: fails on any failed check or
+    parse error in any environment."""
     failing = [r for r in reports.values() if r.failed or r.parsing_errors]
     if failing:
         raise StageFailed(
@@ -511,4 +501,5 @@ def run_security(
     echo: Callable[[str], None] = print,
     environ: Mapping[str, str] = os.environ,
 ) -> SecurityReport:
-    return run_security_all(project, [environment], echo=echo, environ=environ)[environment]
+    reports = scan_environments(project, [environment], echo=echo, environ=environ)
+    return require_clean(reports)[environment]

@@ -136,6 +136,17 @@ class Pricer:
     def add(self, resource: Resource, service: str, detail: str, monthly: float) -> None:
         self.estimate.items.append(Item(resource.address, service, detail, monthly))
 
+    def each(
+        self, type_: str, service: str, detail: str, monthly: float, *, assumption: str = ""
+    ) -> None:
+        """Every resource of ``type_`` at one monthly price, and the ``assumption`` that price
+        rests on, stated once where there is such a resource."""
+        resources = self.of_type(type_)
+        for resource in resources:
+            self.add(resource, service, detail, monthly)
+        if resources and assumption:
+            self.assumption(assumption)
+
     def assumption(self, text: str) -> None:
         if text not in self.estimate.assumptions:
             self.estimate.assumptions.append(text)
@@ -165,16 +176,28 @@ class Pricer:
         return float(value)
 
     def third_party_each(
-        self, resources: list[Resource], price: str, quantity: float, service: str, detail: str
-    ) -> None:
-        """Each resource at ``quantity`` times the third-party price ``price``, or listed as not
-        estimated when the table has no such price."""
+        self,
+        type_: str,
+        price: str,
+        quantity: float,
+        service: str,
+        detail: str,
+        *,
+        assumption: str = "",
+    ) -> list[Resource]:
+        """Each resource of ``type_`` at ``quantity`` times the third-party price ``price``, or
+        listed as not estimated when the table has no such price; ``assumption`` as ``each``.
+        Returns the resources."""
+        resources = self.of_type(type_)
         rate = self.third_party(price)
         for resource in resources:
             if rate is None:
                 self.missing(resource, f"no {price} in the price table")
                 continue
             self.add(resource, service, detail, quantity * rate)
+        if resources and assumption:
+            self.assumption(assumption)
+        return resources
 
     def third_party_note(self) -> None:
         if self.third_party_used:

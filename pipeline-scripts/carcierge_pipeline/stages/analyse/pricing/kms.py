@@ -6,5 +6,4 @@ from carcierge_pipeline.stages.analyse.pricing.base import Pricer
 
 
 def price(pricer: Pricer) -> None:
-    for key in pricer.of_type("aws_kms_key"):
-        pricer.add(key, "KMS", "1 customer-managed key", pricer.table["kms_key_month"])
+    pricer.each("aws_kms_key", "KMS", "1 customer-managed key", pricer.table["kms_key_month"])

@@ -25,9 +25,8 @@ def price(pricer: Pricer) -> None:
             "file, long-polled): negligible, not priced"
         )
     ingest = pricer.assume["log_ingest_gb_per_log_group"]
-    streams = pricer.of_type("aws_kinesis_firehose_delivery_stream")
-    pricer.third_party_each(
-        streams,
+    streams = pricer.third_party_each(
+        "aws_kinesis_firehose_delivery_stream",
         "firehose_ingest_gb",
         ingest,
         "Firehose",

@@ -6,5 +6,4 @@ from carcierge_pipeline.stages.analyse.pricing.base import Pricer
 
 
 def price(pricer: Pricer) -> None:
-    for zone in pricer.of_type("aws_route53_zone"):
-        pricer.add(zone, "Route 53", "1 hosted zone", pricer.table["route53_zone_month"])
+    pricer.each("aws_route53_zone", "Route 53", "1 hosted zone", pricer.table["route53_zone_month"])

@@ -18,13 +18,11 @@ def price(pricer: Pricer) -> None:
         detail = f"{len(domains)} domain name(s) listed (third-party price)"
         pricer.add(domain_list, "DNS Firewall", detail, len(domains) * domain_month)
     millions = pricer.assume["dns_firewall_million_queries_per_vpc"]
-    associations = pricer.of_type("aws_route53_resolver_firewall_rule_group_association")
     pricer.third_party_each(
-        associations,
+        "aws_route53_resolver_firewall_rule_group_association",
         "dns_firewall_million_queries",
         millions,
         "DNS Firewall",
         f"{millions} M queries/month filtered for its VPC (third-party price)",
+        assumption=f"the DNS Firewall filters {millions} million queries per month per VPC",
     )
-    if associations:
-        pricer.assumption(f"the DNS Firewall filters {millions} million queries per month per VPC")

@@ -7,9 +7,10 @@ from carcierge_pipeline.stages.analyse.pricing.base import Pricer
 
 def price(pricer: Pricer) -> None:
     s3_gb = pricer.assume["s3_gb_per_bucket"]
-    for bucket in pricer.of_type("aws_s3_bucket"):
-        pricer.add(
-            bucket, "S3", f"{s3_gb} GB Standard", s3_gb * pricer.table["s3_standard_gb_month"]
-        )
-    if pricer.of_type("aws_s3_bucket"):
-        pricer.assumption(f"each S3 bucket holds {s3_gb} GB in Standard storage")
+    pricer.each(
+        "aws_s3_bucket",
+        "S3",
+        f"{s3_gb} GB Standard",
+        s3_gb * pricer.table["s3_standard_gb_month"],
+        assumption=f"each S3 bucket holds {s3_gb} GB in Standard storage",
+    )

@@ -9,18 +9,15 @@ from carcierge_pipeline.stages.analyse.pricing.base import Pricer
 def price(pricer: Pricer) -> None:
     nat = pricer.table["nat_gateway"]
     gb = pricer.assume["nat_gb_processed_per_gateway"]
-    for gateway in pricer.of_type("aws_nat_gateway"):
-        pricer.add(
-            gateway,
-            "NAT gateway",
-            f"{pricer.hours} h + {gb} GB processed",
-            nat["hour"] * pricer.hours + nat["gb_processed"] * gb,
-        )
-    if pricer.of_type("aws_nat_gateway"):
-        pricer.assumption(f"each NAT gateway processes {gb} GB/month")
+    pricer.each(
+        "aws_nat_gateway",
+        "NAT gateway",
+        f"{pricer.hours} h + {gb} GB processed",
+        nat["hour"] * pricer.hours + nat["gb_processed"] * gb,
+        assumption=f"each NAT gateway processes {gb} GB/month",
+    )
     ipv4 = pricer.table["public_ipv4"]["hour"]
-    for eip in pricer.of_type("aws_eip"):
-        pricer.add(eip, "Public IPv4", "1 address", ipv4 * pricer.hours)
+    pricer.each("aws_eip", "Public IPv4", "1 address", ipv4 * pricer.hours)
     endpoint = pricer.table["vpc_interface_endpoint"]
     gb = pricer.assume["interface_endpoint_gb_processed_per_endpoint"]
     for vpce in pricer.of_type("aws_vpc_endpoint"):
