@@ -329,8 +329,9 @@ variable "services" {
     callers (keys of the other services that may call this one on its container port through
     Service Connect; default none: the root gives each service a security group of its own that
     admits only the ALB and its callers, from the output services).
-    This is the one declaration of the shape: the root passes its services through unchanged
-    (type any) and reads the attributes, defaults applied, from the output services.
+    This is the one declaration of the shape: the root merges each service from its catalog entry,
+    the environment's defaults and its entry (all type any; main.tf local.services), passes the
+    result here and reads the attributes, defaults applied, from the output services.
   EOT
   type = map(object({
     container_image   = string
