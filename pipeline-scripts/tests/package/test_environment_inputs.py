@@ -417,33 +417,36 @@ def _seeded_refusal(
     return f"{line} {key}: {refused.value}"
 
 
-def test_a_service_no_part_completes_is_refused_at_its_entry(project_copy):
-    """A service is merged from the catalog, the environment's defaults and its own entry: an
-    attribute modules/ecs requires that none of them sets is named at the entry."""
-    refusal = _seeded_refusal(
-        project_copy,
+# A mistake in one part of a merged service: (file, seeded pattern, its replacement, the
+# environment planned, the refusal with the seeded {line} and the {key} of the block above it).
+MERGED_SERVICE_MISTAKES = [
+    (  # an attribute modules/ecs requires that no part sets: named at the entry
         "environments/qa.tfvars",
         r"^  ([\w-]+) = \{ container_image = .* \}$",
         "  {} = {{}}",
         "qa",
-    )
-    line, key = refusal.split(":")[0].split()
-    assert refusal == (
-        f"{line} {key}: environments/qa.tfvars:{line}:3: services.{key} has no container_image: "
-        "set it there, or in service_catalog or service_defaults"
-    )
-
-
-def test_a_catalog_mistake_is_refused_at_its_line_in_the_shared_file(project_copy):
-    refusal = _seeded_refusal(
-        project_copy,
+        "environments/qa.tfvars:{line}:3: services.{key} has no container_image: set it there, "
+        "or in service_catalog or service_defaults",
+    ),
+    (  # a mistake in the shared catalog: named at its line in the shared file
         "terraform.tfvars",
         r"^    container_port = \d+$",
         '    container_port = "http"',
         "uat",
-    )
+        "terraform.tfvars:{line}:5: service_catalog.{key}.container_port must be a number, not the "
+        'string "http"',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "pattern", "replacement", "environment", "message"),
+    MERGED_SERVICE_MISTAKES,
+    ids=["incomplete-entry", "catalog-mistype"],
+)
+def test_a_merged_services_mistake_is_refused_where_it_is_written(
+    project_copy, file, pattern, replacement, environment, message
+):
+    refusal = _seeded_refusal(project_copy, file, pattern, replacement, environment)
     line, key = refusal.split(":")[0].split()
-    assert refusal == (
-        f"{line} {key}: terraform.tfvars:{line}:5: service_catalog.{key}.container_port must be "
-        'a number, not the string "http"'
-    )
+    assert refusal == f"{line} {key}: " + message.format(line=line, key=key)
