@@ -275,38 +275,30 @@ run "no_log_delivery_group_without_log_delivery" {
   }
 }
 
-run "data_store_port_out_of_range_is_rejected" {
+# Bad values, at most one per input in a run, set together: expect_failures lists every input
+# set and fails the run if any of them is accepted.
+run "bad_inputs_are_rejected" {
   command = plan
 
   variables {
-    data_store_ports = { redis = 6379, opensearch = 443, rds = 80 }
+    data_store_ports  = { redis = 6379, opensearch = 443, rds = 80 } # below the unprivileged range, not 443
+    alb_ingress_cidrs = []                                           # at least one CIDR block
+    vpc_cidr_block    = "10.10.0.0"                                  # not a CIDR block
+    vpc_id            = ""
   }
 
-  expect_failures = [var.data_store_ports]
+  expect_failures = [var.data_store_ports, var.alb_ingress_cidrs, var.vpc_cidr_block, var.vpc_id]
 }
 
-run "alb_ingress_cidrs_must_not_be_empty" {
+run "host_address_and_privileged_port_are_rejected" {
   command = plan
-  variables {
-    alb_ingress_cidrs = []
-  }
-  expect_failures = [var.alb_ingress_cidrs]
-}
 
-run "alb_ingress_cidrs_must_be_ipv4_cidrs" {
-  command = plan
   variables {
-    alb_ingress_cidrs = ["203.0.113.7"]
+    alb_ingress_cidrs = ["203.0.113.7"]              # an address, not a CIDR block
+    services          = { service1 = { port = 80 } } # a privileged container port
   }
-  expect_failures = [var.alb_ingress_cidrs]
-}
 
-run "privileged_container_port_is_rejected" {
-  command = plan
-  variables {
-    services = { service1 = { port = 80 } }
-  }
-  expect_failures = [var.services]
+  expect_failures = [var.alb_ingress_cidrs, var.services]
 }
 
 run "out_of_range_container_port_is_rejected" {
@@ -348,20 +340,3 @@ run "service_calling_itself_is_rejected" {
   }
   expect_failures = [var.services]
 }
-
-run "bad_vpc_cidr_block_is_rejected" {
-  command = plan
-  variables {
-    vpc_cidr_block = "10.10.0.0"
-  }
-  expect_failures = [var.vpc_cidr_block]
-}
-
-run "empty_vpc_id_is_rejected" {
-  command = plan
-  variables {
-    vpc_id = ""
-  }
-  expect_failures = [var.vpc_id]
-}
-
