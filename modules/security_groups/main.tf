@@ -58,16 +58,17 @@ resource "aws_security_group" "service" {
 # its OpenSearch Ingestion pipeline (modules/log_delivery). Their descriptions are static text
 # per role: a group's description cannot change without replacing the group (ForceNew).
 locals {
-  role_groups = merge(
-    {
-      alb        = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to the public services"
-      ops        = "Operator task: no ingress; HTTPS out, PostgreSQL to RDS, HTTPS to OpenSearch"
-      redis      = "ElastiCache Redis: ${var.data_store_ports.redis} from ECS services only; no egress"
-      opensearch = "OpenSearch: HTTPS ${var.data_store_ports.opensearch} from ECS services only; no egress"
-      rds        = "RDS PostgreSQL: ${var.data_store_ports.rds} from ECS services only; no egress"
-    },
-    var.log_delivery ? { "log-delivery" = "OpenSearch Ingestion log pipeline: HTTPS ${var.data_store_ports.opensearch} to OpenSearch only" } : {},
-  )
+  # Every role's group, whether or not this environment creates it: variables.tf refuses a
+  # service keyed like any of them (its group would take the role group's name).
+  role_descriptions = {
+    alb            = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to the public services"
+    ops            = "Operator task: no ingress; HTTPS out, PostgreSQL to RDS, HTTPS to OpenSearch"
+    redis          = "ElastiCache Redis: ${var.data_store_ports.redis} from ECS services only; no egress"
+    opensearch     = "OpenSearch: HTTPS ${var.data_store_ports.opensearch} from ECS services only; no egress"
+    rds            = "RDS PostgreSQL: ${var.data_store_ports.rds} from ECS services only; no egress"
+    "log-delivery" = "OpenSearch Ingestion log pipeline: HTTPS ${var.data_store_ports.opensearch} to OpenSearch only"
+  }
+  role_groups = { for role, description in local.role_descriptions : role => description if role != "log-delivery" || var.log_delivery }
 }
 
 resource "aws_security_group" "role" {

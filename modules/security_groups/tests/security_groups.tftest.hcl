@@ -325,6 +325,15 @@ run "service_keyed_like_a_role_group_is_rejected" {
   expect_failures = [var.services]
 }
 
+# Also where the environment has no log delivery group (this file's default).
+run "service_keyed_like_an_absent_role_group_is_rejected" {
+  command = plan
+  variables {
+    services = { "log-delivery" = { port = 3001 } }
+  }
+  expect_failures = [var.services]
+}
+
 run "unknown_caller_is_rejected" {
   command = plan
   variables {
