@@ -40,15 +40,6 @@ locals {
 
 # --- groups ----------------------------------------------------------------------------------
 
-resource "aws_security_group" "alb" {
-  # checkov:skip=CKV2_AWS_5:attached to the load balancer by the ALB module, which consumes alb_security_group_id
-  name        = "${var.name_prefix}-alb-sg"
-  description = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to the public services"
-  vpc_id      = var.vpc_id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-alb-sg" })
-}
-
 resource "aws_security_group" "service" {
   # checkov:skip=CKV2_AWS_5:attached to its Fargate service by the ECS module, which consumes service_security_group_ids
   for_each = var.services
@@ -61,40 +52,65 @@ resource "aws_security_group" "service" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg" })
 }
 
-resource "aws_security_group" "ops" {
-  # checkov:skip=CKV2_AWS_5:attached to the operator task at run time by `aws ecs run-task` (the root output ops_run_task), which consumes ops_security_group_id
-  name        = "${var.name_prefix}-ops-sg"
-  description = "Operator task: no ingress; HTTPS out, PostgreSQL to RDS, HTTPS to OpenSearch"
-  vpc_id      = var.vpc_id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-ops-sg" })
+# The groups of the roles, each consumed by the module that attaches it: the ALB (modules/ecs,
+# alb_security_group_id), the operator task (`aws ecs run-task`, the root output ops_run_task),
+# the data stores (modules/elasticache, modules/opensearch, modules/rds) and, with log delivery,
+# its OpenSearch Ingestion pipeline (modules/log_delivery). Their descriptions are static text
+# per role: a group's description cannot change without replacing the group (ForceNew).
+locals {
+  # Every role's group, whether or not this environment creates it: variables.tf refuses a
+  # service keyed like any of them (its group would take the role group's name).
+  role_descriptions = {
+    alb            = "Application Load Balancer: HTTP(S) from alb_ingress_cidrs, container ports to the public services"
+    ops            = "Operator task: no ingress; HTTPS out, PostgreSQL to RDS, HTTPS to OpenSearch"
+    redis          = "ElastiCache Redis: ${var.data_store_ports.redis} from ECS services only; no egress"
+    opensearch     = "OpenSearch: HTTPS ${var.data_store_ports.opensearch} from ECS services only; no egress"
+    rds            = "RDS PostgreSQL: ${var.data_store_ports.rds} from ECS services only; no egress"
+    "log-delivery" = "OpenSearch Ingestion log pipeline: HTTPS ${var.data_store_ports.opensearch} to OpenSearch only"
+  }
+  role_groups = { for role, description in local.role_descriptions : role => description if role != "log-delivery" || var.log_delivery }
 }
 
-resource "aws_security_group" "redis" {
-  # checkov:skip=CKV2_AWS_5:attached to the replication group by the ElastiCache module, which consumes redis_security_group_id
-  name        = "${var.name_prefix}-redis-sg"
-  description = "ElastiCache Redis: ${var.data_store_ports.redis} from ECS services only; no egress"
+resource "aws_security_group" "role" {
+  # checkov:skip=CKV2_AWS_5:each is attached by its consumer named above (the ALB, data store and log delivery modules; the operator task at run time), which consumes the matching *_security_group_id output
+  for_each = local.role_groups
+
+  name        = "${var.name_prefix}-${each.key}-sg"
+  description = each.value
   vpc_id      = var.vpc_id
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-redis-sg" })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg" })
 }
 
-resource "aws_security_group" "opensearch" {
-  # checkov:skip=CKV2_AWS_5:attached to the domain by the OpenSearch module, which consumes opensearch_security_group_id
-  name        = "${var.name_prefix}-opensearch-sg"
-  description = "OpenSearch: HTTPS ${var.data_store_ports.opensearch} from ECS services only; no egress"
-  vpc_id      = var.vpc_id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-sg" })
+# The role groups were one resource each until 2026-12-08.
+moved {
+  from = aws_security_group.alb
+  to   = aws_security_group.role["alb"]
 }
 
-resource "aws_security_group" "rds" {
-  # checkov:skip=CKV2_AWS_5:attached to the DB instance by the RDS module, which consumes rds_security_group_id
-  name        = "${var.name_prefix}-rds-sg"
-  description = "RDS PostgreSQL: ${var.data_store_ports.rds} from ECS services only; no egress"
-  vpc_id      = var.vpc_id
+moved {
+  from = aws_security_group.ops
+  to   = aws_security_group.role["ops"]
+}
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-rds-sg" })
+moved {
+  from = aws_security_group.redis
+  to   = aws_security_group.role["redis"]
+}
+
+moved {
+  from = aws_security_group.opensearch
+  to   = aws_security_group.role["opensearch"]
+}
+
+moved {
+  from = aws_security_group.rds
+  to   = aws_security_group.role["rds"]
+}
+
+moved {
+  from = aws_security_group.log_delivery[0]
+  to   = aws_security_group.role["log-delivery"]
 }
 
 # --- ALB -------------------------------------------------------------------------------------
@@ -103,7 +119,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb" {
   # checkov:skip=CKV_AWS_260:the internet-facing ALB must accept HTTP on 80 to redirect it to HTTPS; alb_ingress_cidrs narrows it
   for_each = local.alb_ingress
 
-  security_group_id = aws_security_group.alb.id
+  security_group_id = aws_security_group.role["alb"].id
   description       = "${each.value.what} to the ALB from ${each.value.cidr}"
   ip_protocol       = "tcp"
   from_port         = each.value.port
@@ -117,7 +133,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb" {
 resource "aws_vpc_security_group_egress_rule" "alb_to_service" {
   for_each = local.public_services
 
-  security_group_id            = aws_security_group.alb.id
+  security_group_id            = aws_security_group.role["alb"].id
   description                  = "ALB to ${each.key} on container port ${each.value.port}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
@@ -137,7 +153,7 @@ resource "aws_vpc_security_group_ingress_rule" "service_from_alb" {
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
-  referenced_security_group_id = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.role["alb"].id
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-${each.key}-sg-in-alb" })
 }
@@ -173,7 +189,7 @@ resource "aws_vpc_security_group_egress_rule" "caller_to_service" {
 locals {
   task_groups = merge(
     { for key, group in aws_security_group.service : key => group.id },
-    { ops = aws_security_group.ops.id },
+    { ops = aws_security_group.role["ops"].id },
   )
 }
 
@@ -217,19 +233,22 @@ resource "aws_vpc_security_group_egress_rule" "task_https_vpc" {
 # `carcierge opensearch setup`): RDS and OpenSearch.
 locals {
   data_stores = {
-    redis      = { port = var.data_store_ports.redis, security_group_id = aws_security_group.redis.id, protocol = "Redis ${var.data_store_ports.redis}", service = "ElastiCache" }
-    opensearch = { port = var.data_store_ports.opensearch, security_group_id = aws_security_group.opensearch.id, protocol = "HTTPS ${var.data_store_ports.opensearch}", service = "OpenSearch" }
-    rds        = { port = var.data_store_ports.rds, security_group_id = aws_security_group.rds.id, protocol = "PostgreSQL ${var.data_store_ports.rds}", service = "RDS" }
+    redis      = { port = var.data_store_ports.redis, security_group_id = aws_security_group.role["redis"].id, protocol = "Redis ${var.data_store_ports.redis}", service = "ElastiCache" }
+    opensearch = { port = var.data_store_ports.opensearch, security_group_id = aws_security_group.role["opensearch"].id, protocol = "HTTPS ${var.data_store_ports.opensearch}", service = "OpenSearch" }
+    rds        = { port = var.data_store_ports.rds, security_group_id = aws_security_group.role["rds"].id, protocol = "PostgreSQL ${var.data_store_ports.rds}", service = "RDS" }
   }
   ops_stores = ["opensearch", "rds"]
 
   store_access = merge(
     merge([
       for key in keys(var.services) : {
-        for store, spec in local.data_stores : "${key}-${store}" => merge(spec, { task = key, store = store, task_group = aws_security_group.service[key].id })
+        for store, spec in local.data_stores : "${key}-${store}" => merge(spec, { task = key, store = store, task_group = aws_security_group.service[key].id, who = "ECS service ${key}" })
       }
     ]...),
-    { for store in local.ops_stores : "ops-${store}" => merge(local.data_stores[store], { task = "ops", store = store, task_group = aws_security_group.ops.id }) },
+    { for store in local.ops_stores : "ops-${store}" => merge(local.data_stores[store], { task = "ops", store = store, task_group = aws_security_group.role["ops"].id, who = "the operator task" }) },
+    # The log delivery pipeline (OpenSearch Ingestion) sends to OpenSearch only. variables.tf
+    # refuses a service keyed log-delivery, so this key is never a service's.
+    var.log_delivery ? { "log-delivery-opensearch" = merge(local.data_stores.opensearch, { task = "log-delivery", store = "opensearch", task_group = aws_security_group.role["log-delivery"].id, who = "the log delivery pipeline" }) } : {},
   )
 }
 
@@ -252,7 +271,7 @@ resource "aws_vpc_security_group_ingress_rule" "store_from_task" {
   for_each = local.store_access
 
   security_group_id            = each.value.security_group_id
-  description                  = "${each.value.protocol} from ${each.value.task == "ops" ? "the operator task" : "ECS service ${each.value.task}"}"
+  description                  = "${each.value.protocol} from ${each.value.who}"
   ip_protocol                  = "tcp"
   from_port                    = each.value.port
   to_port                      = each.value.port
@@ -261,41 +280,13 @@ resource "aws_vpc_security_group_ingress_rule" "store_from_task" {
   tags = merge(var.tags, { Name = "${var.name_prefix}-${each.value.store}-sg-in-${each.value.task}" })
 }
 
-# --- log delivery (OpenSearch Ingestion pipeline): HTTPS to OpenSearch only ------------------
-
-resource "aws_security_group" "log_delivery" {
-  # checkov:skip=CKV2_AWS_5:attached to the OpenSearch Ingestion pipeline by the log_delivery module, which consumes log_delivery_security_group_id
-  count = var.log_delivery ? 1 : 0
-
-  name        = "${var.name_prefix}-log-delivery-sg"
-  description = "OpenSearch Ingestion log pipeline: HTTPS ${var.data_store_ports.opensearch} to OpenSearch only"
-  vpc_id      = var.vpc_id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-sg" })
+# The log delivery pipeline's group and rules were resources of their own until 2026-12-08.
+moved {
+  from = aws_vpc_security_group_egress_rule.log_delivery_to_opensearch[0]
+  to   = aws_vpc_security_group_egress_rule.task_to_store["log-delivery-opensearch"]
 }
 
-resource "aws_vpc_security_group_egress_rule" "log_delivery_to_opensearch" {
-  count = var.log_delivery ? 1 : 0
-
-  security_group_id            = aws_security_group.log_delivery[0].id
-  description                  = "HTTPS ${var.data_store_ports.opensearch} to OpenSearch"
-  ip_protocol                  = "tcp"
-  from_port                    = var.data_store_ports.opensearch
-  to_port                      = var.data_store_ports.opensearch
-  referenced_security_group_id = aws_security_group.opensearch.id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery-sg-out-opensearch" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "opensearch_from_log_delivery" {
-  count = var.log_delivery ? 1 : 0
-
-  security_group_id            = aws_security_group.opensearch.id
-  description                  = "HTTPS ${var.data_store_ports.opensearch} from the log delivery pipeline"
-  ip_protocol                  = "tcp"
-  from_port                    = var.data_store_ports.opensearch
-  to_port                      = var.data_store_ports.opensearch
-  referenced_security_group_id = aws_security_group.log_delivery[0].id
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-opensearch-sg-in-log-delivery" })
+moved {
+  from = aws_vpc_security_group_ingress_rule.opensearch_from_log_delivery[0]
+  to   = aws_vpc_security_group_ingress_rule.store_from_task["log-delivery-opensearch"]
 }

@@ -1,6 +1,6 @@
 output "alb_security_group_id" {
   description = "Security group of the Application Load Balancer."
-  value       = aws_security_group.alb.id
+  value       = aws_security_group.role["alb"].id
 }
 
 output "service_security_group_ids" {
@@ -10,22 +10,22 @@ output "service_security_group_ids" {
 
 output "ops_security_group_id" {
   description = "Security group of the operator task (no ingress; RDS, OpenSearch and HTTPS out)."
-  value       = aws_security_group.ops.id
+  value       = aws_security_group.role["ops"].id
 }
 
 output "redis_security_group_id" {
   description = "Security group of the ElastiCache Redis replication group."
-  value       = aws_security_group.redis.id
+  value       = aws_security_group.role["redis"].id
 }
 
 output "opensearch_security_group_id" {
   description = "Security group of the OpenSearch domain."
-  value       = aws_security_group.opensearch.id
+  value       = aws_security_group.role["opensearch"].id
 }
 
 output "rds_security_group_id" {
   description = "Security group of the RDS PostgreSQL instance."
-  value       = aws_security_group.rds.id
+  value       = aws_security_group.role["rds"].id
 }
 
 output "data_store_ports" {
@@ -35,5 +35,5 @@ output "data_store_ports" {
 
 output "log_delivery_security_group_id" {
   description = "Security group of the log delivery pipeline, or null without log delivery."
-  value       = one(aws_security_group.log_delivery[*].id)
+  value       = try(aws_security_group.role["log-delivery"].id, null)
 }

@@ -54,9 +54,9 @@ variable "services" {
 
   validation {
     # The module's own groups are <name_prefix>-<role>-sg: a service keyed like a role would
-    # get that group's name.
-    condition     = length(setintersection(keys(var.services), ["alb", "ops", "redis", "opensearch", "rds", "log-delivery"])) == 0
-    error_message = "services keys must not be alb, ops, redis, opensearch, rds or log-delivery: those name the module's other security groups (<name_prefix>-<role>-sg); rename: ${join(", ", sort(setintersection(keys(var.services), ["alb", "ops", "redis", "opensearch", "rds", "log-delivery"])))}."
+    # get that group's name. The roles are main.tf's role_descriptions.
+    condition     = length(setintersection(keys(var.services), keys(local.role_descriptions))) == 0
+    error_message = "services keys must not be ${join(", ", keys(local.role_descriptions))}: those name the module's other security groups (<name_prefix>-<role>-sg); rename: ${join(", ", sort(setintersection(keys(var.services), keys(local.role_descriptions))))}."
   }
 
   validation {

@@ -1,6 +1,7 @@
 # Bad inputs are rejected at plan time by the variable that carries them; good edge values pass.
-# Each case breaks exactly one rule. (The messages themselves are checked by
-# pipeline-scripts/tests/infrastructure/test_compute_plans.py, which reads Terraform's output.)
+# Each services case breaks exactly one rule; the other inputs' bad values share one run. (The
+# messages themselves are checked by pipeline-scripts/tests/infrastructure/test_compute_plans.py,
+# which reads Terraform's output.)
 mock_provider "aws" {
   source = "../conventions/tests/mocks"
 }
@@ -375,64 +376,27 @@ run "certificate_that_is_not_acm" {
   expect_failures = [var.ssl_certificate_arn]
 }
 
-run "certificate_in_another_region" {
+# The inputs besides services, one bad value each, set together: every one is listed in
+# expect_failures, which fails the run if any of them is accepted.
+run "bad_edge_inputs" {
   command = plan
 
   variables {
+    # an ACM certificate of another region than the ALB's
     ssl_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
-  }
-
-  expect_failures = [var.ssl_certificate_arn]
-}
-
-run "tls_policy_allowing_tls_1_0" {
-  command = plan
-
-  variables {
+    # a TLS policy allowing TLS 1.0
     ssl_policy = "ELBSecurityPolicy-2016-08"
-  }
-
-  expect_failures = [var.ssl_policy]
-}
-
-run "domain_without_zone" {
-  command = plan
-
-  variables {
+    # a domain without its Route 53 zone
     domain_name = "api.carcierge.example.com"
-  }
-
-  expect_failures = [var.domain_name]
-}
-
-run "waf_arn_of_a_cloudfront_acl" {
-  command = plan
-
-  variables {
+    # a CloudFront (global) web ACL
     waf_web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/carcierge/a1b2c3d4-5678-90ab-cdef-0123456789ab"
-  }
-
-  expect_failures = [var.waf_web_acl_arn]
-}
-
-run "shared_secret_that_is_not_an_arn" {
-  command = plan
-
-  variables {
+    # a secret value instead of a Secrets Manager ARN
     shared_secrets = { DB_PASSWORD = "hunter2" }
-  }
-
-  expect_failures = [var.shared_secrets]
-}
-
-run "single_public_subnet" {
-  command = plan
-
-  variables {
+    # one public subnet: an ALB needs two AZs
     public_subnet_ids = ["subnet-0public0000000001"]
   }
 
-  expect_failures = [var.public_subnet_ids]
+  expect_failures = [var.ssl_certificate_arn, var.ssl_policy, var.domain_name, var.waf_web_acl_arn, var.shared_secrets, var.public_subnet_ids]
 }
 
 run "good_edge_values_are_accepted" {

@@ -148,22 +148,15 @@ run "alarms_scale_with_services_and_skip_absent_stores" {
   }
 }
 
-run "threshold_outside_percent_is_rejected" {
+# Each bad input is refused by its own validation: one run sets them all, and every one of
+# them must fail (expect_failures fails the run if any listed input is accepted).
+run "bad_inputs_are_rejected" {
   command = plan
 
   variables {
-    thresholds = { ecs_cpu_percent = 150 }
-  }
-
-  expect_failures = [var.thresholds]
-}
-
-run "bad_email_is_rejected" {
-  command = plan
-
-  variables {
+    thresholds   = { ecs_cpu_percent = 150 } # outside 0-100 %
     alert_emails = ["not-an-email"]
   }
 
-  expect_failures = [var.alert_emails]
+  expect_failures = [var.thresholds, var.alert_emails]
 }

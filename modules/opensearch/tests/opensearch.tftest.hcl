@@ -260,7 +260,7 @@ run "external_master_user" {
 run "rejects_instance_type_without_search_suffix" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small", instance_count = 1, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { instance_type = "t3.small" })
   }
   expect_failures = [var.opensearch_config]
 }
@@ -268,7 +268,7 @@ run "rejects_instance_type_without_search_suffix" {
 run "rejects_t2_without_encryption_support" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t2.small.search", instance_count = 1, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { instance_type = "t2.small.search" })
   }
   expect_failures = [var.opensearch_config]
 }
@@ -276,7 +276,7 @@ run "rejects_t2_without_encryption_support" {
 run "rejects_count_zone_awareness_cannot_spread" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "m7g.large.search", instance_count = 3, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { instance_type = "m7g.large.search", instance_count = 3 })
   }
   expect_failures = [var.opensearch_config]
 }
@@ -284,7 +284,7 @@ run "rejects_count_zone_awareness_cannot_spread" {
 run "rejects_elasticsearch_style_version" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "7.10", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { engine_version = "7.10" })
   }
   expect_failures = [var.opensearch_config]
 }
@@ -292,17 +292,20 @@ run "rejects_elasticsearch_style_version" {
 run "rejects_volume_beyond_t3_small_limit" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 200 }
+    opensearch_config = merge(var.opensearch_config, { volume_size = 200 })
   }
   expect_failures = [var.opensearch_config]
 }
 
-run "rejects_bad_domain_name" {
+# Two inputs' bad values in one run: expect_failures lists both and fails the run if either
+# is accepted.
+run "rejects_bad_domain_name_and_a_role_wildcard_alone" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.19", instance_type = "t3.small.search", instance_count = 1, volume_size = 20, domain_name = "Staging_Search" }
+    opensearch_config    = merge(var.opensearch_config, { domain_name = "Staging_Search" })
+    admin_principal_arns = ["arn:aws:iam::123456789012:role/*"] # every role of the account
   }
-  expect_failures = [var.opensearch_config]
+  expect_failures = [var.opensearch_config, var.admin_principal_arns]
 }
 
 run "rejects_generated_domain_name_over_28_characters" {
@@ -325,22 +328,12 @@ run "admins_of_another_account_are_refused" {
   expect_failures = [aws_iam_role.master]
 }
 
-run "a_role_wildcard_alone_is_refused" {
-  command = plan
-
-  variables {
-    admin_principal_arns = ["arn:aws:iam::123456789012:role/*"]
-  }
-
-  expect_failures = [var.admin_principal_arns]
-}
-
 # Engine versions: the table in engine_versions.tf (OpenSearch Service supported versions, read
 # 2026-12-01).
 run "rejects_the_spec_example_version_past_end_of_support" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.3", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { engine_version = "OpenSearch_2.3" })
   }
   expect_failures = [var.opensearch_config]
 }
@@ -348,7 +341,7 @@ run "rejects_the_spec_example_version_past_end_of_support" {
 run "rejects_a_minor_the_service_does_not_offer" {
   command = plan
   variables {
-    opensearch_config = { engine_version = "OpenSearch_2.18", instance_type = "t3.small.search", instance_count = 1, volume_size = 20 }
+    opensearch_config = merge(var.opensearch_config, { engine_version = "OpenSearch_2.18" })
   }
   expect_failures = [var.opensearch_config]
 }

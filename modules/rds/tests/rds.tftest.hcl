@@ -210,14 +210,17 @@ run "services_get_settings_and_their_own_iam_roles" {
   }
 }
 
-run "iam_database_users_must_be_postgresql_roles" {
+# Two inputs' bad values in one run: expect_failures lists both and fails the run if either
+# is accepted.
+run "bad_database_users_and_a_single_subnet_are_rejected" {
   command = plan
 
   variables {
-    iam_database_users = { api = "svc-api" }
+    iam_database_users = { api = "svc-api" }          # not a PostgreSQL role name
+    subnet_ids         = ["subnet-0aaaaaaaaaaaaaaa1"] # a DB subnet group needs two AZs
   }
 
-  expect_failures = [var.iam_database_users]
+  expect_failures = [var.iam_database_users, var.subnet_ids]
 }
 
 run "iam_database_users_must_not_be_the_master_user" {
@@ -266,7 +269,7 @@ run "monitoring_off" {
 run "rejects_class_without_db_prefix" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { instance_class = "t3.micro" })
   }
   expect_failures = [var.rds_config]
 }
@@ -274,7 +277,7 @@ run "rejects_class_without_db_prefix" {
 run "rejects_other_engines" {
   command = plan
   variables {
-    rds_config = { engine = "mysql", engine_version = "8.0", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine = "mysql", engine_version = "8.0" })
   }
   expect_failures = [var.rds_config]
 }
@@ -282,7 +285,7 @@ run "rejects_other_engines" {
 run "rejects_storage_below_gp3_minimum" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 10, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { allocated_storage = 10 })
   }
   expect_failures = [var.rds_config]
 }
@@ -290,7 +293,7 @@ run "rejects_storage_below_gp3_minimum" {
 run "rejects_autoscaling_ceiling_below_storage" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 100, max_allocated_storage = 50, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { allocated_storage = 100, max_allocated_storage = 50 })
   }
   expect_failures = [var.rds_config]
 }
@@ -298,7 +301,7 @@ run "rejects_autoscaling_ceiling_below_storage" {
 run "rejects_unsupported_engine_version" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "9.6.22", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine_version = "9.6.22" })
   }
   expect_failures = [var.rds_config]
 }
@@ -306,7 +309,7 @@ run "rejects_unsupported_engine_version" {
 run "rejects_reserved_username" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "rdsadmin" }
+    rds_config = merge(var.rds_config, { username = "rdsadmin" })
   }
   expect_failures = [var.rds_config]
 }
@@ -314,7 +317,7 @@ run "rejects_reserved_username" {
 run "rejects_backups_turned_off" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", backup_retention_period = 0 }
+    rds_config = merge(var.rds_config, { backup_retention_period = 0 })
   }
   expect_failures = [var.rds_config]
 }
@@ -322,24 +325,16 @@ run "rejects_backups_turned_off" {
 run "rejects_turning_tls_off" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", parameters = { "rds.force_ssl" = "0" } }
+    rds_config = merge(var.rds_config, { parameters = { "rds.force_ssl" = "0" } })
   }
   expect_failures = [var.rds_config]
-}
-
-run "rejects_single_subnet" {
-  command = plan
-  variables {
-    subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"]
-  }
-  expect_failures = [var.subnet_ids]
 }
 
 run "rejects_skipping_the_final_snapshot_when_protected" {
   command = plan
   variables {
     deletion_protection = true
-    rds_config          = { engine = "postgres", engine_version = "16", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user", skip_final_snapshot = true }
+    rds_config          = merge(var.rds_config, { skip_final_snapshot = true })
   }
   expect_failures = [var.rds_config]
 }
@@ -348,7 +343,7 @@ run "rejects_skipping_the_final_snapshot_when_protected" {
 run "rejects_the_spec_example_minor_aws_retired" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "14.9", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine_version = "14.9" })
   }
   expect_failures = [var.rds_config]
 }
@@ -356,7 +351,7 @@ run "rejects_the_spec_example_minor_aws_retired" {
 run "rejects_a_minor_retired_in_may_2026" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16.8", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine_version = "16.8" })
   }
   expect_failures = [var.rds_config]
 }
@@ -364,7 +359,7 @@ run "rejects_a_minor_retired_in_may_2026" {
 run "rejects_a_pinned_minor_of_a_major_past_standard_support" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "13.4", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine_version = "13.4" })
   }
   expect_failures = [var.rds_config]
 }
@@ -373,7 +368,7 @@ run "rejects_a_pinned_minor_of_a_major_past_standard_support" {
 run "rejects_a_no_create_minor" {
   command = plan
   variables {
-    rds_config = { engine = "postgres", engine_version = "16.12", instance_class = "db.t3.micro", allocated_storage = 20, database_name = "carcierge", username = "carcierge_user" }
+    rds_config = merge(var.rds_config, { engine_version = "16.12" })
   }
   expect_failures = [var.rds_config]
 }

@@ -6,12 +6,12 @@ mock_provider "aws" {
 
 override_resource {
   override_during = plan
-  target          = aws_security_group.alb
+  target          = aws_security_group.role["alb"]
   values          = { id = "sg-alb" }
 }
 override_resource {
   override_during = plan
-  target          = aws_security_group.ops
+  target          = aws_security_group.role["ops"]
   values          = { id = "sg-ops" }
 }
 override_resource {
@@ -31,18 +31,23 @@ override_resource {
 }
 override_resource {
   override_during = plan
-  target          = aws_security_group.redis
+  target          = aws_security_group.role["redis"]
   values          = { id = "sg-redis" }
 }
 override_resource {
   override_during = plan
-  target          = aws_security_group.opensearch
+  target          = aws_security_group.role["opensearch"]
   values          = { id = "sg-opensearch" }
 }
 override_resource {
   override_during = plan
-  target          = aws_security_group.rds
+  target          = aws_security_group.role["rds"]
   values          = { id = "sg-rds" }
+}
+override_resource {
+  override_during = plan
+  target          = aws_security_group.role["log-delivery"]
+  values          = { id = "sg-log-delivery" }
 }
 
 # service1 public, called by service2; service2 public; service3 internal, called by service1
@@ -64,13 +69,13 @@ run "groups_and_rules" {
 
   assert {
     condition = (
-      aws_security_group.alb.name == "staging-carcierge-alb-sg" &&
-      aws_security_group.ops.name == "staging-carcierge-ops-sg" &&
+      aws_security_group.role["alb"].name == "staging-carcierge-alb-sg" &&
+      aws_security_group.role["ops"].name == "staging-carcierge-ops-sg" &&
       { for key, sg in aws_security_group.service : key => sg.name } == { service1 = "staging-carcierge-service1-sg", service2 = "staging-carcierge-service2-sg", service3 = "staging-carcierge-service3-sg" } &&
-      aws_security_group.redis.name == "staging-carcierge-redis-sg" &&
-      aws_security_group.opensearch.name == "staging-carcierge-opensearch-sg" &&
-      aws_security_group.rds.name == "staging-carcierge-rds-sg" &&
-      alltrue([for sg in concat([aws_security_group.alb, aws_security_group.ops, aws_security_group.redis, aws_security_group.opensearch, aws_security_group.rds], values(aws_security_group.service)) :
+      aws_security_group.role["redis"].name == "staging-carcierge-redis-sg" &&
+      aws_security_group.role["opensearch"].name == "staging-carcierge-opensearch-sg" &&
+      aws_security_group.role["rds"].name == "staging-carcierge-rds-sg" &&
+      alltrue([for sg in concat([aws_security_group.role["alb"], aws_security_group.role["ops"], aws_security_group.role["redis"], aws_security_group.role["opensearch"], aws_security_group.role["rds"]], values(aws_security_group.service)) :
       sg.tags["Name"] == sg.name && sg.vpc_id == var.vpc_id])
     )
     error_message = "one group per role and per service, named <env>-carcierge-<role|service>-sg, in the VPC, with its Name tag"
@@ -231,43 +236,69 @@ run "data_store_ports_come_from_the_stores" {
   }
 
   assert {
-    condition     = aws_security_group.rds.description == "RDS PostgreSQL: 5433 from ECS services only; no egress" && aws_vpc_security_group_ingress_rule.store_from_task["service1-redis"].description == "Redis 6380 from ECS service service1"
+    condition     = aws_security_group.role["rds"].description == "RDS PostgreSQL: 5433 from ECS services only; no egress" && aws_vpc_security_group_ingress_rule.store_from_task["service1-redis"].description == "Redis 6380 from ECS service service1"
     error_message = "descriptions name the configured ports"
   }
 }
 
-run "data_store_port_out_of_range_is_rejected" {
+run "log_delivery_reaches_opensearch_only" {
   command = plan
 
   variables {
-    data_store_ports = { redis = 6379, opensearch = 443, rds = 80 }
+    log_delivery = true
   }
 
-  expect_failures = [var.data_store_ports]
+  assert {
+    condition = (
+      aws_security_group.role["log-delivery"].name == "staging-carcierge-log-delivery-sg" &&
+      aws_security_group.role["log-delivery"].description == "OpenSearch Ingestion log pipeline: HTTPS 443 to OpenSearch only" &&
+      output.log_delivery_security_group_id == aws_security_group.role["log-delivery"].id
+    )
+    error_message = "log delivery gets a group of its own, <env>-carcierge-log-delivery-sg, published as log_delivery_security_group_id"
+  }
+
+  assert {
+    condition = (
+      [for key, rule in aws_vpc_security_group_egress_rule.task_to_store : [rule.referenced_security_group_id, rule.from_port, rule.to_port, rule.description, rule.tags["Name"]] if rule.security_group_id == aws_security_group.role["log-delivery"].id] == [["sg-opensearch", 443, 443, "HTTPS 443 to OpenSearch", "staging-carcierge-log-delivery-sg-out-opensearch"]] &&
+      [for key, rule in aws_vpc_security_group_ingress_rule.store_from_task : [rule.security_group_id, rule.from_port, rule.to_port, rule.description, rule.tags["Name"]] if rule.referenced_security_group_id == aws_security_group.role["log-delivery"].id] == [["sg-opensearch", 443, 443, "HTTPS 443 from the log delivery pipeline", "staging-carcierge-opensearch-sg-in-log-delivery"]]
+    )
+    error_message = "the log delivery group sends HTTPS to OpenSearch only, and OpenSearch admits it on its port"
+  }
 }
 
-run "alb_ingress_cidrs_must_not_be_empty" {
+run "no_log_delivery_group_without_log_delivery" {
   command = plan
-  variables {
-    alb_ingress_cidrs = []
+
+  assert {
+    condition     = !contains(keys(aws_security_group.role), "log-delivery") && output.log_delivery_security_group_id == null && length([for key in keys(aws_vpc_security_group_ingress_rule.store_from_task) : key if startswith(key, "log-delivery")]) == 0
+    error_message = "without log delivery there is no log delivery group or rule"
   }
-  expect_failures = [var.alb_ingress_cidrs]
 }
 
-run "alb_ingress_cidrs_must_be_ipv4_cidrs" {
+# Bad values, at most one per input in a run, set together: expect_failures lists every input
+# set and fails the run if any of them is accepted.
+run "bad_inputs_are_rejected" {
   command = plan
+
   variables {
-    alb_ingress_cidrs = ["203.0.113.7"]
+    data_store_ports  = { redis = 6379, opensearch = 443, rds = 80 } # below the unprivileged range, not 443
+    alb_ingress_cidrs = []                                           # at least one CIDR block
+    vpc_cidr_block    = "10.10.0.0"                                  # not a CIDR block
+    vpc_id            = ""
   }
-  expect_failures = [var.alb_ingress_cidrs]
+
+  expect_failures = [var.data_store_ports, var.alb_ingress_cidrs, var.vpc_cidr_block, var.vpc_id]
 }
 
-run "privileged_container_port_is_rejected" {
+run "host_address_and_privileged_port_are_rejected" {
   command = plan
+
   variables {
-    services = { service1 = { port = 80 } }
+    alb_ingress_cidrs = ["203.0.113.7"]              # an address, not a CIDR block
+    services          = { service1 = { port = 80 } } # a privileged container port
   }
-  expect_failures = [var.services]
+
+  expect_failures = [var.alb_ingress_cidrs, var.services]
 }
 
 run "out_of_range_container_port_is_rejected" {
@@ -294,6 +325,15 @@ run "service_keyed_like_a_role_group_is_rejected" {
   expect_failures = [var.services]
 }
 
+# Also where the environment has no log delivery group (this file's default).
+run "service_keyed_like_an_absent_role_group_is_rejected" {
+  command = plan
+  variables {
+    services = { "log-delivery" = { port = 3001 } }
+  }
+  expect_failures = [var.services]
+}
+
 run "unknown_caller_is_rejected" {
   command = plan
   variables {
@@ -309,20 +349,3 @@ run "service_calling_itself_is_rejected" {
   }
   expect_failures = [var.services]
 }
-
-run "bad_vpc_cidr_block_is_rejected" {
-  command = plan
-  variables {
-    vpc_cidr_block = "10.10.0.0"
-  }
-  expect_failures = [var.vpc_cidr_block]
-}
-
-run "empty_vpc_id_is_rejected" {
-  command = plan
-  variables {
-    vpc_id = ""
-  }
-  expect_failures = [var.vpc_id]
-}
-

@@ -165,12 +165,10 @@ def test_pipeline_runs_in_the_private_subnets_and_reaches_opensearch_only(
     for pipeline in pipelines.values():
         assert 3 <= len(pipeline["pipeline_name"]) <= 28
         assert pipeline["vpc_options"], "the pipeline has VPC access"
-    egress = resources[
-        "module.security_groups.aws_vpc_security_group_egress_rule.log_delivery_to_opensearch[0]"
-    ]
-    ingress = resources[
-        "module.security_groups.aws_vpc_security_group_ingress_rule.opensearch_from_log_delivery[0]"
-    ]
+    # The pipeline's rules are entries of the tasks' data-store rules (modules/security_groups).
+    rules = "module.security_groups.aws_vpc_security_group"
+    egress = resources[f'{rules}_egress_rule.task_to_store["log-delivery-opensearch"]']
+    ingress = resources[f'{rules}_ingress_rule.store_from_task["log-delivery-opensearch"]']
     assert egress["from_port"] == egress["to_port"] == 443
     assert ingress["from_port"] == ingress["to_port"] == 443
     assert "cidr_ipv4" not in egress or egress["cidr_ipv4"] is None

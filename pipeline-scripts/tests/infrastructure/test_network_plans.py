@@ -239,7 +239,8 @@ def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, env
         key: f"{environment}-carcierge-{key}-sg" for key in services
     }
     assert (
-        _of(plan, f"{SG}aws_security_group.ops")[None]["name"] == f"{environment}-carcierge-ops-sg"
+        _of(plan, f"{SG}aws_security_group.role")["ops"]["name"]
+        == f"{environment}-carcierge-ops-sg"
     )
 
     # Which group a rule belongs to and which it admits: the configuration's references (the
@@ -267,7 +268,7 @@ def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, env
     assert set(calls_out) == set(from_caller)
 
     # Nothing else opens a service's or the operator task's group: the module's only ingress
-    # rules are the ALB's, these two, the data stores' and the log delivery's.
+    # rules are the ALB's, these two and the data stores' (from the tasks and the log delivery).
     ingress_kinds = {
         rc["name"]
         for rc in _changes(plan)
@@ -278,7 +279,6 @@ def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, env
         "service_from_alb",
         "service_from_caller",
         "store_from_task",
-        "opensearch_from_log_delivery",
     }
     # The services' settings reach ECS: each service runs in its own group.
     config = plan["configuration"]["root_module"]["module_calls"]["ecs"]["module"]["resources"]
@@ -289,7 +289,8 @@ def test_each_service_admits_only_the_alb_and_its_callers(environment_plans, env
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_data_stores_admit_each_task_group(environment_plans, environment):
-    """Every service reaches every store; the operator task RDS and OpenSearch only."""
+    """Every service reaches every store; the operator task RDS and OpenSearch only; the log
+    delivery pipeline, where the environment has it, OpenSearch only."""
     plan = environment_plans(environment)
     services = plan["variables"]["services"]["value"]
     ingress = _of(plan, f"{SG}aws_vpc_security_group_ingress_rule.store_from_task")
@@ -298,6 +299,8 @@ def test_data_stores_admit_each_task_group(environment_plans, environment):
         "ops-rds",
         "ops-opensearch",
     }
+    if plan["variables"]["enable_log_delivery"]["value"]:
+        expected.add("log-delivery-opensearch")
     assert set(ingress) == expected
     assert set(egress) == expected
 
