@@ -145,6 +145,12 @@ class Merge:
         return merged
 
 
+def _merge_passed(expression: str, local_values: dict[str, str]) -> Merge | None:
+    """The merge a module argument passes when it is ``local.<name>`` of one (local.services)."""
+    local = re.fullmatch(r"\s*local\.([\w-]+)\s*", expression)
+    return Merge.read(local_values.get(local[1], "")) if local else None
+
+
 @dataclass(frozen=True)
 class RootVariables:
     declared: frozenset[str]
@@ -166,8 +172,7 @@ class RootVariables:
         local_values = locals_of(root)
         for call in module_calls(root).values():
             for argument, expression in call.arguments.items():
-                local = re.fullmatch(r"local\.([\w-]+)", expression)
-                merge = Merge.read(local_values.get(local[1], "")) if local else None
+                merge = _merge_passed(expression, local_values)
                 owner = owned_type(root / call.source, argument) if merge else None
                 if merge is None or owner is None:
                     continue
@@ -374,6 +379,7 @@ def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | 
             settings[path.resolve()] = read_tfvars(path)
         except (OSError, HclSyntaxError):  # Terraform's own diagnostic says where, then
             continue
+    local_values = locals_of(root)
 
     def locate(diagnostic: Diagnostic) -> str | None:
         if not diagnostic.filename:
@@ -390,8 +396,7 @@ def error_locator(root: Path, environment: str) -> Callable[[Diagnostic], str | 
                 names = [n for t in diagnostic.traversals for n in _REFERENCE.findall(t)]
         elif source.is_file() and diagnostic.start_byte is not None:
             expression = source.read_bytes()[diagnostic.start_byte : diagnostic.end_byte].decode()
-            local = re.fullmatch(r"\s*local\.([\w-]+)\s*", expression)
-            merge = Merge.read(locals_of(root).get(local[1], "")) if local else None
+            merge = _merge_passed(expression, local_values)
             found_in_part = _in_merge(merge, settings, diagnostic) if merge else None
             if found_in_part:
                 path, tfvars, at = found_in_part
