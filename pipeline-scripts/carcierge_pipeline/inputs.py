@@ -178,8 +178,8 @@ class RootVariables:
                     continue
                 whole = parse_type(owner)
                 merges.append((merge, whole))
+                element = whole.element if whole.element is not None else whole
                 for variable, keyed in merge.parts:
-                    element = whole.element if whole.element is not None else whole
                     parts[variable] = partial(whole if keyed else element)
         return cls(
             declared=frozenset(name for name, _ in variables),
@@ -250,8 +250,8 @@ def _incomplete(
         path, settings = files[merge.entries]
         required = [n for n, attribute in element.attributes.items() if not attribute.optional]
         others = " or ".join(v for v, _ in merge.parts if v != merge.entries)
+        keyed = [values.get(v) for v, by_key in merge.parts if by_key]
         for key, entry in merge.merged(values).items():
-            keyed = [values.get(v) for v, by_key in merge.parts if by_key]
             missing = [n for n in required if n not in entry]
             if missing and all(isinstance(part, dict) and key in part for part in keyed):
                 problems.append(
