@@ -56,6 +56,25 @@ def each_text(
             yield from check(resource, str(text))
 
 
+def each_json(
+    resources: Iterable[Resource],
+    attribute: str,
+    check: Callable[[Resource, Any], Iterable[Violation]],
+) -> Iterator[Violation | Unknown]:
+    """``check`` over each resource's ``attribute`` parsed as JSON, as ``each_text``; text that
+    is not JSON is a violation of its own."""
+
+    def parsed(resource: Resource, text: str) -> Iterator[Violation]:
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            yield Violation(resource.address, text, f"{attribute} is not JSON ({error})")
+            return
+        yield from check(resource, document)
+
+    return each_text(resources, attribute, parsed)
+
+
 @dataclass(frozen=True)
 class Finding:
     rule_id: str

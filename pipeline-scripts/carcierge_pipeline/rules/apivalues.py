@@ -18,13 +18,12 @@ and AWS's guides; read 2026-12-07:
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
-from carcierge_pipeline.rules import Rule, Unknown, Violation, each_text
+from carcierge_pipeline.rules import Rule, Unknown, Violation, each_json
 
 READ = "2026-12-07"
 S3_SOURCE = "botocore s3 2006-03-01 service-2.json (Event enum)"
@@ -141,15 +140,10 @@ def shape_problems(value: Any, shape: Any, path: str) -> Iterator[tuple[str, Any
 
 def check_waf_rules(plan: Plan) -> Iterator[Violation | Unknown]:
     acls = plan.of_type("aws_wafv2_web_acl", "aws_wafv2_rule_group")
-    return each_text(acls, "rule_json", _waf_rule_problems)
+    return each_json(acls, "rule_json", _waf_rule_problems)
 
 
-def _waf_rule_problems(acl: Resource, text: str) -> Iterator[Violation]:
-    try:
-        rules = json.loads(text)
-    except ValueError as error:
-        yield Violation(acl.address, text, f"rule_json is not JSON ({error})")
-        return
+def _waf_rule_problems(acl: Resource, rules: Any) -> Iterator[Violation]:
     rule_shape = _model("wafv2").shape_for("Rule")
     if not isinstance(rules, list):
         yield Violation(acl.address, rules, "rule_json must be a list of Rule objects")

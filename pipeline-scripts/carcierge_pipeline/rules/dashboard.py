@@ -23,14 +23,13 @@ rendering object goes (last); it allows at most one object per metric.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from carcierge_pipeline.planmodel import Plan, Resource
-from carcierge_pipeline.rules import Rule, Unknown, Violation, each_text
+from carcierge_pipeline.rules import Rule, Unknown, Violation, each_json
 
 SOURCE = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/"
@@ -143,15 +142,10 @@ def body_errors(body: Any) -> list[tuple[str, Any, str]]:
 
 
 def check(plan: Plan) -> Iterator[Violation | Unknown]:
-    return each_text(plan.of_type("aws_cloudwatch_dashboard"), "dashboard_body", _problems)
+    return each_json(plan.of_type("aws_cloudwatch_dashboard"), "dashboard_body", _problems)
 
 
-def _problems(dashboard: Resource, text: str) -> Iterator[Violation]:
-    try:
-        body = json.loads(text)
-    except ValueError as error:
-        yield Violation(dashboard.address, text, f"dashboard_body is not JSON ({error})")
-        return
+def _problems(dashboard: Resource, body: Any) -> Iterator[Violation]:
     errors = body_errors(body)
     for path, value, message in errors[:MAX_PER_DASHBOARD]:
         yield Violation(dashboard.address, value, f"dashboard_body{path}: {message}")

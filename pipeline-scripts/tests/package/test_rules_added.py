@@ -287,6 +287,18 @@ def test_misspelt_waf_rule_keys_and_values_are_refused(prod_rules, edit, expecte
     one_line(apivalues.WAF_RULES_RULE, _acl(changed), expected, "botocore wafv2")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[{", "rule_json is not JSON (Expecting"),
+        ('{"Name": "one-rule"}', "rule_json must be a list of Rule objects"),
+    ],
+)
+def test_waf_rule_json_that_is_not_a_list_of_rules_is_refused(text, expected):
+    model = plan(change("aws_wafv2_web_acl.a", {"rule_json": text}))
+    one_line(apivalues.WAF_RULES_RULE, model, expected, "botocore wafv2")
+
+
 # --- descriptions ----------------------------------------------------------------------------
 
 
