@@ -33,7 +33,7 @@ from carcierge_pipeline.project import Project
 from carcierge_pipeline.report import PlanReport, analyse
 from carcierge_pipeline.stages.apply import run_apply
 from carcierge_pipeline.stages.plan import run_plan
-from carcierge_pipeline.terraform import CREDENTIAL_VARIABLES, Mode
+from carcierge_pipeline.terraform import Mode
 from carcierge_pipeline.workdir import PlanFiles
 
 MODE = Mode(offline=False, reason="rehearsal against a local AWS emulator", rehearsal=True)
@@ -54,29 +54,23 @@ PROJECT_PATH = "carcierge/infrastructure"
 GITLAB_URL = "https://gitlab.rehearsal.invalid"
 # The services the rehearsal's path calls (state bootstrap, OIDC bootstrap, backend, locks).
 _SERVICES = ("STS", "S3", "DYNAMODB", "KMS", "IAM")
-# What the rehearsal puts in place of the machine's AWS settings while it runs.
-AWS_SETTINGS = (
-    *CREDENTIAL_VARIABLES,
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
+# The pipeline's own settings that the rehearsal puts in place of the machine's, besides AWS's.
+PIPELINE_SETTINGS = (
     oidc.TOKEN_VARIABLE,
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CONFIG_FILE",
-    "AWS_ENDPOINT_URL",
-    *(f"AWS_ENDPOINT_URL_{service}" for service in _SERVICES),
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_EC2_METADATA_DISABLED",
     "TF_STATE_BUCKET",
     "TF_LOCK_TABLE",
     "TF_STATE_KMS_KEY",
     "BACKEND_REGION",
     "OFFLINE",
 )
+
+
+def is_aws_setting(name: str) -> bool:
+    """Whether the rehearsal puts its own in place of the machine's ``name`` while it runs:
+    every setting of the AWS SDKs and CLI (all named AWS_*: credentials, profiles, endpoints,
+    region, the metadata service; docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html)
+    and ``PIPELINE_SETTINGS``."""
+    return name.startswith("AWS_") or name in PIPELINE_SETTINGS
 
 
 def require_loopback(endpoint: str) -> str:
@@ -157,16 +151,19 @@ def aws_environment(
     endpoint: str, environ: dict[str, str] | os._Environ[str] = os.environ
 ) -> Iterator[None]:
     """Replace every AWS setting of ``environ`` by the rehearsal's own, restored afterwards."""
-    saved = {name: environ[name] for name in AWS_SETTINGS if name in environ}
-    for name in AWS_SETTINGS:
-        environ.pop(name, None)
+    saved = {name: value for name, value in environ.items() if is_aws_setting(name)}
+    _clear_aws_settings(environ)
     environ.update(settings(endpoint))
     try:
         yield
     finally:
-        for name in AWS_SETTINGS:
-            environ.pop(name, None)
+        _clear_aws_settings(environ)
         environ.update(saved)
+
+
+def _clear_aws_settings(environ: dict[str, str] | os._Environ[str]) -> None:
+    for name in [name for name in environ if is_aws_setting(name)]:
+        del environ[name]
 
 
 def bootstrap_backend(endpoint: str) -> state.BootstrapResult:

@@ -90,8 +90,8 @@ def emulator(monkeypatch, tmp_path):
     """moto's server on a free loopback port, with the process environment the rehearsal
     gives Terraform (fake credentials, the emulator's endpoint, nothing of this machine's)."""
     with rehearsal.emulator() as endpoint:
-        for name in rehearsal.AWS_SETTINGS:
-            monkeypatch.delenv(name, raising=False)
+        for name in filter(rehearsal.is_aws_setting, list(os.environ)):
+            monkeypatch.delenv(name)
         for name, value in rehearsal.settings(endpoint).items():
             monkeypatch.setenv(name, value)
         yield endpoint
@@ -270,14 +270,21 @@ def test_the_offline_provider_applies_only_in_the_rehearsal(project_copy: Projec
 
 
 def test_the_rehearsal_sets_the_machines_aws_settings_aside():
-    environ = {"AWS_PROFILE": "prod-admin", "AWS_ACCESS_KEY_ID": "AKIAREAL", "HOME": "/root"}
+    machine = {
+        "AWS_PROFILE": "prod-admin",
+        "AWS_ACCESS_KEY_ID": "AKIAREAL",
+        "AWS_CA_BUNDLE": "/etc/proxy-ca.pem",  # any AWS_* setting, not only credentials
+        "GITLAB_OIDC_TOKEN": "eyJ-real",
+        "TF_STATE_BUCKET": "acme-carcierge-tfstate",
+        "HOME": "/root",
+    }
+    environ = dict(machine)
     with rehearsal.aws_environment("http://127.0.0.1:5000", environ):
-        assert "AWS_PROFILE" not in environ
+        for name in ("AWS_PROFILE", "AWS_CA_BUNDLE", "GITLAB_OIDC_TOKEN"):
+            assert name not in environ
+        assert environ["TF_STATE_BUCKET"] == rehearsal.BUCKET
+        assert environ["HOME"] == "/root"
         assert environ["AWS_ACCESS_KEY_ID"] == "rehearsal"
         assert environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
         assert environ["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
-    assert environ == {
-        "AWS_PROFILE": "prod-admin",
-        "AWS_ACCESS_KEY_ID": "AKIAREAL",
-        "HOME": "/root",
-    }
+    assert environ == machine

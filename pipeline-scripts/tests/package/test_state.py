@@ -26,8 +26,8 @@ TABLE = "carcierge-terraform-locks"
 
 
 def _clear_aws_environment(monkeypatch, tmp_path) -> None:
-    for name in rehearsal.AWS_SETTINGS:  # the machine's AWS settings, as the rehearsal clears
-        monkeypatch.delenv(name, raising=False)
+    for name in filter(rehearsal.is_aws_setting, list(os.environ)):  # as the rehearsal clears
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
