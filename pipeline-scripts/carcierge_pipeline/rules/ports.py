@@ -25,7 +25,7 @@ finds makes the check unchecked, never passed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from carcierge_pipeline.planmodel import UNKNOWN, Plan, Resource
@@ -98,6 +98,46 @@ def _acl_of(plan: Plan, rule: Resource, acls: list[Resource]) -> list[Resource] 
     return None
 
 
+# owner type -> (its standalone rule types, which of them are inbound, a rule's owners)
+_STANDALONE: dict[
+    str,
+    tuple[
+        tuple[str, ...],
+        Callable[[Resource], bool],
+        Callable[[Plan, Resource, list[Resource]], list[Resource] | None],
+    ],
+] = {
+    "aws_security_group": (
+        ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule"),
+        lambda rule: rule.type != "aws_security_group_rule" or rule.get("type") == "ingress",
+        _group_of,
+    ),
+    "aws_network_acl": (
+        ("aws_network_acl_rule",),
+        lambda rule: rule.get("egress") is not True,
+        _acl_of,
+    ),
+}
+
+
+def _standalone_rules(plan: Plan, owner: Resource, port: int) -> tuple[list[Resource], bool]:
+    """The inbound rules of their own resources that ``owner`` (a security group or network
+    ACL) has for ``port``, and whether some rule's owner could not be told."""
+    rule_types, inbound, owners_of = _STANDALONE[owner.type]
+    every_owner = plan.of_type(owner.type)
+    covering: list[Resource] = []
+    unlinked = False
+    for rule in plan.of_type(*rule_types):
+        if not inbound(rule):
+            continue
+        owners = owners_of(plan, rule, every_owner)
+        if owners is None:
+            unlinked = True
+        elif owner.address in {o.address for o in owners} and _covers(rule, port):
+            covering.append(rule)
+    return covering, unlinked
+
+
 def _subnets(plan: Plan, store: Resource, attributes: tuple[str, ...]) -> list[Resource] | None:
     found: list[Resource] = []
     for attribute in attributes:
@@ -125,23 +165,14 @@ def _check_groups(
             yield Unknown(store.address, f"{attribute} (its security groups)")
             return
         groups.extend(r for r in linked if r.type == "aws_security_group")
-    every_group = plan.of_type("aws_security_group")
     for group in groups:
-        allowed, unlinked = False, False
+        allowed = False
         for inline in group.get("ingress") or []:
             low, high = (inline or {}).get("from_port"), (inline or {}).get("to_port")
             if isinstance(low, int) and isinstance(high, int) and low <= port <= high:
                 allowed = True
-        for rule in plan.of_type("aws_vpc_security_group_ingress_rule", "aws_security_group_rule"):
-            if rule.type == "aws_security_group_rule" and rule.get("type") != "ingress":
-                continue
-            owners = _group_of(plan, rule, every_group)
-            if owners is None:
-                unlinked = True
-                continue
-            if group.address in {g.address for g in owners} and _covers(rule, port):
-                allowed = True
-        if allowed:
+        covering, unlinked = _standalone_rules(plan, group, port)
+        if allowed or covering:
             continue
         if unlinked:
             yield Unknown(store.address, f"ingress rules of {group.address}")
@@ -160,17 +191,9 @@ def _acl_verdict(plan: Plan, acl: Resource, port: int) -> str:
         entry = entry or {}
         if _covers_entry(entry, port):
             decisions.append((entry.get("rule_no") or 0, entry.get("action") or ""))
-    unlinked = False
-    every_acl = plan.of_type("aws_network_acl")
-    for rule in plan.of_type("aws_network_acl_rule"):
-        if rule.get("egress") is True:
-            continue
-        owners = _acl_of(plan, rule, every_acl)
-        if owners is None:
-            unlinked = True
-            continue
-        if acl.address in {a.address for a in owners} and _covers(rule, port):
-            decisions.append((rule.get("rule_number") or 0, rule.get("rule_action") or ""))
+    covering, unlinked = _standalone_rules(plan, acl, port)
+    for rule in covering:
+        decisions.append((rule.get("rule_number") or 0, rule.get("rule_action") or ""))
     decisions.sort()
     if decisions and decisions[0][1] == "allow":
         return "allow"

@@ -567,6 +567,7 @@ def ports_plan(
     acl_port: int = 5432,
     link_rule: bool = True,
     rule_name: str = "other-in-ecs",
+    extra: tuple[dict[str, Any], ...] = (),
 ) -> Plan:
     rule_values = {
         "ip_protocol": "tcp",
@@ -593,6 +594,7 @@ def ports_plan(
             },
             index="data-in-postgres",
         ),
+        *extra,
     ]
     resources = [
         {
@@ -647,6 +649,40 @@ def test_store_port_that_its_network_acl_does_not_allow_is_refused():
         ports_plan(acl_port=6379),
         "network ACL aws_network_acl.data of its subnets does not allow it inbound",
         "API_CreateNetworkAclEntry.html",
+    )
+
+
+def test_outbound_rules_neither_open_nor_close_a_store_port():
+    outbound = (
+        # An egress rule of the store's group (linked by its Name tag) on the store's port ...
+        change(
+            "aws_security_group_rule.out",
+            {
+                "type": "egress",
+                "protocol": "tcp",
+                "from_port": 5433,
+                "to_port": 5433,
+                "tags": {"Name": "x-rds-sg-out"},
+            },
+        ),
+        # ... and an outbound deny of everything, numbered before the ACL's inbound allow.
+        change(
+            'aws_network_acl_rule.this["data-out-deny"]',
+            {
+                "egress": True,
+                "protocol": "-1",
+                "from_port": 0,
+                "to_port": 0,
+                "rule_number": 50,
+                "rule_action": "deny",
+            },
+            index="data-out-deny",
+        ),
+    )
+    one_finding(
+        ports.RULE,
+        ports_plan(db_port=5433, acl_port=5433, extra=outbound),
+        "no ingress rule of aws_security_group.rds allows it",
     )
 
 
