@@ -113,51 +113,63 @@ def body_problems(body: Any) -> Generator[Problem, None, None]:
         )
 
 
-def _processors(where: str, processors: Any) -> Iterator[tuple[str, Any, str, str]]:
-    if processors is None:
-        return
-    if not isinstance(processors, list):
-        yield f"{where}.processor", processors, "must be a list", DATA_PREPPER_SOURCE
-        return
-    for index, processor in enumerate(processors):
-        path = f"{where}.processor[{index}]"
-        if not isinstance(processor, dict) or len(processor) != 1:
-            yield path, processor, "must name exactly one processor", DATA_PREPPER_SOURCE
-        elif (name := next(iter(processor))) not in PROCESSORS:
+def _one_key_entries(
+    path: str, items: Any, *, required: bool, not_a_list: str, not_one_key: str, source: str
+) -> Generator[Problem, None, list[tuple[str, Any, Any]]]:
+    """Check a list of one-key mappings (``- <plugin or route name>: <options>``); return (as
+    the generator's value) each well-formed entry as (its path, its key, its value)."""
+    if items is None and not required:
+        return []
+    if not isinstance(items, list) or (required and not items):
+        yield path, items, not_a_list, source
+        return []
+    entries: list[tuple[str, Any, Any]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or len(item) != 1:
+            yield f"{path}[{index}]", item, not_one_key, source
+            continue
+        key, value = next(iter(item.items()))
+        entries.append((f"{path}[{index}]", key, value))
+    return entries
+
+
+def _processors(where: str, processors: Any) -> Iterator[Problem]:
+    entries = yield from _one_key_entries(
+        f"{where}.processor",
+        processors,
+        required=False,
+        not_a_list="must be a list",
+        not_one_key="must name exactly one processor",
+        source=DATA_PREPPER_SOURCE,
+    )
+    for path, name, _ in entries:
+        if name not in PROCESSORS:
             yield path, name, "is not a Data Prepper processor", DATA_PREPPER_SOURCE
 
 
 def _routes(where: str, routes: Any) -> Generator[Problem, None, set[str]]:
     """Check the ``route`` list; return (as the generator's value) the route names."""
-    names: set[str] = set()
-    if routes is None:
-        return names
-    if not isinstance(routes, list):
-        yield f"{where}.route", routes, "must be a list of {name: condition}", DATA_PREPPER_SOURCE
-        return names
-    for index, route in enumerate(routes):
-        if not isinstance(route, dict) or len(route) != 1:
-            yield (
-                f"{where}.route[{index}]",
-                route,
-                "must be one {name: condition}",
-                DATA_PREPPER_SOURCE,
-            )
-            continue
-        names.update(str(name) for name in route)
-    return names
+    entries = yield from _one_key_entries(
+        f"{where}.route",
+        routes,
+        required=False,
+        not_a_list="must be a list of {name: condition}",
+        not_one_key="must be one {name: condition}",
+        source=DATA_PREPPER_SOURCE,
+    )
+    return {str(name) for _, name, _ in entries}
 
 
-def _sinks(where: str, sinks: Any, routes: set[str]) -> Iterator[tuple[str, Any, str, str]]:
-    if not isinstance(sinks, list) or not sinks:
-        yield f"{where}.sink", sinks, "must be a list of at least one sink", SOURCE
-        return
-    for index, sink in enumerate(sinks):
-        path = f"{where}.sink[{index}]"
-        if not isinstance(sink, dict) or len(sink) != 1:
-            yield path, sink, "must name exactly one sink plugin", SOURCE
-            continue
-        kind, options = next(iter(sink.items()))
+def _sinks(where: str, sinks: Any, routes: set[str]) -> Iterator[Problem]:
+    entries = yield from _one_key_entries(
+        f"{where}.sink",
+        sinks,
+        required=True,
+        not_a_list="must be a list of at least one sink",
+        not_one_key="must name exactly one sink plugin",
+        source=SOURCE,
+    )
+    for path, kind, options in entries:
         options = options if isinstance(options, dict) else {}
         for route in options.get("routes") or []:
             if route not in routes:

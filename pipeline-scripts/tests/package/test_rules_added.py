@@ -157,6 +157,22 @@ def test_a_pipeline_source_connecting_sub_pipelines_is_not_a_data_source(service
         ),
         (lambda sub: sub.update(buffer={"bounded_blocking": {}}), "takes no buffer"),
         (lambda sub: sub.update(source={}), "must name exactly one source plugin"),
+        (lambda sub: sub.update(processor={"grok": {}}), "service-logs.processor: must be a list"),
+        (
+            lambda sub: sub["processor"].append({"grok": {}, "date": {}}),
+            "service-logs.processor[3]: must name exactly one processor",
+        ),
+        (
+            lambda sub: sub.update(route={"flow": "/a == 1"}),
+            "service-logs.route: must be a list of {name: condition}",
+        ),
+        (lambda sub: sub.update(route=["flow"]), "route[0]: must be one {name: condition}"),
+        (lambda sub: sub.pop("sink"), "service-logs.sink: must be a list of at least one sink"),
+        (lambda sub: sub.update(sink=[]), "service-logs.sink: must be a list of at least one"),
+        (
+            lambda sub: sub["sink"].append("stdout"),
+            "service-logs.sink[1]: must name exactly one sink plugin",
+        ),
     ],
 )
 def test_bad_pipeline_bodies_are_refused(service_logs, edit, expected):
