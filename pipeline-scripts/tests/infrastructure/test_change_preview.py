@@ -17,11 +17,12 @@ from support import (
     REPLAY,
     TerraformResults,
     copy_project,
-    hcl,
+    edit_environment,
+    environment_file,
+    environment_values,
     run_folder,
     services_of,
     with_setting,
-    without_setting,
 )
 
 from carcierge_pipeline.change import ResourceChange
@@ -91,17 +92,8 @@ def work(repo: Project):
     _git(repo.root, "clean", "-qfd", "--", "environments")
 
 
-def _var_file(project: Project) -> Path:
-    return project.root / "environments" / f"{ENVIRONMENT}.tfvars"
-
-
 def _services(project: Project) -> dict:
-    return load_tfvars(_var_file(project))["services"]
-
-
-def _set(project: Project, name: str, value) -> None:
-    path = _var_file(project)
-    path.write_text(without_setting(path.read_text(), name) + f"\n{name} = {hcl(value)}\n")
+    return environment_values(project.root, ENVIRONMENT)["services"]
 
 
 @dataclass(frozen=True)
@@ -156,7 +148,7 @@ def test_an_image_change_shows_exactly_its_task_definition_and_service(work, ter
     services = _services(work)
     key = next(iter(services))
     services[key]["container_image"] += "-next"
-    _set(work, "services", services)
+    edit_environment(work.root, ENVIRONMENT, "services", services)
     result = _preview(work, terraform_results)
     assert _changes(result) == {
         f'module.ecs.aws_ecs_task_definition.service["{key}"]': "replace",
@@ -187,7 +179,7 @@ def test_scaling_a_service_touches_only_that_service(work, terraform_results):
     services[key]["max_capacity"] = (
         int(services_of(work.root, ENVIRONMENT)[key]["max_capacity"]) + 2
     )
-    _set(work, "services", services)
+    edit_environment(work.root, ENVIRONMENT, "services", services)
     result = _preview(work, terraform_results)
     changed = _changes(result)
     assert changed, "scaling changed nothing"
@@ -218,7 +210,7 @@ def test_a_new_service_is_created_and_nothing_is_destroyed(work, terraform_resul
     services = _services(work)
     image = template["container_image"].rsplit(":", 1)[0] + ":9.9.9"
     services["brandnew"] = {"container_image": image}
-    _set(work, "services", services)
+    edit_environment(work.root, ENVIRONMENT, "services", services)
     result = _preview(work, terraform_results)
     changed = _changes(result)
     created = {a for a, action in changed.items() if action == "create"}
@@ -247,7 +239,7 @@ def test_a_removed_service_is_refused_while_its_data_is_protected(work, terrafor
     services = _services(work)
     key = list(services)[-1]
     del services[key]
-    _set(work, "services", services)
+    edit_environment(work.root, ENVIRONMENT, "services", services)
     result = _preview(work, terraform_results)
     assert result.refused and all(f'["{key}"]' in a for a in result.refused)
     assert "\n" not in result.message
@@ -261,9 +253,9 @@ def test_replacing_a_protected_stateful_resource_is_shown_first_and_refused(
 ):
     # The database name forces a new instance (ForceNew in the provider); the instance holds
     # data and prevent_destroy guards it: Terraform refuses, the comment shows it first.
-    rds = load_tfvars(_var_file(work))["rds_config"]
+    rds = environment_values(work.root, ENVIRONMENT)["rds_config"]
     rds["database_name"] = rds["database_name"] + "renamed"
-    _set(work, "rds_config", rds)
+    edit_environment(work.root, ENVIRONMENT, "rds_config", rds)
     result = _preview(work, terraform_results)
     assert result.refused is not None
     assert "module.rds.aws_db_instance.this" in result.refused
@@ -289,7 +281,7 @@ def test_a_base_that_is_not_a_commit_is_one_line_and_leaves_nothing(work):
 
 @pytest.mark.slow(seconds=10)
 def test_a_base_that_does_not_plan_is_one_line_naming_it(work):
-    path = _var_file(work)
+    path = environment_file(work.root, ENVIRONMENT)
     good = path.read_text()
     path.write_text(good.replace("services = {", "services = {\n  broken = 1\n", 1))
     _git(work.root, "commit", "-q", "-am", "a broken base")
