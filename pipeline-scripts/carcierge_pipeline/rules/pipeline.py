@@ -113,62 +113,61 @@ def body_problems(body: Any) -> Generator[Problem, None, None]:
         )
 
 
+# The lists of one-key mappings in a sub-pipeline: whether one is required, what a value that
+# is not a list reads, what a malformed entry reads, and the source of both.
+_ONE_KEY_LISTS = {
+    "processor": (False, "must be a list", "must name exactly one processor", DATA_PREPPER_SOURCE),
+    "route": (
+        False,
+        "must be a list of {name: condition}",
+        "must be one {name: condition}",
+        DATA_PREPPER_SOURCE,
+    ),
+    "sink": (
+        True,
+        "must be a list of at least one sink",
+        "must name exactly one sink plugin",
+        SOURCE,
+    ),
+}
+
+
 def _one_key_entries(
-    path: str, items: Any, *, required: bool, not_a_list: str, not_one_key: str, source: str
+    where: str, field: str, items: Any
 ) -> Generator[Problem, None, list[tuple[str, Any, Any]]]:
-    """Check a list of one-key mappings (``- <plugin or route name>: <options>``); return (as
-    the generator's value) each well-formed entry as (its path, its key, its value)."""
+    """Check the list ``field`` of a sub-pipeline (``- <plugin or route name>: <options>``);
+    return (as the generator's value) each well-formed entry as (its path, its key, its value)."""
+    required, not_a_list, not_one_key, source = _ONE_KEY_LISTS[field]
     if items is None and not required:
         return []
     if not isinstance(items, list) or (required and not items):
-        yield path, items, not_a_list, source
+        yield f"{where}.{field}", items, not_a_list, source
         return []
     entries: list[tuple[str, Any, Any]] = []
     for index, item in enumerate(items):
+        path = f"{where}.{field}[{index}]"
         if not isinstance(item, dict) or len(item) != 1:
-            yield f"{path}[{index}]", item, not_one_key, source
+            yield path, item, not_one_key, source
             continue
         key, value = next(iter(item.items()))
-        entries.append((f"{path}[{index}]", key, value))
+        entries.append((path, key, value))
     return entries
 
 
 def _processors(where: str, processors: Any) -> Iterator[Problem]:
-    entries = yield from _one_key_entries(
-        f"{where}.processor",
-        processors,
-        required=False,
-        not_a_list="must be a list",
-        not_one_key="must name exactly one processor",
-        source=DATA_PREPPER_SOURCE,
-    )
-    for path, name, _ in entries:
+    for path, name, _ in (yield from _one_key_entries(where, "processor", processors)):
         if name not in PROCESSORS:
             yield path, name, "is not a Data Prepper processor", DATA_PREPPER_SOURCE
 
 
 def _routes(where: str, routes: Any) -> Generator[Problem, None, set[str]]:
     """Check the ``route`` list; return (as the generator's value) the route names."""
-    entries = yield from _one_key_entries(
-        f"{where}.route",
-        routes,
-        required=False,
-        not_a_list="must be a list of {name: condition}",
-        not_one_key="must be one {name: condition}",
-        source=DATA_PREPPER_SOURCE,
-    )
+    entries = yield from _one_key_entries(where, "route", routes)
     return {str(name) for _, name, _ in entries}
 
 
 def _sinks(where: str, sinks: Any, routes: set[str]) -> Iterator[Problem]:
-    entries = yield from _one_key_entries(
-        f"{where}.sink",
-        sinks,
-        required=True,
-        not_a_list="must be a list of at least one sink",
-        not_one_key="must name exactly one sink plugin",
-        source=SOURCE,
-    )
+    entries = yield from _one_key_entries(where, "sink", sinks)
     for path, kind, options in entries:
         options = options if isinstance(options, dict) else {}
         for route in options.get("routes") or []:
