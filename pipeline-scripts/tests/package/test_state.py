@@ -285,14 +285,19 @@ def test_existing_key_alias_is_reused_and_rotation_turned_on(aws):
     assert _bootstrap(aws, kms_key_alias="alias/team-state").status_of("kms key") == "unchanged"
 
 
-def test_existing_provisioned_table_is_converged(aws):
+def _table_made_before(aws: state.AwsClients, key: str, **billing) -> None:
+    """A lock table someone made before the bootstrap: hash key ``key``, ``billing`` mode."""
     aws.dynamodb.create_table(
         TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
-        BillingMode="PROVISIONED",
-        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        **billing,
     )
+
+
+def test_existing_provisioned_table_is_converged(aws):
+    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    _table_made_before(aws, "LockID", BillingMode="PROVISIONED", ProvisionedThroughput=throughput)
     result = _bootstrap(aws)
     assert result.status_of("lock table") == state.UNCHANGED
     settings = ("billing", "encryption", "deletion protection", "point-in-time recovery")
@@ -303,12 +308,7 @@ def test_existing_provisioned_table_is_converged(aws):
 
 
 def test_table_with_another_key_schema_is_refused(aws):
-    aws.dynamodb.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    _table_made_before(aws, "id", BillingMode="PAY_PER_REQUEST")
     with pytest.raises(UserError, match="needs the single hash key LockID"):
         _bootstrap(aws)
 
