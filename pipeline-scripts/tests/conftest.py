@@ -148,11 +148,13 @@ def offline_cache() -> OfflineCache:
 
 @pytest.fixture
 def fixture_workdir(tmp_path: Path, offline_cache: OfflineCache):
-    """Copy a fixture configuration to a temp dir; return an initialised offline Terraform."""
+    """Copy a fixture configuration, with the provider setup every fixture shares
+    (fixtures/providers.tf), to a temp dir; return an initialised offline Terraform."""
 
     def make(name: str, edit=None) -> Terraform:
         workdir = tmp_path / name
         shutil.copytree(FIXTURES / name, workdir)
+        shutil.copy(FIXTURES / "providers.tf", workdir)
         if edit:
             main = workdir / "main.tf"
             original = main.read_text()
