@@ -47,6 +47,10 @@ def test_good_fixture_validates_and_plans(fixture_workdir):
     assert changes["aws_kms_key.fixture"]["after"]["enable_key_rotation"] is True
     assert changes["aws_kms_key.fixture"]["after_unknown"]["arn"] is True  # computed at apply
     assert changes["aws_kms_alias.fixture"]["after"]["name"] == "alias/staging-fixture"
+    # The provider setup every fixture shares (fixtures/providers.tf, copied in).
+    provider = plan["configuration"]["provider_config"]["aws"]
+    assert provider["version_constraint"] == "~> 6.0"
+    assert provider["expressions"]["region"] == {"constant_value": "us-west-1"}
 
 
 SEEDED_MISTAKES = {
