@@ -5,6 +5,7 @@ counts, Spot shares) is not policy: the other tests read those from the files.""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -17,13 +18,19 @@ def test_every_environment_holds_the_policy(environment_plans, environment):
     assert policy.violations(environment_plans(environment), environment) == []
 
 
-def _edited(plan: dict, resource_type: str, change) -> dict:
-    """A copy of ``plan`` with ``change(planned values)`` applied to the first resource of
-    ``resource_type``."""
+def _edited(plan: dict, resource_type: str, values: dict) -> dict:
+    """A copy of ``plan`` with ``values`` set in the planned values of the first resource of
+    ``resource_type``; a name such as ``cluster_config.0.zone_awareness_enabled`` sets an
+    attribute of a nested block."""
     edited = copy.deepcopy(plan)
     for rc in edited["resource_changes"]:
         if rc["type"] == resource_type and rc["change"].get("after") is not None:
-            change(rc["change"]["after"])
+            for name, value in values.items():
+                *blocks, attribute = name.split(".")
+                target = rc["change"]["after"]
+                for step in blocks:
+                    target = target[int(step) if step.isdigit() else step]
+                target[attribute] = value
             return edited
     raise AssertionError(f"no {resource_type} in the plan")
 
@@ -36,80 +43,50 @@ def _without(plan: dict, resource_type: str) -> dict:
     return edited
 
 
-BREACHES = {
-    "rds single-AZ": ("aws_db_instance", lambda v: v.update(multi_az=False), "not Multi-AZ"),
-    "rds unprotected": (
-        "aws_db_instance",
-        lambda v: v.update(deletion_protection=False),
-        "no deletion protection",
-    ),
-    "rds no final snapshot": (
-        "aws_db_instance",
-        lambda v: v.update(skip_final_snapshot=True),
-        "skips final snapshot",
-    ),
-    "rds public": (
-        "aws_db_instance",
-        lambda v: v.update(publicly_accessible=True),
-        "publicly accessible",
-    ),
-    "rds unencrypted": (
-        "aws_db_instance",
-        lambda v: v.update(storage_encrypted=False),
-        "storage not encrypted",
-    ),
-    "rds backups off": (
-        "aws_db_instance",
-        lambda v: v.update(backup_retention_period=0),
-        "backups kept 0 days",
-    ),
-    "redis unencrypted": (
-        "aws_elasticache_replication_group",
-        lambda v: v.update(at_rest_encryption_enabled="false"),
-        "not encrypted at rest",
-    ),
+RDS, REDIS, SEARCH = "aws_db_instance", "aws_elasticache_replication_group", "aws_opensearch_domain"
+# breach -> (resource type, the planned values it sets, what the policy says)
+BREACHES: dict[str, tuple[str, dict[str, Any], str]] = {
+    "rds single-AZ": (RDS, {"multi_az": False}, "not Multi-AZ"),
+    "rds unprotected": (RDS, {"deletion_protection": False}, "no deletion protection"),
+    "rds no final snapshot": (RDS, {"skip_final_snapshot": True}, "skips final snapshot"),
+    "rds public": (RDS, {"publicly_accessible": True}, "publicly accessible"),
+    "rds unencrypted": (RDS, {"storage_encrypted": False}, "storage not encrypted"),
+    "rds backups off": (RDS, {"backup_retention_period": 0}, "backups kept 0 days"),
+    "redis unencrypted": (REDIS, {"at_rest_encryption_enabled": "false"}, "not encrypted at rest"),
     "redis no failover": (
-        "aws_elasticache_replication_group",
-        lambda v: v.update(automatic_failover_enabled=False),
+        REDIS,
+        {"automatic_failover_enabled": False},
         "no Multi-AZ automatic failover",
     ),
     "opensearch http": (
-        "aws_opensearch_domain",
-        lambda v: v["domain_endpoint_options"][0].update(enforce_https=False),
+        SEARCH,
+        {"domain_endpoint_options.0.enforce_https": False},
         "HTTPS not enforced",
     ),
     "opensearch one zone": (
-        "aws_opensearch_domain",
-        lambda v: v["cluster_config"][0].update(zone_awareness_enabled=False),
+        SEARCH,
+        {"cluster_config.0.zone_awareness_enabled": False},
         "not zone-aware",
     ),
     "bucket public": (
         "aws_s3_bucket_public_access_block",
-        lambda v: v.update(block_public_policy=False),
+        {"block_public_policy": False},
         "public access not fully blocked",
     ),
-    "logs forever": (
-        "aws_cloudwatch_log_group",
-        lambda v: v.update(retention_in_days=0),
-        "kept forever",
-    ),
+    "logs forever": ("aws_cloudwatch_log_group", {"retention_in_days": 0}, "kept forever"),
     "tasks public": (
         "aws_ecs_service",
-        lambda v: v["network_configuration"][0].update(assign_public_ip=True),
+        {"network_configuration.0.assign_public_ip": True},
         "tasks get public IPs",
     ),
-    "alb unprotected": (
-        "aws_lb",
-        lambda v: v.update(enable_deletion_protection=False),
-        "not protected",
-    ),
+    "alb unprotected": ("aws_lb", {"enable_deletion_protection": False}, "not protected"),
 }
 
 
 @pytest.mark.parametrize("breach", BREACHES)
 def test_the_policy_catches_each_breach_in_prod(environment_plans, breach):
-    resource_type, change, message = BREACHES[breach]
-    found = policy.violations(_edited(environment_plans("prod"), resource_type, change), "prod")
+    resource_type, values, message = BREACHES[breach]
+    found = policy.violations(_edited(environment_plans("prod"), resource_type, values), "prod")
     assert len(found) == 1 and message in found[0], found
 
 
@@ -124,7 +101,7 @@ def test_lower_environments_may_be_single_az_but_not_unencrypted(environment_pla
     plan = environment_plans("staging")
     assert policy.violations(plan, "staging") == []
     assert any("not Multi-AZ" in line for line in policy.violations(plan, "prod"))
-    breached = _edited(plan, "aws_db_instance", lambda v: v.update(storage_encrypted=False))
+    breached = _edited(plan, RDS, {"storage_encrypted": False})
     assert policy.violations(breached, "staging") == [
         "module.rds.aws_db_instance.this: storage not encrypted"
     ]
