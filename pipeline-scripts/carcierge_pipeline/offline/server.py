@@ -148,6 +148,21 @@ def _reused_certificate(cache: OfflineCache) -> tuple[bytes, bytes, bytes]:
     return key_pem, cert_pem, der
 
 
+# The RPCs with nothing to do offline (no identity schemas, functions, provider or data source
+# checks, ephemeral resources to renew or close, nothing to stop): an empty response each.
+NOTHING_TO_DO = frozenset(
+    [
+        *["GetResourceIdentitySchemas", "GetFunctions", "StopProvider"],
+        *[
+            "ValidateProviderConfig",
+            "ValidateDataResourceConfig",
+            "ValidateEphemeralResourceConfig",
+        ],
+        *["RenewEphemeralResource", "CloseEphemeralResource"],
+    ]
+)
+
+
 class OfflineProvider:
     """The RPC implementations; one instance per plugin process."""
 
@@ -158,6 +173,15 @@ class OfflineProvider:
         self.default_tags: dict[str, str] = {}
         self._schema: dict[str, Any] | None = None
         self._lock = threading.Lock()
+
+    def implementation(self, rpc: str) -> Callable[..., Any] | None:
+        """What serves the RPC ``rpc``: the method of that name, an empty response where there
+        is nothing to do offline (NOTHING_TO_DO), else None (unimplemented)."""
+        method: Callable[..., Any] | None = getattr(self, rpc, None)
+        if method is not None or rpc not in NOTHING_TO_DO:
+            return method
+        response = getattr(self.pb, rpc).Response
+        return lambda request, context: response()
 
     # -- schema ---------------------------------------------------------------------------
     def _provider_schema(self) -> dict[str, Any]:
@@ -190,16 +214,7 @@ class OfflineProvider:
         )
         return response
 
-    def GetResourceIdentitySchemas(self, request: Any, context: Any) -> Any:
-        return self.pb.GetResourceIdentitySchemas.Response()
-
-    def GetFunctions(self, request: Any, context: Any) -> Any:
-        return self.pb.GetFunctions.Response()
-
     # -- validation and configuration -----------------------------------------------------
-    def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
-        return self.pb.ValidateProviderConfig.Response()
-
     def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
         """The real provider's schema validators and cross-argument rules (rules.py)."""
         response = self.pb.ValidateResourceConfig.Response()
@@ -208,12 +223,6 @@ class OfflineProvider:
         for failure in rules.check_config(request.type_name, config):
             self._attribute_error(response, failure, block)
         return response
-
-    def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
-        return self.pb.ValidateDataResourceConfig.Response()
-
-    def ValidateEphemeralResourceConfig(self, request: Any, context: Any) -> Any:
-        return self.pb.ValidateEphemeralResourceConfig.Response()
 
     def ConfigureProvider(self, request: Any, context: Any) -> Any:
         config = values.decode(request.config.msgpack) or {}
@@ -225,9 +234,6 @@ class OfflineProvider:
             if isinstance(tags, dict) and values.is_wholly_known(tags):
                 self.default_tags.update(tags)
         return self.pb.ConfigureProvider.Response()
-
-    def StopProvider(self, request: Any, context: Any) -> Any:
-        return self.pb.StopProvider.Response()
 
     # -- resources ------------------------------------------------------------------------
     def PlanResourceChange(self, request: Any, context: Any) -> Any:
@@ -324,12 +330,6 @@ class OfflineProvider:
         response.result.msgpack = values.encode(values.fill_computed(block, config, overrides))
         return response
 
-    def RenewEphemeralResource(self, request: Any, context: Any) -> Any:
-        return self.pb.RenewEphemeralResource.Response()
-
-    def CloseEphemeralResource(self, request: Any, context: Any) -> Any:
-        return self.pb.CloseEphemeralResource.Response()
-
     @staticmethod
     def _set_path(attribute_path: Any, path: rules.Path) -> None:
         for step in path:
@@ -392,7 +392,7 @@ def _handlers(provider: OfflineProvider, shutdown: threading.Event) -> list[Any]
     pb = provider.pb
     methods: dict[str, grpc.RpcMethodHandler] = {}
     for method in pb.service.methods:
-        implementation: Callable[..., Any] | None = getattr(provider, method.name, None)
+        implementation = provider.implementation(method.name)
         if implementation is None or method.server_streaming or method.client_streaming:
             continue  # grpc answers UNIMPLEMENTED, which Terraform tolerates for these
         request_cls = getattr(pb, method.input_type.full_name.split(".")[1])

@@ -46,3 +46,17 @@ def test_schema_response_lets_terraform_reuse_the_first_launchs_schema(offline_c
     assert response.server_capabilities.get_provider_schema_optional is True
     assert response.server_capabilities.plan_destroy is True
     assert len(response.resource_schemas) > 1500
+
+
+def test_the_rpcs_with_nothing_to_do_offline_answer_empty(offline_cache):
+    provider = server.OfflineProvider(offline_cache)
+    rpcs = {m.name for m in provider.pb.service.methods}
+    assert rpcs >= server.NOTHING_TO_DO  # a misspelt name would leave its RPC unimplemented
+    for rpc in sorted(server.NOTHING_TO_DO):
+        serve = provider.implementation(rpc)
+        assert serve is not None, rpc
+        assert (
+            serve(getattr(provider.pb, rpc).Request(), None) == getattr(provider.pb, rpc).Response()
+        )
+    assert provider.implementation("PlanResourceChange") == provider.PlanResourceChange
+    assert provider.implementation("CallFunction") is None  # grpc answers UNIMPLEMENTED
