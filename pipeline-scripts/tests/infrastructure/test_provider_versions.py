@@ -72,25 +72,24 @@ def admits(constraint: str, version: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize(
-    ("constraint", "version", "expected"),
-    [
-        ("~> 6.0", "6.69.1", True),
-        ("~> 6.0", "7.0.0", False),
-        ("~> 6.61", "6.61.0", True),
-        ("~> 6.61", "6.60.9", False),
-        ("~> 6.61.3", "6.61.9", True),
-        ("~> 6.61.3", "6.62.0", False),
-        (">= 6.61.0, < 7.0.0", "6.69.1", True),
-        (">= 6.61.0, < 7.0.0", "7.0.0", False),
-        ("6.61.0", "6.61.0", True),
-        ("!= 6.61.0", "6.61.0", False),
-        ("> 6.60", "6.60.1", True),
-        ("<= 6.60", "6.60.1", False),
-    ],
-)
-def test_the_matcher_follows_terraform_constraint_syntax(constraint, version, expected):
-    assert admits(constraint, version) is expected
+# constraint -> (a version it admits, a version it refuses), each next to the boundary
+CONSTRAINTS = {
+    "~> 6.0": ("6.69.1", "7.0.0"),
+    "~> 6.61": ("6.61.0", "6.60.9"),
+    "~> 6.61.3": ("6.61.9", "6.62.0"),
+    ">= 6.61.0, < 7.0.0": ("6.69.1", "7.0.0"),
+    "6.61.0": ("6.61.0", "6.61.1"),
+    "!= 6.61.0": ("6.61.1", "6.61.0"),
+    "> 6.60": ("6.60.1", "6.60.0"),
+    "<= 6.60": ("6.60.0", "6.60.1"),
+}
+
+
+@pytest.mark.parametrize("constraint", CONSTRAINTS)
+def test_the_matcher_follows_terraform_constraint_syntax(constraint):
+    admitted, refused = CONSTRAINTS[constraint]
+    assert admits(constraint, admitted) is True
+    assert admits(constraint, refused) is False
 
 
 def _aws_constraint(path: Path) -> str:
