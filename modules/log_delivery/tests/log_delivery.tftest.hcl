@@ -35,6 +35,9 @@ variables {
   opensearch_endpoint   = "vpc-staging-carcierge-opensearch-mock.us-west-1.es.amazonaws.com"
   subnet_ids            = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
   security_group_id     = "sg-0ccccccccccccccc3"
+  # The CI deploy role creates roles only under the environment's boundary (ci_policies.py):
+  # every run plans with one, as every environment does.
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"
 }
 
 run "one_stream_and_filter_per_source" {
@@ -53,6 +56,11 @@ run "one_stream_and_filter_per_source" {
   assert {
     condition     = aws_cloudwatch_log_subscription_filter.this["service1"].log_group_name == "/ecs/staging-carcierge-service1"
     error_message = "the filter subscribes the source's own log group"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.service) == 3 && alltrue([for role in aws_iam_role.service : role.permissions_boundary == "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"])
+    error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
 }
 
@@ -312,18 +320,4 @@ run "alb_bucket_must_be_a_bucket_name" {
   }
 
   expect_failures = [var.alb_access_logs]
-}
-
-# The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
-run "roles_carry_the_permissions_boundary" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"
-  }
-
-  assert {
-    condition     = alltrue([for boundary in [for role in aws_iam_role.service : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
-    error_message = "every IAM role of the module must carry permissions_boundary_arn"
-  }
 }
