@@ -226,17 +226,30 @@ resource "aws_opensearch_domain" "this" {
     auto_software_update_enabled = true
   }
 
-  # Every log type of local.log_types into its own group. Audit logs also need audit logging
-  # switched on in the security plugin (Dashboards > Security > Audit logs) by the master role;
-  # this only routes them.
-  dynamic "log_publishing_options" {
-    for_each = aws_cloudwatch_log_group.this
+  log_publishing_options {
+    log_type                 = "INDEX_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["INDEX_SLOW_LOGS"].arn
+    enabled                  = true
+  }
 
-    content {
-      log_type                 = log_publishing_options.key
-      cloudwatch_log_group_arn = log_publishing_options.value.arn
-      enabled                  = true
-    }
+  log_publishing_options {
+    log_type                 = "SEARCH_SLOW_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["SEARCH_SLOW_LOGS"].arn
+    enabled                  = true
+  }
+
+  log_publishing_options {
+    log_type                 = "ES_APPLICATION_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["ES_APPLICATION_LOGS"].arn
+    enabled                  = true
+  }
+
+  # Audit logs also need audit logging switched on in the security plugin (Dashboards > Security
+  # > Audit logs) by the master role; this only routes them.
+  log_publishing_options {
+    log_type                 = "AUDIT_LOGS"
+    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["AUDIT_LOGS"].arn
+    enabled                  = true
   }
 
   tags = merge(var.tags, { Name = local.domain_name })
