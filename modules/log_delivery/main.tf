@@ -51,6 +51,18 @@ locals {
     logs = "${var.name_prefix}-logs"
     alb  = "${var.name_prefix}-logs-alb"
   }
+
+  # The staging bucket is SSE-KMS with the environment key: Firehose (writing) and the pipeline
+  # (reading) use the key only through S3 in this region.
+  key_through_s3 = {
+    Sid      = "EnvironmentKeyThroughS3"
+    Effect   = "Allow"
+    Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    Resource = var.kms_key_arn
+    Condition = {
+      StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
+    }
+  }
 }
 
 # --- staging bucket: decompressed log files, failed records, refused documents ----------
@@ -73,41 +85,81 @@ module "bucket" {
   }
 }
 
-# New log files are announced to the pipeline through a queue (the S3 source of OpenSearch
-# Ingestion reads S3 event notifications from SQS).
-resource "aws_sqs_queue" "this" {
-  name                      = "${var.name_prefix}-log-delivery"
-  sqs_managed_sse_enabled   = true
-  message_retention_seconds = 345600 # 4 days: files not read by then are still in S3
-
-  tags = merge(var.tags, { Name = "${var.name_prefix}-log-delivery" })
+# New log files are announced to the pipelines through queues, one per bucket they read (the S3
+# source of OpenSearch Ingestion reads S3 event notifications from SQS): the staging bucket's
+# logs/ and, with alb_access_logs, the ALB's access-log files (alb.tf). Keyed as the pipelines
+# (pipeline.tf); compression is how the pipeline's s3 source reads the bucket's files.
+locals {
+  notified_buckets = merge(
+    {
+      logs = {
+        queue       = "${var.name_prefix}-log-delivery"
+        sid         = "S3EventsOfTheStagingBucket"
+        bucket      = module.bucket.bucket
+        bucket_arn  = local.bucket_arn
+        key_prefix  = local.log_prefix
+        key_suffix  = null
+        compression = "none" # decompressed by Firehose
+      }
+    },
+    local.alb == null ? {} : {
+      alb = {
+        queue       = "${var.name_prefix}-log-delivery-alb"
+        sid         = "S3EventsOfTheAlbLogBucket"
+        bucket      = local.alb.bucket
+        bucket_arn  = local.alb.bucket_arn
+        key_prefix  = local.alb.key_prefix
+        key_suffix  = local.alb.key_suffix
+        compression = "gzip"
+      }
+    },
+  )
 }
 
+resource "aws_sqs_queue" "this" {
+  for_each = local.notified_buckets
+
+  name                      = each.value.queue
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 345600 # 4 days: files not read by then are still in their bucket
+
+  tags = merge(var.tags, { Name = each.value.queue })
+}
+
+# Only S3, only for the queue's bucket in this account, may send to it (S3 User Guide,
+# "Granting permissions to publish event notification messages to a destination": a queue
+# policy for the s3.amazonaws.com principal with aws:SourceArn and aws:SourceAccount; read
+# 2026-12-01).
 resource "aws_sqs_queue_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
+  for_each = local.notified_buckets
+
+  queue_url = aws_sqs_queue.this[each.key].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
-      Sid       = "S3EventsOfTheStagingBucket"
+      Sid       = each.value.sid
       Effect    = "Allow"
       Principal = { Service = "s3.amazonaws.com" }
       Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.this.arn
+      Resource  = aws_sqs_queue.this[each.key].arn
       Condition = {
         StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = local.bucket_arn }
+        ArnLike      = { "aws:SourceArn" = each.value.bucket_arn }
       }
     }]
   })
 }
 
 resource "aws_s3_bucket_notification" "this" {
-  bucket = module.bucket.bucket
+  for_each = local.notified_buckets
+
+  bucket = each.value.bucket
 
   queue {
-    queue_arn     = aws_sqs_queue.this.arn
+    queue_arn     = aws_sqs_queue.this[each.key].arn
     events        = ["s3:ObjectCreated:*"]
-    filter_prefix = local.log_prefix
+    filter_prefix = each.value.key_prefix
+    filter_suffix = each.value.key_suffix
   }
 
   depends_on = [aws_sqs_queue_policy.this]
@@ -183,15 +235,7 @@ resource "aws_iam_role_policy" "firehose" {
         Action   = ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"]
         Resource = [local.bucket_arn, "${local.bucket_arn}/*"]
       },
-      {
-        Sid      = "EnvironmentKeyThroughS3"
-        Effect   = "Allow"
-        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
-        Resource = var.kms_key_arn
-        Condition = {
-          StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
-        }
-      },
+      local.key_through_s3,
     ]
   })
 }

@@ -53,20 +53,27 @@ locals {
     "%%{NOTSPACE:log_status}",
   ])
 
+  # Each pipeline's source: the files its queue announces (main.tf, keyed as the pipelines), one
+  # a line (newline codec), read as the delivery role; Data Prepper s3 source with SQS
+  # notifications (read 2026-12-01).
+  s3_sources = {
+    for key, notified in local.notified_buckets : key => {
+      s3 = {
+        notification_type = "sqs"
+        compression       = notified.compression
+        acknowledgments   = true
+        codec             = { newline = {} }
+        sqs               = { queue_url = "${local.queue_url_prefix}/${aws_sqs_queue.this[key].name}" }
+        aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
+      }
+    }
+  }
+
   # Data Prepper pipeline (OpenSearch Ingestion "Creating pipelines", S3 source with SQS
   # notifications, opensearch sink with aws.sts_role_arn and an S3 DLQ; read 2026-12-01). The
   # source's key (logs/<source>/...) becomes log_source; the index name takes it and the day.
   service_logs = {
-    source = {
-      s3 = {
-        notification_type = "sqs"
-        compression       = "none"
-        acknowledgments   = true
-        codec             = { newline = {} }
-        sqs               = { queue_url = "${local.queue_url_prefix}/${aws_sqs_queue.this.name}" }
-        aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
-      }
-    }
+    source = local.s3_sources.logs
     processor = [
       # Firehose ends every record with a newline (AppendDelimiterToRecord, main.tf); where the
       # extracted messages already end with one, the newline codec reads an empty line: dropped
@@ -139,16 +146,7 @@ locals {
   # (target_key), its time as @timestamp (date processor), written to logs-alb-<day>; refused
   # documents under dlq/alb/. Data Prepper s3 source, grok and date processors, read 2026-12-01.
   alb_logs = local.alb == null ? null : {
-    source = {
-      s3 = {
-        notification_type = "sqs"
-        compression       = "gzip"
-        acknowledgments   = true
-        codec             = { newline = {} }
-        sqs               = { queue_url = "${local.queue_url_prefix}/${one(aws_sqs_queue.alb[*].name)}" }
-        aws               = { region = local.region, sts_role_arn = local.pipeline_role_arn }
-      }
-    }
+    source = local.s3_sources.alb
     processor = [
       { grok = { match = { message = [local.alb_grok] }, target_key = "alb" } },
       { date = { match = [{ key = "/alb/time", patterns = ["yyyy-MM-dd'T'HH:mm:ss.SSSSSSX"] }], destination = "@timestamp" } },
@@ -192,7 +190,7 @@ locals {
       Sid      = "ReadAlbNotifications"
       Effect   = "Allow"
       Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
-      Resource = one(aws_sqs_queue.alb[*].arn)
+      Resource = aws_sqs_queue.this["alb"].arn
     },
   ]
 }
@@ -232,17 +230,9 @@ resource "aws_iam_role_policy" "pipeline" {
         Sid      = "ReadNotifications"
         Effect   = "Allow"
         Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
-        Resource = aws_sqs_queue.this.arn
+        Resource = aws_sqs_queue.this["logs"].arn
       },
-      {
-        Sid      = "EnvironmentKeyThroughS3"
-        Effect   = "Allow"
-        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
-        Resource = var.kms_key_arn
-        Condition = {
-          StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
-        }
-      },
+      local.key_through_s3,
     ], local.alb_statements)
   })
 }

@@ -35,12 +35,14 @@ locals {
   http_actions = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpPatch", "es:ESHttpDelete"]
 
   # Error logs are the application logs; audit logs need fine-grained access control (on).
-  log_types = {
-    INDEX_SLOW_LOGS     = "index-slow"
-    SEARCH_SLOW_LOGS    = "search-slow"
-    ES_APPLICATION_LOGS = "application"
-    AUDIT_LOGS          = "audit"
-  }
+  # A list, not a map: checkov's code scan expands a dynamic block over a list only, and
+  # CKV_AWS_317 reads the domain's AUDIT_LOGS option from it.
+  log_types = [
+    { type = "INDEX_SLOW_LOGS", group = "index-slow" },
+    { type = "SEARCH_SLOW_LOGS", group = "search-slow" },
+    { type = "ES_APPLICATION_LOGS", group = "application" },
+    { type = "AUDIT_LOGS", group = "audit" },
+  ]
 }
 
 # --- fine-grained access control: an IAM master role, no password anywhere ---------------
@@ -111,7 +113,7 @@ resource "aws_iam_role_policy" "master_pass_role" {
 # --- logs -----------------------------------------------------------------------------
 
 resource "aws_cloudwatch_log_group" "this" {
-  for_each = local.log_types
+  for_each = { for log in local.log_types : log.type => log.group }
   # checkov:skip=CKV_AWS_338:retention is the environment's log_retention_days (staging 14, qa 14, uat 30, prod 90 days), under the one year this check asks for in every environment, security logs included: chosen for cost, a year is one value in an environment file
 
   name              = "/aws/opensearch/${local.domain_name}/${each.value}"
@@ -226,30 +228,17 @@ resource "aws_opensearch_domain" "this" {
     auto_software_update_enabled = true
   }
 
-  log_publishing_options {
-    log_type                 = "INDEX_SLOW_LOGS"
-    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["INDEX_SLOW_LOGS"].arn
-    enabled                  = true
-  }
+  # Every log type of local.log_types into its own group. Audit logs also need audit logging
+  # switched on in the security plugin (Dashboards > Security > Audit logs) by the master role;
+  # this only routes them.
+  dynamic "log_publishing_options" {
+    for_each = local.log_types
 
-  log_publishing_options {
-    log_type                 = "SEARCH_SLOW_LOGS"
-    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["SEARCH_SLOW_LOGS"].arn
-    enabled                  = true
-  }
-
-  log_publishing_options {
-    log_type                 = "ES_APPLICATION_LOGS"
-    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["ES_APPLICATION_LOGS"].arn
-    enabled                  = true
-  }
-
-  # Audit logs also need audit logging switched on in the security plugin (Dashboards > Security
-  # > Audit logs) by the master role; this only routes them.
-  log_publishing_options {
-    log_type                 = "AUDIT_LOGS"
-    cloudwatch_log_group_arn = aws_cloudwatch_log_group.this["AUDIT_LOGS"].arn
-    enabled                  = true
+    content {
+      log_type                 = log_publishing_options.value.type
+      cloudwatch_log_group_arn = aws_cloudwatch_log_group.this[log_publishing_options.value.type].arn
+      enabled                  = true
+    }
   }
 
   tags = merge(var.tags, { Name = local.domain_name })

@@ -16,7 +16,7 @@ mock_provider "aws" {
 
 # The ALB's queue answers with values of its own, so a test can tell which queue is read.
 override_resource {
-  target          = aws_sqs_queue.alb
+  target          = aws_sqs_queue.this["alb"]
   override_during = plan
   values = {
     arn = "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb"
@@ -35,6 +35,9 @@ variables {
   opensearch_endpoint   = "vpc-staging-carcierge-opensearch-mock.us-west-1.es.amazonaws.com"
   subnet_ids            = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
   security_group_id     = "sg-0ccccccccccccccc3"
+  # The CI deploy role creates roles only under the environment's boundary (ci_policies.py):
+  # every run plans with one, as every environment does.
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"
 }
 
 run "one_stream_and_filter_per_source" {
@@ -53,6 +56,11 @@ run "one_stream_and_filter_per_source" {
   assert {
     condition     = aws_cloudwatch_log_subscription_filter.this["service1"].log_group_name == "/ecs/staging-carcierge-service1"
     error_message = "the filter subscribes the source's own log group"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.service) == 3 && alltrue([for role in aws_iam_role.service : role.permissions_boundary == "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"])
+    error_message = "every IAM role of the module must carry permissions_boundary_arn"
   }
 }
 
@@ -113,27 +121,27 @@ run "alb_access_log_files_are_announced_to_their_own_queue" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_bucket_notification.alb) == 1 && aws_s3_bucket_notification.alb[0].bucket == var.alb_access_logs.bucket
+    condition     = aws_s3_bucket_notification.this["alb"].bucket == var.alb_access_logs.bucket && length([for notification in aws_s3_bucket_notification.this : notification if notification.bucket == var.alb_access_logs.bucket]) == 1
     error_message = "the ALB's bucket gets one event notification configuration"
   }
 
   assert {
-    condition     = length(aws_s3_bucket_notification.alb[0].queue) == 1 && one(aws_s3_bucket_notification.alb[0].queue).queue_arn == "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb" && one(aws_s3_bucket_notification.alb[0].queue).events == toset(["s3:ObjectCreated:*"])
+    condition     = length(aws_s3_bucket_notification.this["alb"].queue) == 1 && one(aws_s3_bucket_notification.this["alb"].queue).queue_arn == "arn:aws:sqs:us-west-1:123456789012:staging-carcierge-log-delivery-alb" && one(aws_s3_bucket_notification.this["alb"].queue).events == toset(["s3:ObjectCreated:*"])
     error_message = "new objects of the ALB bucket are announced to the ALB queue"
   }
 
   assert {
-    condition     = one(aws_s3_bucket_notification.alb[0].queue).filter_prefix == "alb/AWSLogs/123456789012/elasticloadbalancing/us-west-1/" && one(aws_s3_bucket_notification.alb[0].queue).filter_suffix == ".log.gz"
+    condition     = one(aws_s3_bucket_notification.this["alb"].queue).filter_prefix == "alb/AWSLogs/123456789012/elasticloadbalancing/us-west-1/" && one(aws_s3_bucket_notification.this["alb"].queue).filter_suffix == ".log.gz"
     error_message = "only the access-log files under the ALB's prefix are announced"
   }
 
   assert {
-    condition     = aws_sqs_queue.alb[0].sqs_managed_sse_enabled == true && aws_sqs_queue.alb[0].name == "staging-carcierge-log-delivery-alb"
+    condition     = aws_sqs_queue.this["alb"].sqs_managed_sse_enabled == true && aws_sqs_queue.this["alb"].name == "staging-carcierge-log-delivery-alb"
     error_message = "the ALB queue is encrypted (SSE-SQS) and named after the environment"
   }
 
   assert {
-    condition = jsondecode(aws_sqs_queue_policy.alb[0].policy).Statement == [{
+    condition = jsondecode(aws_sqs_queue_policy.this["alb"].policy).Statement == [{
       Sid       = "S3EventsOfTheAlbLogBucket"
       Effect    = "Allow"
       Principal = { Service = "s3.amazonaws.com" }
@@ -251,7 +259,7 @@ run "without_alb_access_logs_there_is_no_alb_path" {
   }
 
   assert {
-    condition     = length(aws_sqs_queue.alb) == 0 && length(aws_sqs_queue_policy.alb) == 0 && length(aws_s3_bucket_notification.alb) == 0
+    condition     = keys(aws_sqs_queue.this) == ["logs"] && keys(aws_sqs_queue_policy.this) == ["logs"] && keys(aws_s3_bucket_notification.this) == ["logs"]
     error_message = "no ALB queue, queue policy or bucket notification without alb_access_logs"
   }
 
@@ -279,7 +287,7 @@ run "alb_logs_without_a_prefix_are_read_from_awslogs" {
   }
 
   assert {
-    condition     = one(aws_s3_bucket_notification.alb[0].queue).filter_prefix == "AWSLogs/123456789012/elasticloadbalancing/us-west-1/"
+    condition     = one(aws_s3_bucket_notification.this["alb"].queue).filter_prefix == "AWSLogs/123456789012/elasticloadbalancing/us-west-1/"
     error_message = "an ALB without an access_logs prefix writes under AWSLogs/ at the bucket's root"
   }
 }
@@ -312,18 +320,4 @@ run "alb_bucket_must_be_a_bucket_name" {
   }
 
   expect_failures = [var.alb_access_logs]
-}
-
-# The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
-run "roles_carry_the_permissions_boundary" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"
-  }
-
-  assert {
-    condition     = alltrue([for boundary in [for role in aws_iam_role.service : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
-    error_message = "every IAM role of the module must carry permissions_boundary_arn"
-  }
 }

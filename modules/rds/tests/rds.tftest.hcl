@@ -28,6 +28,9 @@ variables {
   security_group_id  = "sg-0ccccccccccccccc3"
   kms_key_arn        = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   log_retention_days = 14
+  # The CI deploy role creates roles only under the environment's boundary (ci_policies.py):
+  # every run plans with one, as every environment does.
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"
   # The product spec's example, with its minor 14.9 (retired by AWS) replaced by the oldest minor
   # of 14 RDS still creates (engine_versions.tf).
   rds_config = {
@@ -464,6 +467,11 @@ run "automated_backups_replicated_to_the_second_region" {
     condition     = jsondecode(aws_iam_role.backup[0].assume_role_policy).Statement[0].Principal.Service == "backup.amazonaws.com" && jsondecode(aws_iam_role.backup[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] != null
     error_message = "only AWS Backup of this account assumes the backup role"
   }
+
+  assert {
+    condition     = alltrue([for boundary in concat(aws_iam_role.monitoring[*].permissions_boundary, aws_iam_role.backup[*].permissions_boundary) : boundary == "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"]) && length(aws_iam_role.monitoring) == 1 && length(aws_iam_role.backup) == 1
+    error_message = "every IAM role of the module must carry permissions_boundary_arn"
+  }
 }
 
 run "backup_vault_copy_days_stated" {
@@ -506,18 +514,4 @@ run "backup_replication_key_must_be_of_its_region" {
   }
 
   expect_failures = [var.backup_replication]
-}
-
-# The CI deploy role creates roles only under the environment's boundary (ci_policies.py).
-run "roles_carry_the_permissions_boundary" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"
-  }
-
-  assert {
-    condition     = alltrue([for boundary in [for role in aws_iam_role.monitoring : role.permissions_boundary] : boundary == "arn:aws:iam::123456789012:policy/qa-carcierge-ci-boundary"])
-    error_message = "every IAM role of the module must carry permissions_boundary_arn"
-  }
 }

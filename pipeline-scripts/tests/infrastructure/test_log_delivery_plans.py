@@ -108,14 +108,14 @@ def test_alb_access_logs_are_announced_to_a_queue_of_their_own(environment_plans
         if rc["type"] == "aws_s3_bucket_notification"
         and (rc["change"]["after"] or {}).get("bucket") == bucket
     ]
-    assert notifications == [f"{MODULE}.aws_s3_bucket_notification.alb[0]"]
+    assert notifications == [f'{MODULE}.aws_s3_bucket_notification.this["alb"]']
     (queue,) = resources[notifications[0]]["queue"]
     assert queue["events"] == ["s3:ObjectCreated:*"]
     assert queue["filter_prefix"] == (
         f"{prefix}/AWSLogs/123456789012/elasticloadbalancing/us-west-1/"
     )
     assert queue["filter_suffix"] == ".log.gz"
-    sqs = resources[f"{MODULE}.aws_sqs_queue.alb[0]"]
+    sqs = resources[f'{MODULE}.aws_sqs_queue.this["alb"]']
     assert sqs["name"] == f"{environment}-carcierge-log-delivery-alb"
     assert sqs["sqs_managed_sse_enabled"] is True
     # ALB log delivery writes SSE-S3 only, so the pipeline needs no KMS grant to read them.
