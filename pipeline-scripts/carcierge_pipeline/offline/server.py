@@ -151,15 +151,16 @@ def _reused_certificate(cache: OfflineCache) -> tuple[bytes, bytes, bytes]:
 # The RPCs with nothing to do offline (no identity schemas, functions, provider or data source
 # checks, ephemeral resources to renew or close, nothing to stop): an empty response each.
 NOTHING_TO_DO = frozenset(
-    [
-        *["GetResourceIdentitySchemas", "GetFunctions", "StopProvider"],
-        *[
-            "ValidateProviderConfig",
-            "ValidateDataResourceConfig",
-            "ValidateEphemeralResourceConfig",
-        ],
-        *["RenewEphemeralResource", "CloseEphemeralResource"],
-    ]
+    {
+        "GetResourceIdentitySchemas",
+        "GetFunctions",
+        "StopProvider",
+        "ValidateProviderConfig",
+        "ValidateDataResourceConfig",
+        "ValidateEphemeralResourceConfig",
+        "RenewEphemeralResource",
+        "CloseEphemeralResource",
+    }
 )
 
 
