@@ -28,20 +28,21 @@ locals {
     }
   }
 
+  # The ECS service metrics alarmed on, by the key in the alarm name.
+  ecs_utilisation = {
+    cpu    = { label = "CPU", metric = "CPUUtilization", threshold = local.t.ecs_cpu_percent }
+    memory = { label = "memory", metric = "MemoryUtilization", threshold = local.t.ecs_memory_percent }
+  }
+
   # Alarms on one metric each: key => definition. The key becomes <name_prefix>-<key>.
   metric_alarms = merge(
+    # Each service's two utilisation alarms (ecs-<service>-cpu-high, ecs-<service>-memory-high).
     merge([for service, ecs_name in var.ecs.services : {
-      "ecs-${service}-cpu-high" = {
-        description = "${service}: average CPU above ${local.t.ecs_cpu_percent}%"
-        namespace   = "AWS/ECS", metric = "CPUUtilization", statistic = "Average"
+      for key, usage in local.ecs_utilisation : "ecs-${service}-${key}-high" => {
+        description = "${service}: average ${usage.label} above ${usage.threshold}%"
+        namespace   = "AWS/ECS", metric = usage.metric, statistic = "Average"
         dimensions  = { ClusterName = var.ecs.cluster_name, ServiceName = ecs_name }
-        comparison  = "GreaterThanThreshold", threshold = local.t.ecs_cpu_percent, missing = "missing"
-      }
-      "ecs-${service}-memory-high" = {
-        description = "${service}: average memory above ${local.t.ecs_memory_percent}%"
-        namespace   = "AWS/ECS", metric = "MemoryUtilization", statistic = "Average"
-        dimensions  = { ClusterName = var.ecs.cluster_name, ServiceName = ecs_name }
-        comparison  = "GreaterThanThreshold", threshold = local.t.ecs_memory_percent, missing = "missing"
+        comparison  = "GreaterThanThreshold", threshold = usage.threshold, missing = "missing"
       }
     }]...),
     var.alb == null ? {} : merge(

@@ -124,12 +124,25 @@ run "alarms_scale_with_services_and_skip_absent_stores" {
     rds        = null
     redis      = { replication_group_id = "qa-carcierge-redis", node_count = 1 }
     opensearch = { domain_name = "qa-carcierge-search", instance_count = 1 }
+    thresholds = { ecs_cpu_percent = 70, ecs_memory_percent = 60 }
   }
 
   assert {
     # 5 services x 2 + Redis primary 3 + OpenSearch without yellow 4
     condition     = length(aws_cloudwatch_metric_alarm.metric) == 10 + 3 + 4
     error_message = "alarm count must follow the services map and the stores present"
+  }
+
+  assert {
+    condition = alltrue([for i in range(5) : alltrue([
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-cpu-high"].metric_name == "CPUUtilization",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-cpu-high"].threshold == 70,
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].metric_name == "MemoryUtilization",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].threshold == 60,
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].alarm_description == "service${i + 1}: average memory above 60%",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].dimensions.ServiceName == "qa-carcierge-service${i + 1}",
+    ])])
+    error_message = "each service alarms on its CPU and its memory, each above its own threshold"
   }
 
   assert {
