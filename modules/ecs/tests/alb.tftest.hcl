@@ -75,6 +75,11 @@ run "load_balancer" {
     condition     = aws_ecs_service.service["service3"].load_balancer != null && one(aws_ecs_service.service["service3"].load_balancer).container_name == "service3" && one(aws_ecs_service.service["service3"].load_balancer).container_port == 3003
     error_message = "a public service registers its container and port with its target group"
   }
+
+  assert {
+    condition     = length(output.target_groups) > 0 && keys(output.target_groups) == keys(aws_lb_target_group.service) && alltrue([for group in values(output.target_groups) : keys(group) == ["arn", "arn_suffix"]])
+    error_message = "the target_groups output gives each public service's target group ARN and ARN suffix"
+  }
 }
 
 run "deletion_protection_off" {

@@ -123,6 +123,11 @@ run "task_roles" {
   }
 
   assert {
+    condition     = keys(output.task_roles) == keys(aws_iam_role.task) && alltrue([for key, role in output.task_roles : role.name == "staging-carcierge-${key}-task"])
+    error_message = "the task_roles output names each service's task role"
+  }
+
+  assert {
     condition = alltrue(flatten([for policy in aws_iam_role_policy.task : [
       for statement in jsondecode(policy.policy).Statement : !contains(flatten([statement.Action]), "*")
     ]]))
