@@ -27,6 +27,14 @@ locals {
   exec_log_group = "/ecs/${local.cluster_name}/exec"
   log_group_arn  = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:"
 
+  # AWS's confused-deputy guard for a service principal acting for this module: only on behalf
+  # of this account's resources of that service in this region (IAM User Guide, "The confused
+  # deputy problem"), by service: ecs (task roles' trust, iam.tf), logs (WAF log delivery, waf.tf).
+  source_conditions = { for service in ["ecs", "logs"] : service => {
+    StringEquals = { "aws:SourceAccount" = local.account_id }
+    ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:${service}:${var.aws_region}:${local.account_id}:*" }
+  } }
+
   # Rules of public services without an explicit priority get 10, 20, 30, ... in key order.
   routed_keys = sort([for key, service in var.services : key if service.public && !service.default_route])
 

@@ -182,3 +182,21 @@ run "optional_features_on" {
     error_message = "the execution role may pull from the created repositories"
   }
 }
+
+# The module's own web ACL logs to its own log group: CloudWatch Logs' delivery service may
+# write there only on behalf of this account's resources in this region (confused deputy).
+run "own_waf_log_delivery_is_scoped_to_this_account" {
+  command = plan
+
+  variables {
+    create_waf = true
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_log_resource_policy.waf[0].policy_document).Statement[0].Condition == {
+      StringEquals = { "aws:SourceAccount" = "123456789012" }
+      ArnLike      = { "aws:SourceArn" = "arn:aws:logs:us-west-1:123456789012:*" }
+    }
+    error_message = "WAF log delivery is limited to this account's log deliveries in this region"
+  }
+}

@@ -158,7 +158,8 @@ run "task_roles" {
   assert {
     condition = alltrue([for role in aws_iam_role.task :
       jsondecode(role.assume_role_policy).Statement[0].Principal == { Service = "ecs-tasks.amazonaws.com" } &&
-      jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+      jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" &&
+      jsondecode(role.assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:ecs:us-west-1:123456789012:*"
     ]) && jsondecode(aws_iam_role.execution.assume_role_policy).Statement[0].Principal == { Service = "ecs-tasks.amazonaws.com" }
     error_message = "only ECS tasks (of this account, for task roles) may assume the roles"
   }
