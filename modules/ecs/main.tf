@@ -35,6 +35,18 @@ locals {
     ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:${service}:${var.aws_region}:${local.account_id}:*" }
   } }
 
+  # The Fargate task sizes: memory (MiB) each cpu value (units) accepts (ECS Developer Guide,
+  # "Amazon ECS task definition parameters for Fargate", Task size). variables.tf refuses others.
+  fargate_task_memory = {
+    256   = [512, 1024, 2048]
+    512   = range(1024, 4096 + 1, 1024)
+    1024  = range(2048, 8192 + 1, 1024)
+    2048  = range(4096, 16384 + 1, 1024)
+    4096  = range(8192, 30720 + 1, 1024)
+    8192  = range(16384, 61440 + 1, 4096)
+    16384 = range(32768, 122880 + 1, 8192)
+  }
+
   # Rules of public services without an explicit priority get 10, 20, 30, ... in key order.
   routed_keys = sort([for key, service in var.services : key if service.public && !service.default_route])
 
