@@ -268,7 +268,6 @@ module "monitoring" {
 
   name_prefix  = local.name_prefix
   aws_region   = var.aws_region
-  account_id   = local.account_id
   kms_key_arn  = module.kms.key_arn
   alert_emails = var.alert_emails
   thresholds   = var.alarm_thresholds

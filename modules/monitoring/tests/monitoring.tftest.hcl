@@ -1,6 +1,10 @@
 mock_provider "aws" {
   override_during = plan
 
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
   mock_resource "aws_sns_topic" {
     defaults = {
       arn = "arn:aws:sns:us-west-1:123456789012:prod-carcierge-alerts"
@@ -11,7 +15,6 @@ mock_provider "aws" {
 variables {
   name_prefix = "prod-carcierge"
   aws_region  = "us-west-1"
-  account_id  = "123456789012"
   kms_key_arn = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   ecs = {
     cluster_name = "prod-carcierge-ecs-cluster"
@@ -73,6 +76,13 @@ run "full_environment_alarms" {
       && aws_cloudwatch_metric_alarm.metric["redis-node${number}-replication-lag"].treat_missing_data == "notBreaching"
     ])
     error_message = "replication lag must be alarmed on every member of a replicated group"
+  }
+
+  assert {
+    condition = alltrue([for key, alarm in aws_cloudwatch_metric_alarm.metric : alarm.dimensions == tomap({ DomainName = "prod-carcierge-search", ClientId = "123456789012" }) if startswith(key, "opensearch-")]) && anytrue([
+      for metrics in [for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets : widget.properties.metrics] : contains(metrics, ["AWS/ES", "ClusterStatus.red", "DomainName", "prod-carcierge-search", "ClientId", "123456789012"])
+    ])
+    error_message = "OpenSearch alarms and the dashboard read the domain's metrics of this account (ClientId)"
   }
 
   assert {
