@@ -16,7 +16,7 @@ resource "aws_iam_role_policy" "database_connect" {
   for_each = local.database_users
 
   name = "${local.name_prefix}-${each.key}-task-rds-connect"
-  role = module.ecs.task_role_names[each.key]
+  role = module.ecs.task_roles[each.key].name
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

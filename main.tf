@@ -140,12 +140,7 @@ module "opensearch" {
 
   # Every service receives OPENSEARCH_ENDPOINT, so every task role may call the domain (SigV4);
   # fine-grained access control maps the roles to OpenSearch roles.
-  access_roles = {
-    for key in keys(local.services) : key => {
-      arn  = module.ecs.task_role_arns[key]
-      name = module.ecs.task_role_names[key]
-    }
-  }
+  access_roles = module.ecs.task_roles
 }
 
 module "rds" {
@@ -273,7 +268,6 @@ module "monitoring" {
 
   name_prefix  = local.name_prefix
   aws_region   = var.aws_region
-  account_id   = local.account_id
   kms_key_arn  = module.kms.key_arn
   alert_emails = var.alert_emails
   thresholds   = var.alarm_thresholds
@@ -284,7 +278,7 @@ module "monitoring" {
   }
   alb = {
     arn_suffix                = module.ecs.alb_arn_suffix
-    target_group_arn_suffixes = module.ecs.target_group_arn_suffixes
+    target_group_arn_suffixes = { for key, group in module.ecs.target_groups : key => group.arn_suffix }
   }
   rds   = { identifier = module.rds.identifier }
   redis = { replication_group_id = module.elasticache.replication_group_id, node_count = var.redis_config.num_cache_nodes }

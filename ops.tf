@@ -21,6 +21,10 @@ locals {
   }
   opensearch_snapshot_role_arns = local.opensearch_log_delivery.snapshots ? [local.opensearch_log_delivery.snapshot_role_arn] : []
 
+  # Task role ARN per service key: the roles `carcierge opensearch setup` maps to OpenSearch
+  # roles (and the root output task_role_arns).
+  task_role_arns = { for key, role in module.ecs.task_roles : key => role.arn }
+
   ops_environment = {
     AWS_REGION = var.aws_region
     # carcierge db roles (docs/operations.md, "Database access")
@@ -32,7 +36,7 @@ locals {
     # carcierge opensearch setup (pipeline-scripts/carcierge_pipeline/opensearch_setup.py)
     OPENSEARCH_ENDPOINT          = module.opensearch.connection_environment.OPENSEARCH_ENDPOINT
     OPENSEARCH_ADMIN_ROLE_ARN    = module.opensearch.master_user_arn
-    OPENSEARCH_SERVICE_ROLES     = jsonencode(module.ecs.task_role_arns)
+    OPENSEARCH_SERVICE_ROLES     = jsonencode(local.task_role_arns)
     OPENSEARCH_DELIVERY_ROLE_ARN = local.opensearch_log_delivery.delivery_role_arn == null ? "" : local.opensearch_log_delivery.delivery_role_arn
     OPENSEARCH_SNAPSHOT_BUCKET   = local.opensearch_log_delivery.snapshots ? local.opensearch_log_delivery.snapshot_bucket : ""
     OPENSEARCH_SNAPSHOT_ROLE_ARN = local.opensearch_log_delivery.snapshots ? local.opensearch_log_delivery.snapshot_role_arn : ""
@@ -60,7 +64,7 @@ resource "terraform_data" "ops_setup" {
     database_instance = module.rds.resource_id
     database_roles    = jsonencode(local.database_users)
     opensearch_domain = module.opensearch.domain_arn
-    opensearch_roles  = jsonencode(module.ecs.task_role_arns)
+    opensearch_roles  = jsonencode(local.task_role_arns)
     commands          = jsonencode(local.ops_setup_commands)
   }
 

@@ -106,12 +106,12 @@ output "ecs_log_group_names" {
 
 output "target_group_arns" {
   description = "Target group ARN per public service key."
-  value       = module.ecs.target_group_arns
+  value       = { for key, group in module.ecs.target_groups : key => group.arn }
 }
 
 output "task_role_arns" {
   description = "Task role ARN per service key."
-  value       = module.ecs.task_role_arns
+  value       = local.task_role_arns
 }
 
 output "service_endpoints" {

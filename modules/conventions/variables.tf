@@ -50,3 +50,16 @@ variable "name_prefix_max_length" {
   })
   default = { length = 40, because = "it stays within the project's ceiling of 40 characters (no name the module builds has a tighter AWS limit)" }
 }
+
+variable "data_store_ports" {
+  description = "The calling module's data store ports, by store (modules/vpc and modules/security_groups open exactly these): each must be 443 or one of unprivileged_ports. null: the module has none."
+  type        = map(number)
+  default     = null
+
+  validation {
+    # The private tier's network ACL sends to 443 (HTTPS) and the unprivileged ports (modules/vpc);
+    # RDS and ElastiCache validate their own ranges (1150-65535, 1024-65535).
+    condition     = var.data_store_ports == null || alltrue([for port in values(coalesce(var.data_store_ports, {})) : port == floor(port) && (port == 443 || (port >= local.unprivileged_ports.from && port <= local.unprivileged_ports.to))])
+    error_message = "data_store_ports values must be whole port numbers, 443 or ${local.unprivileged_ports.from}-${local.unprivileged_ports.to} (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
+  }
+}

@@ -64,23 +64,28 @@ locals {
     },
   ] : candidate.statement if candidate.include]
 
+  # Each role that reads secrets (the execution role; the operator task, ops.tf) reads exactly
+  # the listed ones and decrypts them through Secrets Manager only; none listed, no statement.
+  secret_read_statements = {
+    for role, arns in { execution = local.secret_arns, ops = local.ops_read_secret_arns } : role => [for statement in [
+      {
+        Sid      = "ReadListedSecrets"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = arns
+      },
+      {
+        Sid       = "DecryptListedSecrets"
+        Effect    = "Allow"
+        Action    = "kms:Decrypt"
+        Resource  = var.kms_key_arn
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.aws_region}.amazonaws.com" } }
+      },
+    ] : statement if length(arns) > 0]
+  }
   # In a policy of its own: secret ARNs of data stores are known only after apply, and this
   # keeps the rest of the execution role reviewable in the plan.
-  execution_secret_statements = [
-    {
-      Sid      = "ReadListedSecrets"
-      Effect   = "Allow"
-      Action   = "secretsmanager:GetSecretValue"
-      Resource = local.secret_arns
-    },
-    {
-      Sid       = "DecryptListedSecrets"
-      Effect    = "Allow"
-      Action    = "kms:Decrypt"
-      Resource  = var.kms_key_arn
-      Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.aws_region}.amazonaws.com" } }
-    },
-  ]
+  execution_secret_statements = local.secret_read_statements.execution
 
   # ECS Exec from inside the task: the SSM message channels (no resource-level permissions
   # exist for them), the exec log group, and the session key.
@@ -136,10 +141,7 @@ locals {
       Effect    = "Allow"
       Principal = { Service = "ecs-tasks.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${var.aws_region}:${local.account_id}:*" }
-      }
+      Condition = local.source_conditions.ecs
     }]
   }
 }

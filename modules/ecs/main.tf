@@ -27,6 +27,26 @@ locals {
   exec_log_group = "/ecs/${local.cluster_name}/exec"
   log_group_arn  = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:"
 
+  # AWS's confused-deputy guard for a service principal acting for this module: only on behalf
+  # of this account's resources of that service in this region (IAM User Guide, "The confused
+  # deputy problem"), by service: ecs (task roles' trust, iam.tf), logs (WAF log delivery, waf.tf).
+  source_conditions = { for service in ["ecs", "logs"] : service => {
+    StringEquals = { "aws:SourceAccount" = local.account_id }
+    ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:${service}:${var.aws_region}:${local.account_id}:*" }
+  } }
+
+  # The Fargate task sizes: memory (MiB) each cpu value (units) accepts (ECS Developer Guide,
+  # "Amazon ECS task definition parameters for Fargate", Task size). variables.tf refuses others.
+  fargate_task_memory = {
+    256   = [512, 1024, 2048]
+    512   = range(1024, 4096 + 1, 1024)
+    1024  = range(2048, 8192 + 1, 1024)
+    2048  = range(4096, 16384 + 1, 1024)
+    4096  = range(8192, 30720 + 1, 1024)
+    8192  = range(16384, 61440 + 1, 4096)
+    16384 = range(32768, 122880 + 1, 8192)
+  }
+
   # Rules of public services without an explicit priority get 10, 20, 30, ... in key order.
   routed_keys = sort([for key, service in var.services : key if service.public && !service.default_route])
 

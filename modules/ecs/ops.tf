@@ -17,39 +17,16 @@ locals {
   }) : {}
 
   # Least privilege for the commands it runs: read the listed secrets (the RDS master secret),
-  # decrypt them through Secrets Manager only, and assume the listed roles (OpenSearch master).
+  # decrypt them through Secrets Manager only (iam.tf, secret_read_statements), and assume the
+  # listed roles (OpenSearch master).
   ops_read_secret_arns = local.ops_enabled ? var.ops_task.read_secret_arns : []
   ops_assume_role_arns = local.ops_enabled ? var.ops_task.assume_role_arns : []
-  ops_statements = [for candidate in [
-    {
-      include = length(local.ops_read_secret_arns) > 0
-      statement = {
-        Sid      = "ReadListedSecrets"
-        Effect   = "Allow"
-        Action   = "secretsmanager:GetSecretValue"
-        Resource = local.ops_read_secret_arns
-      }
-    },
-    {
-      include = length(local.ops_read_secret_arns) > 0
-      statement = {
-        Sid       = "DecryptListedSecrets"
-        Effect    = "Allow"
-        Action    = "kms:Decrypt"
-        Resource  = var.kms_key_arn
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.aws_region}.amazonaws.com" } }
-      }
-    },
-    {
-      include = length(local.ops_assume_role_arns) > 0
-      statement = {
-        Sid      = "AssumeListedRoles"
-        Effect   = "Allow"
-        Action   = "sts:AssumeRole"
-        Resource = local.ops_assume_role_arns
-      }
-    },
-  ] : candidate.statement if candidate.include]
+  ops_statements = concat(local.secret_read_statements.ops, [for arns in [local.ops_assume_role_arns] : {
+    Sid      = "AssumeListedRoles"
+    Effect   = "Allow"
+    Action   = "sts:AssumeRole"
+    Resource = arns
+  } if length(arns) > 0])
 }
 
 resource "aws_cloudwatch_log_group" "ops" {

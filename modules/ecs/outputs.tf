@@ -63,24 +63,14 @@ output "exec_log_group_name" {
   value       = aws_cloudwatch_log_group.exec.name
 }
 
-output "target_group_arns" {
-  description = "Target group ARN per public service key."
-  value       = { for key, group in aws_lb_target_group.service : key => group.arn }
+output "target_groups" {
+  description = "Target group of each public service key: arn and arn_suffix (the CloudWatch TargetGroup dimension)."
+  value       = { for key, group in aws_lb_target_group.service : key => { arn = group.arn, arn_suffix = group.arn_suffix } }
 }
 
-output "target_group_arn_suffixes" {
-  description = "Target group ARN suffix per public service key (CloudWatch TargetGroup dimension)."
-  value       = { for key, group in aws_lb_target_group.service : key => group.arn_suffix }
-}
-
-output "task_role_arns" {
-  description = "Task role ARN per service key."
-  value       = { for key, role in aws_iam_role.task : key => role.arn }
-}
-
-output "task_role_names" {
-  description = "Task role name per service key (to attach further policies)."
-  value       = { for key, role in aws_iam_role.task : key => role.name }
+output "task_roles" {
+  description = "Task role of each service key: arn and name (to attach further policies)."
+  value       = { for key, role in aws_iam_role.task : key => { arn = role.arn, name = role.name } }
 }
 
 output "container_settings" {

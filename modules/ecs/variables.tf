@@ -398,26 +398,8 @@ variable "services" {
   }
 
   validation {
-    condition = alltrue([for service in values(var.services) : (
-      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
-      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
-      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
-      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
-      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
-      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
-      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
-      false
-    )])
-    error_message = "services.*.cpu/memory must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; 4096 with 8192-30720 (steps of 1024); 8192 with 16384-61440 (steps of 4096); 16384 with 32768-122880 (steps of 8192); got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu}/${service.memory}" if !(
-      service.cpu == 256 ? contains([512, 1024, 2048], service.memory) :
-      service.cpu == 512 ? service.memory >= 1024 && service.memory <= 4096 && service.memory % 1024 == 0 :
-      service.cpu == 1024 ? service.memory >= 2048 && service.memory <= 8192 && service.memory % 1024 == 0 :
-      service.cpu == 2048 ? service.memory >= 4096 && service.memory <= 16384 && service.memory % 1024 == 0 :
-      service.cpu == 4096 ? service.memory >= 8192 && service.memory <= 30720 && service.memory % 1024 == 0 :
-      service.cpu == 8192 ? service.memory >= 16384 && service.memory <= 61440 && service.memory % 4096 == 0 :
-      service.cpu == 16384 ? service.memory >= 32768 && service.memory <= 122880 && service.memory % 8192 == 0 :
-      false
-    )])}."
+    condition     = alltrue([for service in values(var.services) : contains(lookup(local.fargate_task_memory, service.cpu, []), service.memory)])
+    error_message = "services.*.cpu/memory must be a Fargate task size: cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; 4096 with 8192-30720 (steps of 1024); 8192 with 16384-61440 (steps of 4096); 16384 with 32768-122880 (steps of 8192); got: ${join(", ", [for key, service in var.services : "${key} = ${service.cpu}/${service.memory}" if !contains(lookup(local.fargate_task_memory, service.cpu, []), service.memory)])}."
   }
 
   validation {

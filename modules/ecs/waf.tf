@@ -106,10 +106,7 @@ resource "aws_cloudwatch_log_resource_policy" "waf" {
       Principal = { Service = "delivery.logs.amazonaws.com" }
       Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
       Resource  = "${local.log_group_arn}${local.waf_log_group}:log-stream:*"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:*" }
-      }
+      Condition = local.source_conditions.logs
     }]
   })
 }

@@ -63,9 +63,9 @@ locals {
         title = "OpenSearch cluster health and JVM pressure"
         stat  = "Maximum"
         metrics = [
-          ["AWS/ES", "ClusterStatus.red", "DomainName", var.opensearch.domain_name, "ClientId", var.account_id],
-          ["AWS/ES", "ClusterStatus.yellow", "DomainName", var.opensearch.domain_name, "ClientId", var.account_id],
-          ["AWS/ES", "JVMMemoryPressure", "DomainName", var.opensearch.domain_name, "ClientId", var.account_id, { yAxis = "right" }],
+          ["AWS/ES", "ClusterStatus.red", "DomainName", var.opensearch.domain_name, "ClientId", local.account_id],
+          ["AWS/ES", "ClusterStatus.yellow", "DomainName", var.opensearch.domain_name, "ClientId", local.account_id],
+          ["AWS/ES", "JVMMemoryPressure", "DomainName", var.opensearch.domain_name, "ClientId", local.account_id, { yAxis = "right" }],
         ]
       },
     ],

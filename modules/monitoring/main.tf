@@ -12,10 +12,15 @@ module "conventions" {
   inputs = { name_prefix = var.name_prefix }
 }
 
+# OpenSearch metrics are dimensioned by the account (ClientId): the provider's, as in every
+# other module, not an input that could name another.
+data "aws_caller_identity" "current" {}
+
 locals {
-  t       = var.thresholds
-  periods = local.t.evaluation_periods
-  topic   = [aws_sns_topic.alerts.arn]
+  account_id = data.aws_caller_identity.current.account_id
+  t          = var.thresholds
+  periods    = local.t.evaluation_periods
+  topic      = [aws_sns_topic.alerts.arn]
 
   # Keyed by member number (known at plan time); the member id goes into the dimensions only.
   redis_nodes = var.redis == null ? {} : {
@@ -28,20 +33,21 @@ locals {
     }
   }
 
+  # The ECS service metrics alarmed on, by the key in the alarm name.
+  ecs_utilisation = {
+    cpu    = { label = "CPU", metric = "CPUUtilization", threshold = local.t.ecs_cpu_percent }
+    memory = { label = "memory", metric = "MemoryUtilization", threshold = local.t.ecs_memory_percent }
+  }
+
   # Alarms on one metric each: key => definition. The key becomes <name_prefix>-<key>.
   metric_alarms = merge(
+    # Each service's two utilisation alarms (ecs-<service>-cpu-high, ecs-<service>-memory-high).
     merge([for service, ecs_name in var.ecs.services : {
-      "ecs-${service}-cpu-high" = {
-        description = "${service}: average CPU above ${local.t.ecs_cpu_percent}%"
-        namespace   = "AWS/ECS", metric = "CPUUtilization", statistic = "Average"
+      for key, usage in local.ecs_utilisation : "ecs-${service}-${key}-high" => {
+        description = "${service}: average ${usage.label} above ${usage.threshold}%"
+        namespace   = "AWS/ECS", metric = usage.metric, statistic = "Average"
         dimensions  = { ClusterName = var.ecs.cluster_name, ServiceName = ecs_name }
-        comparison  = "GreaterThanThreshold", threshold = local.t.ecs_cpu_percent, missing = "missing"
-      }
-      "ecs-${service}-memory-high" = {
-        description = "${service}: average memory above ${local.t.ecs_memory_percent}%"
-        namespace   = "AWS/ECS", metric = "MemoryUtilization", statistic = "Average"
-        dimensions  = { ClusterName = var.ecs.cluster_name, ServiceName = ecs_name }
-        comparison  = "GreaterThanThreshold", threshold = local.t.ecs_memory_percent, missing = "missing"
+        comparison  = "GreaterThanThreshold", threshold = usage.threshold, missing = "missing"
       }
     }]...),
     var.alb == null ? {} : merge(
@@ -130,25 +136,25 @@ locals {
         "opensearch-cluster-red" = {
           description = "OpenSearch: cluster status red (a primary shard is unassigned)"
           namespace   = "AWS/ES", metric = "ClusterStatus.red", statistic = "Maximum"
-          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = var.account_id }
+          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = local.account_id }
           comparison  = "GreaterThanOrEqualToThreshold", threshold = 1, missing = "missing"
         }
         "opensearch-free-storage-low" = {
           description = "OpenSearch: a node has less than ${local.t.opensearch_free_storage_gb} GiB free"
           namespace   = "AWS/ES", metric = "FreeStorageSpace", statistic = "Minimum"
-          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = var.account_id }
+          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = local.account_id }
           comparison  = "LessThanThreshold", threshold = local.t.opensearch_free_storage_gb * 1024, missing = "missing"
         }
         "opensearch-jvm-pressure-high" = {
           description = "OpenSearch: JVM memory pressure above ${local.t.opensearch_jvm_pressure}%"
           namespace   = "AWS/ES", metric = "JVMMemoryPressure", statistic = "Maximum"
-          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = var.account_id }
+          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = local.account_id }
           comparison  = "GreaterThanThreshold", threshold = local.t.opensearch_jvm_pressure, missing = "missing"
         }
         "opensearch-snapshot-failed" = {
           description = "OpenSearch: an automated snapshot failed"
           namespace   = "AWS/ES", metric = "AutomatedSnapshotFailure", statistic = "Maximum"
-          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = var.account_id }
+          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = local.account_id }
           comparison  = "GreaterThanOrEqualToThreshold", threshold = 1, missing = "notBreaching"
         }
       },
@@ -157,7 +163,7 @@ locals {
         "opensearch-cluster-yellow" = {
           description = "OpenSearch: cluster status yellow (a replica shard is unassigned)"
           namespace   = "AWS/ES", metric = "ClusterStatus.yellow", statistic = "Maximum"
-          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = var.account_id }
+          dimensions  = { DomainName = var.opensearch.domain_name, ClientId = local.account_id }
           comparison  = "GreaterThanOrEqualToThreshold", threshold = 1, missing = "missing"
         }
       },

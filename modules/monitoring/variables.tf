@@ -8,16 +8,6 @@ variable "aws_region" {
   type        = string
 }
 
-variable "account_id" {
-  description = "AWS account id; OpenSearch metrics are dimensioned by it (ClientId)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "account_id must be a 12-digit AWS account id."
-  }
-}
-
 variable "kms_key_arn" {
   description = "KMS key that encrypts the alert topic; its policy must let CloudWatch use it."
   type        = string

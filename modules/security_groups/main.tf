@@ -7,12 +7,14 @@
 # Data stores have no egress. AWS's default allow-all egress rule is removed by Terraform when
 # it creates a group, so a group without egress rules allows none.
 
-# The project's conventions: checks name_prefix and gives the port range the validations read.
+# The project's conventions: checks name_prefix and data_store_ports and gives the port range the
+# validations read.
 module "conventions" {
   source = "../conventions"
 
   # The shared inputs, checked there once.
-  inputs = { name_prefix = var.name_prefix }
+  inputs           = { name_prefix = var.name_prefix }
+  data_store_ports = var.data_store_ports
 }
 
 locals {

@@ -6,7 +6,8 @@ module "conventions" {
   source = "../conventions"
 
   # The shared inputs, checked there once.
-  inputs = { name_prefix = var.name_prefix, kms_key_arn = var.kms_key_arn, log_retention_days = var.log_retention_days, permissions_boundary_arn = var.permissions_boundary_arn }
+  inputs           = { name_prefix = var.name_prefix, kms_key_arn = var.kms_key_arn, log_retention_days = var.log_retention_days, permissions_boundary_arn = var.permissions_boundary_arn }
+  data_store_ports = var.data_store_ports
 }
 
 data "aws_availability_zones" "available" {

@@ -69,19 +69,12 @@ variable "kms_key_arn" {
 }
 
 variable "data_store_ports" {
-  description = "Port each data store listens on, from its own module (root: module.elasticache.port, module.opensearch.port, module.rds.port, which follow redis_config.port and rds_config.port). The only source of these ports: the data tier's network ACL admits exactly these from the private tier."
+  description = "Port each data store listens on, from its own module (root: module.elasticache.port, module.opensearch.port, module.rds.port, which follow redis_config.port and rds_config.port). The only source of these ports: the data tier's network ACL admits exactly these from the private tier. modules/conventions checks that each is 443 or an unprivileged port."
   type = object({
     redis      = number
     opensearch = number
     rds        = number
   })
-
-  validation {
-    # The private tier's network ACL sends to 443 (HTTPS) and the unprivileged ports (modules/vpc,
-    # modules/conventions); RDS and ElastiCache validate their own ranges (1150-65535, 1024-65535).
-    condition     = alltrue([for port in values(var.data_store_ports) : port == floor(port) && (port == 443 || (port >= module.conventions.unprivileged_ports.from && port <= module.conventions.unprivileged_ports.to))])
-    error_message = "data_store_ports values must be whole port numbers, 443 or ${module.conventions.unprivileged_ports.from}-${module.conventions.unprivileged_ports.to} (the ports the private tier's network ACL sends to); got ${jsonencode(var.data_store_ports)}."
-  }
 }
 
 variable "egress_allowed_domains" {

@@ -38,6 +38,7 @@ variables {
     permissions_boundary_arn = "arn:aws:iam::123456789012:policy/staging-carcierge-ci-boundary"
   }
   name_prefix_max_length = { length = 19, because = "the pipeline <name_prefix>-logs-alb fits 28 characters" }
+  data_store_ports       = { redis = 1024, opensearch = 443, rds = 65535 } # the edges
 }
 
 run "accepts_valid_inputs_and_a_name_prefix_of_the_maximum_length" {
@@ -162,4 +163,26 @@ run "refuses_a_role_as_permissions_boundary" {
   }
 
   expect_failures = [var.inputs]
+}
+
+# Redis on 636, RDS on 80 (modules/vpc's and modules/security_groups' former cases): below the
+# unprivileged range and not 443, so the private tier's network ACL would not send to them.
+run "refuses_a_data_store_port_the_private_tier_cannot_send_to" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 636, opensearch = 443, rds = 5432 }
+  }
+
+  expect_failures = [var.data_store_ports]
+}
+
+run "refuses_a_privileged_rds_port" {
+  command = plan
+
+  variables {
+    data_store_ports = { redis = 6379, opensearch = 443, rds = 80 }
+  }
+
+  expect_failures = [var.data_store_ports]
 }

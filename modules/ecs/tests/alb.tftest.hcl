@@ -75,6 +75,11 @@ run "load_balancer" {
     condition     = aws_ecs_service.service["service3"].load_balancer != null && one(aws_ecs_service.service["service3"].load_balancer).container_name == "service3" && one(aws_ecs_service.service["service3"].load_balancer).container_port == 3003
     error_message = "a public service registers its container and port with its target group"
   }
+
+  assert {
+    condition     = length(output.target_groups) > 0 && keys(output.target_groups) == keys(aws_lb_target_group.service) && alltrue([for group in values(output.target_groups) : keys(group) == ["arn", "arn_suffix"]])
+    error_message = "the target_groups output gives each public service's target group ARN and ARN suffix"
+  }
 }
 
 run "deletion_protection_off" {
@@ -175,5 +180,23 @@ run "optional_features_on" {
   assert {
     condition     = contains(flatten([for statement in jsondecode(aws_iam_role_policy.execution.policy).Statement : statement.Resource if statement.Sid == "EcrPullServiceImages"]), "arn:aws:ecr:us-west-1:123456789012:repository/staging-carcierge-service1")
     error_message = "the execution role may pull from the created repositories"
+  }
+}
+
+# The module's own web ACL logs to its own log group: CloudWatch Logs' delivery service may
+# write there only on behalf of this account's resources in this region (confused deputy).
+run "own_waf_log_delivery_is_scoped_to_this_account" {
+  command = plan
+
+  variables {
+    create_waf = true
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_log_resource_policy.waf[0].policy_document).Statement[0].Condition == {
+      StringEquals = { "aws:SourceAccount" = "123456789012" }
+      ArnLike      = { "aws:SourceArn" = "arn:aws:logs:us-west-1:123456789012:*" }
+    }
+    error_message = "WAF log delivery is limited to this account's log deliveries in this region"
   }
 }

@@ -123,6 +123,11 @@ run "task_roles" {
   }
 
   assert {
+    condition     = keys(output.task_roles) == keys(aws_iam_role.task) && alltrue([for key, role in output.task_roles : role.name == "staging-carcierge-${key}-task"])
+    error_message = "the task_roles output names each service's task role"
+  }
+
+  assert {
     condition = alltrue(flatten([for policy in aws_iam_role_policy.task : [
       for statement in jsondecode(policy.policy).Statement : !contains(flatten([statement.Action]), "*")
     ]]))
@@ -153,7 +158,8 @@ run "task_roles" {
   assert {
     condition = alltrue([for role in aws_iam_role.task :
       jsondecode(role.assume_role_policy).Statement[0].Principal == { Service = "ecs-tasks.amazonaws.com" } &&
-      jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+      jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012" &&
+      jsondecode(role.assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:ecs:us-west-1:123456789012:*"
     ]) && jsondecode(aws_iam_role.execution.assume_role_policy).Statement[0].Principal == { Service = "ecs-tasks.amazonaws.com" }
     error_message = "only ECS tasks (of this account, for task roles) may assume the roles"
   }

@@ -30,6 +30,19 @@ run "memory_off_the_fargate_step" {
   expect_failures = [var.services]
 }
 
+# 0.25 vCPU takes 512, 1024 or 2048 MiB only: not every 512 MiB step in between.
+run "quarter_vcpu_between_its_sizes" {
+  command = plan
+
+  variables {
+    services = {
+      api = { container_image = "nginx:1.27", container_port = 8080, desired_count = 1, cpu = 256, memory = 1536 }
+    }
+  }
+
+  expect_failures = [var.services]
+}
+
 run "port_zero" {
   command = plan
 

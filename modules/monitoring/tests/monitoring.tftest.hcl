@@ -1,6 +1,10 @@
 mock_provider "aws" {
   override_during = plan
 
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
   mock_resource "aws_sns_topic" {
     defaults = {
       arn = "arn:aws:sns:us-west-1:123456789012:prod-carcierge-alerts"
@@ -11,7 +15,6 @@ mock_provider "aws" {
 variables {
   name_prefix = "prod-carcierge"
   aws_region  = "us-west-1"
-  account_id  = "123456789012"
   kms_key_arn = "arn:aws:kms:us-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   ecs = {
     cluster_name = "prod-carcierge-ecs-cluster"
@@ -76,6 +79,13 @@ run "full_environment_alarms" {
   }
 
   assert {
+    condition = alltrue([for key, alarm in aws_cloudwatch_metric_alarm.metric : alarm.dimensions == tomap({ DomainName = "prod-carcierge-search", ClientId = "123456789012" }) if startswith(key, "opensearch-")]) && anytrue([
+      for metrics in [for widget in jsondecode(aws_cloudwatch_dashboard.overview.dashboard_body).widgets : widget.properties.metrics] : contains(metrics, ["AWS/ES", "ClusterStatus.red", "DomainName", "prod-carcierge-search", "ClientId", "123456789012"])
+    ])
+    error_message = "OpenSearch alarms and the dashboard read the domain's metrics of this account (ClientId)"
+  }
+
+  assert {
     condition     = aws_cloudwatch_metric_alarm.metric["rds-free-storage-low"].threshold == 5 * 1073741824
     error_message = "RDS free storage threshold must be converted from GiB to bytes"
   }
@@ -124,12 +134,25 @@ run "alarms_scale_with_services_and_skip_absent_stores" {
     rds        = null
     redis      = { replication_group_id = "qa-carcierge-redis", node_count = 1 }
     opensearch = { domain_name = "qa-carcierge-search", instance_count = 1 }
+    thresholds = { ecs_cpu_percent = 70, ecs_memory_percent = 60 }
   }
 
   assert {
     # 5 services x 2 + Redis primary 3 + OpenSearch without yellow 4
     condition     = length(aws_cloudwatch_metric_alarm.metric) == 10 + 3 + 4
     error_message = "alarm count must follow the services map and the stores present"
+  }
+
+  assert {
+    condition = alltrue([for i in range(5) : alltrue([
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-cpu-high"].metric_name == "CPUUtilization",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-cpu-high"].threshold == 70,
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].metric_name == "MemoryUtilization",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].threshold == 60,
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].alarm_description == "service${i + 1}: average memory above 60%",
+      aws_cloudwatch_metric_alarm.metric["ecs-service${i + 1}-memory-high"].dimensions.ServiceName == "qa-carcierge-service${i + 1}",
+    ])])
+    error_message = "each service alarms on its CPU and its memory, each above its own threshold"
   }
 
   assert {

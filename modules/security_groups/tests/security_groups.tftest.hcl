@@ -281,13 +281,14 @@ run "bad_inputs_are_rejected" {
   command = plan
 
   variables {
-    data_store_ports  = { redis = 6379, opensearch = 443, rds = 80 } # below the unprivileged range, not 443
-    alb_ingress_cidrs = []                                           # at least one CIDR block
-    vpc_cidr_block    = "10.10.0.0"                                  # not a CIDR block
+    alb_ingress_cidrs = []          # at least one CIDR block
+    vpc_cidr_block    = "10.10.0.0" # not a CIDR block
     vpc_id            = ""
   }
 
-  expect_failures = [var.data_store_ports, var.alb_ingress_cidrs, var.vpc_cidr_block, var.vpc_id]
+  # A data store port the private tier cannot send to: modules/conventions refuses it
+  # (tests/conventions.tftest.hcl, refuses_a_data_store_port_the_private_tier_cannot_send_to).
+  expect_failures = [var.alb_ingress_cidrs, var.vpc_cidr_block, var.vpc_id]
 }
 
 run "host_address_and_privileged_port_are_rejected" {

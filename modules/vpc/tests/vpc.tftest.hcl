@@ -391,15 +391,8 @@ run "data_tier_opens_the_ports_the_stores_listen_on" {
   }
 }
 
-run "data_store_port_the_private_tier_cannot_send_to_is_rejected" {
-  command = plan
-
-  variables {
-    data_store_ports = { redis = 636, opensearch = 443, rds = 5432 }
-  }
-
-  expect_failures = [var.data_store_ports]
-}
+# A data store port the private tier cannot send to: modules/conventions refuses it
+# (tests/conventions.tftest.hcl, refuses_a_data_store_port_the_private_tier_cannot_send_to).
 
 # --- topology: three AZs, NAT per AZ, interface endpoints (prod shape) --------------------------
 
