@@ -32,6 +32,7 @@ from carcierge_pipeline import environments
 from carcierge_pipeline.errors import StageFailed
 from carcierge_pipeline.hcl import (
     HclSyntaxError,
+    ModuleCall,
     Tfvars,
     declarations,
     locals_of,
@@ -52,24 +53,49 @@ class InvalidInput(StageFailed):
     """An environment's input files would not give a plan of that environment alone."""
 
 
-def owned_type(directory: Path, name: str, seen: frozenset[Path] = frozenset()) -> str | None:
+class _Modules:
+    """Each module's variables and module calls, read once per input check (the root's types
+    read the root and a module for each variable, most of them the same files)."""
+
+    def __init__(self) -> None:
+        self._variables: dict[Path, dict[str, dict[str, Any]]] = {}
+        self._calls: dict[Path, dict[str, ModuleCall]] = {}
+
+    def variables(self, directory: Path) -> dict[str, dict[str, Any]]:
+        if directory not in self._variables:
+            self._variables[directory] = dict(declarations(directory)["variable"])
+        return self._variables[directory]
+
+    def calls(self, directory: Path) -> dict[str, ModuleCall]:
+        if directory not in self._calls:
+            self._calls[directory] = module_calls(directory)
+        return self._calls[directory]
+
+
+def owned_type(
+    directory: Path,
+    name: str,
+    seen: frozenset[Path] = frozenset(),
+    modules: _Modules | None = None,
+) -> str | None:
     """The type expression of variable ``name`` of the module in ``directory``: its own, or,
     when it declares none or ``any`` and passes the value unchanged (``argument = var.name``)
     to a local module, the type that module declares for the argument (recursively). A shape
     is declared once, by the module that owns it (the root's services: modules/ecs), and the
     check reads it there rather than a copy. None: no type to check against."""
+    modules = modules or _Modules()
     directory = directory.resolve()
-    own = dict(declarations(directory)["variable"]).get(name, {})
+    own = modules.variables(directory).get(name, {})
     declared = text(own["type"]) if "type" in own else None
     if declared not in (None, "any") or directory in seen:
         return declared
     owners = {
         found
-        for call in module_calls(directory).values()
+        for call in modules.calls(directory).values()
         if call.source.startswith(("./", "../"))
         for argument, expression in call.arguments.items()
         if expression == f"var.{name}"
-        for found in [owned_type(directory / call.source, argument, seen | {directory})]
+        for found in [owned_type(directory / call.source, argument, seen | {directory}, modules)]
         if found not in (None, "any")
     }
     if len(owners) > 1:  # two modules declaring two shapes for one value: a second owner
@@ -165,15 +191,16 @@ class RootVariables:
 
     @classmethod
     def of(cls, root: Path) -> RootVariables:
+        modules = _Modules()
         variables = declarations(root)["variable"]
-        types = {name: owned_type(root, name) for name, _ in variables}
+        types = {name: owned_type(root, name, modules=modules) for name, _ in variables}
         parts: dict[str, Type] = {}
         merges: list[tuple[Merge, Type]] = []
         local_values = locals_of(root)
-        for call in module_calls(root).values():
+        for call in modules.calls(root.resolve()).values():
             for argument, expression in call.arguments.items():
                 merge = _merge_passed(expression, local_values)
-                owner = owned_type(root / call.source, argument) if merge else None
+                owner = owned_type(root / call.source, argument, modules=modules) if merge else None
                 if merge is None or owner is None:
                     continue
                 whole = parse_type(owner)

@@ -221,7 +221,7 @@ if args[:2] == ["show", "-json"]:
 def test_mistakes_in_an_environment_file_are_refused_before_terraform(
     project, tmp_path, monkeypatch, capsys, request, environment, case, edit, message, real
 ):
-    copy = copy_project(project, tmp_path / "project")
+    copy = copy_project(project, tmp_path / "project", tests=False)
     line, column = _seeded(copy.root, environment, edit)
     files = _stale_plan(copy, environment)
     monkeypatch.setenv("CARCIERGE_ROOT", str(copy.root))
