@@ -6,8 +6,9 @@
 #
 # Why the bucket's notification is created by this module (main.tf) and not by modules/ecs,
 # which owns the bucket: an S3 bucket has exactly one notification configuration, and its only
-# consumer is this path into OpenSearch. Here it exists exactly when delivery does (the root's enable_log_delivery),
-# next to the queue and policy it needs, without the ecs module learning about log delivery.
+# consumer is this path into OpenSearch. Here it exists exactly when delivery does (the root's
+# enable_log_delivery), next to the queue and policy it needs, without the ecs module learning
+# about log delivery.
 # modules/ecs creates no aws_s3_bucket_notification (a plan test checks there is one for the bucket).
 
 locals {
